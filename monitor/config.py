@@ -258,12 +258,18 @@ class Config(Strict):
         seen: set[str] = set()
         for index, page in enumerate(self.pages):
             if page.id in seen:
-                raise _Located(("pages", index, "id"), f"duplicate page id {page.id!r}", "each page needs its own id")
+                raise _Located(
+                    ("pages", index, "id"), f"duplicate page id {page.id!r}", "each page needs its own id"
+                )
             seen.add(page.id)
         watch_ids: set[str] = set()
         for index, watch in enumerate(self.watches):
             if watch.id in watch_ids:
-                raise _Located(("watches", index, "id"), f"duplicate watch id {watch.id!r}", "each watch needs its own id")
+                raise _Located(
+                    ("watches", index, "id"),
+                    f"duplicate watch id {watch.id!r}",
+                    "each watch needs its own id",
+                )
             watch_ids.add(watch.id)
             for page_id in watch.pages:
                 if page_id not in seen:
@@ -278,7 +284,9 @@ class Config(Strict):
         from monitor.errors import UsageError
 
         close = get_close_matches(page_id, [p.id for p in self.pages], n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "see `privacy-monitor history` or config.toml for ids"
+        hint = (
+            f"did you mean {close[0]!r}?" if close else "see `privacy-monitor history` or config.toml for ids"
+        )
         raise UsageError(f"unknown page {page_id!r} ({hint})")
 
 
@@ -314,7 +322,9 @@ def load_config(path: Path | str) -> LoadedConfig:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file (give one with -c FILE, or run from the project folder)") from None
+        raise ConfigError(
+            f"{path}: no such config file (give one with -c FILE, or run from the project folder)"
+        ) from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
     try:
@@ -334,7 +344,9 @@ def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG) -> Confi
     except ValidationError as error:
         raise ConfigError(_describe(error, data, source)) from None
     except _Located as error:
-        raise ConfigError(f"{source}: {_key(error.loc, data)}: {error.message} (hint: {error.hint})") from None
+        raise ConfigError(
+            f"{source}: {_key(error.loc, data)}: {error.message} (hint: {error.hint})"
+        ) from None
 
 
 def _key(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
@@ -362,7 +374,13 @@ def _describe(error: ValidationError, data: dict[str, Any], source: str) -> str:
     if kind == "extra_forbidden":
         parent = _fields_at(loc[:-1])
         close = get_close_matches(str(loc[-1]), parent, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(parent)}" if parent else "remove it"
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else f"allowed keys: {', '.join(parent)}"
+            if parent
+            else "remove it"
+        )
         message = f"unknown key (hint: {hint})"
     elif kind == "missing":
         message = "required key is missing (hint: add it)"
@@ -373,7 +391,11 @@ def _describe(error: ValidationError, data: dict[str, Any], source: str) -> str:
         message = f"{first['msg'].lower()} (got {got} {first.get('input')!r})"
     else:
         message = f"{first['msg']} (got {first.get('input')!r})"
-    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+    more = (
+        f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        if len(problems) > 1
+        else ""
+    )
     return f"{source}: {key}: {message}{more}"
 
 

@@ -1,0 +1,88 @@
+"""Strict config: every mistake is one line naming the file, the key and a hint."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config, parse_config, parse_duration
+from monitor.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = '[[pages]]\nid = "a"\nurl = "https://example.org/"\n'
+
+BAD_CONFIGS = [
+    (
+        PAGE + 'selectt = ["#root"]',
+        "config.toml: pages[0] (id 'a').selectt: unknown key (hint: did you mean 'select'?)",
+    ),
+    (
+        PAGE + 'renderer = "chrome"',
+        "config.toml: pages[0] (id 'a').renderer: input should be 'http', 'browser' or 'auto' (got str 'chrome')",
+    ),
+    (
+        PAGE + PAGE,
+        "config.toml: pages[1] (id 'a').id: duplicate page id 'a' (hint: each page needs its own id)",
+    ),
+    ('[fetch]\ntimeout = "soon"', "config.toml: fetch.timeout: input should be a valid number (got str 'soon')"),
+    ("[fetch]\nretries = 2.5", "config.toml: fetch.retries: input should be a valid integer (got float 2.5)"),
+    ('[[pages]]\nid = "Bad Id"\nurl = "https://x/"', "config.toml: pages[0] (id 'Bad Id').id: 'Bad Id' is not a safe id"),
+    ('[[pages]]\nid = "a"\nurl = "ftp://x/"', "config.toml: pages[0] (id 'a').url: 'ftp://x/' is not an http(s) URL"),
+    ('[[pages]]\nid = "a"', "config.toml: pages[0] (id 'a').url: required key is missing (hint: add it)"),
+    (PAGE + 'select = ["div[["]', "config.toml: pages[0] (id 'a').select: not a CSS selector: 'div[['"),
+    (PAGE + 'schedule = "hourly"', "config.toml: pages[0] (id 'a').schedule: not a schedule: 'hourly'"),
+    (
+        PAGE + '[[watches]]\nid = "w"\npages = ["b"]\nkind = "clause"\ntext = "x"',
+        "config.toml: watches[0] (id 'w').pages: unknown page 'b' (hint: name a page id from [[pages]])",
+    ),
+    ('[digest]\ntimezone = "Mars/Olympus"', "config.toml: digest.timezone: unknown time zone 'Mars/Olympus'"),
+    ('[digest]\ntime = "8am"', "config.toml: digest.time: '8am' is not a time of day (write HH:MM, e.g. '08:00')"),
+    ('[service]\njitter = "5 parsecs"', "config.toml: service.jitter: not a duration: '5 parsecs'"),
+    ("[stor]\npath = 'x'", "config.toml: stor: unknown key (hint: did you mean 'store'?)"),
+    (
+        '[notify.email]\nhost = "h"\nfrom = "a@b"\nto = ["c@d"]\npassword = "hunter2"',
+        "config.toml: notify.email.password: unknown key (hint: did you mean 'password_env'?)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("toml", "message"), BAD_CONFIGS)
+def test_bad_config_is_one_line_naming_file_key_and_hint(toml: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(tomllib.loads(toml))
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_several_problems_are_counted_on_the_one_line() -> None:
+    with pytest.raises(ConfigError, match=r"\(and 1 more problem\)$"):
+        parse_config(tomllib.loads('[fetch]\ntimeout = "x"\nretries = "y"'))
+
+
+def test_file_errors_name_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=r"nope.toml: no such config file"):
+        load_config(missing)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[pages\n")
+    with pytest.raises(ConfigError, match=r"broken.toml: not valid TOML"):
+        load_config(broken)
+
+
+def test_store_path_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text('[store]\npath = "data/store"\n')
+    assert load_config(tmp_path / "c.toml").store_path == tmp_path / "data" / "store"
+
+
+def test_the_shipped_default_config_is_valid() -> None:
+    loaded = load_config(ROOT / "config.toml")
+    ids = [page.id for page in loaded.config.pages]
+    assert "facebook-privacy-policy-en" in ids and "facebook-privacy-policy-de" in ids
+    assert all(page.renderer in {"http", "browser", "auto"} for page in loaded.config.pages)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("6h", 21600), ("2d", 172800), ("1w", 604800)])
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text).total_seconds() == seconds

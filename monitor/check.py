@@ -94,51 +94,85 @@ def check_pages(
     return results
 
 
-def check_page(ctx: Context, page: PageConfig) -> CheckResult:
+@dataclass
+class Capture:
+    """A fetched and extracted page, not yet stored. `reason` is set when it is not the document."""
+
+    fetched: Any = None  # FetchResult
+    extraction: Any = None  # Extraction
+    reason: str | None = None
+    status: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def capture_page(
+    ctx: Context,
+    page: PageConfig,
+    *,
+    validators: dict[str, str] | None = None,
+    last_good: Document | None = None,
+) -> Capture:
+    """Fetch, extract and classify one page (used by `check`, `test`, `add` and `diff ... live`)."""
     from monitor.extract import extract_document
     from monitor.walls import classify_capture
 
-    record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
+    capture = Capture()
     started = time.perf_counter()
-    current = ctx.store.current(page.id)
     try:
-        validators = ctx.store.validators(page.id) if current else None
-        fetched = ctx.fetcher(page.renderer).fetch(page, validators=validators)
+        capture.fetched = ctx.fetcher(page.renderer).fetch(page, validators=validators)
     except FetchError as error:
-        record.reason, record.status = error.reason, error.status
-        return _record_failure(ctx, record, started)
-    record.final_url, record.status, record.renderer = fetched.final_url, fetched.status, fetched.renderer
-    record.headers = dict(fetched.headers)
-    record.timings["fetch"] = round(time.perf_counter() - started, 4)
-    if fetched.not_modified:
-        return _record_text(ctx, page, record, None, None, started)
-    record.raw_sha256 = hashlib.sha256(fetched.body).hexdigest()
-
+        capture.reason, capture.status = error.reason, error.status
+        return capture
+    capture.status = capture.fetched.status
+    capture.timings["fetch"] = round(time.perf_counter() - started, 4)
+    if capture.fetched.not_modified:
+        return capture
     extracted_at = time.perf_counter()
     try:
-        extraction = extract_document(
-            fetched.html, url=fetched.final_url, select=page.select, remove=page.remove
+        capture.extraction = extract_document(
+            capture.fetched.html, url=capture.fetched.final_url, select=page.select, remove=page.remove
         )
     except FetchError as error:
-        record.reason = error.reason
-        return _record_failure(ctx, record, started)
-    record.coverage = round(extraction.coverage, 5)
-    last_good = ctx.store.read_document(page.id, current.id) if current else None
-    reason = classify_capture(
-        fetched,
-        extraction,
+        capture.reason = error.reason
+        return capture
+    capture.reason = classify_capture(
+        capture.fetched,
+        capture.extraction,
         last_good=last_good,
         page=page,
         quality=ctx.config.quality,
         walls=ctx.config.walls,
     )
-    record.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
-    if reason:
-        record.reason = reason
+    capture.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
+    return capture
+
+
+def check_page(ctx: Context, page: PageConfig) -> CheckResult:
+    record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
+    started = time.perf_counter()
+    current = ctx.store.current(page.id)
+    last_good = ctx.store.read_document(page.id, current.id) if current else None
+    capture = capture_page(
+        ctx, page, validators=ctx.store.validators(page.id) if current else None, last_good=last_good
+    )
+    record.timings.update(capture.timings)
+    record.status = capture.status
+    fetched = capture.fetched
+    if fetched is not None:
+        record.final_url, record.renderer = fetched.final_url, fetched.renderer
+        record.headers = dict(fetched.headers)
+        if not fetched.not_modified:
+            record.raw_sha256 = hashlib.sha256(fetched.body).hexdigest()
+    if capture.extraction is not None:
+        record.coverage = round(capture.extraction.coverage, 5)
+    if capture.reason:
+        record.reason = capture.reason
         return _record_failure(ctx, record, started)
-    if extraction.coverage < ctx.config.quality.min_coverage:
-        record.reason = f"low coverage: {extraction.coverage:.1%} of the page's words extracted"
-    return _record_text(ctx, page, record, extraction.document, fetched.body, started)
+    if fetched.not_modified:
+        return _record_text(ctx, page, record, None, None, started)
+    if capture.extraction.coverage < ctx.config.quality.min_coverage:
+        record.reason = f"low coverage: {capture.extraction.coverage:.1%} of the page's words extracted"
+    return _record_text(ctx, page, record, capture.extraction.document, fetched.body, started)
 
 
 def _record_failure(ctx: Context, record: CheckRecord, started: float) -> CheckResult:

@@ -16,6 +16,7 @@ import click
 from monitor import __version__
 from monitor.config import DEFAULT_CONFIG, LoadedConfig, load_config
 from monitor.errors import ExitStatus, MonitorError
+from monitor.models import Clock, system_clock
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,9 +24,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 class State:
     """What every command gets: the config path (loaded lazily, so `--help` never needs a config)."""
 
-    def __init__(self, config_path: Path, traceback: bool) -> None:
+    def __init__(
+        self,
+        config_path: Path = Path(DEFAULT_CONFIG),
+        traceback: bool = False,
+        *,
+        clock: Clock = system_clock,
+    ):
         self.config_path = config_path
         self.traceback = traceback
+        self.clock = clock  # tests pass a fixed clock through CliRunner.invoke(obj=State(clock=...))
         self._loaded: LoadedConfig | None = None
 
     @property
@@ -49,6 +57,17 @@ class MonitorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(int(ExitStatus.INTERRUPTED))
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # a bug: still one line, and the way to see more
+            if _wants_traceback(ctx):
+                raise
+            click.secho(
+                f"Error: internal error: {type(error).__name__}: {error} (run again with --traceback and report it)",
+                err=True,
+                fg="red",
+            )
+            ctx.exit(int(ExitStatus.INTERNAL))
 
 
 def _wants_traceback(ctx: click.Context) -> bool:
@@ -78,7 +97,9 @@ def main(ctx: click.Context, config_path: Path, traceback: bool) -> None:
     3 a page failed, 4 store damaged, 5 store locked by another process,
     6 delivery failed (kept in the outbox), 70 internal error.
     """
-    ctx.obj = State(config_path, traceback)
+    state = ctx.obj if isinstance(ctx.obj, State) else State()
+    state.config_path, state.traceback = config_path, traceback
+    ctx.obj = state
 
 
 pass_state = click.make_pass_decorator(State)

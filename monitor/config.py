@@ -13,7 +13,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.errors import ConfigError
 
@@ -173,6 +173,24 @@ class WatchConfig(Strict):
             raise ValueError(f"{value!r} is not a safe id (lowercase letters, digits, '.', '_', '-')")
         return value
 
+    @model_validator(mode="after")
+    def _text_fits_kind(self) -> WatchConfig:
+        from monitor.errors import UsageError
+        from monitor.watches import WATCH_KINDS  # imported late: watch kinds import this module
+
+        try:
+            WATCH_KINDS.get(self.kind)
+        except UsageError as error:
+            raise ValueError(str(error)) from None
+        if self.kind in ("clause", "term", "section") and not (self.text or "").strip():
+            raise ValueError(f"kind {self.kind!r} needs `text` (the wording to follow)")
+        if self.regex and self.text:
+            try:
+                re.compile(self.text)
+            except re.error as error:
+                raise ValueError(f"`text` is not a regular expression: {error}") from None
+        return self
+
 
 class EmailConfig(Strict):
     host: str
@@ -184,6 +202,7 @@ class EmailConfig(Strict):
     sender: str = Field(alias="from")
     to: list[str] = Field(min_length=1)
     timeout: float = Field(30, gt=0)
+    ca_file: str | None = None  # PEM file of CA certificates to trust instead of the system store
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 

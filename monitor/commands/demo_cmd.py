@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,13 +29,13 @@ def demo(keep: Path | None) -> None:
     from monitor.render import render
 
     workdir = keep or Path(tempfile.mkdtemp(prefix="privacy-monitor-demo-"))
-    color = click.get_text_stream("stdout").isatty()
+    color = sys.stdout.isatty()
 
     def show(step_result: StepResult) -> None:
         step = step_result.step
         click.secho(f"\nDay {step.day} (2025-12-{step.day:02d}): {step.title}", bold=True)
         for result in step_result.results:
-            click.echo("  " + describe(result))
+            click.echo("  " + describe(result, width=14))
             if result.record.outcome == Outcome.CHANGED and result.diff is not None:
                 text = render(result.diff, "text", color=color, context=0)
                 click.echo("".join(f"    {line}\n" for line in text.splitlines()), nl=False)
@@ -42,7 +43,7 @@ def demo(keep: Path | None) -> None:
                 data = alert.to_json()
                 click.secho(
                     f"    ALERT [{data['severity']}] {data['watch']}: {data['kind']}"
-                    + (f" in {data['section']}" if data.get("section") else ""),
+                    + (f" in {' › '.join(data['section'])}" if data.get("section") else ""),
                     fg="red" if data["severity"] == "high" else "yellow",
                 )
 

@@ -22,14 +22,14 @@ _COLORS = {"new": "cyan", "unchanged": None, "changed": "yellow", "failed": "red
 def open_store(state: State) -> Store:
     from monitor.store import Store
 
-    return Store(state.loaded.store_path)
+    return Store(state.loaded.store_path, clock=state.clock)
 
 
 def short(version: str | None) -> str:
     return version[:12] if version else "-"
 
 
-def describe(result: CheckResult) -> str:
+def describe(result: CheckResult, width: int = 0) -> str:
     """One human line per check: what happened, and why when it failed."""
     record = result.record
     if record.outcome == Outcome.FAILED:
@@ -47,7 +47,7 @@ def describe(result: CheckResult) -> str:
         detail += f"; {len(result.alerts)} alert{'s' if len(result.alerts) > 1 else ''}"
     if record.outcome != Outcome.FAILED and record.reason:
         detail += f"; warning: {record.reason}"
-    return f"{record.page}  {str(record.outcome):<9}  {detail}"
+    return f"{record.page:<{width}}  {str(record.outcome):<9}  {detail}"
 
 
 @main.command()
@@ -67,7 +67,8 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
 
     config = state.loaded.config
     selected = [config.page(page_id) for page_id in pages] if pages else list(config.pages)
-    ctx = Context(state.loaded, open_store(state))
+    ctx = Context(state.loaded, open_store(state), clock=state.clock)
+    width = max((len(page.id) for page in selected), default=0)
     show_progress = not as_json and len(selected) > 1 and sys.stderr.isatty()
 
     def report(result: CheckResult) -> None:
@@ -76,7 +77,7 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
         else:
             if show_progress:
                 click.echo("\r\033[K", nl=False, err=True)
-            click.secho(describe(result), fg=_COLORS.get(str(result.record.outcome)))
+            click.secho(describe(result, width), fg=_COLORS.get(str(result.record.outcome)))
 
     try:
         if show_progress:
@@ -147,7 +148,7 @@ def show(state: State, page: str, ref: str, raw: bool) -> None:
             from monitor.errors import UsageError
 
             raise UsageError(f"{page}: no raw capture stored for version {short(info.id)}")
-        click.get_binary_stream("stdout").write(body)
+        click.echo(body, nl=False)  # bytes go to the binary stream as they are
         return
     click.echo(store.read_text(page, info.id), nl=False)
 

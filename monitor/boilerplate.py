@@ -1,0 +1,137 @@
+"""Which elements of a page are not part of the document's text, by rule.
+
+Three kinds, kept apart because coverage treats them differently:
+- invisible: never shown to a reader (scripts, styles, `hidden`, `display:none`, form controls, images). Not
+  text at all.
+- removed: matched by the page's `remove` selectors. The user said they are not the document.
+- boilerplate: shown, but page furniture (navigation, site header and footer, dialogs, cookie banners,
+  "Was this helpful?" widgets, small `aria-hidden` decorations such as bullet glyphs). Dropped from the text but still counted as the region's visible words, so that a
+  rule that eats real content shows up as lost coverage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+_NOT_RENDERED = {"head", "title", "meta", "link", "base", "script", "style", "noscript", "template"}
+_MEDIA = {"img", "picture", "source", "track", "video", "audio", "canvas", "svg", "math", "map", "area"}
+_EMBEDDED_OR_FORM = {"iframe", "object", "embed", "input", "select", "option", "datalist", "textarea"}
+INVISIBLE_TAGS = frozenset(_NOT_RENDERED | _MEDIA | _EMBEDDED_OR_FORM)
+BOILERPLATE_TAGS = frozenset({"nav", "dialog"})
+BOILERPLATE_ROLES = frozenset({"navigation", "dialog", "alertdialog", "banner", "contentinfo"})
+# A page-level header/footer is furniture; one inside sectioning content belongs to that content.
+SECTION_HEADER_TAGS = frozenset({"header", "footer"})
+SECTIONING = frozenset({"article", "main", "section", "aside"})
+
+_HIDDEN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I
+)
+
+_FEEDBACK_PROMPT = re.compile(
+    r"^(?:was this (?:page |article |answer |information )?helpful|did this (?:page |article )?help(?: you)?|"
+    r"did you find this (?:page |article )?helpful|(?:war|ist) (?:das|diese seite|dieser artikel) hilfreich|"
+    r"cette (?:page|réponse) vous a-t-elle été utile)\s*\??$",
+    re.I,
+)
+# A cheap look at the raw page first: most pages have no feedback prompt, and then no text node is examined.
+_FEEDBACK_IN_HTML = re.compile(
+    r">\s*(?:was this|did this|did you find this|war das|ist das|war diese|ist diese|war dieser|ist dieser|cette)"
+    r"[^<]{0,40}(?:helpful|help|hilfreich|utile)",
+    re.I,
+)
+_SHORT_TEXTS = etree.XPath("//text()[string-length() < 80]")
+_COOKIE_BANNER_XPATH = (
+    "//*[contains(@id,'cookie-banner') or contains(@class,'cookie-banner') or contains(@id,'cookie-consent')"
+    " or contains(@class,'cookie-consent') or contains(@id,'cookieconsent') or contains(@class,'cookieconsent')"
+    " or @id='onetrust-consent-sdk' or @id='CybotCookiebotDialog' or @data-cookiebanner"
+    " or contains(@data-testid,'cookie-policy-manage-dialog')]"
+)
+# `aria-hidden` marks decorative bits (bullet glyphs, separators), but also the whole page behind an open cookie
+# dialog (there, even a short error message behind the dialog is what the reader sees): only a few words are decoration.
+ARIA_HIDDEN_MAX_WORDS = 5
+_COOKIE_BANNER_MARKERS = (
+    "cookie-banner",
+    "cookie-consent",
+    "cookieconsent",
+    "onetrust-consent-sdk",
+    "CybotCookiebotDialog",
+    "data-cookiebanner",
+    "cookie-policy-manage-dialog",
+)
+# A widget is small; a container that big around a matching phrase is content (e.g. a cookie *policy* section).
+WIDGET_MAX_WORDS = 150
+
+
+def is_invisible(element: HtmlElement) -> bool:
+    tag = element.tag
+    if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
+        return True
+    attributes = element.attrib
+    if not attributes:
+        return False
+    if "hidden" in attributes:
+        return True
+    style = attributes.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+class Skipper:
+    """Decides, element by element during the walk, what is not part of the document's text."""
+
+    def __init__(self, removed: Iterable[HtmlElement], widgets: Iterable[HtmlElement] = ()) -> None:
+        self.removed = set(removed)
+        self.widgets = set(widgets)
+
+    def is_removed(self, element: HtmlElement) -> bool:
+        return element in self.removed
+
+    def is_boilerplate(self, element: HtmlElement) -> bool:
+        tag = element.tag
+        if tag in BOILERPLATE_TAGS or element in self.widgets:
+            return True
+        if tag in SECTION_HEADER_TAGS:
+            return not any(ancestor.tag in SECTIONING for ancestor in element.iterancestors())
+        attributes = element.attrib
+        if not attributes:
+            return False
+        role = attributes.get("role")
+        if role is not None and role in BOILERPLATE_ROLES:
+            return True
+        return attributes.get("aria-hidden") == "true" and _words(element) < ARIA_HIDDEN_MAX_WORDS
+
+    def __call__(self, element: HtmlElement) -> bool:
+        return is_invisible(element) or element in self.removed or self.is_boilerplate(element)
+
+
+def find_widgets(page: HtmlElement, html: str) -> list[HtmlElement]:
+    """Feedback prompts ("Was this helpful? Yes No") and cookie banners: the smallest sensible container."""
+    found: list[HtmlElement] = []
+    if _FEEDBACK_IN_HTML.search(html):
+        for text in _SHORT_TEXTS(page):
+            if _FEEDBACK_PROMPT.match(" ".join(text.split())):
+                owner = text.getparent()
+                if text.is_tail:
+                    owner = owner.getparent()
+                if owner is not None:
+                    found.append(_widget_container(owner))
+    if any(marker in html for marker in _COOKIE_BANNER_MARKERS):
+        found.extend(e for e in page.xpath(_COOKIE_BANNER_XPATH) if _words(e) <= WIDGET_MAX_WORDS)
+    return found
+
+
+def _widget_container(element: HtmlElement) -> HtmlElement:
+    """Climb from the prompt while the container still holds only the widget (prompt, buttons, thanks)."""
+    best = element
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("body", "html") or _words(ancestor) > 12:
+            break
+        best = ancestor
+    return best
+
+
+def _words(element: HtmlElement) -> int:
+    return len(element.text_content().split())

@@ -1,0 +1,147 @@
+"""Alerts by email (stdlib smtplib): STARTTLS, TLS or plain; multipart text + HTML.
+
+The password comes from the environment variable named by `password_env` or the file `password_file`
+(relative to the config file), never from the config text; it is never logged and never part of an error
+message. Every attempt to send one alert carries the same Message-ID (`<alert-ID@privacy-monitor>`), so a
+re-send after an interrupted attempt can be recognised as the same message by the receiving side.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from monitor.alerts import Alert
+from monitor.config import EmailConfig, PageConfig
+from monitor.errors import NotifyError
+from monitor.notify import NOTIFIERS, Notifier
+from monitor.notify.message import render_alert
+
+
+def compose(
+    alert: Alert, *, sender: str, to: list[str], now: datetime, page: PageConfig | None = None
+) -> EmailMessage:
+    rendered = render_alert(alert, page)
+    message = EmailMessage()
+    message["Subject"] = rendered.subject
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = alert.message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor
+    message["X-Privacy-Monitor-Alert"] = alert.id
+    message["X-Privacy-Monitor-Watch"] = alert.watch
+    message["X-Privacy-Monitor-Page"] = alert.page
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+def read_password(settings: EmailConfig, base_dir: Path) -> str | None:
+    """The SMTP password from the named environment variable or file; None when no login is configured."""
+    if settings.password_env:
+        value = os.environ.get(settings.password_env)
+        if value is None:
+            raise NotifyError(
+                f"notify.email.password_env: environment variable {settings.password_env} is not set "
+                "(export it for the service, or use password_file)"
+            )
+        return value
+    if settings.password_file:
+        path = _resolve(settings.password_file, base_dir)
+        try:
+            return path.read_text(encoding="utf-8").strip("\r\n")
+        except OSError as error:
+            raise NotifyError(
+                f"{path} (notify.email.password_file): cannot read ({error.strerror})"
+            ) from None
+    return None
+
+
+def tls_context(settings: EmailConfig, base_dir: Path) -> ssl.SSLContext:
+    if not settings.ca_file:
+        return ssl.create_default_context()
+    path = _resolve(settings.ca_file, base_dir)
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as error:
+        raise NotifyError(
+            f"{path} (notify.email.ca_file): not a readable PEM certificate file ({error})"
+        ) from None
+
+
+def smtp_send(settings: EmailConfig, base_dir: Path, message: EmailMessage) -> None:
+    """Send one prepared message through the configured server; NotifyError (naming the server) on failure."""
+    password = read_password(settings, base_dir)
+    if settings.username and password is None:
+        raise NotifyError("notify.email: `username` is set but neither password_env nor password_file")
+    where = f"SMTP {settings.host}:{settings.port}"
+    try:
+        if settings.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                timeout=settings.timeout,
+                context=tls_context(settings, base_dir),
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        with client:
+            if settings.security == "starttls":
+                client.starttls(context=tls_context(settings, base_dir))
+            if settings.username and password is not None:
+                client.login(settings.username, password)
+            refused = client.send_message(message)
+    except smtplib.SMTPAuthenticationError as error:
+        raise NotifyError(
+            f"{where}: login refused for {settings.username!r} (code {error.smtp_code})"
+        ) from None
+    except smtplib.SMTPNotSupportedError:
+        raise NotifyError(
+            f"{where}: the server does not offer STARTTLS or AUTH (check notify.email.security)"
+        ) from None
+    except smtplib.SMTPRecipientsRefused as error:
+        raise NotifyError(f"{where}: every recipient refused ({', '.join(error.recipients)})") from None
+    except smtplib.SMTPResponseException as error:
+        raise NotifyError(f"{where}: {error.smtp_code} {_text(error.smtp_error)}") from None
+    except ssl.SSLError as error:
+        raise NotifyError(f"{where}: TLS failed ({error.reason or error}); check security/ca_file") from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise NotifyError(f"{where}: {_describe(error)}") from None
+    if refused:
+        raise NotifyError(f"{where}: some recipients refused ({', '.join(sorted(refused))})")
+
+
+@NOTIFIERS.register
+class EmailNotifier(Notifier):
+    name = "email"
+    settings: EmailConfig
+
+    def send(self, alert: Alert, *, now: datetime, target: str = "email") -> None:
+        page = self.pages.get(alert.page)
+        message = compose(alert, sender=self.settings.sender, to=self.settings.to, now=now, page=page)
+        smtp_send(self.settings, self.base_dir, message)
+
+
+def _resolve(relative: str, base_dir: Path) -> Path:
+    path = Path(relative).expanduser()
+    return path if path.is_absolute() else base_dir / path
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused (is the server running? check host and port)"
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "the server closed the connection"
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,136 @@
+"""A page's version timeline, derived from its check log (the single source of truth), and version references.
+
+Each `new` or `changed` check starts a timeline entry; `unchanged` checks extend the current one; `failed`
+checks neither start nor end one. A text that comes back after another (A, B, A) is a new entry that points
+at the same stored blob.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from monitor.errors import UsageError
+from monitor.models import CheckRecord, Outcome
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_HEX_PREFIX = re.compile(r"[0-9a-f]{4,64}\Z")
+STARTS_VERSION = (Outcome.NEW, Outcome.CHANGED)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One stretch of time during which a text was the page's version.
+
+    `id` is the sha256 of the text (the blob name); `since` the time of the check that brought it, `until` the
+    time of the check that replaced it (None while current); `checks` the good checks that saw it;
+    `last_seen` the last of them; `raw_sha256` the raw capture of the check that brought it.
+    """
+
+    id: str
+    since: str
+    until: str | None
+    checks: int
+    last_seen: str
+    raw_sha256: str | None = None
+
+
+def build_timeline(records: Iterable[CheckRecord]) -> list[VersionInfo]:
+    timeline: list[VersionInfo] = []
+    for record in records:
+        if record.outcome in STARTS_VERSION:
+            version_id = record.text_sha256 or record.version
+            if not version_id:
+                continue
+            if timeline:
+                last = timeline[-1]
+                timeline[-1] = VersionInfo(
+                    last.id, last.since, record.time, last.checks, last.last_seen, last.raw_sha256
+                )
+            timeline.append(VersionInfo(version_id, record.time, None, 1, record.time, record.raw_sha256))
+        elif record.outcome == Outcome.UNCHANGED and timeline:
+            last = timeline[-1]
+            timeline[-1] = VersionInfo(
+                last.id, last.since, last.until, last.checks + 1, record.time, last.raw_sha256
+            )
+    return timeline
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 date-time; without a zone it is UTC."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def in_effect_at(timeline: Sequence[VersionInfo], moment: datetime) -> VersionInfo | None:
+    """The entry in effect at `moment` (inclusive of its `since`), or None before tracking started."""
+    found = None
+    for entry in timeline:
+        if parse_time(entry.since) <= moment:
+            found = entry
+    return found
+
+
+def resolve_ref(page_id: str, timeline: Sequence[VersionInfo], ref: str) -> VersionInfo:
+    """`latest`, `previous`, a version id prefix (4+ hex digits), an ISO date (end of that UTC day) or date-time."""
+    if not timeline:
+        raise UsageError(f"page {page_id!r} has no stored version yet; run `privacy-monitor check {page_id}`")
+    wanted = ref.strip()
+    lowered = wanted.lower()
+    if lowered in ("latest", "current"):
+        return timeline[-1]
+    if lowered == "previous":
+        if len(timeline) < 2:
+            raise UsageError(
+                f"page {page_id!r} has only one version (since {timeline[0].since}); 'previous' needs two"
+            )
+        return timeline[-2]
+    if _DATE.match(wanted):
+        try:
+            day = datetime.fromisoformat(wanted).replace(tzinfo=UTC)
+        except ValueError:
+            raise UsageError(f"{ref!r} is not a valid date (page {page_id!r}); use YYYY-MM-DD") from None
+        # The version in effect at the END of that UTC day: the last one that started before midnight.
+        return _at(page_id, timeline, day + timedelta(days=1) - timedelta(microseconds=1), ref)
+    if _HEX_PREFIX.match(lowered):
+        return _by_prefix(page_id, timeline, lowered, ref)
+    try:
+        moment = parse_time(wanted)
+    except ValueError:
+        raise UsageError(_unknown_ref(page_id, timeline, ref)) from None
+    return _at(page_id, timeline, moment, ref)
+
+
+def _at(page_id: str, timeline: Sequence[VersionInfo], moment: datetime, ref: str) -> VersionInfo:
+    found = in_effect_at(timeline, moment)
+    if found is None:
+        raise UsageError(
+            f"page {page_id!r} had no version yet at {ref}; tracking started {timeline[0].since}"
+        )
+    return found
+
+
+def _by_prefix(page_id: str, timeline: Sequence[VersionInfo], prefix: str, ref: str) -> VersionInfo:
+    matches: dict[str, VersionInfo] = {}
+    for entry in timeline:
+        if entry.id.startswith(prefix):
+            matches[entry.id] = entry  # a text that came back resolves to its latest entry
+    if not matches:
+        raise UsageError(_unknown_ref(page_id, timeline, ref))
+    if len(matches) > 1:
+        candidates = ", ".join(f"{entry.id[:12]} (since {entry.since})" for entry in matches.values())
+        raise UsageError(f"version {ref!r} of page {page_id!r} is ambiguous: {candidates}; give more digits")
+    return next(iter(matches.values()))
+
+
+def _unknown_ref(page_id: str, timeline: Sequence[VersionInfo], ref: str) -> str:
+    latest = timeline[-1]
+    return (
+        f"no version {ref!r} of page {page_id!r}; use latest, previous, a version id prefix "
+        f"(e.g. {latest.id[:8]}; see `privacy-monitor history {page_id}`) or a date/time "
+        f"from {timeline[0].since[:10]} on ({len(timeline)} version{'s' if len(timeline) != 1 else ''})"
+    )

@@ -1,0 +1,176 @@
+"""`check`, `history`, `show`, `verify` end to end: a real HTTP server on loopback, a real store, a fixed clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from monitor.cli import State, main
+
+POLICY = """<html><head><title>Privacy Policy</title></head><body>
+<nav>Home · Help</nav>
+<div id="root">
+<h1>Privacy Policy</h1>
+<h2>How do we use your information?</h2>
+<p>We use information to develop and improve AI at Meta, on the basis of legitimate interests.
+You can object to this use. {extra}</p>
+<p>Your objection applies to the account you are logged in to and to all accounts in the same
+<a href="https://accountscenter.example/?oh={token}&amp;oe=6650A1F2">Accounts Center</a>.</p>
+<ul><li>Information that is publicly available on the Internet</li><li>Information you share with AI at Meta</li></ul>
+<p>This policy has been in effect since 16 December 2025. It explains how we collect, use and share information,
+and how long we keep it, in words that we hope are clear enough for everyone who uses our products.</p>
+</div><footer>Meta © 2025</footer></body></html>"""
+
+LOGIN_WALL = """<html><head><title>Log in to Facebook</title></head><body><div id="root">
+<h2>Log in to Facebook</h2><form><input name="email"><input name="pass" type="password">
+<button>Log in</button></form><a href="/recover">Forgotten password?</a></div></body></html>"""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, days: int = 1) -> None:
+        self.now += timedelta(days=days)
+
+
+@pytest.fixture
+def site(httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    yield httpserver
+
+
+def serve(server: HTTPServer, body: str, status: int = 200) -> None:
+    server.clear()
+    server.expect_request("/policy").respond_with_data(body, status=status, content_type="text/html")
+
+
+@pytest.fixture
+def project(tmp_path: Path, site: HTTPServer) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+[fetch]
+retries = 0
+timeout = 5
+
+[[pages]]
+id = "policy"
+url = "{site.url_for('/policy')}"
+select = ["#root"]
+"""
+    )
+    return config
+
+
+def run(config: Path, clock: Clock, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["-c", str(config), *args], obj=State(clock=clock))
+    return result.exit_code, result.output
+
+
+def check_json(config: Path, clock: Clock) -> tuple[int, dict]:
+    code, output = run(config, clock, "check", "--json")
+    lines = output.strip().splitlines()
+    assert len(lines) == 1, output
+    return code, json.loads(lines[0])
+
+
+def test_a_page_goes_new_unchanged_changed_failed_and_back(project: Path, site: HTTPServer) -> None:
+    clock = Clock()
+    serve(site, POLICY.format(extra="", token="AfB1"))
+    code, first = check_json(project, clock)
+    assert (code, first["outcome"], first["previous"], first["alerts"]) == (0, "new", None, [])
+    assert first["coverage"] >= 0.995
+
+    # Same words, new signed link parameter: not a change.
+    clock.advance()
+    serve(site, POLICY.format(extra="", token="AfZ9"))
+    code, again = check_json(project, clock)
+    assert (code, again["outcome"], again["version"]) == (0, "unchanged", first["version"])
+
+    clock.advance()
+    serve(site, POLICY.format(extra="We may keep doing so after you object.", token="AfZ9"))
+    code, changed = check_json(project, clock)
+    assert (code, changed["outcome"], changed["previous"]) == (0, "changed", first["version"])
+    assert changed["changes"]["by_class"]["substantive"] >= 1
+
+    # A login wall is a failed check: no version, the last good one stays in effect.
+    clock.advance()
+    serve(site, LOGIN_WALL)
+    code, failed = check_json(project, clock)
+    assert (code, failed["outcome"], failed["reason"], failed["version"]) == (3, "failed", "login wall", changed["version"])
+
+    # A server error is a failed check too, never a change.
+    clock.advance()
+    serve(site, "oops", status=500)
+    code, failed = check_json(project, clock)
+    assert (code, failed["outcome"], failed["reason"]) == (3, "failed", "HTTP 500")
+
+    # Back to normal: compared with the last good version.
+    clock.advance()
+    serve(site, POLICY.format(extra="We may keep doing so after you object.", token="AfQ3"))
+    code, back = check_json(project, clock)
+    assert (code, back["outcome"], back["version"]) == (0, "unchanged", changed["version"])
+
+    code, output = run(project, clock, "history", "policy")
+    assert code == 0
+    assert output.splitlines() == [
+        "VERSION       SINCE                 UNTIL                 CHECKS",
+        f"{first['version'][:12]}  2026-01-05T08:00:00Z  2026-01-07T08:00:00Z  2",
+        f"{changed['version'][:12]}  2026-01-07T08:00:00Z  now                   2",
+    ]
+
+    code, output = run(project, clock, "history", "policy", "--checks")
+    assert [line.split()[1] for line in output.splitlines()] == [
+        "new", "unchanged", "changed", "failed", "failed", "unchanged"
+    ]
+
+    code, text = run(project, clock, "show", "policy", "previous")
+    assert code == 0 and "You can object to this use." in text and "keep doing so" not in text
+    code, text = run(project, clock, "show", "policy", "2026-01-08")
+    assert "We may keep doing so after you object." in text
+    code, text = run(project, clock, "show", "policy", first["version"][:8])
+    assert "keep doing so" not in text
+    assert "Accounts Center" in text and "oh=" not in text  # link targets are never part of the text
+    code, raw = run(project, clock, "show", "policy", "latest", "--raw")
+    assert "<html>" in raw
+
+    code, output = run(project, clock, "verify")
+    assert code == 0 and output.endswith("ok (5 files checked)\n")
+
+
+def test_human_output_is_one_line_per_page(project: Path, site: HTTPServer) -> None:
+    clock = Clock()
+    serve(site, POLICY.format(extra="", token="x"))
+    code, output = run(project, clock, "check")
+    assert code == 0
+    assert output.startswith("policy  new        ")
+    serve(site, "nope", status=404)
+    code, output = run(project, clock, "check", "policy")
+    assert (code, output) == (3, "policy  failed     HTTP 404\n")
+
+
+def test_unknown_page_and_ref_are_usage_errors(project: Path, site: HTTPServer) -> None:
+    clock = Clock()
+    code, output = run(project, clock, "check", "polcy")
+    assert code == 2 and output == "Error: unknown page 'polcy' (did you mean 'policy'?)\n"
+    serve(site, POLICY.format(extra="", token="x"))
+    run(project, clock, "check")
+    code, output = run(project, clock, "show", "policy", "zzzz")
+    assert code == 2 and output.startswith("Error: ") and "\n" == output[-1] and output.count("\n") == 1
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[[pages]]\nid = "a"\nurl = "https://x/"\nselecto = ["#root"]\n')
+    code, output = run(config, Clock(), "check")
+    assert code == 2
+    assert output == f"Error: {config}: pages[0] (id 'a').selecto: unknown key (hint: did you mean 'select'?)\n"

@@ -1,0 +1,471 @@
+"""The snapshot store: content-addressed versions, the check log and its timeline, references, verify, lock."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import StoreError, StoreLocked, UsageError
+from monitor.models import CheckRecord, Document, Outcome
+from monitor.store import Store, VersionInfo
+
+PAGE = "facebook-privacy-policy-en"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def record_check(store: Store, time: str, outcome: str, text: str | None = None, **fields) -> CheckRecord:
+    """Store a check the way the pipeline does: blobs first (for a good check), then the log line."""
+    current = store.current(PAGE)
+    raw = f"<html><body><p>{text}</p></body></html>".encode() if text is not None else None
+    record = CheckRecord(
+        page=PAGE, time=time, url="https://example.test/privacy", outcome=Outcome(outcome), **fields
+    )
+    if outcome == "failed":
+        record.version = current.id if current else None
+        record.reason = record.reason or "login wall"
+    else:
+        assert text is not None
+        with store.writer():
+            record.text_sha256 = record.version = store.put_version(PAGE, text, raw)
+        record.raw_sha256 = hashlib.sha256(raw).hexdigest()
+    with store.writer():
+        store.append_check(record)
+    return record
+
+
+def day(n: int, hour: int = 12) -> str:
+    return f"2026-03-{n:02d}T{hour:02d}:00:00Z"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "snapshots")
+
+
+# -- versions are content-addressed ---------------------------------------------------------------------
+
+
+def test_put_version_is_content_addressed_gzip_and_readable_with_ordinary_tools(store: Store) -> None:
+    text = "# Privacy Policy\n\nWe collect what you give us.\n"
+    with store.writer():
+        version = store.put_version(PAGE, text, b"<h1>Privacy Policy</h1>")
+    blob = store.root / "pages" / PAGE / "texts" / f"{version}.md.gz"
+    raw = (
+        store.root
+        / "pages"
+        / PAGE
+        / "raw"
+        / f"{hashlib.sha256(b'<h1>Privacy Policy</h1>').hexdigest()}.html.gz"
+    )
+    assert version == sha(text)
+    assert gzip.decompress(blob.read_bytes()).decode() == text
+    assert gzip.decompress(raw.read_bytes()) == b"<h1>Privacy Policy</h1>"
+    assert store.read_text(PAGE, version) == text
+    assert store.read_document(PAGE, version) == Document.from_text(text)
+
+
+def test_putting_the_same_text_again_does_not_rewrite_the_blob(store: Store) -> None:
+    with store.writer():
+        version = store.put_version(PAGE, "same text\n", None)
+        blob = store.root / "pages" / PAGE / "texts" / f"{version}.md.gz"
+        before = blob.stat()
+        assert store.put_version(PAGE, "same text\n", None) == version
+    after = blob.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert sorted(p.name for p in blob.parent.iterdir()) == [blob.name]
+
+
+def test_a_missing_store_reads_as_empty_and_is_created_on_first_write(tmp_path: Path) -> None:
+    store = Store(tmp_path / "not" / "yet")
+    assert (store.pages(), store.checks(PAGE), store.versions(PAGE)) == ([], [], [])
+    assert (store.current(PAGE), store.last_check(PAGE), store.validators(PAGE)) == (None, None, {})
+    assert store.read_json("outbox/x.json") is None and store.read_jsonl("digest/ledger.jsonl") == []
+    assert store.verify().ok and not store.root.exists()
+    record_check(store, day(1), "new", "text")
+    assert store.pages() == [PAGE]
+
+
+def test_a_store_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "snapshots").write_text("oops")
+    with pytest.raises(StoreError, match=r"snapshots: the store path exists but is not a folder"):
+        Store(tmp_path / "snapshots")
+
+
+@pytest.mark.parametrize("page_id", ["../etc", "Upper", "", ".hidden", "a/b"])
+def test_page_ids_are_safe_slugs(store: Store, page_id: str) -> None:
+    with pytest.raises(UsageError, match="is not a valid page id"):
+        store.put_version(page_id, "text", None)
+
+
+def test_a_check_pointing_at_a_text_that_was_not_stored_is_refused(store: Store) -> None:
+    record = CheckRecord(PAGE, day(1), "https://x.test/", Outcome.NEW, text_sha256=sha("t"), version=sha("t"))
+    with pytest.raises(StoreError, match=r"texts/[0-9a-f]{64}\.md\.gz: missing, check .* refers to it"):
+        store.append_check(record)
+    assert store.checks(PAGE) == []
+
+
+# -- the timeline ---------------------------------------------------------------------------------------
+
+# Each row: the checks (outcome, text) on consecutive days, then the expected timeline as
+# (text, since day, until day or None, good checks, last seen day).
+TIMELINES = {
+    "one new version": ([("new", "A")], [("A", 1, None, 1, 1)]),
+    "unchanged extends": ([("new", "A"), ("unchanged", "A"), ("unchanged", "A")], [("A", 1, None, 3, 3)]),
+    "failed neither creates nor ends": (
+        [("failed", None), ("new", "A"), ("failed", None), ("unchanged", "A"), ("failed", None)],
+        [("A", 2, None, 2, 4)],
+    ),
+    "a change ends the previous version": (
+        [("new", "A"), ("changed", "B"), ("unchanged", "B")],
+        [("A", 1, 2, 1, 1), ("B", 2, None, 2, 3)],
+    ),
+    "flip-flop is three entries": (
+        [("new", "A"), ("changed", "B"), ("changed", "A")],
+        [("A", 1, 2, 1, 1), ("B", 2, 3, 1, 2), ("A", 3, None, 1, 3)],
+    ),
+    "only failures": ([("failed", None), ("failed", None)], []),
+}
+
+
+@pytest.mark.parametrize("checks, expected", TIMELINES.values(), ids=TIMELINES.keys())
+def test_timeline_is_derived_from_the_check_log(store: Store, checks: list, expected: list) -> None:
+    for n, (outcome, text) in enumerate(checks, start=1):
+        record_check(store, day(n), outcome, text)
+    timeline = store.versions(PAGE)
+    assert [(v.id, v.since, v.until, v.checks, v.last_seen) for v in timeline] == [
+        (sha(text), day(since), until and day(until), count, day(last))
+        for text, since, until, count, last in expected
+    ]
+    assert store.current(PAGE) == (timeline[-1] if timeline else None)
+    assert len(store.checks(PAGE)) == len(checks)
+
+
+def test_flip_flop_stores_two_blobs_and_each_entry_keeps_its_own_raw_capture(store: Store) -> None:
+    first = record_check(store, day(1), "new", "A")
+    record_check(store, day(2), "changed", "B")
+    record_check(store, day(3), "changed", "A")
+    assert len(list((store.root / "pages" / PAGE / "texts").iterdir())) == 2
+    entries = store.versions(PAGE)
+    assert entries[0].id == entries[2].id and entries[0].raw_sha256 == first.raw_sha256
+    assert store.read_raw(PAGE, entries[0]) == b"<html><body><p>A</p></body></html>"
+    assert store.read_raw(PAGE, "latest") == b"<html><body><p>A</p></body></html>"
+
+
+def test_failed_checks_are_logged_with_their_reason_but_never_become_versions(store: Store) -> None:
+    record_check(store, day(1), "new", "A")
+    record_check(store, day(2), "failed", reason="collapsed: 16% of the last good text")
+    assert [(c.outcome, c.reason) for c in store.checks(PAGE)] == [
+        ("new", None),
+        ("failed", "collapsed: 16% of the last good text"),
+    ]
+    assert store.last_check(PAGE).outcome == "failed"
+    assert [v.id for v in store.versions(PAGE)] == [sha("A")]
+
+
+# -- references -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_versions(store: Store) -> Store:
+    """A (Mar 1 12:00), failed (Mar 2), B (Mar 3 12:00), unchanged (Mar 4), C (Mar 5 12:00)."""
+    record_check(store, day(1), "new", "A")
+    record_check(store, day(2), "failed")
+    record_check(store, day(3), "changed", "B")
+    record_check(store, day(4), "unchanged", "B")
+    record_check(store, day(5), "changed", "C")
+    return store
+
+
+REFS = {
+    "latest": "C",
+    "LATEST": "C",
+    "previous": "B",
+    "2026-03-01": "A",  # the version in effect at the END of that UTC day
+    "2026-03-02": "A",
+    "2026-03-03": "B",
+    "2026-03-09": "C",
+    "2026-03-03T11:59": "A",
+    "2026-03-03T12:00": "B",
+    "2026-03-03T12:00:00Z": "B",
+    "2026-03-03T13:00:00+02:00": "A",  # 11:00 UTC
+    sha("B")[:4]: "B",
+    sha("B")[:12].upper(): "B",
+    sha("C"): "C",
+}
+
+
+@pytest.mark.parametrize("ref, text", REFS.items(), ids=REFS.keys())
+def test_resolve(three_versions: Store, ref: str, text: str) -> None:
+    assert three_versions.resolve(PAGE, ref).id == sha(text)
+
+
+BAD_REFS = {
+    "2026-02-28": r"page 'facebook-privacy-policy-en' had no version yet at 2026-02-28; tracking started 2026-03-01T12:00:00Z",
+    "2026-03-01T11:00": r"had no version yet at 2026-03-01T11:00; tracking started 2026-03-01T12:00:00Z",
+    "yesterday": r"no version 'yesterday' of page 'facebook-privacy-policy-en'; use latest, previous, .*3 versions",
+    "abc": r"no version 'abc' of page",  # too short for a prefix
+    "ffffffff": r"no version 'ffffffff' of page",
+    "2026-02-30": r"'2026-02-30' is not a valid date",
+}
+
+
+@pytest.mark.parametrize("ref, message", BAD_REFS.items(), ids=BAD_REFS.keys())
+def test_unknown_references_are_usage_errors_naming_the_page(
+    three_versions: Store, ref: str, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message) as error:
+        three_versions.resolve(PAGE, ref)
+    assert "\n" not in str(error.value)
+
+
+def test_an_ambiguous_prefix_lists_the_candidates(store: Store) -> None:
+    by_prefix: dict[str, str] = {}
+    n = 0
+    while sha(f"text {n}")[:4] not in by_prefix:
+        by_prefix[sha(f"text {n}")[:4]] = f"text {n}"
+        n += 1
+    first, second = by_prefix[sha(f"text {n}")[:4]], f"text {n}"
+    record_check(store, day(1), "new", first)
+    record_check(store, day(2), "changed", second)
+    with pytest.raises(UsageError, match=r"is ambiguous: ") as error:
+        store.resolve(PAGE, sha(first)[:4])
+    assert sha(first)[:12] in str(error.value) and sha(second)[:12] in str(error.value)
+
+
+def test_previous_needs_two_versions_and_unknown_pages_name_the_known_ones(store: Store) -> None:
+    record_check(store, day(1), "new", "A")
+    with pytest.raises(UsageError, match=r"has only one version \(since 2026-03-01T12:00:00Z\)"):
+        store.resolve(PAGE, "previous")
+    with pytest.raises(
+        UsageError, match=r"no page 'other' in the store .* \(pages: facebook-privacy-policy-en\)"
+    ):
+        store.resolve("other", "latest")
+
+
+# -- validators -----------------------------------------------------------------------------------------
+
+VALIDATORS = {
+    "etag and last-modified, as sent": (
+        [("new", 200, {"ETag": 'W/"abc"', "Last-Modified": "Sun, 01 Mar 2026 12:00:00 GMT"})],
+        {"etag": 'W/"abc"', "last_modified": "Sun, 01 Mar 2026 12:00:00 GMT"},
+    ),
+    "lower-case header names": ([("new", 200, {"etag": '"x"'})], {"etag": '"x"'}),
+    "a failed check does not count": (
+        [("new", 200, {"etag": '"x"'}), ("failed", 200, {"etag": '"wall"'})],
+        {"etag": '"x"'},
+    ),
+    "a 304 without validators keeps the confirmed ones": (
+        [("new", 200, {"etag": '"x"'}), ("unchanged", 304, {})],
+        {"etag": '"x"'},
+    ),
+    "a 200 without validators clears them": ([("new", 200, {"etag": '"x"'}), ("unchanged", 200, {})], {}),
+    "no successful check": ([("failed", 503, {"etag": '"x"'})], {}),
+}
+
+
+@pytest.mark.parametrize("checks, expected", VALIDATORS.values(), ids=VALIDATORS.keys())
+def test_validators_come_from_the_last_successful_check(store: Store, checks: list, expected: dict) -> None:
+    for n, (outcome, status, headers) in enumerate(checks, start=1):
+        text = None if outcome == "failed" else "A"
+        record_check(
+            store, day(n), "new" if n == 1 and text else outcome, text, status=status, headers=headers
+        )
+    assert store.validators(PAGE) == expected
+
+
+# -- the append-only log --------------------------------------------------------------------------------
+
+
+def test_a_torn_last_line_is_ignored_and_cut_off_by_the_next_append(store: Store) -> None:
+    record_check(store, day(1), "new", "A")
+    log = store.root / "pages" / PAGE / "checks.jsonl"
+    good = log.read_bytes()
+    torn = b'{"page": "facebook-privacy-policy-en", "time": "2026-03-0'
+    with log.open("ab") as handle:
+        handle.write(torn)
+    assert [c.time for c in store.checks(PAGE)] == [day(1)]
+    report = store.verify()
+    assert report.ok and report.warnings == [
+        f"{log}: torn last line of {len(torn)} bytes from an interrupted write (ignored; cut at next append)"
+    ]
+    second = record_check(store, day(2), "unchanged", "A")
+    assert (
+        log.read_bytes()
+        == good + (json.dumps(second.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    )
+    assert [c.time for c in store.checks(PAGE)] == [day(1), day(2)]
+
+
+def test_a_damaged_line_in_the_middle_is_an_error_naming_file_and_line(store: Store) -> None:
+    record_check(store, day(1), "new", "A")
+    log = store.root / "pages" / PAGE / "checks.jsonl"
+    first_line = log.read_bytes()
+    log.write_bytes(first_line + b"garbage\n" + first_line)
+    with pytest.raises(StoreError, match=rf"{log}:2: damaged line .*; run `privacy-monitor verify`"):
+        store.checks(PAGE)
+    assert [problem.split(" (")[0] for problem in store.verify().problems] == [f"{log}:2: damaged line"]
+
+
+def test_readers_see_appends_made_by_another_store_instance(store: Store) -> None:
+    record_check(store, day(1), "new", "A")
+    reader = Store(store.root)
+    assert len(reader.versions(PAGE)) == 1
+    record_check(store, day(2), "changed", "B")
+    assert [v.id for v in reader.versions(PAGE)] == [sha("A"), sha("B")]
+
+
+# -- verify ---------------------------------------------------------------------------------------------
+
+
+def test_verify_reports_each_damaged_file_by_path_and_touches_nothing(three_versions: Store) -> None:
+    store = three_versions
+    page = store.root / "pages" / PAGE
+    text_a = page / "texts" / f"{sha('A')}.md.gz"
+    raw_b = page / "raw" / f"{hashlib.sha256(b'<html><body><p>B</p></body></html>').hexdigest()}.html.gz"
+    text_c = page / "texts" / f"{sha('C')}.md.gz"
+    assert store.verify().ok
+
+    flipped = bytearray(gzip.decompress(text_a.read_bytes()))
+    flipped[0] ^= 0x01
+    text_a.write_bytes(gzip.compress(bytes(flipped)))  # a valid gzip file whose content no longer matches
+    raw_b.write_bytes(raw_b.read_bytes()[:-5])
+    text_c.unlink()
+    before = {path: path.read_bytes() for path in store.root.rglob("*") if path.is_file()}
+
+    report = store.verify()
+
+    assert not report.ok
+    assert [problem.split(",")[0] for problem in report.problems] == [
+        f"{text_a}: damaged",
+        f"{raw_b}: damaged",
+        f"{text_c}: missing",
+    ]
+    assert f"{text_c}: missing, referenced by {page / 'checks.jsonl'}:5" in report.problems
+    assert report.checked == 6  # 2 texts + 3 raws + 1 log
+    assert {path: path.read_bytes() for path in store.root.rglob("*") if path.is_file()} == before
+    with pytest.raises(StoreError, match=rf"{text_a}: damaged, its content hashes to"):
+        store.read_text(PAGE, sha("A"))
+
+
+def test_verify_checks_state_files_and_warns_about_leftover_temp_files(store: Store) -> None:
+    store.write_json("watches/cookies/page.json", {"baseline": "x"})
+    store.append_jsonl("digest/ledger.jsonl", {"sent": 1})
+    (store.root / "outbox").mkdir()
+    (store.root / "outbox" / "broken.json").write_text('{"id": ')
+    (store.root / "watches" / ".page.json.123.abcd.tmp").write_text("{")
+    report = store.verify()
+    assert report.problems == [
+        f"{store.root / 'outbox' / 'broken.json'}: damaged JSON (Expecting value: line 1 column 8 (char 7))"
+    ]
+    assert report.warnings == [
+        f"{store.root / 'watches' / '.page.json.123.abcd.tmp'}: leftover temp file of an interrupted write (harmless)"
+    ]
+
+
+# -- the state area for other stages --------------------------------------------------------------------
+
+
+def test_state_files_round_trip(store: Store) -> None:
+    store.write_json("watches/cookies/facebook.json", {"clause": "We use cookies.", "n": 1})
+    store.write_json("watches/cookies/facebook.json", {"clause": "We use cookies ü.", "n": 2})
+    store.append_jsonl("digest/ledger.jsonl", {"day": "2026-03-01"})
+    store.append_jsonl("digest/ledger.jsonl", {"day": "2026-03-02"})
+    assert store.read_json("watches/cookies/facebook.json") == {"clause": "We use cookies ü.", "n": 2}
+    assert store.read_json("watches/cookies/other.json", default={}) == {}
+    assert store.read_jsonl("digest/ledger.jsonl") == [{"day": "2026-03-01"}, {"day": "2026-03-02"}]
+    assert store.listdir("watches/cookies") == ["facebook.json"] and store.listdir("nothing") == []
+    assert store.path("outbox/a.json") == store.root / "outbox" / "a.json"
+    assert store.delete("watches/cookies/facebook.json") and not store.delete("watches/cookies/facebook.json")
+
+
+@pytest.mark.parametrize(
+    "rel", ["../escape.json", "/etc/passwd", "pages/x/checks.jsonl", ".lock", "a/.hidden", ""]
+)
+def test_state_paths_stay_inside_the_store_and_out_of_the_page_area(store: Store, rel: str) -> None:
+    with pytest.raises(StoreError, match="not a usable store path"):
+        store.path(rel)
+
+
+# -- the writer lock ------------------------------------------------------------------------------------
+
+HOLDER = textwrap.dedent(
+    """
+    import sys
+    from monitor.store import Store
+    with Store(sys.argv[1]).writer():
+        print("holding", flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+def test_a_second_writer_process_gets_store_locked_with_the_holders_pid(store: Store) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(store.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        with pytest.raises(StoreLocked) as error, store.writer():
+            pass
+        assert str(error.value) == (
+            f"{store.root}: another privacy-monitor process is writing to this store (pid {holder.pid}); "
+            "wait for it or stop it"
+        )
+        assert error.value.exit_status == 5
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+        with store.writer(wait=30):  # returns as soon as the holder lets go
+            assert (store.root / ".lock").read_text() == f"{__import__('os').getpid()}\n"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_writer_leaves_no_stale_lock(store: Store) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(store.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    assert holder.stdout.readline() == "holding\n"
+    holder.kill()
+    holder.wait()
+    with store.writer():
+        pass
+
+
+def test_the_writer_lock_is_reentrant_in_one_thread(store: Store) -> None:
+    with store.writer(), Store(store.root).writer():
+        record_check(store, day(1), "new", "A")
+    assert [v.id for v in store.versions(PAGE)] == [sha("A")]
+
+
+def test_version_info_is_a_plain_value() -> None:
+    info = VersionInfo("a" * 64, day(1), None, 1, day(1))
+    assert info.raw_sha256 is None and info == VersionInfo("a" * 64, day(1), None, 1, day(1), None)
+
+
+def test_a_store_folder_that_is_not_writable_is_a_clear_error(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tests may run as root, for whom every folder is writable: the permission check is told it is not.
+    monkeypatch.setattr("monitor.state.os.access", lambda path, mode: False)
+    with pytest.raises(StoreError, match=r"snapshots: the store folder is not writable; fix its permissions"):
+        store.put_version(PAGE, "text", None)

@@ -1,0 +1,224 @@
+"""`privacy-monitor watches` and `privacy-monitor outbox`, end to end: a real store, a real SMTP server on
+loopback, a fixed clock, exact output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from smtp_support import Inbox, free_port, smtp_server
+
+from monitor.cli import State, main
+from monitor.config import load_config
+from monitor.models import Document
+from monitor.notify import build_notifiers
+from monitor.notify.outbox import Outbox
+from monitor.store import Store
+from monitor.watches import evaluate_watches
+
+CLAUSE = (
+    "Der Widerspruch wird auf das Konto angewendet, bei dem du angemeldet bist, sowie auf alle Konten, "
+    "die du derselben Kontenübersicht hinzugefügt hast."
+)
+V1 = f"# KI bei Meta\n\nWir verbessern KI bei Meta laufend.\n\n{CLAUSE}\n\nDu kannst widersprechen.\n"
+V2 = V1.replace("alle Konten", "einige Konten")
+V3 = V2.replace(CLAUSE.replace("alle", "einige"), "Der Widerspruch gilt nur für dieses Konto.")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 1, 10, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    port = free_port()
+    (tmp_path / "config.toml").write_text(
+        f"""
+[[pages]]
+id = "facebook-ai-objection-de"
+url = "https://www.facebook.com/privacy/genai/"
+
+[[pages]]
+id = "instagram-ai-objection-de"
+url = "https://privacycenter.instagram.com/privacy/genai/"
+
+[[watches]]
+id = "accounts-center-scope"
+pages = ["facebook-ai-objection-de", "instagram-ai-objection-de"]
+kind = "clause"
+text = "{CLAUSE}"
+severity = "high"
+
+[[watches]]
+id = "legitimate-interests"
+pages = ["facebook-ai-objection-de"]
+kind = "term"
+text = "berechtigter Interessen"
+severity = "medium"
+
+[notify]
+retry_backoff = "5m"
+
+[notify.email]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "monitor@example.org"
+to = ["reader@example.org"]
+timeout = 5
+""",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def run(project: Path, *args: str, clock: Clock | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["-c", str(project / "config.toml"), *args], obj=State(clock=clock or Clock())
+    )
+    return result.exit_code, result.output
+
+
+def history(project: Path, texts: list[str]) -> list:
+    """Evaluate the watches on versions of the Facebook page, as the checks would have."""
+    loaded = load_config(project / "config.toml")
+    store = Store(loaded.store_path)
+    alerts, old, previous = [], None, None
+    for day, text in enumerate(texts, start=1):
+        new = Document.from_text(text)
+        alerts += evaluate_watches(
+            store, loaded.config.watches, "facebook-ai-objection-de", old=old, new=new, diff=None,
+            version=sha(text), previous=previous, time=f"2026-05-{day:02d}T10:00:00Z",
+        )  # fmt: skip
+        old, previous = new, sha(text)
+    return alerts
+
+
+def test_watches_shows_current_wording_and_last_change(project: Path) -> None:
+    history(project, [V1, V2])
+    code, output = run(project, "watches")
+    assert code == 0
+    assert output == (
+        "accounts-center-scope (clause, high) on facebook-ai-objection-de\n"
+        "  status:   found (score 97.32, 1 occurrence)\n"
+        "  section:  KI bei Meta\n"
+        f"  wording:  {CLAUSE.replace('alle', 'einige')}\n"
+        f"  changed:  2026-05-02T10:00:00Z (changed), version {sha(V2)[:12]} from {sha(V1)[:12]}\n"
+        f"  checked:  2026-05-02T10:00:00Z, version {sha(V2)[:12]}\n"
+        "\n"
+        "accounts-center-scope (clause, high) on instagram-ai-objection-de\n"
+        "  status:   not evaluated yet (no new version of this page since the watch was added)\n"
+        "\n"
+        "legitimate-interests (term, medium) on facebook-ai-objection-de\n"
+        "  status:   NOT FOUND\n"
+        f"  changed:  never since the baseline (2026-05-01T10:00:00Z, version {sha(V1)[:12]})\n"
+        f"  checked:  2026-05-02T10:00:00Z, version {sha(V2)[:12]}\n"
+    )
+
+
+def test_watches_shows_a_removed_clause_with_the_nearest_text(project: Path) -> None:
+    history(project, [V1, V2, V3])
+    code, output = run(project, "watches")
+    first = output.split("\n\n")[0]
+    assert first == (
+        "accounts-center-scope (clause, high) on facebook-ai-objection-de\n"
+        "  status:   NOT FOUND (last seen in KI bei Meta)\n"
+        f"  last:     {CLAUSE.replace('alle', 'einige')}\n"
+        "  nearest:  score 40.32 in KI bei Meta: Wir verbessern KI bei Meta laufend. "
+        "Der Widerspruch gilt nur für dieses Konto. Du kannst widersprechen.\n"
+        f"  changed:  2026-05-03T10:00:00Z (removed), version {sha(V3)[:12]} from {sha(V2)[:12]}\n"
+        f"  checked:  2026-05-03T10:00:00Z, version {sha(V3)[:12]}"
+    )
+
+
+def test_watches_json(project: Path) -> None:
+    history(project, [V1, V2])
+    code, output = run(project, "watches", "--json")
+    rows = json.loads(output)
+    assert code == 0
+    assert [(r["watch"], r["page"], r["status"]) for r in rows] == [
+        ("accounts-center-scope", "facebook-ai-objection-de", "found"),
+        ("accounts-center-scope", "instagram-ai-objection-de", "not evaluated"),
+        ("legitimate-interests", "facebook-ai-objection-de", "missing"),
+    ]
+    assert rows[0] == {
+        "watch": "accounts-center-scope", "page": "facebook-ai-objection-de", "kind": "clause", "severity": "high",
+        "status": "found", "wording": CLAUSE.replace("alle", "einige"), "section": ["KI bei Meta"], "score": 97.32,
+        "count": 1, "near": None, "version": sha(V2), "checked": "2026-05-02T10:00:00Z",
+        "since": {"time": "2026-05-01T10:00:00Z", "version": sha(V1)},
+        "changed": {"time": "2026-05-02T10:00:00Z", "version": sha(V2), "previous": sha(V1), "kind": "changed"},
+    }  # fmt: skip
+
+
+def test_outbox_lists_what_waits_and_retry_delivers_it(project: Path) -> None:
+    [alert] = history(project, [V1, V2])
+    loaded = load_config(project / "config.toml")
+    clock = Clock()
+    outbox = Outbox(Store(loaded.store_path), clock, loaded.config.notify)
+    outbox.put(alert)
+    assert run(project, "outbox") == (0, (
+        "1 pending, 0 failed\n"
+        "\n"
+        f"pending  {alert.id}  facebook-ai-objection-de: accounts-center-scope changed (high)\n"
+        f"         queued 2026-06-01T10:30:00Z, version {sha(V2)[:12]}\n"
+        "         not tried yet\n"
+    ))  # fmt: skip
+    port = loaded.config.notify.email.port
+    outbox.deliver(build_notifiers(loaded.config.notify, base_dir=loaded.base_dir))
+    assert run(project, "outbox")[1].splitlines()[4] == (
+        f"         email: 1 attempt failed (SMTP 127.0.0.1:{port}: connection refused (is the server running? "
+        "check host and port)); next try 2026-06-01T10:35:00Z"
+    )
+    assert run(project, "outbox", "--retry")[0] == 6  # still down: kept, exit status 6
+    inbox = Inbox()
+    with smtp_server(inbox, port=port):
+        code, output = run(project, "outbox", "--retry")
+    assert (code, output) == (
+        0,
+        "Delivered 1, failed 0.\nOutbox empty: no alert is waiting to be delivered.\n",
+    )
+    assert [str(message["Message-ID"]) for message in inbox.messages] == [alert.message_id]
+
+
+def test_outbox_json(project: Path) -> None:
+    [alert] = history(project, [V1, V2])
+    loaded = load_config(project / "config.toml")
+    Outbox(Store(loaded.store_path), Clock(), loaded.config.notify).put(alert)
+    code, output = run(project, "outbox", "--json")
+    [entry] = json.loads(output)["entries"]
+    assert code == 0
+    assert (entry["id"], entry["status"], entry["message_id"]) == (alert.id, "pending", alert.message_id)
+    assert entry["alert"] == alert.to_json()
+
+
+def test_outbox_retry_without_notifiers_says_what_to_configure(project: Path) -> None:
+    config = project / "config.toml"
+    config.write_text(config.read_text().split("[notify]")[0])
+    assert run(project, "outbox", "--retry") == (
+        2,
+        "Error: no notifier configured: add [notify.email] or [notify.apprise] to the config\n",
+    )
+    assert run(project, "outbox") == (0, "Outbox empty: no alert is waiting to be delivered.\n")
+
+
+def test_no_watches(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("")
+    result = CliRunner().invoke(
+        main, ["-c", str(tmp_path / "config.toml"), "watches"], obj=State(clock=Clock())
+    )
+    assert (result.exit_code, result.output) == (
+        0,
+        "No watches configured (add [[watches]] tables to the config).\n",
+    )

@@ -113,7 +113,7 @@ def capture_page(
     last_good: Document | None = None,
 ) -> Capture:
     """Fetch, extract and classify one page (used by `check`, `test`, `add` and `diff ... live`)."""
-    from monitor.extract import extract_document
+    from monitor.extract import SelectorMissed, extract_document
     from monitor.walls import classify_capture
 
     capture = Capture()
@@ -132,6 +132,18 @@ def capture_page(
         capture.extraction = extract_document(
             capture.fetched.html, url=capture.fetched.final_url, select=page.select, remove=page.remove
         )
+    except SelectorMissed as error:
+        # A login wall or an error page has none of the document's structure: say which it is.
+        wall = classify_capture(
+            capture.fetched,
+            error.extraction,
+            last_good=None,
+            page=page,
+            quality=ctx.config.quality,
+            walls=ctx.config.walls,
+        )
+        capture.reason = wall if wall and wall != "empty page" else error.reason
+        return capture
     except FetchError as error:
         capture.reason = error.reason
         return capture

@@ -10,6 +10,7 @@ The section layer (headings, title, "last updated" line) is in monitor.structure
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -295,10 +296,19 @@ class _Pairing:
 
 
 def _best_pairs(olds: list[str], news: list[str], cutoff: float) -> list[tuple[float, int, int]]:
-    """All (score, old, new) pairs at or above `cutoff`, best first (ties: nearest positions first)."""
+    """All (score, old, new) pairs at or above `cutoff`, best first (ties: nearest positions first).
+
+    Only lengths that can reach the cutoff are compared: ratio = 2·matches / (len a + len b) <= 2·shorter /
+    (sum), so a block more than (200 - cutoff) / cutoff times longer than another cannot match it."""
+    by_length = sorted(range(len(news)), key=lambda j: len(news[j]))
+    lengths = [len(news[j]) for j in by_length]
+    texts = [news[j] for j in by_length]
+    stretch = (200 - cutoff) / cutoff
     found: list[tuple[float, int, int]] = []
     for i, text in enumerate(olds):
-        for _, score, j in process.extract_iter(text, news, scorer=fuzz.ratio, score_cutoff=cutoff):
-            found.append((score, i, j))
+        low = bisect_left(lengths, len(text) / stretch)
+        high = bisect_right(lengths, len(text) * stretch)
+        for _, score, k in process.extract_iter(text, texts[low:high], scorer=fuzz.ratio, score_cutoff=cutoff):
+            found.append((score, i, by_length[low + k]))
     found.sort(key=lambda item: (-item[0], abs(item[1] / len(olds) - item[2] / len(news)), item[1]))
     return found

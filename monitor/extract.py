@@ -50,6 +50,15 @@ class Extraction:
     visible_text: str
 
 
+class SelectorMissed(FetchError):
+    """The page's `select` matched nothing. `extraction` holds what the page shows instead (a login wall,
+    an error page), with an empty document, so the caller can say which it is."""
+
+    def __init__(self, url: str, select: Sequence[str], extraction: Extraction) -> None:
+        super().__init__(url, f"selector matched nothing: {', '.join(select)}", hint=SELECT_HINT)
+        self.extraction = extraction
+
+
 def extract_document(
     html: str, *, url: str = "", select: Sequence[str] = (), remove: Sequence[str] = ()
 ) -> Extraction:
@@ -67,11 +76,8 @@ def extract_document(
     if select:
         roots = _outermost(_match(page, select, url))
         if not roots:
-            error = FetchError(url, f"selector matched nothing: {', '.join(select)}", hint=SELECT_HINT)
-            # What the page shows instead (a login wall, an error page) lets the caller say which it is.
             shown = _visible_texts(page, [], skipper)[1]
-            error.extraction = Extraction(Document(), 1.0, 0, _html_title(page), shown)  # type: ignore[attr-defined]
-            raise error
+            raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, _html_title(page), shown))
         sourced = html_to_blocks(roots, skipper)
         title = _html_title(page)
     else:

@@ -27,7 +27,8 @@ You can object to this use. {extra}</p>
 and how long we keep it, in words that we hope are clear enough for everyone who uses our products.</p>
 </div><footer>Meta © 2025</footer></body></html>"""
 
-LOGIN_WALL = """<html><head><title>Log in to Facebook</title></head><body><div id="root">
+# Meta's login wall has none of the policy's structure: the page's `select` matches nothing in it.
+LOGIN_WALL = """<html><head><title>Log in to Facebook</title></head><body><div id="login_form">
 <h2>Log in to Facebook</h2><form><input name="email"><input name="pass" type="password">
 <button>Log in</button></form><a href="/recover">Forgotten password?</a></div></body></html>"""
 

@@ -54,15 +54,19 @@ def main() -> int:
     if not HISTORY.is_dir():
         print(f"corpus not found at {CORPUS} (set PRIVACY_MONITOR_CORPUS); nothing measured")
         return 0
-    from monitor.classify import _find_signals
     from monitor.diff import diff_documents
     from monitor.extract import document_from_markdown
     from monitor.models import Document
     from monitor.render import render
+    from monitor.signals import _find_signals
 
     signals_cache_clear = _find_signals.cache_clear
-    diff_documents(Document.from_text("# a\n"), Document.from_text("# b\n"))  # imports (deepdiff) out of the timing
-    print(f"{'pair':<30} {'old KB':>7} {'new KB':>7} {'changes':>8} {'ours ms':>8} {'git ms':>8} {'ratio':>6} {'difflib ms':>10}")
+    diff_documents(
+        Document.from_text("# a\n"), Document.from_text("# b\n")
+    )  # imports (deepdiff) out of the timing
+    print(
+        f"{'pair':<30} {'old KB':>7} {'new KB':>7} {'changes':>8} {'ours ms':>8} {'git ms':>8} {'ratio':>6} {'difflib ms':>10}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for label, old_name, new_name in PAIRS:
             old_text = document_from_markdown((HISTORY / old_name).read_text(encoding="utf-8")).to_text()
@@ -77,19 +81,33 @@ def main() -> int:
                 return render(result, "text")
 
             def git(old_path: Path = old_path, new_path: Path = new_path) -> bytes:
-                command = ["git", "diff", "--no-index", "--no-color", "--word-diff", str(old_path), str(new_path)]
+                command = [
+                    "git",
+                    "diff",
+                    "--no-index",
+                    "--no-color",
+                    "--word-diff",
+                    str(old_path),
+                    str(new_path),
+                ]
                 return subprocess.run(command, capture_output=True, check=False).stdout
 
             def line_diff(old_text: str = old_text, new_text: str = new_text) -> str:
                 return "".join(difflib.unified_diff(old_text.splitlines(True), new_text.splitlines(True)))
 
             changes = len(diff_documents(Document.from_text(old_text), Document.from_text(new_text)).changes)
-            ours_s, git_s, line_s = best(ours, args.repeat), best(git, args.repeat), best(line_diff, args.repeat)
+            ours_s, git_s, line_s = (
+                best(ours, args.repeat),
+                best(git, args.repeat),
+                best(line_diff, args.repeat),
+            )
             print(
                 f"{label:<30} {len(old_text) / 1000:>7.0f} {len(new_text) / 1000:>7.0f} {changes:>8} "
                 f"{ours_s * 1000:>8.1f} {git_s * 1000:>8.1f} {ours_s / git_s:>5.1f}x {line_s * 1000:>10.1f}"
             )
-    print("ratio = ours / git diff --word-diff (same files, same run; git's time includes starting the process)")
+    print(
+        "ratio = ours / git diff --word-diff (same files, same run; git's time includes starting the process)"
+    )
     return 0
 
 

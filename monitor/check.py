@@ -220,6 +220,9 @@ def _record_text(
             record.text_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if current and current.id == record.text_sha256:
                 record.outcome, record.version = Outcome.UNCHANGED, current.id
+                # A watch added to the config since the page last changed gets its baseline now.
+                result.alerts = _evaluate_watches(ctx, page, None, document, None, record, only_new=True)
+                record.alerts = [alert.to_json() for alert in result.alerts]
             else:
                 record.outcome = Outcome.CHANGED if current else Outcome.NEW
                 record.previous = current.id if current else None
@@ -247,13 +250,23 @@ def _diff(old: Document | None, new: Document) -> Any:
 
 
 def _evaluate_watches(
-    ctx: Context, page: PageConfig, old: Document | None, new: Document, diff: Any, record: CheckRecord
+    ctx: Context,
+    page: PageConfig,
+    old: Document | None,
+    new: Document,
+    diff: Any,
+    record: CheckRecord,
+    *,
+    only_new: bool = False,
 ) -> list[Any]:
+    from monitor.notify.outbox import Outbox
+    from monitor.watches import evaluate_watches, unevaluated
+
     watches = [watch for watch in ctx.config.watches if page.id in watch.pages]
+    if only_new and watches:
+        watches = unevaluated(ctx.store, watches, page.id, record.version)
     if not watches:
         return []
-    from monitor.notify.outbox import Outbox
-    from monitor.watches import evaluate_watches
 
     alerts = evaluate_watches(
         ctx.store,
@@ -266,7 +279,7 @@ def _evaluate_watches(
         previous=record.previous,
         time=record.time,
     )
-    outbox = Outbox(ctx.store, ctx.clock)
+    outbox = Outbox(ctx.store, ctx.clock, ctx.config.notify)
     for alert in alerts:
         outbox.put(alert)  # durable before the check record that mentions it
     return alerts
@@ -277,10 +290,10 @@ def deliver_alerts(ctx: Context) -> Any:
     from monitor.notify import build_notifiers
     from monitor.notify.outbox import Outbox
 
-    notifiers = build_notifiers(ctx.config.notify, base_dir=ctx.loaded.base_dir)
+    notifiers = build_notifiers(ctx.config.notify, base_dir=ctx.loaded.base_dir, pages=ctx.config.pages)
     if not notifiers:
         return None
     try:
-        return Outbox(ctx.store, ctx.clock).deliver(notifiers)
+        return Outbox(ctx.store, ctx.clock, ctx.config.notify).deliver(notifiers)
     except MonitorError as error:  # delivery trouble never turns a good check into a failed one
         return error

@@ -1,38 +1,29 @@
 """Structured diff of two Documents: which blocks changed, where, how, and whether it matters.
 
-Blocks are aligned first (difflib over whole lines, so unchanged text is found in linear-ish time), then
-the leftovers are paired: an identical block elsewhere is `moved`; a similar block in the same gap is
-`modified` (a block split in two, or two merged into one, is one `modified` change spanning several
-blocks); a similar block elsewhere is `moved` with an edit; the rest is `added` or `removed`. Each change
-carries word-level operations (monitor.classify), its class and the signal words it touches.
-The section layer (headings, title, "last updated" line) is in monitor.structure.
+Blocks are aligned first (patience diff over whole lines, monitor.align), then the leftovers are paired:
+an identical block elsewhere is `moved`; a similar block in the same gap is `modified` (a block split in
+two, or two merged into one, is one `modified` change spanning several blocks); a similar block elsewhere
+is `moved` with an edit; the rest is `added` or `removed`. Each change carries word-level operations and
+its class (monitor.classify) and the signal words it touches (monitor.signals). The section layer
+(headings, title, "last updated" line) is in monitor.structure.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from rapidfuzz import fuzz, process
-
-from monitor.align import opcodes
-from monitor.classify import ChangeClass, Op, change_signals, classify, word_diff
+from monitor.align import BlockPairing
+from monitor.classify import ChangeClass, Op, classify, word_diff
 from monitor.errors import UsageError
 from monitor.models import Block, Document
-from monitor.normalize import fold_typography
+from monitor.signals import change_signals
 from monitor.structure import section_structure
 
 __all__ = ["Change", "DocumentDiff", "Op", "apply_diff", "classify", "diff_documents", "word_diff"]
 
-ChangeKind = Literal["added", "removed", "modified", "moved"]
+ChangeKind = Literal["added", "removed", "modified", "moved"]  # = monitor.align.EditKind
 KINDS: tuple[ChangeKind, ...] = ("modified", "added", "removed", "moved")
-PAIR_SCORE = 50.0  # two blocks in the same gap at least this similar (rapidfuzz ratio) are one modified block
-MOVE_SCORE = 85.0  # a block elsewhere must be this similar to count as moved with an edit
-MOVE_MIN_WORDS = 6  # shorter blocks ("Highlights", "Learn more") recur too often to call them moved
-SPAN_LIMIT = 4  # at most this many blocks on one side of a split or merge
 
 
 @dataclass(slots=True)
@@ -52,6 +43,7 @@ class Change:
     signals: list[str] = field(default_factory=list)
     old_blocks: tuple[Block, ...] = ()
     new_blocks: tuple[Block, ...] = ()
+    old_section: tuple[str, ...] = ()  # where the old text was (differs from `section` for a moved block)
 
     @property
     def section_path(self) -> str:
@@ -73,6 +65,7 @@ class Change:
             "signals": list(self.signals),
             "old_index": self.old_index,
             "new_index": self.new_index,
+            "old_section": list(self.old_section),
         }
 
 
@@ -114,10 +107,10 @@ class DocumentDiff:
 
 
 def diff_documents(old: Document, new: Document) -> DocumentDiff:
-    pairs = _Pairing(old.blocks, new.blocks)
+    pairs = BlockPairing(old.blocks, new.blocks)
     old_sections, new_sections = old.sections(), new.sections()
     changes: list[tuple[tuple[float, int], Change]] = []
-    for kind, old_span, new_span in pairs.edits():
+    for kind, old_span, new_span in pairs.result:
         old_blocks = tuple(old.blocks[i] for i in old_span)
         new_blocks = tuple(new.blocks[j] for j in new_span)
         old_text = "\n\n".join(block.text for block in old_blocks) if old_blocks else None
@@ -139,6 +132,7 @@ def diff_documents(old: Document, new: Document) -> DocumentDiff:
             signals=change_signals(ops) if cls == "substantive" else [],
             old_blocks=old_blocks,
             new_blocks=new_blocks,
+            old_section=old_sections[old_span[0]] if old_span else (),
         )
         order = (new_span[0], 1) if new_span else (pairs.anchor(old_span[0]), 0)
         changes.append(((order[0], old_span[0] if old_span else -1), change))
@@ -175,140 +169,3 @@ def apply_diff(old: Document, diff: DocumentDiff) -> Document:
         blocks.extend(placed.get(len(blocks)) or [next(unchanged)])
     # The title is metadata outside the text (the stored form has none); the diff carries it as it is.
     return Document(blocks, title=diff.new.title)
-
-
-def _folded(block: Block) -> str:
-    return fold_typography(block.text).casefold()
-
-
-class _Pairing:
-    """Aligns two block lists and pairs what the alignment left over (see the module docstring)."""
-
-    def __init__(self, old: Sequence[Block], new: Sequence[Block]) -> None:
-        self.old, self.new = old, new
-        old_lines = [block.to_line() for block in old]
-        new_lines = [block.to_line() for block in new]
-        ids: dict[str, int] = {}
-        old_ids = [ids.setdefault(line, len(ids)) for line in old_lines]
-        new_ids = [ids.setdefault(line, len(ids)) for line in new_lines]
-        self.unchanged: dict[int, int] = {}  # old index -> new index of the blocks the alignment kept
-        self.new_position: dict[int, int] = {}  # ... and of the blocks modified in place
-        self.regions: list[tuple[list[int], list[int]]] = []  # the gaps between unchanged runs
-        for tag, i1, i2, j1, j2 in opcodes(old_ids, new_ids):
-            if tag == "equal":
-                self.unchanged.update(zip(range(i1, i2), range(j1, j2), strict=True))
-            else:
-                self.regions.append((list(range(i1, i2)), list(range(j1, j2))))
-        self.new_position.update(self.unchanged)
-        self.free_old = {i for olds, _ in self.regions for i in olds}
-        self.free_new = {j for _, news in self.regions for j in news}
-        self.result: list[tuple[ChangeKind, list[int], list[int]]] = []
-        self._pair_identical(old_lines, new_lines)
-        for olds, news in self.regions:
-            self._pair_in_gap(olds, news)
-        self._pair_moved_with_edit()
-        self.result.extend(("removed", [i], []) for i in sorted(self.free_old))
-        self.result.extend(("added", [], [j]) for j in sorted(self.free_new))
-
-    def edits(self) -> list[tuple[ChangeKind, list[int], list[int]]]:
-        return self.result
-
-    def anchor(self, old_index: int) -> float:
-        """Where a removed block would have been in the new document (just after its kept neighbour)."""
-        if not hasattr(self, "_anchors"):
-            self._anchors: list[float] = []
-            last = -0.5
-            for index in range(len(self.old)):
-                self._anchors.append(last)
-                if index in self.new_position:
-                    last = self.new_position[index] + 0.5
-        return self._anchors[old_index]
-
-    def _take(self, kind: ChangeKind, olds: list[int], news: list[int]) -> None:
-        self.free_old.difference_update(olds)
-        self.free_new.difference_update(news)
-        self.result.append((kind, olds, news))
-        if kind == "modified":
-            self.new_position.update(zip(olds, news, strict=False))
-
-    def _pair_identical(self, old_lines: list[str], new_lines: list[str]) -> None:
-        """The same line in another gap: a move (only for text distinctive enough to be the same block)."""
-        old_count: dict[str, int] = defaultdict(int)
-        new_count: dict[str, int] = defaultdict(int)
-        for line in old_lines:
-            old_count[line] += 1
-        for line in new_lines:
-            new_count[line] += 1
-        waiting: dict[str, list[int]] = defaultdict(list)
-        for i in sorted(self.free_old):
-            waiting[old_lines[i]].append(i)
-        for j in sorted(self.free_new):
-            line = new_lines[j]
-            distinctive = len(line.split()) >= MOVE_MIN_WORDS or old_count[line] == new_count[line] == 1
-            if waiting.get(line) and distinctive:
-                self._take("moved", [waiting[line].pop(0)], [j])
-
-    def _pair_in_gap(self, olds: list[int], news: list[int]) -> None:
-        olds = [i for i in olds if i in self.free_old]
-        news = [j for j in news if j in self.free_new]
-        if not olds or not news:
-            return
-        for score, i, j in _best_pairs(
-            [_folded(self.old[i]) for i in olds], [_folded(self.new[j]) for j in news], PAIR_SCORE
-        ):
-            old_index, new_index = olds[i], news[j]
-            if old_index in self.free_old and new_index in self.free_new:
-                old_span, new_span = self._widen([old_index], [new_index], score)
-                self._take("modified", old_span, new_span)
-
-    def _widen(self, olds: list[int], news: list[int], score: float) -> tuple[list[int], list[int]]:
-        """Grow a pair into a split (one old block ~ several new ones) or a merge, while that fits better.
-        Free neighbours are always in the same gap: difflib never puts two gaps side by side."""
-        while len(olds) + len(news) < SPAN_LIMIT + 1:
-            candidates = []
-            for j in (news[0] - 1, news[-1] + 1):
-                if j in self.free_new and len(olds) == 1:
-                    candidates.append((olds, sorted([*news, j])))
-            for i in (olds[0] - 1, olds[-1] + 1):
-                if i in self.free_old and len(news) == 1:
-                    candidates.append((sorted([*olds, i]), news))
-            best = max(((self._score(o, n), o, n) for o, n in candidates), default=None)
-            if best is None or best[0] <= score + 2:
-                return olds, news
-            score, olds, news = best
-        return olds, news
-
-    def _score(self, olds: list[int], news: list[int]) -> float:
-        old_text = " ".join(_folded(self.old[i]) for i in olds)
-        new_text = " ".join(_folded(self.new[j]) for j in news)
-        return fuzz.ratio(old_text, new_text)
-
-    def _pair_moved_with_edit(self) -> None:
-        olds = [i for i in sorted(self.free_old) if len(self.old[i].text.split()) >= MOVE_MIN_WORDS]
-        news = [j for j in sorted(self.free_new) if len(self.new[j].text.split()) >= MOVE_MIN_WORDS]
-        if not olds or not news:
-            return
-        for _, i, j in _best_pairs(
-            [_folded(self.old[i]) for i in olds], [_folded(self.new[j]) for j in news], MOVE_SCORE
-        ):
-            if olds[i] in self.free_old and news[j] in self.free_new:
-                self._take("moved", [olds[i]], [news[j]])
-
-
-def _best_pairs(olds: list[str], news: list[str], cutoff: float) -> list[tuple[float, int, int]]:
-    """All (score, old, new) pairs at or above `cutoff`, best first (ties: nearest positions first).
-
-    Only lengths that can reach the cutoff are compared: ratio = 2·matches / (len a + len b) <= 2·shorter /
-    (sum), so a block more than (200 - cutoff) / cutoff times longer than another cannot match it."""
-    by_length = sorted(range(len(news)), key=lambda j: len(news[j]))
-    lengths = [len(news[j]) for j in by_length]
-    texts = [news[j] for j in by_length]
-    stretch = (200 - cutoff) / cutoff
-    found: list[tuple[float, int, int]] = []
-    for i, text in enumerate(olds):
-        low = bisect_left(lengths, len(text) / stretch)
-        high = bisect_right(lengths, len(text) * stretch)
-        for _, score, k in process.extract_iter(text, texts[low:high], scorer=fuzz.ratio, score_cutoff=cutoff):
-            found.append((score, i, by_length[low + k]))
-    found.sort(key=lambda item: (-item[0], abs(item[1] / len(olds) - item[2] / len(news)), item[1]))
-    return found

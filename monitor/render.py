@@ -9,15 +9,14 @@ Every string taken from a page is escaped for the target format (HTML via Jinja2
 from __future__ import annotations
 
 import bisect
-import difflib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from monitor.classify import changed_spans, signals_in
 from monitor.diff import Change, DocumentDiff
 from monitor.models import Block
+from monitor.signals import changed_spans, signals_in
 
 Format = Literal["text", "unified", "markdown", "html", "json"]
 FORMATS: tuple[Format, ...] = ("text", "unified", "markdown", "html", "json")
@@ -60,7 +59,9 @@ def render(
     if fmt == "json":
         return _json(shown, meta)
     if fmt == "unified":
-        return _unified(diff, shown, meta, lines)
+        from monitor.render_text import render_unified
+
+        return render_unified(diff, shown, meta, lines)
     if fmt == "html":
         from monitor.render_html import render_html
 
@@ -179,8 +180,9 @@ def _describe(blocks: tuple[Block, ...]) -> str:
 def headline(change: Change) -> str:
     """'modified · substantive · signals: may, will' (plus where a moved block came from)."""
     parts = [change.kind, change.cls]
-    if change.kind == "moved" and change.old_index is not None:
-        parts.append(f"from #{change.old_index + 1}")
+    if change.kind == "moved":
+        moved_from = " › ".join(change.old_section) or "(top)"
+        parts.append("within the section" if change.old_section == change.section else f"from {moved_from}")
     note = kind_note(change)
     if note:
         parts.append(note)
@@ -204,18 +206,27 @@ def summary_line(diff: DocumentDiff) -> str:
     )
 
 
-def structure_lines(diff: DocumentDiff) -> list[str]:
+def structure_groups(diff: DocumentDiff) -> list[tuple[str, list[str]]]:
+    """The structural changes as (title, entries): metadata first, then sections added, removed, ..."""
     structure = diff.structure
+    groups = [
+        (_METADATA_LABELS.get(key, key), [f"{value['old']} → {value['new']}"])
+        for key, value in structure.get("metadata", {}).items()
+    ]
+    for key in ("added", "removed", "renamed", "moved", "reordered"):
+        entries = structure.get(f"sections_{key}", [])
+        shown = [f"{e['old']} → {e['new']}" if isinstance(e, dict) else e for e in entries]
+        if shown:
+            groups.append((f"Sections {key}", shown))
+    return groups
+
+
+def structure_lines(diff: DocumentDiff, limit: int = 3) -> list[str]:
+    """One line per kind of structural change, naming at most `limit` sections (the json has them all)."""
     lines = []
-    for key, value in structure.get("metadata", {}).items():
-        lines.append(f"{_METADATA_LABELS.get(key, key)}: {value['old']} → {value['new']}")
-    for key in ("added", "removed", "reordered"):
-        if structure.get(f"sections_{key}"):
-            lines.append(f"Sections {key}: " + "; ".join(structure[f"sections_{key}"]))
-    for key in ("renamed", "moved"):
-        if structure.get(f"sections_{key}"):
-            pairs = "; ".join(f"{pair['old']} → {pair['new']}" for pair in structure[f"sections_{key}"])
-            lines.append(f"Sections {key}: {pairs}")
+    for title, entries in structure_groups(diff):
+        more = f" (and {len(entries) - limit} more)" if len(entries) > limit else ""
+        lines.append(f"{title}: " + "; ".join(entries[:limit]) + more)
     return lines
 
 
@@ -248,52 +259,3 @@ def _json(diff: DocumentDiff, meta: dict[str, Any]) -> str:
         "changes": [change.to_json() for change in diff.changes],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def _unified(full: DocumentDiff, shown: DocumentDiff, meta: dict[str, Any], context: int) -> str:
-    """difflib's unified diff of the stored text; with filters, only the hunks that touch a shown change."""
-    old_lines = full.old.to_text().splitlines(keepends=True)
-    new_lines = full.new.to_text().splitlines(keepends=True)
-    old_keep = {
-        i
-        for c in shown.changes
-        if c.old_index is not None
-        for i in range(c.old_index, c.old_index + len(c.old_blocks))
-    }
-    new_keep = {
-        j
-        for c in shown.changes
-        if c.new_index is not None
-        for j in range(c.new_index, c.new_index + len(c.new_blocks))
-    }
-    filtered = len(shown.changes) != len(full.changes)
-    out = [f"--- {side_label(meta, 'from')}\n", f"+++ {side_label(meta, 'to')}\n"]
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for group in matcher.get_grouped_opcodes(context):
-        # Blocks sit on even lines (a blank line between two), so line // 2 is the block index.
-        touched = any(
-            tag != "equal"
-            and (
-                any(i // 2 in old_keep for i in range(i1, i2))
-                or any(j // 2 in new_keep for j in range(j1, j2))
-            )
-            for tag, i1, i2, j1, j2 in group
-        )
-        if filtered and not touched:
-            continue
-        first, last = group[0], group[-1]
-        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                out.extend(" " + line for line in old_lines[i1:i2])
-                continue
-            out.extend("-" + line for line in old_lines[i1:i2])
-            out.extend("+" + line for line in new_lines[j1:j2])
-    return "".join(out) if len(out) > 2 else ""
-
-
-def _range(start: int, stop: int) -> str:
-    length = stop - start
-    if length == 1:
-        return str(start + 1)
-    return f"{start + 1 if length else start},{length}"

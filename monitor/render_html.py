@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from monitor.diff import DocumentDiff
-from monitor.render import Item, kind_note, segments, side_label, structure_lines, summary_line
+from monitor.render import Item, kind_note, segments, side_label, structure_groups, summary_line
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -53,7 +53,7 @@ def render_html(diff: DocumentDiff, meta: dict[str, Any], items: list[Item]) -> 
             from_label=side_label(meta, "from"),
             to_label=side_label(meta, "to"),
             summary=summary_line(diff),
-            structure=structure_lines(diff),
+            structure=structure_groups(diff),
             items=shown,
             filtered=bool(meta.get("filtered")),
         )

@@ -1,13 +1,15 @@
-"""The `text` (terminal) and `markdown` formats of a diff.
+"""The `text` (terminal), `markdown` and `unified` formats of a diff.
 
 text: section headers, then each change as a headline (kind · class · signals) and its word diff, either
 colored (deleted red and struck through, added green, signal words bold and underlined) or with plain
 markers `[-removed-]{+added+}` (git's word-diff style). Unchanged blocks shown for context are indented
 and dimmed. markdown: the same layout; deleted words ~~struck~~, added **bold**, page text escaped.
+unified: difflib's line diff of the stored text (one block per line), as `diff -u` shows it.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -123,3 +125,52 @@ def render_markdown(diff: DocumentDiff, meta: dict[str, Any], items: list[Item])
         words = "".join(_md_segment(s) for s in coalesce(segments(change)))
         out.extend(["", f"**{_md(headline(change))}**", "", _md_line(words)])
     return "\n".join(out) + "\n"
+
+
+def render_unified(full: DocumentDiff, shown: DocumentDiff, meta: dict[str, Any], context: int) -> str:
+    """difflib's unified diff of the stored text; with filters, only the hunks that touch a shown change."""
+    old_lines = full.old.to_text().splitlines(keepends=True)
+    new_lines = full.new.to_text().splitlines(keepends=True)
+    old_keep = {
+        i
+        for c in shown.changes
+        if c.old_index is not None
+        for i in range(c.old_index, c.old_index + len(c.old_blocks))
+    }
+    new_keep = {
+        j
+        for c in shown.changes
+        if c.new_index is not None
+        for j in range(c.new_index, c.new_index + len(c.new_blocks))
+    }
+    filtered = len(shown.changes) != len(full.changes)
+    out = [f"--- {side_label(meta, 'from')}\n", f"+++ {side_label(meta, 'to')}\n"]
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        # Blocks sit on even lines (a blank line between two), so line // 2 is the block index.
+        touched = any(
+            tag != "equal"
+            and (
+                any(i // 2 in old_keep for i in range(i1, i2))
+                or any(j // 2 in new_keep for j in range(j1, j2))
+            )
+            for tag, i1, i2, j1, j2 in group
+        )
+        if filtered and not touched:
+            continue
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(" " + line for line in old_lines[i1:i2])
+                continue
+            out.extend("-" + line for line in old_lines[i1:i2])
+            out.extend("+" + line for line in new_lines[j1:j2])
+    return "".join(out) if len(out) > 2 else ""
+
+
+def _range(start: int, stop: int) -> str:
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"

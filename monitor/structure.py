@@ -78,7 +78,9 @@ def section_structure(old: Document, new: Document, changes: Sequence[Change]) -
     old_tree, old_paths = section_tree(old)
     new_tree, new_paths = section_tree(new)
     # threshold_to_diff_deeper=0: always name the sections, never "this whole subtree changed".
-    found = DeepDiff(old_tree, new_tree, view="tree", threshold_to_diff_deeper=0) if old_tree != new_tree else {}
+    found = (
+        DeepDiff(old_tree, new_tree, view="tree", threshold_to_diff_deeper=0) if old_tree != new_tree else {}
+    )
     added = [tuple(item.path(output_format="list")) for item in found.get("dictionary_item_added", [])]
     removed = [tuple(item.path(output_format="list")) for item in found.get("dictionary_item_removed", [])]
     added.sort(key=lambda path: _order(path, new_paths))

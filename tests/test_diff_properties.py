@@ -97,7 +97,12 @@ def test_every_change_is_consistent(pair: tuple[Document, Document]) -> None:
         assert change.cls in ("cosmetic", "substantive")
         assert not change.signals or change.cls == "substantive"
     counts = result.summary()
-    assert counts["total"] == len(result.changes) == sum(counts["by_class"].values()) == sum(counts["by_kind"].values())
+    assert (
+        counts["total"]
+        == len(result.changes)
+        == sum(counts["by_class"].values())
+        == sum(counts["by_kind"].values())
+    )
     for fmt in ("text", "unified", "markdown", "html", "json"):
         # Every format renders every diff; only `unified` is empty when nothing changed, as diff -u is.
         assert render(result, fmt, context=1) or (fmt == "unified" and not result.changes)

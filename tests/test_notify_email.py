@@ -160,7 +160,8 @@ def test_login_with_the_password_from_an_environment_variable(
     assert (inbox.logins, len(inbox.messages)) == ([USER], 1)
 
 
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # it is TLS: implicit, from the start
+# aiosmtpd warns about AUTH without STARTTLS; this connection is TLS from the start (implicit TLS)
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_login_with_the_password_from_a_file_next_to_the_config(
     tmp_path: Path, certificate: Certificate
 ) -> None:

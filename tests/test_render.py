@@ -139,7 +139,7 @@ def test_text_shows_context_gaps_splits_and_moves() -> None:
         "    Partners help us.\n"
     )
     moved = diff_documents(doc("# P", first, "## Q", second), doc("# P", "## Q", second, first))
-    assert "> moved · substantive · from #2\n" in render(moved, "text", context=0)
+    assert "> moved · substantive · from P\n" in render(moved, "text", context=0)
 
 
 def test_markdown(policy_update: DocumentDiff) -> None:
@@ -253,6 +253,7 @@ def test_json(policy_update: DocumentDiff) -> None:
         "signals": ["may", "will"],
         "old_index": 3,
         "new_index": 3,
+        "old_section": ["Privacy Policy", "How we use information"],
     }
     assert [change["kind"] for change in data["changes"]] == ["modified", "modified", "modified", "added"]
 

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchlib import (  # noqa: E402
+    CORPUS,
+    ROOT,  # noqa: E402, F401 - also puts the project on sys.path
+    best,
+)
 
-CORPUS = Path(os.environ.get("PRIVACY_MONITOR_CORPUS", ROOT.parent / "shared" / "corpus"))
 CAPTURE = (
     CORPUS / "html/genai-eu-snapshots/Llama_API/Privacy_Policy_privacy-policy-printable/"
     "2026-04-15T10-31-39Z_eea36448.html"
@@ -34,12 +35,7 @@ SELECT, REMOVE = ("#root",), ("img",)
 
 
 def best_cpu(action: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.process_time()
-        action()
-        best = min(best, time.process_time() - started)
-    return best
+    return best(action, repeat, clock=time.process_time)
 
 
 def store_step(workdir: Path) -> Callable[[str, bytes], None] | None:

@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchlib import (
+    CORPUS,  # noqa: E402
+    ROOT,  # noqa: E402, F401 - also puts the project on sys.path
+)
+from benchlib import FACEBOOK_HISTORY as HISTORY  # noqa: E402
 
-CORPUS = Path(os.environ.get("PRIVACY_MONITOR_CORPUS", ROOT.parent / "shared" / "corpus"))
-HISTORY = CORPUS / "versions/pga-versions/Facebook/Privacy_Policy"
 PAIRS = [
     ("consecutive, one clause", "2026-01-15T00-30-46Z_45b1fdc6.md", "2026-02-25T12-30-36Z_630993e3.md"),
     ("consecutive, Dec 2025 update", "2025-11-26T00-30-51Z_49ebd3da.md", "2025-12-17T00-30-45Z_df69a0e3.md"),
@@ -37,14 +35,7 @@ PAIRS = [
     ("first vs last (4 years)", "2022-07-11T14-58-05Z_a3689b38.md", "2026-08-22T00-30-50Z_e4da78fa.md"),
 ]
 
-
-def best(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+from benchlib import best  # noqa: E402
 
 
 def main() -> int:

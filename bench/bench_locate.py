@@ -16,17 +16,14 @@ Goal: index + find well under 100 ms; find alone a small multiple of str.find.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchlib import (
+    CORPUS,  # noqa: E402
+    ROOT,  # noqa: E402, F401 - also puts the project on sys.path
+)
+from benchlib import FACEBOOK_HISTORY as HISTORY  # noqa: E402
 
-CORPUS = Path(os.environ.get("PRIVACY_MONITOR_CORPUS", ROOT.parent / "shared" / "corpus"))
-HISTORY = CORPUS / "versions/pga-versions/Facebook/Privacy_Policy"
 CLAUSE = (
     "When we process your information as necessary to pursue our legitimate interests or those of a third "
     "party, you have the right to object to, and seek restriction of, such processing; to exercise your right, "
@@ -36,14 +33,7 @@ REWORDED = CLAUSE.replace("seek restriction of", "ask us to restrict").replace(
     "third party", "third party or partner"
 )
 
-
-def best(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+from benchlib import best  # noqa: E402
 
 
 def main() -> int:

@@ -21,8 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchlib import ROOT  # noqa: E402, F401 - also puts the project on sys.path
 
 PAGE_SERVER = r"""
 import sys

@@ -165,16 +165,17 @@ class BlockPairing:
         self._pair_moved_with_edit()
         self.result.extend(("removed", [i], []) for i in sorted(self.free_old))
         self.result.extend(("added", [], [j]) for j in sorted(self.free_new))
+        self._anchors: list[
+            float
+        ] = []  # for each old block: just after its last kept neighbour in the new text
+        last = -0.5
+        for index in range(len(old)):
+            self._anchors.append(last)
+            if index in self.new_position:
+                last = self.new_position[index] + 0.5
 
     def anchor(self, old_index: int) -> float:
-        """Where a removed block would have been in the new document (just after its kept neighbour)."""
-        if not hasattr(self, "_anchors"):
-            self._anchors: list[float] = []
-            last = -0.5
-            for index in range(len(self.old)):
-                self._anchors.append(last)
-                if index in self.new_position:
-                    last = self.new_position[index] + 0.5
+        """Where a removed block would have been in the new document."""
         return self._anchors[old_index]
 
     def _take(self, kind: EditKind, olds: list[int], news: list[int]) -> None:
@@ -216,7 +217,7 @@ class BlockPairing:
 
     def _widen(self, olds: list[int], news: list[int], score: float) -> tuple[list[int], list[int]]:
         """Grow a pair into a split (one old block ~ several new ones) or a merge, while that fits better.
-        Free neighbours are always in the same gap: difflib never puts two gaps side by side."""
+        Free neighbours are always in the same gap: the alignment never puts two gaps side by side."""
         while len(olds) + len(news) < SPAN_LIMIT + 1:
             candidates = []
             for j in (news[0] - 1, news[-1] + 1):

@@ -159,6 +159,20 @@ def capture_page(
     return capture
 
 
+def capture_now(
+    loaded: LoadedConfig, store: Store, page: PageConfig, *, clock: Clock = system_clock
+) -> Capture:
+    """Fetch and extract `page` now, judged against its last good version, storing nothing (`test`, `diff live`)."""
+    known = any(configured.id == page.id for configured in loaded.config.pages)
+    current = store.current(page.id) if known else None
+    last_good = store.read_document(page.id, current.id) if current else None
+    ctx = Context(loaded, store, clock=clock, deliver=False)
+    try:
+        return capture_page(ctx, page, last_good=last_good)
+    finally:
+        ctx.close()
+
+
 def check_page(ctx: Context, page: PageConfig) -> CheckResult:
     record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
     started = time.perf_counter()

@@ -111,36 +111,39 @@ def looks_german(text: str) -> bool:
     return hits >= 2 and hits / len(words) > 0.05
 
 
+def _comparable(text: str) -> str:
+    """The text with what never counts folded away: typography, URL parameters, notes and list numbers."""
+    folded = _URL_EXTRAS.sub(r"\1", unicodedata.normalize("NFKC", fold_typography(text)))
+    return _NUMBERING.sub("", _NOTE_REFERENCE.sub(" ", folded.replace("\n\n", "\n")))
+
+
 def cosmetic_key(text: str) -> list[str]:
     """What must stay the same for an edit to count as cosmetic."""
-    folded = _URL_EXTRAS.sub(r"\1", unicodedata.normalize("NFKC", fold_typography(text)))
-    folded = _NUMBERING.sub("", _NOTE_REFERENCE.sub(" ", folded.replace("\n\n", "\n")))
-    return [token.casefold() for token in _MEANINGFUL.findall(folded)]
+    return [token.casefold() for token in _MEANINGFUL.findall(_comparable(text))]
+
+
+def _tokens_and_sentence_starts(text: str) -> list[tuple[str, bool]]:
+    comparable = _comparable(text)
+    result: list[tuple[str, bool]] = []
+    end = 0
+    for match in _MEANINGFUL.finditer(comparable):
+        between = comparable[end : match.start()]
+        starts = not result or "\n" in between or between.strip()[-1:] in {".", "!", "?", ":", '"'}
+        result.append((match.group(), starts))
+        end = match.end()
+    return result
 
 
 def _address_changed(old: str, new: str) -> bool:
     """A German pronoun whose capital changed somewhere other than the start of a sentence."""
-    old_words = _MEANINGFUL.findall(_NUMBERING.sub("", old))
-    new_words = _MEANINGFUL.findall(_NUMBERING.sub("", new))
-    old_starts = _sentence_starts(old_words, old)
-    new_starts = _sentence_starts(new_words, new)
-    for index, (a, b) in enumerate(zip(old_words, new_words, strict=False)):
-        pronoun = a != b and a.casefold() == b.casefold() and a.casefold() in _GERMAN_CASE_MATTERS
-        if pronoun and index not in old_starts and index not in new_starts:
-            return True
-    return False
-
-
-def _sentence_starts(words: list[str], text: str) -> set[int]:
-    starts = {0}
-    position = 0
-    for index, word in enumerate(words):
-        found = text.find(word, position)
-        before = text[position:found].strip()
-        if index and before[-1:] in {".", "!", "?", ":", '"', "„", "“"}:
-            starts.add(index)
-        position = found + len(word)
-    return starts
+    pairs = zip(_tokens_and_sentence_starts(old), _tokens_and_sentence_starts(new), strict=False)
+    return any(
+        a != b
+        and a.casefold() == b.casefold()
+        and a.casefold() in _GERMAN_CASE_MATTERS
+        and not (a_start or b_start)
+        for (a, a_start), (b, b_start) in pairs
+    )
 
 
 def classify(old: str, new: str) -> ChangeClass:

@@ -227,6 +227,7 @@ def test_live_compares_with_the_page_now_and_stores_nothing(
         "    We keep it for [-30-]{+90+} days!",
     ]
     assert len(Store(project.parent / "snapshots").checks(PAGE)) == checks_before
+    assert run(project, PAGE, "live", "--context", "0")[1] == output  # `PAGE live` alone: latest → live
 
 
 def test_live_failure_exits_2_whatever_the_error(

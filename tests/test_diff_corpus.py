@@ -57,17 +57,7 @@ def consecutive_pairs() -> list[tuple[str, str, str, str]]:
     return pairs
 
 
-# Known problems outside the diff, each with the reason; they are expected to fail until fixed where they are.
-KNOWN = {
-    "2022-09-13T06-30-01Z_803e3a22.md": "document_from_markdown keeps the target of a link whose text spans blank "
-    "lines ('[\\n\\ntext\\n\\n](url)') as a paragraph, so a changed link target reads as changed text",
-}
-PAIRS = [
-    pytest.param(*pair, marks=pytest.mark.xfail(reason=KNOWN[pair[2]], strict=False))
-    if pair[2] in KNOWN
-    else pair
-    for pair in consecutive_pairs()
-]
+PAIRS = consecutive_pairs()
 
 
 @cache
@@ -76,7 +66,7 @@ def version(folder: str, name: str) -> Document:
 
 
 def test_the_corpus_has_both_kinds_of_pairs(corpus: Path) -> None:
-    kinds = [change for *_, change in consecutive_pairs()]
+    kinds = [change for *_, change in PAIRS]
     assert (kinds.count("text_change"), kinds.count("url_or_whitespace_only"), kinds.count("noise run")) == (
         72,
         5,
@@ -87,7 +77,7 @@ def test_the_corpus_has_both_kinds_of_pairs(corpus: Path) -> None:
 @pytest.mark.parametrize(
     "folder, older, newer, change",
     PAIRS,
-    ids=[f"{folder.split('/')[1]}-{newer[:10]}-{change}" for folder, _, newer, change in consecutive_pairs()],
+    ids=[f"{folder.split('/')[1]}-{newer[:10]}-{change}" for folder, _, newer, change in PAIRS],
 )
 def test_consecutive_versions(corpus: Path, folder: str, older: str, newer: str, change: str) -> None:
     old, new = version(folder, older), version(folder, newer)

@@ -66,7 +66,8 @@ def diff(
     PAGE [FROM] [TO]  versions of a configured page: an id prefix, a date or
                       date-time (the version in effect then), `previous`,
                       `latest`, or `live` (fetch now, store nothing).
-                      Default: previous → latest.
+                      Default: previous → latest; `PAGE live` alone
+                      is latest → live.
     A B               two files (HTML, or text/Markdown) or http(s) URLs.
 
     Exit status: 0 no change shown, 1 changes shown, 2 trouble.
@@ -83,8 +84,8 @@ def diff(
     try:
         page = _configured_page(state, first)
         if page is not None:
-            if third is not None and second is None:
-                raise UsageError("give FROM before TO")
+            if third is None and second is not None and second.lower() == LIVE:
+                second, third = "latest", LIVE  # `diff PAGE live`: what changed since the last stored version
             old, new, meta = _page_sides(state, page, second or "previous", third or "latest")
         else:
             if second is None or third is not None:
@@ -165,15 +166,9 @@ def _page_side(state: State, store: Any, page: PageConfig, ref: str) -> tuple[Do
 
 
 def _live(state: State, store: Any, page: PageConfig) -> tuple[Document, dict[str, Any]]:
-    from monitor.check import Context, capture_page
+    from monitor.check import capture_now
 
-    current = store.current(page.id)
-    last_good = store.read_document(page.id, current.id) if current else None
-    ctx = Context(state.loaded, store, clock=state.clock, deliver=False)
-    try:
-        capture = capture_page(ctx, page, last_good=last_good)
-    finally:
-        ctx.close()
+    capture = capture_now(state.loaded, store, page, clock=state.clock)
     if capture.reason or capture.extraction is None:
         raise UsageError(f"{page.url}: the live page is not the document ({capture.reason or 'no content'})")
     now = isoformat(state.clock())

@@ -41,17 +41,12 @@ def _overridden(
 
 
 def _trial(state: State, page: PageConfig, lines: int, full: bool) -> tuple[ExitStatus, Capture]:
-    from monitor.check import Context, capture_page
+    from monitor.check import capture_now
     from monitor.store import Store
 
     store = Store(state.loaded.store_path, clock=state.clock)
+    capture = capture_now(state.loaded, store, page, clock=state.clock)
     current = store.current(page.id) if any(p.id == page.id for p in state.loaded.config.pages) else None
-    last_good = store.read_document(page.id, current.id) if current else None
-    ctx = Context(state.loaded, store, clock=state.clock, deliver=False)
-    try:
-        capture = capture_page(ctx, page, last_good=last_good)
-    finally:
-        ctx.close()
     fetched, extraction = capture.fetched, capture.extraction
     if fetched is not None:
         click.echo(

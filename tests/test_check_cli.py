@@ -65,7 +65,7 @@ timeout = 5
 
 [[pages]]
 id = "policy"
-url = "{site.url_for('/policy')}"
+url = "{site.url_for("/policy")}"
 select = ["#root"]
 """
     )
@@ -107,7 +107,12 @@ def test_a_page_goes_new_unchanged_changed_failed_and_back(project: Path, site: 
     clock.advance()
     serve(site, LOGIN_WALL)
     code, failed = check_json(project, clock)
-    assert (code, failed["outcome"], failed["reason"], failed["version"]) == (3, "failed", "login wall", changed["version"])
+    assert (code, failed["outcome"], failed["reason"], failed["version"]) == (
+        3,
+        "failed",
+        "login wall",
+        changed["version"],
+    )
 
     # A server error is a failed check too, never a change.
     clock.advance()
@@ -131,7 +136,12 @@ def test_a_page_goes_new_unchanged_changed_failed_and_back(project: Path, site: 
 
     code, output = run(project, clock, "history", "policy", "--checks")
     assert [line.split()[1] for line in output.splitlines()] == [
-        "new", "unchanged", "changed", "failed", "failed", "unchanged"
+        "new",
+        "unchanged",
+        "changed",
+        "failed",
+        "failed",
+        "unchanged",
     ]
 
     code, text = run(project, clock, "show", "policy", "previous")
@@ -166,7 +176,7 @@ def test_unknown_page_and_ref_are_usage_errors(project: Path, site: HTTPServer) 
     serve(site, POLICY.format(extra="", token="x"))
     run(project, clock, "check")
     code, output = run(project, clock, "show", "policy", "zzzz")
-    assert code == 2 and output.startswith("Error: ") and "\n" == output[-1] and output.count("\n") == 1
+    assert code == 2 and output.startswith("Error: ") and output[-1] == "\n" and output.count("\n") == 1
 
 
 def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
@@ -174,4 +184,6 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     config.write_text('[[pages]]\nid = "a"\nurl = "https://x/"\nselecto = ["#root"]\n')
     code, output = run(config, Clock(), "check")
     assert code == 2
-    assert output == f"Error: {config}: pages[0] (id 'a').selecto: unknown key (hint: did you mean 'select'?)\n"
+    assert (
+        output == f"Error: {config}: pages[0] (id 'a').selecto: unknown key (hint: did you mean 'select'?)\n"
+    )

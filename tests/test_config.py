@@ -26,10 +26,19 @@ BAD_CONFIGS = [
         PAGE + PAGE,
         "config.toml: pages[1] (id 'a').id: duplicate page id 'a' (hint: each page needs its own id)",
     ),
-    ('[fetch]\ntimeout = "soon"', "config.toml: fetch.timeout: input should be a valid number (got str 'soon')"),
+    (
+        '[fetch]\ntimeout = "soon"',
+        "config.toml: fetch.timeout: input should be a valid number (got str 'soon')",
+    ),
     ("[fetch]\nretries = 2.5", "config.toml: fetch.retries: input should be a valid integer (got float 2.5)"),
-    ('[[pages]]\nid = "Bad Id"\nurl = "https://x/"', "config.toml: pages[0] (id 'Bad Id').id: 'Bad Id' is not a safe id"),
-    ('[[pages]]\nid = "a"\nurl = "ftp://x/"', "config.toml: pages[0] (id 'a').url: 'ftp://x/' is not an http(s) URL"),
+    (
+        '[[pages]]\nid = "Bad Id"\nurl = "https://x/"',
+        "config.toml: pages[0] (id 'Bad Id').id: 'Bad Id' is not a safe id",
+    ),
+    (
+        '[[pages]]\nid = "a"\nurl = "ftp://x/"',
+        "config.toml: pages[0] (id 'a').url: 'ftp://x/' is not an http(s) URL",
+    ),
     ('[[pages]]\nid = "a"', "config.toml: pages[0] (id 'a').url: required key is missing (hint: add it)"),
     (PAGE + 'select = ["div[["]', "config.toml: pages[0] (id 'a').select: not a CSS selector: 'div[['"),
     (PAGE + 'schedule = "hourly"', "config.toml: pages[0] (id 'a').schedule: not a schedule: 'hourly'"),
@@ -38,7 +47,10 @@ BAD_CONFIGS = [
         "config.toml: watches[0] (id 'w').pages: unknown page 'b' (hint: name a page id from [[pages]])",
     ),
     ('[digest]\ntimezone = "Mars/Olympus"', "config.toml: digest.timezone: unknown time zone 'Mars/Olympus'"),
-    ('[digest]\ntime = "8am"', "config.toml: digest.time: '8am' is not a time of day (write HH:MM, e.g. '08:00')"),
+    (
+        '[digest]\ntime = "8am"',
+        "config.toml: digest.time: '8am' is not a time of day (write HH:MM, e.g. '08:00')",
+    ),
     ('[service]\njitter = "5 parsecs"', "config.toml: service.jitter: not a duration: '5 parsecs'"),
     ("[stor]\npath = 'x'", "config.toml: stor: unknown key (hint: did you mean 'store'?)"),
     (
@@ -83,6 +95,8 @@ def test_the_shipped_default_config_is_valid() -> None:
     assert all(page.renderer in {"http", "browser", "auto"} for page in loaded.config.pages)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("30m", 1800), ("6h", 21600), ("2d", 172800), ("1w", 604800)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("30m", 1800), ("6h", 21600), ("2d", 172800), ("1w", 604800)]
+)
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds

@@ -37,5 +37,7 @@ def test_demo_keeps_its_store_for_exploring(tmp_path) -> None:
     history = CliRunner().invoke(main, ["-c", str(keep / "config.toml"), "history", "ki-bei-meta-de"])
     assert history.exit_code == 0
     assert len(history.output.splitlines()) == 3  # header + two versions
-    diff = CliRunner().invoke(main, ["-c", str(keep / "config.toml"), "diff", "ki-bei-meta-de", "--format", "json"])
+    diff = CliRunner().invoke(
+        main, ["-c", str(keep / "config.toml"), "diff", "ki-bei-meta-de", "--format", "json"]
+    )
     assert diff.exit_code == 1, diff.output

@@ -38,7 +38,11 @@ def invoke(config: Path, *args: str) -> tuple[int, str]:
     ("url", "taken", "expected"),
     [
         ("https://www.facebook.com/privacy/genai/", set(), "facebook-com-privacy-genai"),
-        ("https://mbasic.facebook.com/privacy/policy/printable/", set(), "facebook-com-privacy-policy-printable"),
+        (
+            "https://mbasic.facebook.com/privacy/policy/printable/",
+            set(),
+            "facebook-com-privacy-policy-printable",
+        ),
         ("https://example.org/", {"example-org"}, "example-org-2"),
     ],
 )
@@ -47,7 +51,9 @@ def test_page_ids_are_made_from_the_url(url: str, taken: set[str], expected: str
 
 
 def test_test_shows_coverage_and_first_lines_and_stores_nothing(config: Path, httpserver: HTTPServer) -> None:
-    code, output = invoke(config, "test", httpserver.url_for("/legal/privacy"), "--select", "#content-wrapper")
+    code, output = invoke(
+        config, "test", httpserver.url_for("/legal/privacy"), "--select", "#content-wrapper"
+    )
     assert code == 0, output
     lines = output.splitlines()
     assert lines[0].startswith("trial: HTTP 200 ")
@@ -58,7 +64,9 @@ def test_test_shows_coverage_and_first_lines_and_stores_nothing(config: Path, ht
     assert not (config.parent / "snapshots").exists()
 
 
-def test_test_with_a_selector_that_matches_nothing_fails_clearly(config: Path, httpserver: HTTPServer) -> None:
+def test_test_with_a_selector_that_matches_nothing_fails_clearly(
+    config: Path, httpserver: HTTPServer
+) -> None:
     code, output = invoke(config, "test", httpserver.url_for("/legal/privacy"), "--select", "#nope")
     assert code == 3
     assert output.splitlines()[-1].startswith("failed: selector matched nothing")
@@ -81,5 +89,7 @@ def test_add_refuses_a_page_whose_trial_failed(config: Path, httpserver: HTTPSer
     before = config.read_text()
     code, output = invoke(config, "add", httpserver.url_for("/missing"))
     assert code == 2
-    assert output.splitlines()[-1].endswith("not added, the trial failed (fix the selectors, or add it anyway with --force)")
+    assert output.splitlines()[-1].endswith(
+        "not added, the trial failed (fix the selectors, or add it anyway with --force)"
+    )
     assert config.read_text() == before

@@ -121,7 +121,8 @@ class ClauseIndex:
                 if score > scores[index]:
                     scores[index] = score
                     partial.add(index)
-        ranked = sorted(range(len(windows)), key=lambda i: (-scores[i], windows[i]))
+        # On a tie, a whole-window match beats a passage found inside a longer sentence.
+        ranked = sorted(range(len(windows)), key=lambda i: (-scores[i], i in partial, windows[i]))
         found: list[Located] = []
         taken: list[tuple[int, int]] = []
         best: Located | None = None

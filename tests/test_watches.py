@@ -449,3 +449,11 @@ def test_unevaluated_names_the_watches_a_page_has_no_baseline_for(store: Store) 
         "accounts-center-scope",
         "term",
     ]
+
+
+def test_an_exact_sentence_beats_a_longer_one_that_contains_it() -> None:
+    # Found by hypothesis: both score 100, the whole-sentence match must win.
+    search = ClauseIndex(
+        Document.from_text(page(("A", ["Wir wir wir wir wir wir.", "Wir wir wir wir."])))
+    ).find("Wir wir wir wir.", threshold=80)
+    assert search.best is not None and search.best.text == "Wir wir wir wir."

@@ -119,7 +119,7 @@ def test_watches_shows_current_wording_and_last_change(project: Path) -> None:
         f"  checked:  2026-05-02T10:00:00Z, version {sha(V2)[:12]}\n"
         "\n"
         "accounts-center-scope (clause, high) on instagram-ai-objection-de\n"
-        "  status:   not evaluated yet (no new version of this page since the watch was added)\n"
+        "  status:   not evaluated yet (waiting for the next good capture of the page)\n"
         "\n"
         "legitimate-interests (term, medium) on facebook-ai-objection-de\n"
         "  status:   NOT FOUND\n"

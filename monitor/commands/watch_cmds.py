@@ -68,7 +68,7 @@ def _watch_lines(row: dict[str, Any]) -> list[str]:
     if status == "not evaluated":
         return [
             *lines,
-            "  status:   not evaluated yet (no new version of this page since the watch was added)",
+            "  status:   not evaluated yet (waiting for the next good capture of the page)",
         ]
     section = " › ".join(row["section"]) or "(top of the page)"
     if status == "found":

@@ -181,4 +181,5 @@ def refresh_log(path: Path, cached: ParsedLog[T] | None, parse: Callable[[bytes]
         cached.offset + consumed,
         cached.lines + lines,
         cached.items + [item for _, item in parsed],
+        dict(cached.derived),  # a log that only grew keeps what was derived from its start
     )

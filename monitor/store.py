@@ -114,7 +114,11 @@ class Store(StateArea):
         return sorted(p.name for p in folder.iterdir() if PAGE_ID.match(p.name) and (p / CHECKS).is_file())
 
     def checks(self, page_id: str) -> list[CheckRecord]:
-        return list(self._log(page_id).items)
+        """Every check of the page, oldest first (read from disk when the cache holds only the recent ones)."""
+        log = self._log(page_id)
+        if log.derived.get("trimmed"):
+            return list(refresh_log(self._page_dir(page_id) / CHECKS, None, _record_from_line).items)
+        return list(log.items)
 
     def last_check(self, page_id: str) -> CheckRecord | None:
         records = self._log(page_id).items
@@ -122,10 +126,7 @@ class Store(StateArea):
 
     def versions(self, page_id: str) -> list[VersionInfo]:
         """The timeline, oldest first."""
-        log = self._log(page_id)
-        if "timeline" not in log.derived:
-            log.derived["timeline"] = build_timeline(log.items)
-        return list(log.derived["timeline"])
+        return list(self._log(page_id).derived["timeline"])
 
     def current(self, page_id: str) -> VersionInfo | None:
         """The last good version."""
@@ -142,7 +143,9 @@ class Store(StateArea):
 
     def validators(self, page_id: str) -> dict[str, str]:
         """ETag / Last-Modified of the last successful check, exactly as the server sent them, or {}."""
-        for record in reversed(self._log(page_id).items):
+        log = self._log(page_id)
+        records = self.checks(page_id) if log.derived.get("trimmed") else log.items
+        for record in reversed(records):
             if record.outcome == Outcome.FAILED:
                 continue
             headers = {name.lower(): value for name, value in record.headers.items()}
@@ -219,12 +222,22 @@ class Store(StateArea):
         return gzip.decompress(compressed)
 
     def _log(self, page_id: str) -> ParsedLog[CheckRecord]:
+        """The page's log, parsed incrementally. A long-running service must not hold every check ever made
+        in memory: the timeline is folded in as records arrive and only the last `CACHED_CHECKS` are kept."""
         log = refresh_log(self._page_dir(page_id) / CHECKS, self._logs.get(page_id), _record_from_line)
+        folded = log.derived.get("folded", 0)
+        if "timeline" not in log.derived or folded < len(log.items):
+            log.derived["timeline"] = build_timeline(log.items[folded:], log.derived.get("timeline"))
+        if len(log.items) > CACHED_CHECKS:
+            del log.items[:-CACHED_CHECKS]
+            log.derived["trimmed"] = True
+        log.derived["folded"] = len(log.items)
         self._logs[page_id] = log
         return log
 
 
 _VALIDATORS = (("etag", "etag"), ("last_modified", "last-modified"))
+CACHED_CHECKS = 64  # recent checks kept in memory per page (the rest is read from disk when asked for)
 
 
 def _record_from_line(line: bytes) -> CheckRecord:

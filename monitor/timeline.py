@@ -37,8 +37,11 @@ class VersionInfo:
     raw_sha256: str | None = None
 
 
-def build_timeline(records: Iterable[CheckRecord]) -> list[VersionInfo]:
-    timeline: list[VersionInfo] = []
+def build_timeline(
+    records: Iterable[CheckRecord], timeline: list[VersionInfo] | None = None
+) -> list[VersionInfo]:
+    """The timeline of `records`; given the timeline of the records before them, extends (a copy of) it."""
+    timeline = list(timeline or [])
     for record in records:
         if record.outcome in STARTS_VERSION:
             version_id = record.text_sha256 or record.version

@@ -469,3 +469,30 @@ def test_a_store_folder_that_is_not_writable_is_a_clear_error(
     monkeypatch.setattr("monitor.state.os.access", lambda path, mode: False)
     with pytest.raises(StoreError, match=r"snapshots: the store folder is not writable; fix its permissions"):
         store.put_version(PAGE, "text", None)
+
+
+def test_a_long_history_keeps_only_recent_checks_in_memory_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A service runs for years: its memory must not grow with every check ever made.
+    import monitor.store
+
+    monkeypatch.setattr(monitor.store, "CACHED_CHECKS", 3)
+    store = Store(tmp_path / "snapshots")
+    fresh_eyes = Store(tmp_path / "snapshots")  # another process reading the same store
+    texts = ["A", "A", "B", None, "B", "A", None, None, None, None, "C", "C"]
+    for n, text in enumerate(texts, start=1):
+        outcome = (
+            "failed"
+            if text is None
+            else ("new" if n == 1 else "changed" if text != texts[n - 2] else "unchanged")
+        )
+        if text is not None and n > 1 and store.current(PAGE).id == sha(text):
+            outcome = "unchanged"
+        record_check(store, day(n), outcome, text)
+        store.versions(PAGE)  # read between writes, as the service does
+    assert len(store._logs[PAGE].items) == 3
+    assert [c.time for c in store.checks(PAGE)] == [day(n) for n in range(1, 13)]
+    assert store.versions(PAGE) == fresh_eyes.versions(PAGE)
+    assert [v.id for v in store.versions(PAGE)] == [sha("A"), sha("B"), sha("A"), sha("C")]
+    assert store.last_check(PAGE).time == day(12)

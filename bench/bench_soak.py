@@ -6,6 +6,8 @@ The service runs on a simulated clock (`Service.tick`), 6 hours per cycle, so ev
 
 Prints RSS at start, after warm-up and at the end, the growth after warm-up (end / warm-up, baseline = the
 warm-up figure of this same run) and the per-cycle time. Goal: no growth after warm-up; under 150 MB.
+The store keeps every parsed check record in memory (its per-page log cache), which grows with the logs; the
+number of records and the growth per 1000 checks are printed so that share can be told apart.
 
     .venv/bin/python bench/bench_soak.py [--pages 50] [--cycles 120] [--warmup 30]
 """
@@ -138,8 +140,10 @@ def main() -> int:
             loaded = LoadedConfig(config, None)
             loaded.base_dir = Path(folder)
             clock = Clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+
             service = Service(Context(loaded, Store(Path(folder) / "store", clock=clock), clock=clock))
             warm_rss = end_rss = 0.0
+            warm_checks = 0
             started = time.perf_counter()
             warm_started = started
             checks = changes = digests = 0
@@ -152,10 +156,12 @@ def main() -> int:
                 if cycle == args.warmup:
                     gc.collect()
                     warm_rss = rss_mb()
+                    warm_checks = checks
                     warm_started = time.perf_counter()
                     print(f"after warm-up ({cycle} cycles): RSS {warm_rss:.1f} MB", flush=True)
             gc.collect()
             end_rss = rss_mb()
+            records = sum(len(service.store.checks(page.id)) for page in config.pages)
             elapsed = time.perf_counter() - warm_started
             per_cycle = elapsed / max(1, args.cycles - args.warmup)
     finally:
@@ -169,6 +175,11 @@ def main() -> int:
         f"end ({args.cycles} cycles, {checks} checks, {changes} changes, {digests} digests): RSS {end_rss:.1f} MB"
     )
     print(f"growth after warm-up: {end_rss - warm_rss:+.1f} MB (end / warm-up = {end_rss / warm_rss:.3f})")
+    per_thousand = (end_rss - warm_rss) / max(1, checks - warm_checks) * 1000
+    print(
+        f"check records held by the store's in-memory log cache: {records}; "
+        f"RSS growth per 1000 checks after warm-up: {per_thousand:+.2f} MB"
+    )
     print(f"time per cycle of {args.pages} pages after warm-up: {per_cycle:.2f} s")
     ok = end_rss < 150 and end_rss / warm_rss < 1.10
     print(f"goal (under 150 MB, growth after warm-up under 10%): {'met' if ok else 'NOT met'}")

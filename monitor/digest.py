@@ -9,33 +9,24 @@ gathers facts, so `privacy-monitor digest --print`, the HTML file and the email 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config, PageConfig
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord, Outcome
+from monitor.segments import Segment, block_segments, elide, ops_segments
 from monitor.status import PageStatus, page_status
 from monitor.store import Store
 from monitor.timeline import parse_time
 
-CONTEXT_WORDS = 12  # unchanged words kept on each side of an edit; longer unchanged runs are elided
-MOVED_WORDS = 30  # words shown of a block that moved unchanged
 LANGUAGES = {
     "de": "German", "en": "English", "fr": "French", "es": "Spanish", "it": "Italian", "nl": "Dutch",
     "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish", "fi": "Finnish", "cs": "Czech",
 }  # fmt: skip
-
-SegmentKind = Literal["same", "del", "ins", "gap"]
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    kind: SegmentKind
-    text: str
 
 
 @dataclass(slots=True)
@@ -224,69 +215,11 @@ def page_change(store: Store, page: PageConfig, record: CheckRecord) -> PageChan
             kind=item.kind,
             cls=item.cls,
             section=" › ".join(item.section) or "(top of the page)",
-            segments=_block_segments(item.kind, item.old, item.new, item.ops),
+            segments=block_segments(item.kind, item.old, item.new, item.ops),
             signals=list(getattr(item, "signals", []) or []),
         )
         (change.cosmetic if item.cls == "cosmetic" else change.substantive).append(block)
     return change
-
-
-def _block_segments(kind: str, old: str | None, new: str | None, ops: Sequence[Any]) -> list[Segment]:
-    if kind == "added":
-        return [Segment("ins", new or "")]
-    if kind == "removed":
-        return [Segment("del", old or "")]
-    if kind == "moved" and not any(_op_tag(op) != "equal" for op in ops):
-        words = (new or old or "").split(" ")
-        return [Segment("same", " ".join(words[:MOVED_WORDS]))] + (
-            [Segment("gap", "…")] if len(words) > MOVED_WORDS else []
-        )
-    return elide(list(ops_segments(ops)))
-
-
-def ops_segments(ops: Iterable[Any]) -> Iterable[Segment]:
-    """Word-diff operations (Op objects, dicts or [tag, old, new] lists) as deleted/inserted/same text."""
-    for op in ops:
-        tag, old, new = _op_fields(op)
-        if tag == "equal":
-            yield Segment("same", old)
-            continue
-        if old:
-            yield Segment("del", old)
-        if new:
-            yield Segment("ins", new)
-
-
-def _op_fields(op: Any) -> tuple[str, str, str]:
-    if isinstance(op, dict):
-        return op.get("tag", ""), op.get("old") or "", op.get("new") or ""
-    if isinstance(op, list | tuple):
-        return op[0], op[1] or "", op[2] or ""
-    return op.tag, op.old or "", op.new or ""
-
-
-def _op_tag(op: Any) -> str:
-    return _op_fields(op)[0]
-
-
-def elide(segments: list[Segment], context: int = CONTEXT_WORDS) -> list[Segment]:
-    """Shorten long unchanged runs to `context` words next to each edit, so a 3-word edit stays visible."""
-    result: list[Segment] = []
-    for index, segment in enumerate(segments):
-        words = segment.text.split()
-        keep_before = context if index > 0 else 0  # words after the previous edit
-        keep_after = context if index < len(segments) - 1 else 0  # words before the next edit
-        if segment.kind != "same" or len(words) <= keep_before + keep_after + 3:
-            result.append(segment)
-            continue
-        lead = segment.text[: len(segment.text) - len(segment.text.lstrip())]
-        trail = segment.text[len(segment.text.rstrip()) :]
-        if keep_before:
-            result.append(Segment("same", lead + " ".join(words[:keep_before]) + " "))
-        result.append(Segment("gap", "…"))
-        if keep_after:
-            result.append(Segment("same", " " + " ".join(words[-keep_after:]) + trail))
-    return result
 
 
 def _alert_line(alert: dict[str, Any]) -> AlertLine:

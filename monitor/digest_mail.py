@@ -31,11 +31,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from monitor import fsutil
 from monitor.config import EmailConfig, LoadedConfig
-from monitor.digest import Digest, Segment, build_digest
+from monitor.digest import Digest, build_digest
 from monitor.errors import NotifyError, UsageError
 from monitor.models import Clock, isoformat
 from monitor.notify.email import smtp_send
 from monitor.schedule import Period, due_period
+from monitor.segments import marked
 from monitor.store import Store
 from monitor.timeline import parse_time
 
@@ -53,12 +54,6 @@ environment = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-
-
-def marked(segments: list[Segment]) -> str:
-    """Plain-text word diff: [-deleted-]{+inserted+}, unchanged text as is, '…' for elided text."""
-    marks = {"del": "[-{}-]", "ins": "{{+{}+}}", "same": "{}", "gap": "{}"}
-    return "".join(marks[segment.kind].format(segment.text) for segment in segments)
 
 
 environment.filters["marked"] = marked
@@ -79,6 +74,7 @@ def compose(digest: Digest, *, sender: str, to: list[str], message_id: str, now:
     message["To"] = ", ".join(to)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor
     message["X-Privacy-Monitor-Period"] = f"{isoformat(digest.start)}/{isoformat(digest.end)}"
     message.set_content(render_text(digest))
     message.add_alternative(render_html(digest), subtype="html")
@@ -121,7 +117,7 @@ class DigestLedger:
 
     def record(self, state: str, entry: dict[str, Any], *, time: datetime, **extra: Any) -> dict[str, Any]:
         line = {**entry, "state": state, "time": isoformat(time), **extra}
-        if state != "failed":
+        if state not in ("failed", "abandoned"):
             line.pop("reason", None)
         with self.store.writer(wait=WRITER_WAIT):
             self.store.append_jsonl(LEDGER, line)
@@ -162,9 +158,10 @@ class DigestMailer:
         if not self.config.digest.enabled:
             return []
         sent = [entry["period"] for entry in self.ledger.unfinished() if self._deliver(entry)]
-        period = due_period(now, self.config.digest, self.ledger.last_end())
-        if period is None:
-            return sent
+        last_end = self.ledger.last_end()
+        period = due_period(now, self.config.digest, last_end)
+        if period is None or (last_end is None and not self._checked_before(period.end)):
+            return sent  # the first digest is the first period with checks in it: nothing to report before
         digest = build_digest(self.store, self.config, period.start, period.end)
         entry = {"period": period.key, "start": isoformat(period.start), "end": isoformat(period.end)}
         if digest.quiet and not self.config.digest.send_when_quiet:
@@ -182,12 +179,27 @@ class DigestMailer:
             sent.append(period.key)
         return sent
 
+    def _checked_before(self, moment: datetime) -> bool:
+        return any(
+            (first := next(iter(self.store.checks(page.id)), None)) is not None
+            and parse_time(first.time) < moment
+            for page in self.config.pages
+        )
+
     def _deliver(self, entry: dict[str, Any]) -> bool:
         now = self.clock()
         path = self.store.path(entry["file"])
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         try:
-            self._send(self.email, self.loaded.base_dir, message)  # type: ignore[arg-type]
+            data = path.read_bytes()
+        except OSError as error:  # the prepared message is gone (a damaged store): retrying cannot help
+            reason = f"{path}: cannot read the prepared digest ({error.strerror})"
+            self.ledger.record("abandoned", entry, time=now, reason=reason)
+            log.error("digest %s: abandoned: %s", entry["period"], reason)
+            return False
+        try:
+            self._send(
+                self.email, self.loaded.base_dir, email.message_from_bytes(data, policy=email.policy.default)
+            )
         except NotifyError as error:
             attempts = self.ledger.attempts(entry["period"]) + 1
             self.ledger.record("failed", entry, time=now, reason=str(error), attempt=attempts)

@@ -155,7 +155,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("digest.png"), help="PNG to write")
     parser.add_argument("--html", type=Path, help="also keep the HTML here")
     parser.add_argument(
-        "--height", type=int, default=2600, help="window height in pixels (the page is cut there)"
+        "--height", type=int, default=1700, help="window height in pixels (the page is cut there)"
     )
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()

@@ -23,8 +23,9 @@ from service_support import (
 
 from monitor.classify import word_diff
 from monitor.config import Config
-from monitor.digest import Segment, build_digest, elide, ops_segments
-from monitor.digest_mail import LEDGER, DigestMailer, marked, render_html, render_text
+from monitor.digest import build_digest
+from monitor.digest_mail import LEDGER, DigestMailer, render_html, render_text
+from monitor.segments import Segment, elide, marked, ops_segments
 from monitor.store import Store
 
 PAGES = [
@@ -328,6 +329,22 @@ def test_a_digest_is_abandoned_after_the_configured_attempts(store, inbox, smtp_
     assert [state for _, state in states(store)] == ["sending", "failed", "failed", "abandoned"]
 
 
+def test_a_prepared_digest_lost_from_the_store_is_abandoned_with_its_reason(store, inbox, smtp_port) -> None:
+    a_busy_day(store)
+    clock = FakeClock(utc("2026-03-02 08:00"))
+    inbox.refuse = True
+    mailer(store, smtp_port, clock).run(clock())
+    (store.root / "digest" / "2026-03-02T0800Z.eml").unlink()
+    inbox.refuse = False
+    assert mailer(store, smtp_port, clock).run(clock.advance(minutes=5)) == []
+    last = store.read_jsonl(LEDGER)[-1]
+    assert (last["state"], last["reason"]) == (
+        "abandoned",
+        f"{store.root / 'digest' / '2026-03-02T0800Z.eml'}: cannot read the prepared digest (No such file or directory)",
+    )
+    assert inbox.messages == []
+
+
 class Crash(BaseException):
     """The process dies here (a BaseException: nothing in the code under test may catch it)."""
 
@@ -363,6 +380,15 @@ def test_a_crash_after_the_server_accepted_it_resends_with_the_same_message_id(s
     first, second = inbox.messages
     assert first["Message-ID"] == second["Message-ID"]
     assert first.as_bytes(policy=email.policy.SMTP) == second.as_bytes(policy=email.policy.SMTP)
+
+
+def test_no_digest_before_the_first_check(store, inbox, smtp_port) -> None:
+    clock = FakeClock(utc("2026-03-02 08:00"))
+    assert mailer(store, smtp_port, clock).run(clock()) == []  # a new store: nothing to report yet
+    record_check(store, "fb-en", utc("2026-03-02 09:00"), text=FB_V1)
+    assert mailer(store, smtp_port, clock).run(clock.advance(days=1)) == ["2026-03-03T08:00:00Z"]
+    assert inbox.messages[0]["X-Privacy-Monitor-Period"] == "2026-03-02T08:00:00Z/2026-03-03T08:00:00Z"
+    assert states(store) == [("2026-03-03T08:00:00Z", "sending"), ("2026-03-03T08:00:00Z", "sent")]
 
 
 def test_a_quiet_period_is_not_mailed_when_told_so_but_still_recorded(store, inbox, smtp_port) -> None:

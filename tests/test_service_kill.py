@@ -1,5 +1,6 @@
-"""SIGKILL the real service process in the middle of a check and in the middle of a digest send; on restart
-nothing is lost and nothing is duplicated. The servers on loopback stall on purpose to hold the service there."""
+"""The real service process, interrupted: SIGKILL in the middle of a check and of a digest send (on restart
+nothing is lost and nothing is duplicated), SIGTERM during a check (it finishes), and a `check` by hand while
+the service is mid-fetch. The servers on loopback stall on purpose to hold the service there."""
 
 from __future__ import annotations
 
@@ -49,11 +50,14 @@ class StallingSite:
         self.stall = threading.Event()
         self.arrived = threading.Event()
         self.release = threading.Event()
+        self.stall_only_first = False
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 if site.stall.is_set():
+                    if site.stall_only_first:
+                        site.stall.clear()
                     site.arrived.set()
                     site.release.wait(30)
                 body = PAGE.encode()
@@ -228,3 +232,40 @@ def test_a_kill_during_a_digest_send_delivers_it_exactly_once(tmp_path: Path) ->
     assert [entry["state"] for entry in ledger] == ["sending", "sent"]
     assert inbox.accepted == [ledger[0]["message_id"]]  # delivered once ...
     assert inbox.attempts == [ledger[0]["message_id"]] * 2  # ... with the same Message-ID as the cut attempt
+
+
+def test_sigterm_lets_the_running_check_finish(site: StallingSite, tmp_path: Path) -> None:
+    store = Store(tmp_path / "snapshots")
+    config = write_config(tmp_path, site.url, digest=False)
+    site.stall.set()
+    service = start(config)
+    assert site.arrived.wait(20)
+    service.send_signal(signal.SIGTERM)  # while the fetch is held by the server
+    site.release.set()
+    _, err = service.communicate(timeout=30)
+    assert service.returncode == 0, err.decode()
+    assert [r.outcome for r in store.checks("policy")] == [Outcome.NEW]  # finished, not half-written
+    assert store.verify().ok
+
+
+def test_a_check_by_hand_while_the_service_runs(site: StallingSite, tmp_path: Path) -> None:
+    """The service holds the store's writer lock per write only: a manual check gets through while the
+    service is in the middle of a fetch, and the service's result is decided against what the manual check
+    stored."""
+    store = Store(tmp_path / "snapshots")
+    config = write_config(tmp_path, site.url, digest=False)
+    site.stall.set()
+    site.stall_only_first = True
+    service = start(config)
+    assert site.arrived.wait(20)  # the service is mid-fetch
+    manual = subprocess.run(
+        [sys.executable, "-m", "monitor", "-c", str(config), "check", "--json"], cwd=ROOT, capture_output=True
+    )
+    assert manual.returncode == 0, manual.stderr.decode()
+    assert json.loads(manual.stdout)["outcome"] == "new"
+    site.release.set()
+    wait_for(lambda: len(Store(store.root).checks("policy")) == 2, "the service's check")
+    stop(service)
+    assert [r.outcome for r in Store(store.root).checks("policy")] == [Outcome.NEW, Outcome.UNCHANGED]
+    assert len(Store(store.root).versions("policy")) == 1
+    assert Store(store.root).verify().ok

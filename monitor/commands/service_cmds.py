@@ -179,7 +179,7 @@ def status(state: State, as_json: bool) -> ExitStatus:
 )
 @pass_state
 def digest(state: State, since: str | None, action: str, out: Path | None) -> None:
-    """Build the digest by hand: by default the last completed period (the one the service sent last).
+    """Build the digest by hand, by default for the period that ended at the last digest time.
 
     A digest sent by hand is not recorded in the digest ledger: the service still sends its own.
 

@@ -91,8 +91,8 @@ class Clock:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=50)
-    parser.add_argument("--cycles", type=int, default=120)
-    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--cycles", type=int, default=170)
+    parser.add_argument("--warmup", type=int, default=70)  # past the store cache filling (64 checks a page)
     parser.add_argument("--change-every", type=int, default=4, help="a page changes every N fetches")
     args = parser.parse_args()
     start_rss = rss_mb()

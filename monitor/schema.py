@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from difflib import get_close_matches
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -50,9 +50,6 @@ def _check_schedule(value: str) -> str:
     raise ValueError(f"not a schedule: {value!r} (write 'every 6h' or a cron expression like '0 */6 * * *')")
 
 
-Duration = Annotated[str, Field(description="e.g. '30m', '6h', '2d'")]
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -73,11 +70,6 @@ class FetchConfig(Strict):
     per_host_concurrency: int = Field(1, ge=1)
     per_host_min_gap: float = Field(2.0, ge=0)  # seconds between two requests to one host
 
-    @field_validator("timeout", "backoff", "browser_timeout", "per_host_min_gap", mode="before")
-    @classmethod
-    def _int_is_float(cls, value: Any) -> Any:
-        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
 
 class QualityConfig(Strict):
     """When a 200 answer is not the document (see `walls.py`)."""
@@ -85,11 +77,6 @@ class QualityConfig(Strict):
     min_words: int = Field(30, ge=0)  # fewer visible words: an empty or JavaScript-only page
     collapse_ratio: float = Field(0.5, gt=0, le=1)  # new text shorter than this share of the last good one
     min_coverage: float = Field(0.995, ge=0, le=1)  # extraction coverage below this is reported
-
-    @field_validator("collapse_ratio", "min_coverage", mode="before")
-    @classmethod
-    def _int_is_float(cls, value: Any) -> Any:
-        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class WallConfig(Strict):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
+from service_support import FakeClock
 
 from monitor.cli import State, main
 
@@ -33,15 +34,12 @@ LOGIN_WALL = """<html><head><title>Log in to Facebook</title></head><body><div i
 <button>Log in</button></form><a href="/recover">Forgotten password?</a></div></body></html>"""
 
 
-class Clock:
+class Clock(FakeClock):
     def __init__(self) -> None:
-        self.now = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+        super().__init__(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
 
     def advance(self, days: int = 1) -> None:
-        self.now += timedelta(days=days)
+        self.set(self.now + timedelta(days=days))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ On the real ~375 KB capture of Facebook's printable privacy policy (../shared/co
 - baseline 1: lxml.html parsing alone;
 - baseline 2: `trafilatura.extract` alone, default settings;
 - the check path: `extract_document` (select `#root`, remove `img`, as configured for this page) + `to_text` +
-  sha256 + storing the version and its check record into a fresh temporary store (`monitor.store.Store`, when
+  sha256 + storing the version and its check record into a fresh temporary store (`monitor.store.core.Store`, when
   importable).
 CPU time is `time.process_time()`, best of N. Goal: check <= trafilatura.extract alone.
 
@@ -42,7 +42,7 @@ def store_step(workdir: Path) -> Callable[[str, bytes], None] | None:
     """Storing a new version and its check record into a fresh store, or None when there is no store yet."""
     try:
         from monitor.models import CheckRecord, Outcome
-        from monitor.store import Store
+        from monitor.store.core import Store
     except ImportError:
         return None
     if not hasattr(Store, "put_version"):
@@ -82,7 +82,7 @@ def main() -> int:
     import lxml.html
     import trafilatura
 
-    from monitor.extract import extract_document
+    from monitor.extract.document import extract_document
 
     raw = CAPTURE.read_bytes()
     html = raw.decode("utf-8")
@@ -112,7 +112,7 @@ def main() -> int:
     print(f"  trafilatura.extract alone    {traf * 1000:8.1f} ms")
     print(f"  extract_document             {extract * 1000:8.1f} ms")
     if store is None:
-        print("  store                        (monitor.store.Store not importable: not included)")
+        print("  store                        (monitor.store.core.Store not importable: not included)")
     else:
         print(f"  store (put_version + check)  {stored * 1000:8.1f} ms")
     print(f"  check (all of the above)     {total * 1000:8.1f} ms")

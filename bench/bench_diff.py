@@ -45,11 +45,11 @@ def main() -> int:
     if not HISTORY.is_dir():
         print(f"corpus not found at {CORPUS} (set PRIVACY_MONITOR_CORPUS); nothing measured")
         return 0
-    from monitor.diff import diff_documents
-    from monitor.extract import document_from_markdown
+    from monitor.diff.core import diff_documents
+    from monitor.diff.formats import render
+    from monitor.diff.signals import _find_signals
+    from monitor.extract.document import document_from_markdown
     from monitor.models import Document
-    from monitor.render import render
-    from monitor.signals import _find_signals
 
     signals_cache_clear = _find_signals.cache_clear
     diff_documents(

@@ -45,9 +45,9 @@ def main() -> int:
         return 0
     from rapidfuzz import fuzz
 
-    from monitor.extract import document_from_markdown
-    from monitor.locate import ClauseIndex, fold
+    from monitor.extract.document import document_from_markdown
     from monitor.models import Document
+    from monitor.watch.locate import ClauseIndex, fold
 
     path = max(HISTORY.glob("*.md"), key=lambda p: p.stat().st_size)
     document = document_from_markdown(path.read_text(encoding="utf-8"))

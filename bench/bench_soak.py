@@ -97,10 +97,10 @@ def main() -> int:
     args = parser.parse_args()
     start_rss = rss_mb()
 
-    from monitor.check import Context
-    from monitor.config import LoadedConfig, parse_config
-    from monitor.service import Service
-    from monitor.store import Store
+    from monitor.config.loading import LoadedConfig, parse_config
+    from monitor.pipeline.check import Context
+    from monitor.service.runner import Service
+    from monitor.store.core import Store
 
     pages_server = subprocess.Popen(
         [sys.executable, "-c", PAGE_SERVER, str(args.change_every)], stdout=subprocess.PIPE, text=True

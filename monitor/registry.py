@@ -1,23 +1,35 @@
-"""Registries for the kinds that grow: fetchers, notifiers, watch kinds.
+"""Registries for the kinds that grow: fetchers, notifiers, watch kinds — the single source of their names.
 
 A kind is a small class with a `name` class attribute equal to the name the config uses
 (`renderer = "browser"`, `kind = "clause"`, `[notify.email]`). Built-ins register exactly like
-extensions do: `@FETCHERS.register` on the class.
+extensions do (`@FETCHERS.register` on the class); a registry imports the modules of its built-ins the
+first time it is asked for a kind (as a plugin manager loads its default plugins), so config validation
+can check names against the registry without importing the stages, and no stage imports another to
+reach a registry.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
 from difflib import get_close_matches
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from monitor.errors import UsageError
+
+if TYPE_CHECKING:
+    from monitor.fetch.base import Fetcher
+    from monitor.notify.base import Notifier
+    from monitor.watch.kinds import WatchKind
 
 T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, builtins: Sequence[str] = ()) -> None:
         self.what = what
+        self._builtins = tuple(builtins)
+        self._loaded = not self._builtins
         self._kinds: dict[str, type[T]] = {}
 
     def register(self, cls: type[T]) -> type[T]:
@@ -27,7 +39,14 @@ class Registry(Generic[T]):
         self._kinds[name] = cls
         return cls
 
+    def _load_builtins(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            for module in self._builtins:
+                importlib.import_module(module)
+
     def get(self, name: str) -> type[T]:
+        self._load_builtins()
         try:
             return self._kinds[name]
         except KeyError:
@@ -36,7 +55,25 @@ class Registry(Generic[T]):
             raise UsageError(f"unknown {self.what} {name!r}{hint}") from None
 
     def names(self) -> list[str]:
+        self._load_builtins()
         return sorted(self._kinds)
 
+    def in_order(self) -> list[str]:
+        """The names in the order they registered (built-ins first, as their modules are listed)."""
+        self._load_builtins()
+        return list(self._kinds)
+
     def __contains__(self, name: object) -> bool:
+        self._load_builtins()
         return name in self._kinds
+
+
+FETCHERS: Registry[Fetcher] = Registry(
+    "renderer", builtins=("monitor.fetch.http", "monitor.fetch.browser", "monitor.fetch.auto")
+)
+WATCH_KINDS: Registry[WatchKind] = Registry("watch kind", builtins=("monitor.watch.kinds",))
+NOTIFIERS: Registry[Notifier] = Registry(
+    "notifier", builtins=("monitor.notify.email", "monitor.notify.apprise_channel")
+)
+
+__all__ = ["FETCHERS", "NOTIFIERS", "WATCH_KINDS", "Registry"]

@@ -25,15 +25,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.check import Context  # noqa: E402
-from monitor.config import LoadedConfig, parse_config  # noqa: E402
-from monitor.diff import diff_documents  # noqa: E402
-from monitor.digest import build_digest  # noqa: E402
-from monitor.digest_mail import render_html  # noqa: E402
-from monitor.extract import document_from_markdown  # noqa: E402
+from monitor.config.loading import LoadedConfig, parse_config  # noqa: E402
+from monitor.diff.core import diff_documents  # noqa: E402
+from monitor.extract.document import document_from_markdown  # noqa: E402
 from monitor.models import Document  # noqa: E402
-from monitor.service import Service  # noqa: E402
-from monitor.store import Store  # noqa: E402
+from monitor.notify.digest import build_digest  # noqa: E402
+from monitor.notify.digest_mail import render_html  # noqa: E402
+from monitor.pipeline.check import Context  # noqa: E402
+from monitor.service.runner import Service  # noqa: E402
+from monitor.store.core import Store  # noqa: E402
 
 CORPUS = (
     ROOT.parent / "shared" / "corpus" / "versions" / "user-rights-versions" / "Facebook" / "Privacy_Policy"

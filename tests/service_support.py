@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monitor.config import Config, LoadedConfig, parse_config
+from monitor.config.loading import Config, LoadedConfig, parse_config
 from monitor.models import CheckRecord, Document, Outcome, isoformat
-from monitor.store import Store
+from monitor.store.core import Store
 
 
 class FakeClock:

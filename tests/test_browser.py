@@ -20,14 +20,16 @@ from pathlib import Path
 
 import pytest
 
-import monitor.browser
-from monitor.browser import MARKER_ENV
-from monitor.config import FetchConfig, PageConfig, QualityConfig
+import monitor.fetch.browser
+from monitor.config.loading import FetchConfig, PageConfig, QualityConfig
 from monitor.errors import FetchError
-from monitor.extract import extract_document
-from monitor.fetch import FETCHERS, AutoFetcher, HttpFetcher
+from monitor.extract.document import extract_document
+from monitor.extract.walls import classify_capture
+from monitor.fetch.auto import AutoFetcher
+from monitor.fetch.browser import MARKER_ENV
+from monitor.fetch.http import HttpFetcher
 from monitor.models import FetchResult
-from monitor.walls import classify_capture
+from monitor.registry import FETCHERS
 
 POLICY_TEXT = " ".join(
     ["We collect the content, communications and other information you provide when you use our Products."]
@@ -305,7 +307,7 @@ def test_a_refused_connection_is_a_network_error() -> None:
 def test_a_browser_that_stops_answering_is_killed_by_the_watchdog(
     loopback: Loopback, token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(monitor.browser, "WATCHDOG_GRACE", 0.5)
+    monkeypatch.setattr(monitor.fetch.browser, "WATCHDOG_GRACE", 0.5)
     settings = FetchConfig(browser_timeout=2, user_agent="pm-test/1")
     started = time.monotonic()
 
@@ -321,7 +323,7 @@ def test_a_browser_that_stops_answering_is_killed_by_the_watchdog(
 def test_without_any_chromium_the_message_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(monitor.browser, "SYSTEM_CHROMIUM", tmp_path / "chromium")  # no Debian package
+    monkeypatch.setattr(monitor.fetch.browser, "SYSTEM_CHROMIUM", tmp_path / "chromium")  # no Debian package
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "ms-playwright"))  # nor Playwright's own
 
     with pytest.raises(FetchError) as caught:

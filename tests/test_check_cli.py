@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from service_support import FakeClock
 
-from monitor.cli import State, main
+from monitor.cli.main import State, main
 
 POLICY = """<html><head><title>Privacy Policy</title></head><body>
 <nav>Home · Help</nav>

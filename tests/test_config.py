@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_config, parse_duration
+from monitor.config.loading import load_config, parse_config, parse_duration
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

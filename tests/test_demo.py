@@ -6,7 +6,7 @@ import re
 
 from click.testing import CliRunner
 
-from monitor.cli import main
+from monitor.cli.main import main
 
 
 def test_demo_walks_through_new_noise_change_wall_and_back() -> None:

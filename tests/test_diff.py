@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.classify import classify, word_diff
-from monitor.diff import Change, apply_diff, diff_documents
+from monitor.diff.classify import classify, word_diff
+from monitor.diff.core import Change, apply_diff, diff_documents
+from monitor.diff.signals import find_signals
 from monitor.errors import UsageError
 from monitor.models import Block, Document
-from monitor.signals import find_signals
 
 USE = (
     "We use the information we collect to provide, personalize and improve our Products, and we may share it "

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from monitor.cli import State, main
+from monitor.cli.main import State, main
 from monitor.models import CheckRecord, Outcome
-from monitor.store import Store
+from monitor.store.core import Store
 
 PAGE = "fb-privacy"
 V1 = (

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.diff import apply_diff, diff_documents
-from monitor.extract import document_from_markdown
+from monitor.diff.core import apply_diff, diff_documents
+from monitor.extract.document import document_from_markdown
 from monitor.models import Document
 
 pytestmark = pytest.mark.corpus

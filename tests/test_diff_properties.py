@@ -6,10 +6,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.classify import word_diff
-from monitor.diff import apply_diff, diff_documents
+from monitor.diff.classify import word_diff
+from monitor.diff.core import apply_diff, diff_documents
+from monitor.diff.formats import render
 from monitor.models import Block, Document
-from monitor.render import render
 
 WORDS = [
     "we",

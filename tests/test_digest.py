@@ -21,12 +21,12 @@ from service_support import (
     utc,
 )
 
-from monitor.classify import word_diff
-from monitor.config import Config
-from monitor.digest import build_digest
-from monitor.digest_mail import LEDGER, DigestMailer, render_html, render_text
-from monitor.segments import Segment, elide, marked, ops_segments
-from monitor.store import Store
+from monitor.config.loading import Config
+from monitor.diff.classify import word_diff
+from monitor.diff.segments import Segment, elide, marked, ops_segments
+from monitor.notify.digest import build_digest
+from monitor.notify.digest_mail import LEDGER, DigestMailer, render_html, render_text
+from monitor.store.core import Store
 
 PAGES = [
     {"id": "fb-en", "url": "https://facebook.example/privacy", "title": "Facebook Privacy Policy",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ConfigError, FetchError
-from monitor.extract import document_from_markdown, extract_document
+from monitor.extract.document import document_from_markdown, extract_document
 from monitor.models import Block
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"

@@ -14,7 +14,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from monitor.extract import Extraction, document_from_markdown, extract_document
+from monitor.extract.document import Extraction, document_from_markdown, extract_document
 
 pytestmark = pytest.mark.corpus
 

@@ -8,8 +8,8 @@ from xml.etree import ElementTree
 import pytest
 from service_support import document_text, make_config, record_check, utc
 
-from monitor.feed import write_feed
-from monitor.store import Store
+from monitor.notify.feed import write_feed
+from monitor.store.core import Store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 A = document_text("# Privacy", "We may share your information with partners.")

@@ -16,10 +16,12 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.config import FetchConfig, PageConfig
+from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
-from monitor.fetch import FETCHERS, AutoFetcher, HttpFetcher
-from monitor.fetch_common import MAX_RETRY_AFTER, accept_language, decode_html, retry_after_seconds
+from monitor.fetch.auto import AutoFetcher
+from monitor.fetch.common import MAX_RETRY_AFTER, accept_language, decode_html, retry_after_seconds
+from monitor.fetch.http import HttpFetcher
+from monitor.registry import FETCHERS
 
 POLICY = "<html><body><h1>Datenschutzrichtlinie</h1><p>Wir verarbeiten deine Informationen.</p></body></html>"
 HTML = "text/html; charset=utf-8"

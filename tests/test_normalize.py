@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monitor.extract.normalize import fold_typography, normalize_text
 from monitor.models import Block, Document
-from monitor.normalize import fold_typography, normalize_text
 
 NORMALIZED = [
     # (what a capture carries, the normalized text)

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from smtp_support import PASSWORD, USER, Certificate, Inbox, free_port, make_certificate, smtp_server
 
-from monitor.alerts import Alert
-from monitor.classify import word_diff
-from monitor.config import EmailConfig, NotifyConfig, PageConfig
+from monitor.config.loading import EmailConfig, NotifyConfig, PageConfig
+from monitor.diff.classify import word_diff
 from monitor.errors import NotifyError
-from monitor.notify import build_notifiers
+from monitor.notify.base import build_notifiers
 from monitor.notify.email import EmailNotifier
+from monitor.watch.alerts import Alert
 
 CLAUSE = (
     "Der Widerspruch wird auf das Konto angewendet, bei dem du angemeldet bist, sowie auf alle Konten, "

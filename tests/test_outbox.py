@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from smtp_support import Inbox, free_port, smtp_server
 
-from monitor.alerts import Alert
-from monitor.config import NotifyConfig
+from monitor.config.loading import NotifyConfig
 from monitor.models import isoformat
-from monitor.notify import build_notifiers
+from monitor.notify.base import build_notifiers
 from monitor.notify.email import EmailNotifier
 from monitor.notify.outbox import Outbox
-from monitor.store import Store
+from monitor.store.core import Store
+from monitor.watch.alerts import Alert
 
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")  # inside apprise
 

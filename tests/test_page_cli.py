@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from monitor.cli import main
-from monitor.pages import page_id_for
+from monitor.cli.main import main
+from monitor.config.edit import page_id_for
 
 POLICY = """<html><head><title>WhatsApp Privacy Policy</title></head><body>
 <nav>Home</nav><div id="content-wrapper"><h1>WhatsApp Privacy Policy</h1>

@@ -9,9 +9,9 @@ import re
 import pytest
 from lxml import html as lxml_html
 
-from monitor.diff import DocumentDiff, diff_documents
+from monitor.diff.core import DocumentDiff, diff_documents
+from monitor.diff.formats import render
 from monitor.models import Document
-from monitor.render import render
 
 META = {
     "page": "facebook-privacy",

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from service_support import utc
 
-from monitor.config import DigestConfig
+from monitor.config.loading import DigestConfig
 from monitor.errors import ConfigError
-from monitor.schedule import (
+from monitor.service.schedule import (
     HostGate,
     PageSchedule,
     Period,

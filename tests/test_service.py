@@ -13,11 +13,11 @@ from pytest_httpserver import HTTPServer
 from service_support import FakeClock, Inbox, email_section, loaded, make_config, smtp_server, utc
 from werkzeug import Request, Response
 
-from monitor.check import Context
 from monitor.models import Outcome, system_clock
-from monitor.service import Service
-from monitor.status import store_status
-from monitor.store import Store
+from monitor.pipeline.check import Context
+from monitor.service.runner import Service
+from monitor.service.status import store_status
+from monitor.store.core import Store
 
 SHARING_V1 = "We may share your information with partners who help us provide and improve our Products."
 SHARING_V2 = "We will share your information with partners who help us provide and improve our Products."

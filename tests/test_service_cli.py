@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from service_support import FakeClock, Inbox, document_text, record_check, smtp_server, utc
 
-from monitor.cli import State, main
-from monitor.service import service_lock
-from monitor.store import Store
+from monitor.cli.main import State, main
+from monitor.service.runner import service_lock
+from monitor.store.core import Store
 
 V1 = document_text("# Privacy", "We may share your information with partners.")
 V2 = document_text("# Privacy", "We will share your information with partners <script>x</script>.")
@@ -204,18 +204,18 @@ def test_json_log_lines_carry_the_page_fields_and_no_url_credentials() -> None:
     import io
     import logging
 
-    from monitor.commands.service_cmds import service_logging
+    from monitor.cli.commands.service_cmds import service_logging
 
     stream = io.StringIO()
     with service_logging("json", "info") as handler:
         handler.setStream(stream)
-        log = logging.getLogger("monitor.service")
+        log = logging.getLogger("monitor.service.runner")
         log.warning("fb-en: failed: %s", "login wall", extra={"page": "fb-en", "outcome": "failed"})
         log.error("SMTP smtps://monitor:s3cret@mail.example:465 refused")
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
     assert {k: first[k] for k in ("level", "logger", "message", "page", "outcome")} == {
         "level": "warning",
-        "logger": "monitor.service",
+        "logger": "monitor.service.runner",
         "message": "fb-en: failed: login wall",
         "page": "fb-en",
         "outcome": "failed",

@@ -22,7 +22,7 @@ import pytest
 from service_support import document_text, record_check, smtp_server
 
 from monitor.models import Outcome, system_clock
-from monitor.store import Store
+from monitor.store.core import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD_TEXT = document_text("# Privacy Policy", "We may share your information with partners.")

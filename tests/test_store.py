@@ -14,7 +14,7 @@ import pytest
 
 from monitor.errors import StoreError, StoreLocked, UsageError
 from monitor.models import CheckRecord, Document, Outcome
-from monitor.store import Store, VersionInfo
+from monitor.store.core import Store, VersionInfo
 
 PAGE = "facebook-privacy-policy-en"
 ROOT = Path(__file__).resolve().parents[1]
@@ -402,7 +402,7 @@ def test_state_paths_stay_inside_the_store_and_out_of_the_page_area(store: Store
 HOLDER = textwrap.dedent(
     """
     import sys
-    from monitor.store import Store
+    from monitor.store.core import Store
     with Store(sys.argv[1]).writer():
         print("holding", flush=True)
         sys.stdin.readline()
@@ -466,7 +466,7 @@ def test_a_store_folder_that_is_not_writable_is_a_clear_error(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Tests may run as root, for whom every folder is writable: the permission check is told it is not.
-    monkeypatch.setattr("monitor.state.os.access", lambda path, mode: False)
+    monkeypatch.setattr("monitor.store.state.os.access", lambda path, mode: False)
     with pytest.raises(StoreError, match=r"snapshots: the store folder is not writable; fix its permissions"):
         store.put_version(PAGE, "text", None)
 
@@ -475,9 +475,9 @@ def test_a_long_history_keeps_only_recent_checks_in_memory_and_loses_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A service runs for years: its memory must not grow with every check ever made.
-    import monitor.store
+    import monitor.store.core
 
-    monkeypatch.setattr(monitor.store, "CACHED_CHECKS", 3)
+    monkeypatch.setattr(monitor.store.core, "CACHED_CHECKS", 3)
     store = Store(tmp_path / "snapshots")
     fresh_eyes = Store(tmp_path / "snapshots")  # another process reading the same store
     texts = ["A", "A", "B", None, "B", "A", None, None, None, None, "C", "C"]

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from monitor.models import CheckRecord, Outcome
-from monitor.store import Store
+from monitor.store.core import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["alpha", "beta"]
@@ -29,7 +29,7 @@ CHILD = textwrap.dedent(
     import json, os, random, sys
     from datetime import UTC, datetime, timedelta
     from monitor.models import CheckRecord, Outcome, isoformat
-    from monitor.store import Store, sha256_hex
+    from monitor.store.core import Store, sha256_hex
 
     root, journal_path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
     pages = sys.argv[4:]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from monitor.errors import UsageError
 from monitor.models import CheckRecord, Outcome, isoformat
-from monitor.store import Store
+from monitor.store.core import Store
 
 PAGE = "page"
 START = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)

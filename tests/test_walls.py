@@ -13,16 +13,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.config import PageConfig, QualityConfig, WallConfig
-from monitor.extract import document_from_markdown, extract_document
-from monitor.models import Block, Document, FetchResult
-from monitor.walls import (
+from monitor.config.loading import PageConfig, QualityConfig, WallConfig
+from monitor.extract.document import document_from_markdown, extract_document
+from monitor.extract.walls import (
     RECOGNIZERS,
     classify_capture,
     javascript_shell,
     needs_browser,
     table_of_contents_only,
 )
+from monitor.models import Block, Document, FetchResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "walls"
 # Where the `corpus` fixture looks (tests/conftest.py); read here too, to parametrize by document.

@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner
 from smtp_support import Inbox, free_port, smtp_server
 
-from monitor.cli import State, main
-from monitor.config import load_config
+from monitor.cli.main import State, main
+from monitor.config.loading import load_config
 from monitor.models import Document
-from monitor.notify import build_notifiers
+from monitor.notify.base import build_notifiers
 from monitor.notify.outbox import Outbox
-from monitor.store import Store
-from monitor.watches import evaluate_watches
+from monitor.store.core import Store
+from monitor.watch.evaluate import evaluate_watches
 
 CLAUSE = (
     "Der Widerspruch wird auf das Konto angewendet, bei dem du angemeldet bist, sowie auf alle Konten, "

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.alerts import Alert
-from monitor.config import WatchConfig, parse_config
+from monitor.config.loading import WatchConfig, parse_config
 from monitor.errors import ConfigError
-from monitor.locate import ClauseIndex
 from monitor.models import Document
-from monitor.store import Store
-from monitor.watches import evaluate_watches, read_watch_states, state_path, unevaluated
+from monitor.store.core import Store
+from monitor.watch.alerts import Alert
+from monitor.watch.evaluate import evaluate_watches, read_watch_states, state_path, unevaluated
+from monitor.watch.locate import ClauseIndex
 
 PAGE = "facebook-ai-objection-de"
 CLAUSE_DE = (

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts import Alert
-from monitor.config import WatchConfig
-from monitor.diff import diff_documents
-from monitor.extract import document_from_markdown
+from monitor.config.loading import WatchConfig
+from monitor.diff.core import diff_documents
+from monitor.extract.document import document_from_markdown
 from monitor.models import Document
-from monitor.store import Store
-from monitor.watches import evaluate_watches, state_path
+from monitor.store.core import Store
+from monitor.watch.alerts import Alert
+from monitor.watch.evaluate import evaluate_watches, state_path
 
 pytestmark = pytest.mark.corpus
 

@@ -1,62 +1,7 @@
-"""Notifiers: the channels an alert is delivered through, keyed by their `[notify.<name>]` table.
+"""Notify: the outbox, the channels, and everything a person reads (alert mails, the digest, the feed).
 
-A notifier sends one alert and raises `NotifyError` when it could not; it never retries, never sleeps and
-never logs secrets (the outbox decides what to retry and when). Built-ins: `email` (SMTP) and `apprise`
-(every other channel Apprise knows: ntfy, Matrix, Telegram, Slack, webhooks ...).
+Takes the alerts a check raised and the store's timeline; gives delivered mail and messages. Every alert is
+written to the durable outbox (outbox.py) before any channel (base.py: the `Notifier` kind; email.py,
+apprise_channel.py) is tried; message.py words an alert, digest.py gathers a period's news and
+digest_mail.py sends it once, feed.py writes the Atom feed.
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
-from typing import Any, ClassVar
-
-from monitor.alerts import Alert
-from monitor.config import NotifyConfig, PageConfig
-from monitor.registry import Registry
-
-
-class Notifier:
-    """One delivery channel. `settings` is its config table; relative paths in it are from `base_dir`."""
-
-    name: ClassVar[str]
-
-    def __init__(self, settings: Any, *, base_dir: Path, pages: Sequence[PageConfig] = ()) -> None:
-        self.settings = settings
-        self.base_dir = base_dir
-        self.pages = {page.id: page for page in pages}
-
-    def targets(self) -> list[str]:
-        """The names the outbox keeps delivery state under: one per destination that succeeds or fails on
-        its own (the email notifier has one; apprise one per URL, named by a hash, never by the URL)."""
-        return [self.name]
-
-    def send(self, alert: Alert, *, now: datetime, target: str) -> None:
-        """Deliver `alert` to `target` (every attempt of one alert carries `alert.message_id`); NotifyError
-        if it could not."""
-        raise NotImplementedError
-
-
-NOTIFIERS: Registry[Notifier] = Registry("notifier")
-
-
-def build_notifiers(
-    notify: NotifyConfig, *, base_dir: Path, pages: Sequence[PageConfig] = ()
-) -> list[Notifier]:
-    """A notifier for every `[notify.<name>]` table present in the config, in registry order."""
-    _load_builtins()
-    notifiers = []
-    for name in NOTIFIERS.names():
-        settings = getattr(notify, name, None)
-        if settings is not None:
-            notifiers.append(NOTIFIERS.get(name)(settings, base_dir=base_dir, pages=pages))
-    return notifiers
-
-
-def _load_builtins() -> None:
-    # Imported for their side effect: each registers itself on NOTIFIERS.
-    from monitor.notify import apprise_channel, email  # noqa: F401
-
-
-_load_builtins()

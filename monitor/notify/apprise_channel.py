@@ -18,11 +18,12 @@ from pathlib import Path
 
 import apprise
 
-from monitor.alerts import Alert
-from monitor.config import AppriseConfig
+from monitor.config.loading import AppriseConfig
 from monitor.errors import NotifyError
-from monitor.notify import NOTIFIERS, Notifier
+from monitor.notify.base import Notifier
 from monitor.notify.message import render_alert
+from monitor.registry import NOTIFIERS
+from monitor.watch.alerts import Alert
 
 
 def apprise_urls(settings: AppriseConfig, base_dir: Path) -> list[str]:

@@ -16,11 +16,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from monitor.alerts import Alert
-from monitor.config import EmailConfig, PageConfig
+from monitor.config.loading import EmailConfig, PageConfig
 from monitor.errors import NotifyError
-from monitor.notify import NOTIFIERS, Notifier
+from monitor.notify.base import Notifier
 from monitor.notify.message import render_alert
+from monitor.registry import NOTIFIERS
+from monitor.watch.alerts import Alert
 
 
 def compose(

@@ -3,54 +3,16 @@ page-derived string is escaped), shared by every notifier."""
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from monitor.config.loading import PageConfig
+from monitor.diff.segments import ops_segments
+from monitor.templating import get_template
+from monitor.watch.alerts import Alert
 
-from monitor.alerts import Alert
-from monitor.config import PageConfig
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SUBJECT_PREFIX = "[privacy-monitor]"
 
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-
-
-def marked(ops: list[Any]) -> str:
-    """Plain-text word diff: unchanged text as is, [-removed-] and {+added+} (git's markers)."""
-    out = []
-    for op in ops:
-        if op.tag == "equal":
-            out.append(op.old)
-            continue
-        if op.old:
-            out.append(f"[-{op.old}-]")
-        if op.new:
-            out.append(f"{{+{op.new}+}}")
-    return "".join(out)
-
-
-def indent_wrap(text: str, width: int = 76, indent: str = "    ") -> str:
-    """Each paragraph wrapped and indented (quoted page text stands out from the alert's own words)."""
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    wrap = textwrap.TextWrapper(
-        width, initial_indent=indent, subsequent_indent=indent, break_long_words=False
-    )
-    return "\n\n".join(wrap.fill(" ".join(p.split())) for p in paragraphs)
-
-
-_environment.filters["marked"] = marked
-_environment.filters["indent_wrap"] = indent_wrap
 
 _WHAT = {
     "changed": "The wording you watch changed.",
@@ -98,8 +60,8 @@ def render_alert(alert: Alert, page: PageConfig | None = None) -> Rendered:
     context = _context(alert, page)
     return Rendered(
         subject=subject(alert),
-        text=_environment.get_template("alert.txt.j2").render(**context),
-        html=_environment.get_template("alert.html.j2").render(**context),
+        text=get_template("alert.txt.j2").render(**context),
+        html=get_template("alert.html.j2").render(**context),
     )
 
 
@@ -113,7 +75,7 @@ def _context(alert: Alert, page: PageConfig | None) -> dict[str, Any]:
         "page_url": page.url if page else None,
         "section": " › ".join(alert.section),
         "moved_from": " › ".join(alert.details.get("moved_from") or ()),
-        "ops": [op for op in alert.ops],
+        "segments": list(ops_segments(alert.ops)),
         "changed_ops": any(op.tag != "equal" for op in alert.ops),
         "near": near,
         "near_section": " › ".join((near or {}).get("section") or ()),

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.alerts import Alert, severity_rank
-from monitor.config import NotifyConfig, parse_duration
+from monitor.config.loading import NotifyConfig, parse_duration
 from monitor.errors import NotifyError
 from monitor.models import Clock, isoformat
-from monitor.notify import Notifier
-from monitor.timeline import parse_time
+from monitor.notify.base import Notifier
+from monitor.store.timeline import parse_time
+from monitor.watch.alerts import Alert, severity_rank
 
 PENDING_DIR = "outbox"
 DONE_DIR = "outbox/done"

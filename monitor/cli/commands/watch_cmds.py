@@ -1,0 +1,170 @@
+"""`watches` (what each watch sees now) and `outbox` (alerts waiting to be delivered)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from monitor.cli.commands.store_cmds import open_store, short
+from monitor.cli.main import State, exits_with, json_option, main, pass_state
+from monitor.errors import ExitStatus, UsageError
+
+
+@main.command()
+@json_option
+@pass_state
+def watches(state: State, as_json: bool) -> None:
+    """Show each watch on each of its pages: the wording it follows now (or that it is not found, with the
+    closest text), its section, and when it last changed.
+
+    The score (0-100) says how closely the text found matches the wording the watch followed until then;
+    a clause scoring below its threshold (default 80) counts as removed.
+
+    Example: privacy-monitor watches --json
+    """
+    from monitor.watch.evaluate import read_watch_states
+
+    config = state.loaded.config
+    rows = [
+        _watch_row(c, page, data) for c, page, data in read_watch_states(open_store(state), config.watches)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No watches configured (add [[watches]] tables to the config).")
+        return
+    for number, row in enumerate(rows):
+        if number:
+            click.echo()
+        for line in _watch_lines(row):
+            click.echo(line)
+
+
+def _watch_row(config: Any, page: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"watch": config.id, "page": page, "kind": config.kind, "severity": config.severity}
+    if data is None:
+        return {**row, "status": "not evaluated"}
+    return {
+        **row,
+        "status": data["status"],
+        "wording": data.get("wording"),
+        "section": data.get("section", []),
+        "score": data.get("score"),
+        "count": data.get("count"),
+        "near": data.get("near") if data["status"] == "missing" else None,
+        "version": data.get("version"),
+        "checked": data.get("time"),
+        "since": data.get("since"),
+        "changed": data.get("changed"),
+    }
+
+
+def _watch_lines(row: dict[str, Any]) -> list[str]:
+    lines = [f"{row['watch']} ({row['kind']}, {row['severity']}) on {row['page']}"]
+    status = row["status"]
+    if status == "not evaluated":
+        return [
+            *lines,
+            "  status:   not evaluated yet (waiting for the next good capture of the page)",
+        ]
+    section = " › ".join(row["section"]) or "(top of the page)"
+    if status == "found":
+        detail = f"score {row['score']:g}, " if row.get("score") is not None else ""
+        count = row.get("count") or 1
+        lines.append(f"  status:   found ({detail}{count} occurrence{'s' if count != 1 else ''})")
+        lines.append(f"  section:  {section}")
+        lines.append(f"  wording:  {row['wording']}")
+    else:
+        lines.append("  status:   NOT FOUND" + (f" (last seen in {section})" if row.get("wording") else ""))
+        if row.get("wording"):
+            lines.append(f"  last:     {row['wording']}")
+        near = row.get("near")
+        if near:
+            where = " › ".join(near.get("section") or ()) or "(top of the page)"
+            lines.append(f"  nearest:  score {near['score']:g} in {where}: {near['text']}")
+    changed = row.get("changed")
+    if changed:
+        lines.append(
+            f"  changed:  {changed['time']} ({changed['kind']}), version {short(changed['version'])}"
+            f" from {short(changed.get('previous'))}"
+        )
+    else:
+        since = row.get("since") or {}
+        when = f"{since['time']}, " if since.get("time") else ""
+        lines.append(f"  changed:  never since the baseline ({when}version {short(since.get('version'))})")
+    lines.append(f"  checked:  {row['checked']}, version {short(row['version'])}")
+    return lines
+
+
+@main.command()
+@json_option
+@click.option(
+    "--retry", is_flag=True, help="Deliver now: every pending alert, failed ones included, ignoring backoff."
+)
+@pass_state
+@exits_with
+def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
+    """List alerts waiting to be delivered (pending) and those that gave up (failed).
+
+    Exit status 6 when --retry could not deliver everything (it stays queued).
+
+    Example: privacy-monitor outbox --retry
+    """
+    from monitor.notify.base import build_notifiers
+    from monitor.notify.outbox import Outbox
+
+    loaded = state.loaded
+    box = Outbox(open_store(state), state.clock, loaded.config.notify)
+    report = None
+    if retry:
+        notifiers = build_notifiers(loaded.config.notify, base_dir=loaded.base_dir, pages=loaded.config.pages)
+        if not notifiers:
+            raise UsageError("no notifier configured: add [notify.email] or [notify.apprise] to the config")
+        report = box.deliver(notifiers, force=True)
+    entries = box.entries()
+    if as_json:
+        data: dict[str, Any] = {"entries": [entry.to_json() for entry in entries]}
+        if report is not None:
+            data["delivery"] = {"sent": report.sent, "failed": report.failed, "resent": report.resent}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        if report is not None:
+            click.echo(f"Delivered {len(report.sent)}, failed {len(report.failed)}.")
+        for line in _outbox_lines(entries):
+            click.echo(line)
+    return ExitStatus.DELIVERY_FAILED if report is not None and not report.ok else ExitStatus.OK
+
+
+def _outbox_lines(entries: list[Any]) -> list[str]:
+    if not entries:
+        return ["Outbox empty: no alert is waiting to be delivered."]
+    pending = sum(entry.status == "pending" for entry in entries)
+    lines = [f"{pending} pending, {len(entries) - pending} failed"]
+    for entry in entries:
+        alert = entry.alert
+        lines.append("")
+        lines.append(f"{entry.status:<8} {alert.id}  {alert.page}: {alert.headline}")
+        lines.append(f"         queued {entry.queued}, version {short(alert.version)}")
+        if not entry.targets:
+            lines.append("         not tried yet")
+        for target, info in sorted(entry.targets.items()):
+            lines.append(f"         {target}: {_target_line(info)}")
+    return lines
+
+
+def _target_line(info: dict[str, Any]) -> str:
+    attempts = info["attempts"]
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+    error = f" ({info['last_error']})" if info.get("last_error") else ""
+    if info["state"] == "sent":
+        return f"sent {info['sent']}"
+    if info["state"] == "failed":
+        return f"gave up after {tries}{error}"
+    if info["state"] == "sending":
+        return f"interrupted while sending at {info['last_attempt']}; sent again on the next run"
+    if info.get("next_attempt"):
+        return f"{tries} failed{error}; next try {info['next_attempt']}"
+    return "not tried yet"

@@ -1,0 +1,135 @@
+"""The command line: the one place that prints, and that turns a MonitorError into a message and an exit code.
+
+Commands live in `monitor/commands/` (one module per area); each registers itself on `main`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor import __version__
+from monitor.config.loading import DEFAULT_CONFIG, LoadedConfig, load_config
+from monitor.errors import ExitStatus, MonitorError
+from monitor.models import Clock, system_clock
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    """What every command gets: the config path (loaded lazily, so `--help` never needs a config)."""
+
+    def __init__(
+        self,
+        config_path: Path = Path(DEFAULT_CONFIG),
+        traceback: bool = False,
+        *,
+        clock: Clock = system_clock,
+    ):
+        self.config_path = config_path
+        self.traceback = traceback
+        self.clock = clock  # tests pass a fixed clock through CliRunner.invoke(obj=State(clock=...))
+        self._loaded: LoadedConfig | None = None
+
+    @property
+    def loaded(self) -> LoadedConfig:
+        if self._loaded is None:
+            self._loaded = load_config(self.config_path)
+        return self._loaded
+
+
+class MonitorGroup(click.Group):
+    """Turns every MonitorError raised by a command into one clean line and its named exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MonitorError as error:
+            if _wants_traceback(ctx):
+                raise
+            click.secho(f"Error: {error}", err=True, fg="red")
+            ctx.exit(int(error.exit_status))
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(int(ExitStatus.INTERRUPTED))
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # a bug: still one line, and the way to see more
+            if _wants_traceback(ctx):
+                raise
+            click.secho(
+                f"Error: internal error: {type(error).__name__}: {error} (run again with --traceback and report it)",
+                err=True,
+                fg="red",
+            )
+            ctx.exit(int(ExitStatus.INTERNAL))
+
+
+def _wants_traceback(ctx: click.Context) -> bool:
+    state = ctx.find_object(State)
+    return bool(state and state.traceback) or "--traceback" in sys.argv
+
+
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    envvar="PRIVACY_MONITOR_CONFIG",
+    help="Config file to use.",
+)
+@click.option("--traceback", is_flag=True, help="Show the full stack on errors (for debugging).")
+@click.version_option(__version__, prog_name="privacy-monitor")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, traceback: bool) -> None:
+    """Watch privacy notices and report precisely when their wording changes.
+
+    \b
+    Exit codes: 0 ok, 1 differences found (diff), 2 usage or config error,
+    3 a page failed, 4 store damaged, 5 store locked by another process,
+    6 delivery failed (kept in the outbox), 70 internal error.
+    """
+    state = ctx.obj if isinstance(ctx.obj, State) else State()
+    state.config_path, state.traceback = config_path, traceback
+    ctx.obj = state
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output (JSON).")(func)
+
+
+def exits_with(func: F) -> F:
+    """Let a command return an ExitStatus (or int) that becomes the process exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        status = func(*args, **kwargs)
+        if status:
+            click.get_current_context().exit(int(status))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _register_commands() -> None:
+    # Imported for their side effect: each module adds its commands to `main`.
+    import importlib
+    import pkgutil
+
+    import monitor.cli.commands as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"monitor.cli.commands.{module.name}")
+
+
+_register_commands()

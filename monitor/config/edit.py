@@ -1,0 +1,72 @@
+"""Adding a page to the config file: a slug for its id, and an append that keeps the file valid and its comments."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from monitor.config.loading import PageConfig, parse_config
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def page_id_for(url: str, taken: set[str]) -> str:
+    """'https://www.facebook.com/privacy/genai/' -> 'facebook-com-privacy-genai' (unique among `taken`)."""
+    parts = urlsplit(url)
+    host = re.sub(r"^(www|m|mbasic)\.", "", parts.hostname or "page")
+    base = _NOT_SLUG.sub("-", f"{host}/{parts.path}".lower()).strip("-")[:60].strip("-") or "page"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def page_table(page: PageConfig) -> str:
+    """The `[[pages]]` TOML table for a page: only the keys that differ from the defaults."""
+    lines = ["", "[[pages]]"]
+    defaults = PageConfig(id=page.id, url=page.url)
+    for name in PageConfig.model_fields:
+        value = getattr(page, name)
+        if name not in {"id", "url"} and value == getattr(defaults, name):
+            continue
+        lines.append(f"{name} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
+def append_page(config_path: Path, page: PageConfig) -> str:
+    """Append `page` to the config file, atomically, after checking the whole new file validates."""
+    import tomllib
+
+    text = config_path.read_text(encoding="utf-8")
+    table = page_table(page)
+    new_text = text + ("" if text.endswith("\n") or not text else "\n") + table
+    parse_config(tomllib.loads(new_text), source=str(config_path))
+    handle, temp = tempfile.mkstemp(dir=config_path.parent, prefix=f".{config_path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(new_text)
+            out.flush()
+            os.fsync(out.fileno())
+        if config_path.exists():
+            os.chmod(temp, config_path.stat().st_mode & 0o777)
+        os.replace(temp, config_path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return table

@@ -1,0 +1,310 @@
+"""The shape of `config.toml`: strict pydantic models (unknown keys and wrong types are errors).
+
+Loading the file and turning validation errors into one-line messages is `monitor.config.loading`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from difflib import get_close_matches
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from monitor.errors import UsageError
+from monitor.registry import FETCHERS, WATCH_KINDS, Registry
+
+DEFAULT_CONFIG = "config.toml"
+DEFAULT_USER_AGENT = "privacy-monitor/0.1 (+https://github.com/privacy-monitor/privacy-monitor)"
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}\Z")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\Z")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '30m', '6h', '2d', '1w' -> timedelta."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (write e.g. '30m', '6h', '2d')")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _check_id(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(f"{value!r} is not a safe id (lowercase letters, digits, '.', '_', '-')")
+    return value
+
+
+def _check_kind(registry: Registry, value: str) -> str:
+    try:
+        registry.get(value)
+    except UsageError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
+def _check_renderer(value: str) -> str:
+    if value not in FETCHERS:
+        *first, last = [repr(name) for name in FETCHERS.in_order()]
+        raise ValueError(f"input should be {', '.join(first)} or {last} (got str {value!r})")
+    return value
+
+
+def _check_duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+def _check_schedule(value: str) -> str:
+    """'every 6h' or a five-field cron expression ('0 */6 * * *')."""
+    text = value.strip()
+    if text.startswith("every "):
+        parse_duration(text[len("every ") :])
+        return text
+    if len(text.split()) == 5:
+        return text
+    raise ValueError(f"not a schedule: {value!r} (write 'every 6h' or a cron expression like '0 */6 * * *')")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class StoreConfig(Strict):
+    path: str = "snapshots"
+
+
+class FetchConfig(Strict):
+    timeout: float = Field(30, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+    backoff: float = Field(1.0, ge=0)  # first retry delay in seconds, doubled each time
+    max_bytes: int = Field(20_000_000, gt=0)
+    max_redirects: int = Field(10, ge=0, le=30)
+    user_agent: str = DEFAULT_USER_AGENT
+    browser_executable: str | None = None  # default: /usr/bin/chromium when present, else Playwright's own
+    browser_timeout: float = Field(60, gt=0)
+    per_host_concurrency: int = Field(1, ge=1)
+    per_host_min_gap: float = Field(2.0, ge=0)  # seconds between two requests to one host
+
+
+class QualityConfig(Strict):
+    """When a 200 answer is not the document (see `walls.py`)."""
+
+    min_words: int = Field(30, ge=0)  # fewer visible words: an empty or JavaScript-only page
+    collapse_ratio: float = Field(0.5, gt=0, le=1)  # new text shorter than this share of the last good one
+    min_coverage: float = Field(0.995, ge=0, le=1)  # extraction coverage below this is reported
+
+
+class WallConfig(Strict):
+    """A user-defined recognizer: a page whose visible text matches `pattern` is a failed check."""
+
+    reason: str
+    pattern: str  # regular expression, case-insensitive, searched in the visible text
+    max_words: int | None = Field(None, ge=1)  # only pages shorter than this (walls are short)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        return value
+
+
+class PageConfig(Strict):
+    id: str
+    url: str
+    title: str | None = None
+    document: str | None = None  # groups the language versions of one document
+    renderer: str = "http"  # a name in monitor.registry.FETCHERS: http | browser | auto
+    locale: str | None = None
+    accept_language: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    cookies_file: str | None = None
+    select: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+    schedule: str | None = None  # default: [service] default_schedule
+    min_words: int | None = Field(None, ge=0)
+    collapse_ratio: float | None = Field(None, gt=0, le=1)
+
+    _safe_id = field_validator("id")(classmethod(lambda cls, value: _check_id(value)))
+
+    _known_renderer = field_validator("renderer")(classmethod(lambda cls, value: _check_renderer(value)))
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        return None if value is None else _check_schedule(value)
+
+    @field_validator("select", "remove")
+    @classmethod
+    def _selectors(cls, value: list[str]) -> list[str]:
+        from cssselect import GenericTranslator, SelectorError
+
+        for selector in value:
+            try:
+                GenericTranslator().css_to_xpath(selector)
+            except SelectorError as error:
+                raise ValueError(f"not a CSS selector: {selector!r} ({error})") from None
+        return value
+
+
+class WatchConfig(Strict):
+    id: str
+    pages: list[str] = Field(min_length=1)
+    kind: str  # a name in monitor.registry.WATCH_KINDS: clause | term | section
+    text: str | None = None  # clause: the passage; term: the word or phrase; section: the heading
+    regex: bool = False  # term/section: `text` is a regular expression
+    severity: Literal["high", "medium", "low"] = "medium"
+    threshold: float | None = Field(None, gt=0, le=100)  # clause: fuzzy match score below which it is gone
+    cosmetic: Literal["ignore", "note"] = "ignore"  # clause: what a cosmetic-only edit of the clause gives
+
+    _safe_id = field_validator("id")(classmethod(lambda cls, value: _check_id(value)))
+
+    @model_validator(mode="after")
+    def _text_fits_kind(self) -> WatchConfig:
+        _check_kind(WATCH_KINDS, self.kind)
+        if self.kind in ("clause", "term", "section") and not (self.text or "").strip():
+            raise ValueError(f"kind {self.kind!r} needs `text` (the wording to follow)")
+        if self.regex and self.text:
+            try:
+                re.compile(self.text)
+            except re.error as error:
+                raise ValueError(f"`text` is not a regular expression: {error}") from None
+        return self
+
+
+class EmailConfig(Strict):
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None  # name of the environment variable holding the password
+    password_file: str | None = None  # a file holding only the password (relative to the config file)
+    sender: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    timeout: float = Field(30, gt=0)
+    ca_file: str | None = None  # PEM file of CA certificates to trust instead of the system store
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class AppriseConfig(Strict):
+    urls: list[str] = Field(default_factory=list)
+    urls_env: str | None = None  # environment variable with space-separated Apprise URLs (they carry tokens)
+    urls_file: str | None = None  # file with one Apprise URL per line
+
+
+class NotifyConfig(Strict):
+    email: EmailConfig | None = None
+    apprise: AppriseConfig | None = None
+    min_severity: Literal["high", "medium", "low"] = "low"  # immediate alerts below it go to the digest only
+    retry_backoff: str = "5m"  # first retry of a failed send; doubled each time
+    max_attempts: int = Field(20, ge=1)
+
+    _duration = field_validator("retry_backoff")(classmethod(lambda cls, v: _check_duration(v)))
+
+
+class DigestConfig(Strict):
+    enabled: bool = True
+    time: str = "08:00"  # local time of day in `timezone`
+    timezone: str = "UTC"
+    to: list[str] = Field(default_factory=list)  # default: [notify.email] to
+    send_when_quiet: bool = True
+    grace: str = "12h"  # a digest missed while the service was down is still sent this long after its time
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not re.match(r"([01]\d|2[0-3]):[0-5]\d\Z", value):
+            raise ValueError(f"{value!r} is not a time of day (write HH:MM, e.g. '08:00')")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (write e.g. 'Europe/Berlin' or 'UTC')") from None
+        return value
+
+    _duration = field_validator("grace")(classmethod(lambda cls, v: _check_duration(v)))
+
+
+class ServiceConfig(Strict):
+    default_schedule: str = "every 6h"
+    jitter: str = "5m"  # random delay added to each run, to spread many pages
+    failing_after: str = "1d"  # `status` exits non-zero when a page has failed for longer than this
+    feed: str | None = "feed.atom"  # Atom feed written after each change (relative to the store); "" = none
+
+    _schedule = field_validator("default_schedule")(classmethod(lambda cls, v: _check_schedule(v)))
+    _durations = field_validator("jitter", "failing_after")(classmethod(lambda cls, v: _check_duration(v)))
+
+
+class Config(Strict):
+    store: StoreConfig = StoreConfig()
+    fetch: FetchConfig = FetchConfig()
+    quality: QualityConfig = QualityConfig()
+    walls: list[WallConfig] = Field(default_factory=list)
+    pages: list[PageConfig] = Field(default_factory=list)
+    watches: list[WatchConfig] = Field(default_factory=list)
+    notify: NotifyConfig = NotifyConfig()
+    digest: DigestConfig = DigestConfig()
+    service: ServiceConfig = ServiceConfig()
+
+    def check_references(self) -> None:
+        seen: set[str] = set()
+        for index, page in enumerate(self.pages):
+            if page.id in seen:
+                raise _Located(
+                    ("pages", index, "id"), f"duplicate page id {page.id!r}", "each page needs its own id"
+                )
+            seen.add(page.id)
+        watch_ids: set[str] = set()
+        for index, watch in enumerate(self.watches):
+            if watch.id in watch_ids:
+                raise _Located(
+                    ("watches", index, "id"),
+                    f"duplicate watch id {watch.id!r}",
+                    "each watch needs its own id",
+                )
+            watch_ids.add(watch.id)
+            for page_id in watch.pages:
+                if page_id not in seen:
+                    close = get_close_matches(page_id, seen, n=1)
+                    hint = f"did you mean {close[0]!r}?" if close else "name a page id from [[pages]]"
+                    raise _Located(("watches", index, "pages"), f"unknown page {page_id!r}", hint)
+
+    def page(self, page_id: str) -> PageConfig:
+        for page in self.pages:
+            if page.id == page_id:
+                return page
+
+        close = get_close_matches(page_id, [p.id for p in self.pages], n=1)
+        hint = (
+            f"did you mean {close[0]!r}?" if close else "see `privacy-monitor history` or config.toml for ids"
+        )
+        raise UsageError(f"unknown page {page_id!r} ({hint})")
+
+
+class _Located(ValueError):
+    """A cross-field error that knows its key (pydantic only knows the model's)."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str, hint: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+        self.hint = hint

@@ -1,0 +1,186 @@
+"""The offline demo: recorded page versions served on loopback, checked day by day into a fresh store.
+
+It shows what a user sees: new pages, a noisy re-capture that is *not* a change, a real change
+with the clause watch that fires on it, and a login wall that is a failed check, not a version.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+
+from monitor.config.loading import LoadedConfig, load_config
+from monitor.pipeline.check import CheckResult, Context, check_pages
+from monitor.store.core import Store
+
+PAGES = {"ki-bei-meta-de": "/de/privacy/genai/", "meta-genai-en": "/en/privacy/genai/"}
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    day: int
+    title: str
+    serve: dict[str, str]  # page id -> file in monitor/demo/pages
+
+
+STEPS = [
+    DemoStep(
+        1,
+        "First check: both pages are new",
+        {"ki-bei-meta-de": "ki-bei-meta-v1.html", "meta-genai-en": "genai-en-v1.html"},
+    ),
+    DemoStep(
+        2,
+        "Noisy re-captures (other markup, new signed link parameters, non-breaking spaces): no change",
+        {"ki-bei-meta-de": "ki-bei-meta-v1-noisy.html", "meta-genai-en": "genai-en-v1-noisy.html"},
+    ),
+    DemoStep(
+        3,
+        "Meta narrows the objection to one account: a real change, and the clause watch fires",
+        {"ki-bei-meta-de": "ki-bei-meta-v2.html", "meta-genai-en": "genai-en-v1.html"},
+    ),
+    DemoStep(
+        4,
+        "A login wall instead of the page: a failed check, not a change",
+        {"ki-bei-meta-de": "login-wall.html", "meta-genai-en": "genai-en-v1-noisy.html"},
+    ),
+    DemoStep(
+        5,
+        "The page is back: compared with the last good version, so no change",
+        {"ki-bei-meta-de": "ki-bei-meta-v2.html", "meta-genai-en": "genai-en-v1.html"},
+    ),
+]
+
+CONFIG = """\
+# Written by `privacy-monitor demo`: two pages served on loopback, and the clause watches the demo exercises.
+[store]
+path = "snapshots"
+
+[fetch]
+timeout = 10
+retries = 0
+per_host_min_gap = 0
+
+[[pages]]
+id = "ki-bei-meta-de"
+url = "{base}/de/privacy/genai/"
+document = "meta-genai"
+accept_language = "de-DE,de"
+select = ["#root"]
+
+[[pages]]
+id = "meta-genai-en"
+url = "{base}/en/privacy/genai/"
+document = "meta-genai"
+accept_language = "en"
+select = ["#root"]
+
+[[watches]]
+id = "accounts-center-scope"
+pages = ["ki-bei-meta-de"]
+kind = "clause"
+text = "Der Widerspruch wird auf das Konto angewendet, bei dem du angemeldet bist, sowie auf alle Konten, die du derselben Kontenübersicht hinzugefügt hast."
+severity = "high"
+
+[[watches]]
+id = "processing-despite-objection"
+pages = ["ki-bei-meta-de"]
+kind = "clause"
+text = "Wir verarbeiten möglicherweise trotzdem Informationen über dich, um KI bei Meta zu entwickeln und weiter zu verbessern, auch wenn du Einspruch eingelegt hast oder unsere Produkte gar nicht nutzt."
+severity = "high"
+
+[[watches]]
+id = "processing-despite-objection-en"
+pages = ["meta-genai-en"]
+kind = "clause"
+text = "Even if you don't use our Products or have an account, we may still process information about you to develop and improve AI at Meta."
+severity = "high"
+
+[[watches]]
+id = "legitimate-interests-de"
+pages = ["ki-bei-meta-de"]
+kind = "term"
+text = "berechtigter Interessen"
+severity = "medium"
+"""
+
+
+@dataclass
+class StepResult:
+    step: DemoStep
+    results: list[CheckResult] = field(default_factory=list)
+
+
+class _Pages:
+    """What the loopback server answers right now: path -> HTML bytes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bodies: dict[str, bytes] = {}
+
+    def serve(self, step: DemoStep) -> None:
+        folder = resources.files("monitor.demo") / "pages"
+        with self.lock:
+            self.bodies = {PAGES[page]: (folder / name).read_bytes() for page, name in step.serve.items()}
+
+    def get(self, path: str) -> bytes | None:
+        with self.lock:
+            return self.bodies.get(path)
+
+
+@contextmanager
+def serve_pages(pages: _Pages) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html")  # no charset, like Meta's real captures
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def write_demo_config(workdir: Path, base_url: str) -> LoadedConfig:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "config.toml"
+    path.write_text(CONFIG.format(base=base_url), encoding="utf-8")
+    return load_config(path)
+
+
+def run_demo(workdir: Path, on_step: Callable[[StepResult], None] | None = None) -> list[StepResult]:
+    """Run every step against a fresh store in `workdir`; the clock is day N of December 2025, 08:00 UTC."""
+    pages = _Pages()
+    done: list[StepResult] = []
+    with serve_pages(pages) as base_url:
+        loaded = write_demo_config(workdir, base_url)
+        store = Store(loaded.store_path)
+        for step in STEPS:
+            pages.serve(step)
+            moment = datetime(2025, 12, step.day, 8, 0, tzinfo=UTC)
+            ctx = Context(loaded, store, clock=lambda moment=moment: moment, deliver=False)
+            try:
+                result = StepResult(step, check_pages(ctx, loaded.config.pages))
+            finally:
+                ctx.close()
+            done.append(result)
+            if on_step:
+                on_step(result)
+    return done

@@ -1,0 +1,54 @@
+"""`render(diff, fmt)`: a diff in one of the output formats (text, unified, markdown, html, json)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from monitor.diff.core import DocumentDiff
+from monitor.diff.render import layout
+from monitor.diff.render_html import render_html
+from monitor.diff.render_text import render_markdown, render_text, render_unified
+
+Format = Literal["text", "unified", "markdown", "html", "json"]
+FORMATS: tuple[Format, ...] = ("text", "unified", "markdown", "html", "json")
+DEFAULT_CONTEXT = {"text": 1, "markdown": 1, "html": 1, "unified": 3, "json": 0}
+
+
+def render(
+    diff: DocumentDiff,
+    fmt: Format = "text",
+    *,
+    color: bool = False,
+    context: int | None = None,
+    meta: Mapping[str, Any] | None = None,
+    substantive_only: bool = False,
+    section: str | None = None,
+) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown diff format {fmt!r} (one of {', '.join(FORMATS)})")
+    shown = diff.filtered(substantive_only=substantive_only, section=section)
+    meta = dict(meta or {})
+    lines = DEFAULT_CONTEXT[fmt] if context is None else max(0, context)
+    if fmt == "json":
+        return _json(shown, meta)
+    if fmt == "unified":
+        return render_unified(diff, shown, meta, lines)
+    if fmt == "html":
+        return render_html(shown, meta, list(layout(shown, lines)))
+    if fmt == "markdown":
+        return render_markdown(shown, meta, list(layout(shown, lines)))
+    return render_text(shown, meta, list(layout(shown, lines)), color)
+
+
+def _json(diff: DocumentDiff, meta: dict[str, Any]) -> str:
+    data = {
+        "page": meta.get("page"),
+        "from": meta.get("from"),
+        "to": meta.get("to"),
+        "summary": diff.summary(),
+        "structure": diff.structure,
+        "changes": [change.to_json() for change in diff.changes],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

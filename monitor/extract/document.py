@@ -1,0 +1,262 @@
+"""Page HTML to the document's complete, normalized text (`extract_document`), and OTA Markdown versions to the
+same block model (`document_from_markdown`).
+
+The region is the page's `select` selectors when set; otherwise trafilatura points at the main content and the
+region is the smallest container holding everything it found (its own output is never used as the text: on the
+real printable privacy policy it drops about 6% of the paragraphs). The region is then converted completely
+(monitor/html_blocks.py) minus what the rules in monitor/boilerplate.py and the page's `remove` selectors take out.
+`coverage` checks that claim independently: the share of the region's visible words found in the extracted text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import lxml.html
+from cssselect import HTMLTranslator, SelectorError
+from lxml import etree
+from lxml.html import HtmlElement
+
+from monitor.errors import ConfigError, FetchError
+from monitor.extract.boilerplate import Skipper, find_widgets, is_invisible
+from monitor.extract.html_blocks import (
+    BLOCK_TAGS,
+    SPACED_TAGS,
+    SourcedBlock,
+    holds_only_blocks,
+    html_to_blocks,
+)
+from monitor.extract.markdown_blocks import document_from_markdown
+from monitor.extract.normalize import normalize_text
+from monitor.models import Document
+
+__all__ = ["Extraction", "document_from_markdown", "extract_document"]
+
+SELECT_HINT = "check the page's select in config.toml; try `privacy-monitor test PAGE`"
+# Lines trafilatura keeps that are this long are distinctive enough to locate the content by.
+_ANCHOR_MIN_WORDS = 4
+_CONTENT_CONTAINERS = ("main", "article")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(slots=True)
+class Extraction:
+    """`document`: the region's text. `coverage`: share of the region's visible words present in it (1.0 = nothing
+    lost). `region_words`: how many visible words the region has. `visible_text`: the whole page's visible text,
+    normalized to one line (what a reader sees, for recognizing login walls and error pages)."""
+
+    document: Document
+    coverage: float
+    region_words: int
+    title: str | None
+    visible_text: str
+
+
+class SelectorMissed(FetchError):
+    """The page's `select` matched nothing. `extraction` holds what the page shows instead (a login wall,
+    an error page), with an empty document, so the caller can say which it is."""
+
+    def __init__(self, url: str, select: Sequence[str], extraction: Extraction) -> None:
+        super().__init__(url, f"selector matched nothing: {', '.join(select)}", hint=SELECT_HINT)
+        self.extraction = extraction
+
+
+def extract_document(
+    html: str, *, url: str = "", select: Sequence[str] = (), remove: Sequence[str] = ()
+) -> Extraction:
+    """The document in `html`, scoped by the page's `select`/`remove` CSS selectors.
+
+    Raises FetchError when `select` is given and matches nothing (the page is not the document, or the
+    selector went stale); its `extraction` attribute then holds the page's title and visible text, with an
+    empty document, for recognizing what the page is instead. Raises ConfigError when a selector is not valid CSS.
+    """
+    page = _parse(html)
+    if page is None:
+        return Extraction(Document(), 1.0, 0, None, "")
+    body = page.body if page.find("body") is not None else page
+    skipper = Skipper(_match(page, remove, url), find_widgets(page, html))
+    if select:
+        roots = _outermost(_match(page, select, url))
+        if not roots:
+            shown = _visible_texts(page, [], skipper)[1]
+            raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, _html_title(page), shown))
+        sourced = html_to_blocks(roots, skipper)
+        title = _html_title(page)
+    else:
+        sourced = html_to_blocks([body], skipper)
+        region, title = _main_region(html, body, sourced)
+        roots = [region]
+        if region is not body:
+            inside = set(region.iter())
+            sourced = [s for s in sourced if s.element in inside]
+    document = Document([s.block for s in sourced], title=title)
+    region_text, visible_text = _visible_texts(page, roots, skipper)
+    region_tokens = Counter(_WORD.findall(region_text))
+    return Extraction(
+        document=document,
+        coverage=_coverage(region_tokens, document),
+        region_words=sum(region_tokens.values()),
+        title=title,
+        visible_text=visible_text,
+    )
+
+
+def _parse(html: str) -> HtmlElement | None:
+    if not html.strip():
+        return None
+    # A parser per call: lxml parsers must not be shared between threads.
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+    try:
+        return lxml.html.document_fromstring(html, parser=parser)
+    except ValueError:  # a str that declares its own encoding (<?xml encoding=...?>)
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True, encoding="utf-8")
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+    except etree.ParserError:  # nothing but whitespace or comments
+        return None
+
+
+@lru_cache(maxsize=256)
+def _xpath(selectors: tuple[str, ...], url: str) -> etree.XPath:
+    translator = HTMLTranslator()
+    paths = []
+    for selector in selectors:
+        try:
+            paths.append(translator.css_to_xpath(selector))
+        except SelectorError as error:
+            raise ConfigError(
+                f"{url or 'page'}: invalid CSS selector {selector!r} in select/remove: {error}"
+            ) from None
+    return etree.XPath(" | ".join(paths))
+
+
+def _match(page: HtmlElement, selectors: Sequence[str], url: str) -> list[HtmlElement]:
+    """Elements matching any selector, in document order (an XPath union keeps that order)."""
+    if not selectors:
+        return []
+    return [e for e in _xpath(tuple(selectors), url)(page) if isinstance(e, HtmlElement)]
+
+
+def _outermost(elements: list[HtmlElement]) -> list[HtmlElement]:
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+
+
+def _html_title(page: HtmlElement) -> str | None:
+    for meta in page.iterfind(".//meta[@property='og:title']"):
+        if title := normalize_text(meta.get("content") or ""):
+            return title
+    element = page.find(".//title")
+    return (normalize_text(element.text_content()) or None) if element is not None else None
+
+
+def _main_region(html: str, body: HtmlElement, sourced: list[SourcedBlock]) -> tuple[HtmlElement, str | None]:
+    """The container of the main content as trafilatura sees it, and the title from its metadata."""
+    import trafilatura  # slow to import; only pages without `select` need it
+
+    try:
+        found = trafilatura.bare_extraction(html, with_metadata=True, include_tables=True)
+    except Exception:  # noqa: BLE001 - a heuristic failing must not fail the check; the whole body is the region
+        found = None
+    title = (normalize_text(found.title or "") or None) if found is not None else None
+    if not title:
+        title = _html_title(body.getroottree().getroot())
+    by_text: dict[str, HtmlElement] = {}
+    for s in sourced:
+        by_text.setdefault(s.block.text, s.element)
+    anchors = []
+    for line in (found.text or "").split("\n") if found is not None else ():
+        text = normalize_text(line).removeprefix("- ")
+        if len(text.split()) >= _ANCHOR_MIN_WORDS and text in by_text:
+            anchors.append(by_text[text])
+    if len(set(anchors)) < 2:
+        return body, title
+    region = _common_ancestor(anchors)
+    for ancestor in region.iterancestors():
+        if ancestor.tag in _CONTENT_CONTAINERS or ancestor.get("role") == "main":
+            region = ancestor
+    return region, title
+
+
+def _common_ancestor(elements: Iterable[HtmlElement]) -> HtmlElement:
+    iterator = iter(elements)
+    common = next(iterator)
+    for element in iterator:
+        lineage = {element, *element.iterancestors()}
+        while common not in lineage:
+            common = common.getparent()
+    return common
+
+
+def _visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[str, str]:
+    """What a reader sees of the region and of the whole page (furniture included), each normalized to one line.
+
+    Independent of the block conversion on purpose, so that `coverage` can check it: it only decides what is
+    shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
+    it, as the conversion does; that text then counts for the region but not for the page.
+    """
+    page_pieces: list[str] = []
+    region_pieces: list[str] = []
+    region_roots = set(roots)
+    hosts = {ancestor for root in roots for ancestor in root.iterancestors()}
+    hiding: set[HtmlElement] = (
+        set()
+    )  # hidden region roots and their hidden ancestors, walked into all the same
+    block_parents: dict[HtmlElement, bool] = {}
+    inside = 0
+
+    def breaks(element: HtmlElement) -> bool:
+        if element.tag in BLOCK_TAGS or element.tag in SPACED_TAGS:
+            return True
+        parent = element.getparent()
+        if parent is None:
+            return False
+        if parent not in block_parents:
+            block_parents[parent] = holds_only_blocks(parent)
+        return block_parents[parent]
+
+    def add(text: str) -> None:
+        if not hiding:
+            page_pieces.append(text)
+        if inside:
+            region_pieces.append(text)
+
+    walker = etree.iterwalk(page, events=("start", "end"))
+    skipped = None
+    for event, element in walker:
+        if event == "start":
+            if element is not page and (is_invisible(element) or skipper.is_removed(element)):
+                if element not in hosts and element not in region_roots:
+                    walker.skip_subtree()
+                    skipped = element
+                    continue
+                hiding.add(element)
+            if element in region_roots:
+                inside += 1
+            if breaks(element):
+                add(" ")
+            if element.text:
+                add(element.text)
+        elif element is not page:
+            if element is skipped:
+                skipped = None
+            else:
+                if breaks(element):
+                    add(" ")
+                inside -= element in region_roots
+                hiding.discard(element)
+            if element.tail:
+                add(element.tail)
+    return normalize_text("".join(region_pieces)), normalize_text("".join(page_pieces))
+
+
+def _coverage(region_tokens: Counter[str], document: Document) -> float:
+    total = sum(region_tokens.values())
+    if not total:
+        return 1.0
+    found = Counter(_WORD.findall("\n".join(block.text for block in document.blocks)))
+    present = sum(min(count, found[token]) for token, count in region_tokens.items())
+    return present / total

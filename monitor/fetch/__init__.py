@@ -1,0 +1,7 @@
+"""Fetch: a page's URL to its HTML, or a `FetchError` with a short, stable reason.
+
+Takes a `PageConfig` and the fetch settings; gives a `FetchResult` (body, decoded HTML, status, headers).
+Each renderer is a `Fetcher` kind (base.py) registered on `monitor.registry.FETCHERS` under its config name:
+`http` (http.py: requests), `browser` (browser.py: Playwright driving Chromium), `auto` (auto.py: HTTP
+first, the browser when that is not enough). common.py holds what they share: headers, cookies, charset.
+"""

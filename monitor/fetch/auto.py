@@ -1,0 +1,53 @@
+"""The `auto` renderer: plain HTTP first, the browser when that gives a JavaScript shell or looks blocked."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from monitor.config.loading import FetchConfig, PageConfig
+from monitor.errors import FetchError
+from monitor.extract.walls import needs_browser
+from monitor.fetch.base import Fetcher
+from monitor.fetch.http import HttpFetcher
+from monitor.models import FetchResult
+from monitor.registry import FETCHERS
+
+log = logging.getLogger(__name__)
+
+BLOCKED_STATUSES = frozenset({403, 406, 429})  # answers after which the browser may still get the page
+
+
+@FETCHERS.register
+class AutoFetcher(Fetcher):
+    """Plain HTTP first; the browser when that gives a JavaScript shell or looks blocked (403/406/429)."""
+
+    name = "auto"
+
+    def __init__(
+        self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        super().__init__(settings, base_dir=base_dir)
+        self.http = HttpFetcher(settings, base_dir=base_dir, sleep=sleep)
+        self._browser: Fetcher | None = None
+
+    @property
+    def browser(self) -> Fetcher:
+        if self._browser is None:
+            self._browser = FETCHERS.get("browser")(self.settings, base_dir=self.base_dir)
+        return self._browser
+
+    def fetch(self, page: PageConfig, *, validators: Mapping[str, str] | None = None) -> FetchResult:
+        try:
+            result = self.http.fetch(page, validators=validators)
+        except FetchError as error:
+            if error.status not in BLOCKED_STATUSES:
+                raise
+            log.info("%s: %s over plain HTTP; trying the browser", page.url, error.reason)
+            return self.browser.fetch(page)
+        if result.not_modified or not needs_browser(result.html):
+            return result
+        log.info("%s: plain HTTP gave a JavaScript shell; trying the browser", page.url)
+        return self.browser.fetch(page)

@@ -1,0 +1,175 @@
+"""The `http` renderer: requests with timeouts, retries with backoff, a size cap and bounded redirects.
+
+What it sends and how it reads answers (headers, cookies, charset) is in monitor.fetch.common.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from monitor.config.loading import FetchConfig, PageConfig
+from monitor.errors import FetchError
+from monitor.fetch.base import Fetcher
+from monitor.fetch.common import (
+    decode_html,
+    load_cookies,
+    network_reason,
+    request_headers,
+    retry_after_seconds,
+    selected_headers,
+)
+from monitor.models import FetchResult
+from monitor.registry import FETCHERS
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+LOGIN_HINT = 'the page may need a cookies file (cookies_file) or renderer = "browser"'
+RATE_LIMIT_HINT = "the server asks to slow down: check this page less often (schedule)"
+_CHUNK = 64 * 1024
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+
+
+class _Retryable(Exception):
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        super().__init__(error.reason)
+        self.error = error
+        self.retry_after = retry_after
+
+
+@FETCHERS.register
+class HttpFetcher(Fetcher):
+    """Plain HTTP GET with retries, a size cap, bounded http(s)-only redirects and conditional requests."""
+
+    name = "http"
+
+    def __init__(
+        self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        super().__init__(settings, base_dir=base_dir)
+        self.sleep = sleep
+
+    def fetch(self, page: PageConfig, *, validators: Mapping[str, str] | None = None) -> FetchResult:
+        started = time.monotonic()
+        headers = request_headers(page, self.settings)
+        validators = validators or {}
+        if validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
+        with requests.Session() as session:
+            if jar := load_cookies(page, self.base_dir):
+                session.cookies.update(jar)
+            for attempt in range(self.settings.retries + 1):
+                try:
+                    response, body = self._attempt(session, page.url, headers, conditional=bool(validators))
+                    break
+                except _Retryable as problem:
+                    if attempt == self.settings.retries:
+                        raise problem.error from None
+                    delay = problem.retry_after
+                    delay = self.settings.backoff * 2**attempt if delay is None else delay
+                    log.info("%s: %s; retry %d in %.1fs", page.url, problem.error.reason, attempt + 1, delay)
+                    self.sleep(delay)
+        content_type = response.headers.get("content-type", "")
+        html, encoding = decode_html(body, content_type) if body else ("", "")
+        return FetchResult(
+            url=page.url,
+            final_url=response.url,
+            status=response.status_code,
+            headers=selected_headers(response.headers),
+            body=body,
+            html=html,
+            encoding=encoding,
+            renderer=self.name,
+            elapsed=round(time.monotonic() - started, 4),
+            not_modified=response.status_code == 304,
+        )
+
+    def _attempt(
+        self, session: requests.Session, url: str, headers: dict[str, str], *, conditional: bool
+    ) -> tuple[requests.Response, bytes]:
+        response = self._follow_redirects(session, url, headers)
+        status = response.status_code
+        if status == 304 and conditional:
+            response.close()
+            return response, b""
+        if status >= 500 or status == 429:
+            response.close()
+            error = FetchError(
+                url, f"HTTP {status}", status=status, hint=RATE_LIMIT_HINT if status == 429 else ""
+            )
+            raise _Retryable(error, retry_after_seconds(response.headers.get("retry-after")))
+        if status >= 300:
+            response.close()
+            hint = LOGIN_HINT if status in (401, 403) else ""
+            raise FetchError(url, f"HTTP {status}", status=status, hint=hint)
+        mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if mime and mime not in HTML_TYPES:
+            response.close()
+            raise FetchError(
+                url, f"not HTML: {mime}", status=status, hint="watch the HTML page that shows the text"
+            )
+        body = self._read_capped(response, url)
+        if not mime and body.lstrip()[:1] != b"<":
+            raise FetchError(url, "not HTML: no content type and no markup", status=status)
+        return response, body
+
+    def _follow_redirects(
+        self, session: requests.Session, url: str, headers: dict[str, str]
+    ) -> requests.Response:
+        target = url
+        for _hop in range(self.settings.max_redirects + 1):
+            try:
+                response = session.get(
+                    target,
+                    headers=headers,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(self.settings.timeout, self.settings.timeout),
+                )
+            except requests.RequestException as error:
+                raise _Retryable(FetchError(url, network_reason(error))) from None
+            if not (response.is_redirect and response.headers.get("location")):
+                return response
+            response.close()
+            target = urljoin(response.url, response.headers["location"])
+            scheme = urlsplit(target).scheme.lower()
+            if scheme not in ("http", "https"):
+                hint = f"the server sent the request to a {scheme or 'schemeless'}: address"
+                raise FetchError(url, "redirect to a non-HTTP URL", status=response.status_code, hint=hint)
+            if (
+                urlsplit(target).netloc != urlsplit(url).netloc
+            ):  # credentials set in the config stay with their host
+                headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+        hint = f"more than {self.settings.max_redirects} redirects (fetch.max_redirects); a loop, or a login redirect"
+        raise FetchError(url, "too many redirects", status=response.status_code, hint=hint)
+
+    def _read_capped(self, response: requests.Response, url: str) -> bytes:
+        cap = self.settings.max_bytes
+        too_large = FetchError(
+            url, f"too large: over {cap} bytes", status=response.status_code, hint="fetch.max_bytes"
+        )
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            response.close()
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(_CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise too_large
+                chunks.append(chunk)
+        except requests.RequestException as error:
+            raise _Retryable(FetchError(url, network_reason(error))) from None
+        finally:
+            response.close()
+        return b"".join(chunks)

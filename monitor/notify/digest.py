@@ -1,0 +1,299 @@
+"""What one digest reports, built from the store for a period [start, end).
+
+Each page that changed (substantive changes first; cosmetic ones grouped and collapsed), each alert, each page
+in trouble (failing, or not checked at all: silence must never look like "no change"), and translation lag
+between the language versions of one document. Rendering to mail lives in digest_mail.py; this module only
+gathers facts, so `privacy-monitor digest --print`, the HTML file and the email all show the same thing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from monitor.config.loading import Config, PageConfig
+from monitor.diff.segments import Segment, block_segments, elide, ops_segments
+from monitor.errors import MonitorError
+from monitor.models import CheckRecord, Outcome
+from monitor.service.status import PageStatus, page_status
+from monitor.store.core import Store
+from monitor.store.timeline import parse_time
+
+LANGUAGES = {
+    "de": "German", "en": "English", "fr": "French", "es": "Spanish", "it": "Italian", "nl": "Dutch",
+    "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish", "fi": "Finnish", "cs": "Czech",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class BlockChange:
+    kind: str  # added | removed | modified | moved
+    cls: str  # cosmetic | substantive
+    section: str  # the heading breadcrumb, "A › B"
+    segments: list[Segment]
+    signals: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PageChange:
+    page: str
+    title: str
+    url: str
+    time: str
+    previous: str
+    version: str
+    substantive: list[BlockChange]
+    cosmetic: list[BlockChange]
+    diff_command: str
+    version_file: str
+    error: str | None = None  # the diff could not be computed (the versions named above tell where to look)
+    version_of: str | None = None  # "English version of facebook-privacy" when the page belongs to a document
+
+    @property
+    def cosmetic_only(self) -> bool:
+        return not self.substantive and self.error is None
+
+
+@dataclass(slots=True)
+class AlertLine:
+    watch: str
+    kind: str
+    severity: str
+    page: str
+    section: str
+    segments: list[Segment]
+
+
+@dataclass(slots=True)
+class Trouble:
+    page: str
+    title: str
+    url: str
+    reason: str
+    since: str | None  # first failed check of the current run of failures; None: not checked in the period
+    failures: int
+    last_success: str | None
+
+
+@dataclass(slots=True)
+class Lag:
+    document: str
+    updated: list[str]  # "English (facebook-privacy-en)"
+    behind: list[tuple[str, str | None, str | None]]  # label, time of its last change, why it is not known
+
+
+@dataclass(slots=True)
+class Digest:
+    start: datetime
+    end: datetime
+    timezone: str
+    pages: int  # configured pages
+    pages_checked: int  # pages with at least one check in the period
+    checks: int
+    new_pages: list[tuple[str, str, str]]  # page, title, time of its first capture
+    changes: list[PageChange]  # substantive first, then cosmetic-only
+    alerts: list[AlertLine]
+    trouble: list[Trouble]
+    lag: list[Lag]
+
+    @property
+    def quiet(self) -> bool:
+        return not (self.changes or self.alerts or self.trouble or self.new_pages)
+
+    @property
+    def substantive_changes(self) -> list[PageChange]:
+        return [change for change in self.changes if not change.cosmetic_only]
+
+    @property
+    def cosmetic_changes(self) -> list[PageChange]:
+        return [change for change in self.changes if change.cosmetic_only]
+
+    def local(self, moment: datetime | str | None) -> str:
+        """A time as the reader sees it: in the digest's time zone, to the minute."""
+        if moment is None:
+            return "never"
+        if isinstance(moment, str):
+            moment = parse_time(moment)
+        return moment.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+    def subject(self) -> str:
+        day = self.end.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d")
+        if self.quiet:
+            return f"privacy-monitor {day}: all quiet ({self.pages_checked} of {self.pages} pages checked)"
+        parts = []
+        if self.changes:
+            parts.append(_count(len(self.changes), "change"))
+        if self.new_pages:
+            parts.append(_count(len(self.new_pages), "new page"))
+        if self.alerts:
+            parts.append(_count(len(self.alerts), "alert"))
+        if self.trouble:
+            parts.append(_count(len(self.trouble), "page") + " in trouble")
+        return f"privacy-monitor {day}: " + ", ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def build_digest(store: Store, config: Config, start: datetime, end: datetime) -> Digest:
+    """Gather the digest of [start, end) from the store's check logs and versions."""
+    new_pages: list[tuple[str, str, str]] = []
+    changes: list[PageChange] = []
+    alerts: list[AlertLine] = []
+    trouble: list[Trouble] = []
+    changed_substantively: dict[str, str] = {}
+    pages_checked = checks = 0
+    for page in config.pages:
+        records = [record for record in store.checks(page.id) if parse_time(record.time) < end]
+        in_period = [record for record in records if parse_time(record.time) >= start]
+        checks += len(in_period)
+        pages_checked += bool(in_period)
+        for record in in_period:
+            if record.outcome == Outcome.NEW:
+                new_pages.append((page.id, page.title or page.id, record.time))
+            elif record.outcome == Outcome.CHANGED and record.previous and record.version:
+                change = page_change(store, page, record)
+                changes.append(change)
+                if not change.cosmetic_only:
+                    changed_substantively[page.id] = record.time
+            alerts.extend(_alert_line(alert) for alert in record.alerts)
+        status = page_status(
+            page, records, schedule=None, now=end, failing_after=config.service.failing_after
+        )
+        if problem := _trouble(page, status, in_period):
+            trouble.append(problem)
+    # Substantive first; the language versions of one document next to each other.
+    documents = {page.id: page.document or page.id for page in config.pages}
+    changes.sort(key=lambda change: (change.cosmetic_only, documents[change.page], change.time, change.page))
+    alerts.sort(key=lambda alert: ({"high": 0, "medium": 1, "low": 2}.get(alert.severity, 3), alert.page))
+    return Digest(
+        start=start,
+        end=end,
+        timezone=config.digest.timezone,
+        pages=len(config.pages),
+        pages_checked=pages_checked,
+        checks=checks,
+        new_pages=new_pages,
+        changes=changes,
+        alerts=alerts,
+        trouble=trouble,
+        lag=_translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
+    )
+
+
+def page_change(store: Store, page: PageConfig, record: CheckRecord) -> PageChange:
+    assert record.previous and record.version
+    change = PageChange(
+        page=page.id,
+        title=page.title or page.id,
+        url=page.url,
+        time=record.time,
+        previous=record.previous,
+        version=record.version,
+        substantive=[],
+        cosmetic=[],
+        diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
+        version_file=str(store.text_path(page.id, record.version)),
+        version_of=f"{language_name(page)} version of {page.document}" if page.document else None,
+    )
+    try:
+        from monitor.diff.core import diff_documents
+
+        diff = diff_documents(
+            store.read_document(page.id, record.previous), store.read_document(page.id, record.version)
+        )
+    except MonitorError as error:
+        change.error = str(error)
+        return change
+    for item in diff.changes:
+        block = BlockChange(
+            kind=item.kind,
+            cls=item.cls,
+            section=" › ".join(item.section) or "(top of the page)",
+            segments=block_segments(item.kind, item.old, item.new, item.ops),
+            signals=list(getattr(item, "signals", []) or []),
+        )
+        (change.cosmetic if item.cls == "cosmetic" else change.substantive).append(block)
+    return change
+
+
+def _alert_line(alert: dict[str, Any]) -> AlertLine:
+    section = alert.get("section") or ()
+    if isinstance(section, list | tuple):
+        section = " › ".join(section)
+    ops = alert.get("ops") or []
+    if ops:
+        segments = elide(list(ops_segments(ops)))
+    else:
+        segments = [Segment("del", alert["old"])] if alert.get("old") else []
+        segments += [Segment("ins", alert["new"])] if alert.get("new") else []
+    return AlertLine(
+        watch=str(alert.get("watch", "?")),
+        kind=str(alert.get("kind", "?")),
+        severity=str(alert.get("severity", "medium")),
+        page=str(alert.get("page", "?")),
+        section=str(section),
+        segments=segments,
+    )
+
+
+def _trouble(page: PageConfig, status: PageStatus, in_period: list[CheckRecord]) -> Trouble | None:
+    title = page.title or page.id
+    if status.failing:
+        return Trouble(
+            page.id, title, page.url, status.last_reason or "failed", status.failing_since, status.failures,
+            status.last_success,
+        )  # fmt: skip
+    if not in_period:
+        since = f"last checked {status.last_check}" if status.last_check else "never checked"
+        return Trouble(
+            page.id, title, page.url, f"not checked in this period ({since})", None, 0, status.last_success
+        )
+    return None
+
+
+def language_name(page: PageConfig) -> str:
+    """'German' for locale 'de_DE' or Accept-Language 'de-DE,de;q=0.9'; the code itself when unknown."""
+    code = (page.locale or page.accept_language or "").split(",")[0].split("-")[0].split("_")[0].lower()
+    return LANGUAGES.get(code, code or "unknown language")
+
+
+def language_label(page: PageConfig) -> str:
+    return f"{language_name(page)} ({page.id})"
+
+
+def _translation_lag(
+    store: Store, pages: Sequence[PageConfig], changed: dict[str, str], trouble: dict[str, str]
+) -> list[Lag]:
+    """Documents where one language version changed substantively in the period and another did not
+    (or could not be seen to: a failing page is named with its reason)."""
+    by_document: dict[str, list[PageConfig]] = defaultdict(list)
+    for page in pages:
+        if page.document:
+            by_document[page.document].append(page)
+    lags = []
+    for document, members in by_document.items():
+        updated = [page for page in members if page.id in changed]
+        behind = [page for page in members if page.id not in changed]
+        if updated and behind:
+            lags.append(
+                Lag(
+                    document,
+                    [language_label(page) for page in updated],
+                    [
+                        (language_label(page), _last_change(store, page.id), trouble.get(page.id))
+                        for page in behind
+                    ],
+                )
+            )
+    return lags
+
+
+def _last_change(store: Store, page_id: str) -> str | None:
+    current = store.current(page_id)
+    return current.since if current else None

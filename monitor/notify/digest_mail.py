@@ -1,0 +1,199 @@
+"""The digest as mail, sent exactly once per period.
+
+Rendering: Jinja2 templates in monitor/templates (autoescape on for HTML), a plain-text part with git-style
+markers ([-old-]{+new+}) and an HTML part with inline CSS (mail clients drop <style> blocks).
+
+Exactly once, as the store can tell: for each period the prepared message is written to the store
+(digest/<period>.eml), then the ledger (digest/ledger.jsonl) records `sending` with its Message-ID, then SMTP
+runs, then the ledger records `sent`. A crash before `sending` leaves nothing to resend (the period is still
+due); a crash after it re-sends the same bytes with the same Message-ID, so the only possible duplicate is
+the crash window between the server's acceptance and the `sent` line, and it carries the same Message-ID
+(mail clients and most servers fold such copies into one). An SMTP failure records `failed` and is retried
+on the next tick, up to notify.max_attempts. Mail goes through the alert notifier's SMTP code
+(monitor.notify.email.smtp_send), so the password rules are the same: from an environment variable or a
+file, never from the config text, never logged.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from monitor import fsutil
+from monitor.config.loading import EmailConfig, LoadedConfig
+from monitor.errors import NotifyError, UsageError
+from monitor.models import Clock, isoformat
+from monitor.notify.digest import Digest, build_digest
+from monitor.notify.email import smtp_send
+from monitor.service.schedule import Period, due_period
+from monitor.store.core import Store
+from monitor.store.timeline import parse_time
+from monitor.templating import get_template
+
+log = logging.getLogger("monitor.notify.digest")
+
+LEDGER = "digest/ledger.jsonl"
+WRITER_WAIT = 120.0
+UNFINISHED = ("sending", "failed")
+
+
+def render_text(digest: Digest) -> str:
+    return get_template("digest.txt.j2").render(d=digest)
+
+
+def render_html(digest: Digest) -> str:
+    return get_template("digest.html.j2").render(d=digest)
+
+
+def compose(digest: Digest, *, sender: str, to: list[str], message_id: str, now: datetime) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = digest.subject()
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor
+    message["X-Privacy-Monitor-Period"] = f"{isoformat(digest.start)}/{isoformat(digest.end)}"
+    message.set_content(render_text(digest))
+    message.add_alternative(render_html(digest), subtype="html")
+    return message
+
+
+def digest_message_id(store: Store, period: Period, sender: str) -> str:
+    """The same id for the same store and period, so a re-send after a crash is recognisably the same mail."""
+    domain = sender.rpartition("@")[2].strip(" >") or "privacy-monitor.invalid"
+    token = hashlib.sha256(f"{store.root.resolve()}|{period.key}".encode()).hexdigest()[:12]
+    return f"<digest.{period.end.strftime('%Y%m%dT%H%MZ')}.{token}@{domain}>"
+
+
+class DigestLedger:
+    """digest/ledger.jsonl: one line per state change of a period (sending, sent, failed, quiet, abandoned)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def latest(self) -> dict[str, dict[str, Any]]:
+        """The latest entry of each period, by period key (in the order periods first appeared)."""
+        periods: dict[str, dict[str, Any]] = {}
+        for entry in self.store.read_jsonl(LEDGER):
+            periods[entry["period"]] = entry
+        return periods
+
+    def last_end(self) -> datetime | None:
+        ends = [parse_time(entry["end"]) for entry in self.latest().values()]
+        return max(ends) if ends else None
+
+    def unfinished(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.latest().values() if entry["state"] in UNFINISHED]
+
+    def attempts(self, key: str) -> int:
+        return sum(
+            1
+            for entry in self.store.read_jsonl(LEDGER)
+            if entry["period"] == key and entry["state"] == "failed"
+        )
+
+    def record(self, state: str, entry: dict[str, Any], *, time: datetime, **extra: Any) -> dict[str, Any]:
+        line = {**entry, "state": state, "time": isoformat(time), **extra}
+        if state not in ("failed", "abandoned"):
+            line.pop("reason", None)
+        with self.store.writer(wait=WRITER_WAIT):
+            self.store.append_jsonl(LEDGER, line)
+        return line
+
+
+class DigestMailer:
+    """Sends the due digest and finishes unfinished ones; used by the service on every tick."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        store: Store,
+        clock: Clock,
+        *,
+        send: Callable[[EmailConfig, Path, EmailMessage], None] = smtp_send,
+    ) -> None:
+        self.loaded = loaded
+        self.config = loaded.config
+        self.store = store
+        self.clock = clock
+        self.ledger = DigestLedger(store)
+        self._send = send
+
+    @property
+    def email(self) -> EmailConfig:
+        if self.config.notify.email is None:
+            raise UsageError(
+                "no [notify.email] section in the config: the digest has no SMTP server to go through"
+            )
+        return self.config.notify.email
+
+    def recipients(self) -> list[str]:
+        return list(self.config.digest.to or self.email.to)
+
+    def run(self, now: datetime) -> list[str]:
+        """Finish unfinished periods, then send the due one; returns the keys of the periods sent now."""
+        if not self.config.digest.enabled:
+            return []
+        sent = [entry["period"] for entry in self.ledger.unfinished() if self._deliver(entry)]
+        last_end = self.ledger.last_end()
+        period = due_period(now, self.config.digest, last_end)
+        if period is None or (last_end is None and not self._checked_before(period.end)):
+            return sent  # the first digest is the first period with checks in it: nothing to report before
+        digest = build_digest(self.store, self.config, period.start, period.end)
+        entry = {"period": period.key, "start": isoformat(period.start), "end": isoformat(period.end)}
+        if digest.quiet and not self.config.digest.send_when_quiet:
+            self.ledger.record("quiet", entry, time=now)
+            log.info("digest %s: quiet, not sent (digest.send_when_quiet = false)", period.key)
+            return sent
+        message_id = digest_message_id(self.store, period, self.email.sender)
+        message = compose(
+            digest, sender=self.email.sender, to=self.recipients(), message_id=message_id, now=now
+        )
+        file = f"digest/{period.end.strftime('%Y-%m-%dT%H%MZ')}.eml"
+        fsutil.atomic_write(self.store.path(file), message.as_bytes(policy=email.policy.SMTP))
+        entry = self.ledger.record("sending", {**entry, "message_id": message_id, "file": file}, time=now)
+        if self._deliver(entry):
+            sent.append(period.key)
+        return sent
+
+    def _checked_before(self, moment: datetime) -> bool:
+        return any(
+            (first := next(iter(self.store.checks(page.id)), None)) is not None
+            and parse_time(first.time) < moment
+            for page in self.config.pages
+        )
+
+    def _deliver(self, entry: dict[str, Any]) -> bool:
+        now = self.clock()
+        path = self.store.path(entry["file"])
+        try:
+            data = path.read_bytes()
+        except OSError as error:  # the prepared message is gone (a damaged store): retrying cannot help
+            reason = f"{path}: cannot read the prepared digest ({error.strerror})"
+            self.ledger.record("abandoned", entry, time=now, reason=reason)
+            log.error("digest %s: abandoned: %s", entry["period"], reason)
+            return False
+        try:
+            self._send(
+                self.email, self.loaded.base_dir, email.message_from_bytes(data, policy=email.policy.default)
+            )
+        except NotifyError as error:
+            attempts = self.ledger.attempts(entry["period"]) + 1
+            self.ledger.record("failed", entry, time=now, reason=str(error), attempt=attempts)
+            log.warning("digest %s: not sent (attempt %d): %s", entry["period"], attempts, error)
+            if attempts >= self.config.notify.max_attempts:
+                self.ledger.record("abandoned", entry, time=now)
+                log.error("digest %s: abandoned after %d attempts", entry["period"], attempts)
+            return False
+        self.ledger.record("sent", entry, time=now)
+        log.info("digest %s: sent to %d recipients", entry["period"], len(self.recipients()))
+        return True

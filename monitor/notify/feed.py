@@ -1,0 +1,100 @@
+"""An Atom feed of changes, for readers who prefer feeds to mail (feedgen).
+
+One entry per change (a `changed` check): its id is a UUID derived from the page, the two versions and the
+time of the change, so the same change keeps the same id however often the feed is rewritten, and a text that
+comes back later is a new entry. The newest `limit` changes are kept. The service rewrites the feed
+(atomically) after each change; `privacy-monitor feed --out FILE` writes it by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedgen.feed import FeedGenerator
+
+from monitor import fsutil
+from monitor.config.loading import Config, PageConfig
+from monitor.models import CheckRecord, Outcome
+from monitor.notify.digest import PageChange, page_change
+from monitor.store.core import Store
+from monitor.store.timeline import parse_time
+from monitor.templating import get_template
+
+FEED_LIMIT = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def entry_id(record: CheckRecord) -> str:
+    key = f"privacy-monitor:change:{record.page}:{record.previous}:{record.version}:{record.time}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
+
+
+def build_feed(store: Store, config: Config, *, limit: int = FEED_LIMIT) -> FeedGenerator:
+    changes: list[tuple[PageConfig, CheckRecord]] = [
+        (page, record)
+        for page in config.pages
+        for record in store.checks(page.id)
+        if record.outcome == Outcome.CHANGED and record.previous and record.version
+    ]
+    changes.sort(key=lambda item: (parse_time(item[1].time), item[0].id))
+    changes = changes[-limit:]
+    feed = FeedGenerator()
+    feed.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'privacy-monitor:feed:{store.root.resolve()}')}")
+    feed.title("privacy-monitor: privacy notice changes")
+    feed.subtitle(f"Wording changes of {len(config.pages)} watched pages")
+    feed.author({"name": "privacy-monitor"})
+    feed.link(href="https://github.com/privacy-monitor/privacy-monitor", rel="related")
+    feed.language("en")
+    feed.updated(parse_time(changes[-1][1].time) if changes else _EPOCH)
+    for page, record in changes:  # feedgen prepends: the newest entry ends up first
+        change = _changes.get(store, page, record)
+        entry = feed.add_entry()
+        entry.id(entry_id(record))
+        entry.title(_title(change))
+        entry.link(href=page.url)
+        entry.published(parse_time(record.time))
+        entry.updated(parse_time(record.time))
+        entry.content(get_template("feed_entry.html.j2").render(c=change), type="html")
+    return feed
+
+
+def write_feed(store: Store, config: Config, path: Path, *, limit: int = FEED_LIMIT) -> int:
+    """Write the feed atomically to `path`; returns the number of entries."""
+    feed = build_feed(store, config, limit=limit)
+    fsutil.atomic_write(Path(path), feed.atom_str(pretty=True))
+    return len(feed.entry())
+
+
+def _title(change: PageChange) -> str:
+    if change.error:
+        return f"{change.title} changed"
+    if change.cosmetic_only:
+        count = len(change.cosmetic)
+        return f"{change.title}: {count} cosmetic edit{'' if count == 1 else 's'} only"
+    count = len(change.substantive)
+    return f"{change.title} changed: {count} substantive edit{'' if count == 1 else 's'}"
+
+
+class _ChangeCache:
+    """Diffs of past changes, kept for the life of the process: stored versions never change, and the service
+    rewrites the feed after every change, which would otherwise diff all fifty entries again each time."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], PageChange] = OrderedDict()
+
+    def get(self, store: Store, page: PageConfig, record: CheckRecord) -> PageChange:
+        key = (str(store.root), entry_id(record))
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        change = self._items[key] = page_change(store, page, record)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return change
+
+
+_changes = _ChangeCache(2 * FEED_LIMIT)

@@ -1,0 +1,253 @@
+"""`privacy-monitor run`: check each page on its schedule, send the daily digest, keep the feed current.
+
+Two drivers share one set of decisions (monitor/schedule.py) and one set of actions (`check`, `send_digests`):
+- production: `serve()` puts each page on an APScheduler job (IntervalTrigger or CronTrigger with jitter),
+  plus a digest job at the digest time and a retry job, and runs until SIGTERM/SIGINT;
+- tests: `tick(now)` runs whatever is due at a simulated moment, so days pass without sleeping.
+
+State lives only in the store: the last check of each page (its check log) and the digest ledger. A restart
+therefore picks up where the last run stopped; an overdue page runs once, a missed digest is sent when its
+time passed no longer than `digest.grace` ago. One service per store (`service.lock`, held for the service's
+life); the store's writer lock is taken per write only, so `privacy-monitor check` by hand can run alongside.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor import fsutil
+from monitor.config.loading import PageConfig, parse_duration
+from monitor.errors import MonitorError, StoreLocked, UsageError
+from monitor.models import Clock, Outcome
+from monitor.notify.digest_mail import DigestMailer
+from monitor.notify.feed import write_feed
+from monitor.pipeline.check import CheckResult, Context, check_page, deliver_alerts
+from monitor.service.schedule import HostGate, Stopping, digest_zone, next_due, next_slot
+from monitor.service.status import SERVICE_LOCK, page_schedule
+from monitor.store.core import Store
+from monitor.store.timeline import parse_time
+
+log = logging.getLogger("monitor.service.runner")
+
+MAX_WORKERS = 8  # checks running at once across hosts (per host: fetch.per_host_concurrency)
+
+
+@contextmanager
+def service_lock(store: Store) -> Iterator[None]:
+    """Hold `<store>/service.lock` for the service's life; StoreLocked when another service holds it."""
+    fsutil.ensure_dir(store.root)
+    path = store.path(SERVICE_LOCK)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise StoreLocked(
+            f"{store.root}: a privacy-monitor service is already running on this store (pid {holder}); "
+            "stop it first, or give this one another [store] path"
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+@dataclass
+class TickReport:
+    checked: list[CheckResult] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)  # period keys sent
+
+
+class Service:
+    def __init__(
+        self, ctx: Context, clock: Clock | None = None, *, mailer: DigestMailer | None = None
+    ) -> None:
+        self.ctx = ctx
+        self.clock = clock or ctx.clock
+        self.config = ctx.config
+        self.store: Store = ctx.store
+        self.zone = digest_zone(self.config.digest)
+        self.schedules = {page.id: page_schedule(self.config, page) for page in self.config.pages}
+        self.stop = threading.Event()
+        fetch = self.config.fetch
+        self.gate = HostGate(fetch.per_host_concurrency, fetch.per_host_min_gap, stop=self.stop)
+        self.mailer = mailer or DigestMailer(ctx.loaded, ctx.store, self.clock)
+        self._digest_guard = threading.Lock()
+        self._feed_guard = threading.Lock()
+        self._warned_no_email = False
+
+    # -- decisions -------------------------------------------------------------------------------------
+
+    def next_due(self, page: PageConfig, now: datetime) -> datetime:
+        last = self.store.last_check(page.id)
+        return next_due(self.schedules[page.id], parse_time(last.time) if last else None, now)
+
+    def due_pages(self, now: datetime) -> list[PageConfig]:
+        return [page for page in self.config.pages if self.next_due(page, now) <= now]
+
+    # -- actions ---------------------------------------------------------------------------------------
+
+    def check(self, page: PageConfig) -> CheckResult | None:
+        """One check, in its host's turn; None when it did not complete (it stays due)."""
+        try:
+            with self.gate.turn(page.url):
+                result = check_page(self.ctx, page)
+        except Stopping:
+            log.info("%s: check not started, the service is stopping", page.id, extra={"page": page.id})
+            return None
+        except MonitorError as error:
+            log.error("%s: check did not complete: %s", page.id, error, extra={"page": page.id})
+            return None
+        except Exception:
+            log.exception("%s: unexpected error in the check (a bug; please report it)", page.id)
+            return None
+        self._log_result(result)
+        if result.record.outcome == Outcome.CHANGED:
+            self.update_feed()
+        return result
+
+    def send_digests(self, now: datetime | None = None) -> list[str]:
+        """Finish unfinished digests and send the due one (never two at once)."""
+        with self._digest_guard:
+            try:
+                return self.mailer.run(now or self.clock())
+            except UsageError as error:  # no [notify.email]: say so once, keep checking
+                if not self._warned_no_email:
+                    log.warning("digest not sent: %s", error)
+                    self._warned_no_email = True
+            except MonitorError as error:
+                log.error("digest not sent: %s", error)
+            return []
+
+    def retry_alerts(self) -> None:
+        """Deliver alerts left in the outbox by an earlier failure (the outbox backs off by itself)."""
+        outcome = deliver_alerts(self.ctx)  # the outbox takes the writer lock while it writes
+        if isinstance(outcome, MonitorError):
+            log.warning("alerts not delivered: %s", outcome)
+
+    def update_feed(self) -> None:
+        feed = self.config.service.feed
+        if not feed:
+            return
+        try:
+            with self._feed_guard:
+                entries = write_feed(self.store, self.config, self.store.root / feed)
+            log.info("feed written: %d entries", entries)
+        except (MonitorError, OSError) as error:
+            log.error("feed not written: %s", error)
+
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """Run everything due at `now`: overdue page checks (once each), then the digest."""
+        now = now or self.clock()
+        report = TickReport()
+        for page in self.due_pages(now):
+            if self.stop.is_set():
+                break
+            if (result := self.check(page)) is not None:
+                report.checked.append(result)
+        report.digests = self.send_digests(now)
+        return report
+
+    # -- production ------------------------------------------------------------------------------------
+
+    def serve(self, *, handle_signals: bool = True, ready: threading.Event | None = None) -> None:
+        """Run until `stop` is set (SIGTERM/SIGINT set it); the current checks finish, queued ones are dropped."""
+        with service_lock(self.store):
+            scheduler = BackgroundScheduler(
+                timezone=UTC,
+                executors={"default": ThreadPoolExecutor(min(MAX_WORKERS, max(1, len(self.config.pages))))},
+                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            )
+            self.schedule_jobs(scheduler, self.clock())
+            if handle_signals:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(signum, self._on_signal)
+            scheduler.start()
+            log.info(
+                "service started: %d pages, store %s; next digest %s",
+                len(self.config.pages), self.store.root, self._next_digest_text(),
+            )  # fmt: skip
+            if ready is not None:
+                ready.set()
+            try:
+                while not self.stop.wait(1.0):
+                    pass
+            finally:
+                self.stop.set()
+                log.info("service stopping: waiting for running checks to finish")
+                scheduler.shutdown(wait=True)
+                self.ctx.close()
+                log.info("service stopped")
+
+    def schedule_jobs(self, scheduler: Any, now: datetime) -> None:
+        """One job per page (first run: now when overdue), the digest at its time and now, and a retry job."""
+        jitter = parse_duration(self.config.service.jitter).total_seconds()
+        for page in self.config.pages:
+            due = self.next_due(page, now)
+            trigger = self.schedules[page.id].trigger(start=max(due, now), jitter=jitter, timezone=self.zone)
+            overdue = {"next_run_time": now} if due <= now else {}
+            scheduler.add_job(self._page_job, trigger, args=[page.id], id=f"check:{page.id}", **overdue)
+        digest = self.config.digest
+        hour, minute = (int(part) for part in digest.time.split(":"))
+        scheduler.add_job(
+            self.send_digests,
+            CronTrigger(hour=hour, minute=minute, timezone=self.zone),
+            id="digest",
+            next_run_time=now,
+        )
+        retry = max(parse_duration(self.config.notify.retry_backoff), timedelta(minutes=1))
+        scheduler.add_job(
+            self._retry_job, IntervalTrigger(seconds=retry.total_seconds(), timezone=UTC), id="retry"
+        )
+
+    def _page_job(self, page_id: str) -> None:
+        if not self.stop.is_set():
+            self.check(self.config.page(page_id))
+
+    def _retry_job(self) -> None:
+        if not self.stop.is_set():
+            self.retry_alerts()
+            self.send_digests()
+
+    def _next_digest_text(self) -> str:
+        digest = self.config.digest
+        if not digest.enabled:
+            return "none (digest.enabled = false)"
+        return next_slot(self.clock(), digest).astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        self.stop.set()
+
+    def _log_result(self, result: CheckResult) -> None:
+        record = result.record
+        fields = {"page": record.page, "outcome": str(record.outcome), "version": record.version}
+        if record.outcome == Outcome.FAILED:
+            log.warning(
+                "%s: failed: %s", record.page, record.reason, extra={**fields, "reason": record.reason}
+            )
+        elif record.outcome == Outcome.CHANGED:
+            kind = "cosmetic change" if record.cosmetic else "changed"
+            log.info(
+                "%s: %s %s -> %s, %d alerts", record.page, kind, (record.previous or "")[:12],
+                (record.version or "")[:12], len(result.alerts), extra=fields,
+            )  # fmt: skip
+        else:
+            log.info("%s: %s %s", record.page, record.outcome, (record.version or "")[:12], extra=fields)

@@ -1,0 +1,247 @@
+"""When things are due: page checks on their schedules, digest periods, and per-host politeness.
+
+The decisions here are pure functions of the store's facts (last check per page, the digest ledger) and a
+moment `now`. The service asks the same questions from APScheduler's jobs in production and from
+`Service.tick(now)` in tests that simulate days, so production and tests cannot disagree about what is due.
+
+Coalescing falls out of anchoring on the store: a page is due when the first slot after its last check has
+passed, however many slots passed since, so after downtime it runs once, not once per missed slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time as _time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as time_of_day
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config.loading import DigestConfig, parse_duration
+from monitor.errors import ConfigError
+
+# Standard cron numbers days of the week from Sunday (0 or 7); APScheduler 3 numbers them from Monday.
+# Names mean the same in both, so numbers are rewritten as names.
+_CRON_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class PageSchedule:
+    """'every 6h' (an interval after the last check) or a five-field cron expression (standard day numbers)."""
+
+    text: str
+    interval: timedelta | None = None
+    cron: CronTrigger | None = None
+
+    @classmethod
+    def parse(cls, text: str, timezone: tzinfo, *, where: str = "schedule") -> PageSchedule:
+        stripped = text.strip()
+        if stripped.startswith("every "):
+            try:
+                interval = parse_duration(stripped.removeprefix("every "))
+            except ValueError as error:
+                raise ConfigError(f"{where}: {error}") from None
+            if interval <= timedelta(0):
+                raise ConfigError(f"{where}: {text!r} is not a positive interval (write e.g. 'every 6h')")
+            return cls(stripped, interval=interval)
+        try:
+            return cls(stripped, cron=cron_trigger(stripped, timezone))
+        except ValueError as error:
+            raise ConfigError(f"{where}: {text!r} is not a valid cron expression ({error})") from None
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first slot strictly after `moment` (UTC)."""
+        if self.interval is not None:
+            return moment + self.interval
+        assert self.cron is not None
+        following = self.cron.get_next_fire_time(None, moment + timedelta(microseconds=1))
+        return following.astimezone(UTC)
+
+    def trigger(self, *, start: datetime, jitter: float, timezone: tzinfo) -> BaseTrigger:
+        """The APScheduler trigger that fires this schedule in production, first at `start` (UTC)."""
+        whole_jitter = int(jitter) or None
+        if self.interval is not None:
+            return IntervalTrigger(
+                seconds=self.interval.total_seconds(), start_date=start, timezone=UTC, jitter=whole_jitter
+            )
+        return cron_trigger(self.text, timezone, jitter=whole_jitter)
+
+
+def cron_trigger(expression: str, timezone: tzinfo, *, jitter: int | None = None) -> CronTrigger:
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields, got {len(fields)}")
+    minute, hour, day, month, day_of_week = fields
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=_cron_day_names(day_of_week),
+        timezone=timezone,
+        jitter=jitter,
+    )
+
+
+def _cron_day_names(field: str) -> str:
+    """'1-5' -> 'mon,tue,wed,thu,fri'; '0,6' -> 'sun,sat'; names and '*' pass through unchanged."""
+    if not any(ch.isdigit() for ch in field) or any(ch.isalpha() for ch in field):
+        return field  # '*', or names, which mean the same to both
+    days: list[int] = []
+    for part in field.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            first, last = (int(n) for n in span.split("-", 1))
+        else:
+            first = last = int(span)
+            if step_text:
+                last = 6
+        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last and step >= 1):
+            raise ValueError(f"day of week {part!r} is out of range 0-7")
+        days.extend(range(first, last + 1, step))
+    names = dict.fromkeys(_CRON_DAY_NAMES[day] for day in days)  # ordered, without the duplicate of 0 and 7
+    return ",".join(names)
+
+
+def next_due(schedule: PageSchedule, last_check: datetime | None, now: datetime) -> datetime:
+    """When a page is next due: now if it was never checked, else the first slot after its last check.
+
+    A result in the past means overdue: the page runs once now (coalesced), whatever the number of slots missed.
+    """
+    if last_check is None:
+        return now
+    return schedule.next_after(last_check)
+
+
+def stable_jitter(key: str, slot: datetime, jitter: timedelta) -> timedelta:
+    """A delay in [0, jitter) that is the same for the same key and slot (spreads pages, reproducible)."""
+    if jitter <= timedelta(0):
+        return timedelta(0)
+    digest = hashlib.sha256(f"{key}@{slot.isoformat()}".encode()).digest()
+    fraction = int.from_bytes(digest[:8], "big") / 2**64
+    return timedelta(seconds=int(jitter.total_seconds() * fraction))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Digest periods
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The stretch of time one digest reports on: [start, end), both UTC; `end` is a digest slot."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def key(self) -> str:
+        return self.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def digest_zone(config: DigestConfig) -> ZoneInfo:
+    return ZoneInfo(config.timezone)
+
+
+def slot_on(day: date, config: DigestConfig) -> datetime:
+    """The digest time on a local calendar day, in UTC (a time skipped by a DST change moves forward)."""
+    hour, minute = (int(part) for part in config.time.split(":"))
+    local = datetime.combine(day, time_of_day(hour, minute), tzinfo=digest_zone(config))
+    # A wall time that does not exist (spring forward) normalizes through UTC to the shifted real time.
+    return local.astimezone(UTC)
+
+
+def latest_slot(now: datetime, config: DigestConfig) -> datetime:
+    """The last digest slot at or before `now`."""
+    today = now.astimezone(digest_zone(config)).date()
+    slot = slot_on(today, config)
+    return slot if slot <= now else slot_on(today - timedelta(days=1), config)
+
+
+def previous_slot(slot: datetime, config: DigestConfig) -> datetime:
+    day = slot.astimezone(digest_zone(config)).date()
+    return slot_on(day - timedelta(days=1), config)
+
+
+def next_slot(now: datetime, config: DigestConfig) -> datetime:
+    """The first digest slot strictly after `now`."""
+    today = now.astimezone(digest_zone(config)).date()
+    slot = slot_on(today, config)
+    return slot if slot > now else slot_on(today + timedelta(days=1), config)
+
+
+def due_period(now: datetime, config: DigestConfig, last_end: datetime | None) -> Period | None:
+    """The digest to send at `now`, or None.
+
+    `last_end` is the end of the last period in the ledger (sent or being sent). The latest slot is due when
+    the ledger has not reached it and it passed no longer than `grace` ago. A slot missed by more than the
+    grace is not sent late; nothing is lost, because the next period starts where the ledger ends.
+    """
+    slot = latest_slot(now, config)
+    if last_end is not None and slot <= last_end:
+        return None
+    if now - slot > parse_duration(config.grace):
+        return None
+    return Period(last_end or previous_slot(slot, config), slot)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Politeness
+
+
+class Stopping(Exception):
+    """The service is shutting down: a check waiting for its turn gives up before it starts."""
+
+
+class HostGate:
+    """At most `concurrency` checks at a time per host, and starts at least `min_gap` seconds apart.
+
+    Waiting uses `stop.wait`, so a shutdown ends every wait at once (raising Stopping).
+    """
+
+    def __init__(
+        self,
+        concurrency: int,
+        min_gap: float,
+        *,
+        stop: threading.Event | None = None,
+        monotonic: Callable[[], float] = _time.monotonic,
+    ) -> None:
+        self.concurrency = concurrency
+        self.min_gap = min_gap
+        self.stop = stop or threading.Event()
+        self._monotonic = monotonic
+        self._guard = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    @contextmanager
+    def turn(self, url: str) -> Iterator[None]:
+        host = (urlsplit(url).hostname or url).lower()
+        with self._guard:
+            slots = self._slots.setdefault(host, threading.BoundedSemaphore(self.concurrency))
+        while not slots.acquire(timeout=0.2):
+            if self.stop.is_set():
+                raise Stopping(host)
+        try:
+            with self._guard:
+                now = self._monotonic()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + self.min_gap
+            if start > now and self.stop.wait(start - now):
+                raise Stopping(host)
+            if self.stop.is_set():
+                raise Stopping(host)
+            yield
+        finally:
+            slots.release()

@@ -1,0 +1,132 @@
+"""Page health, computed from the store's check logs (the only record of what happened).
+
+For each page: the last check, the last good one, the last change, the run of consecutive failures with its
+reason and start, and the next run its schedule gives. A page failing for longer than `service.failing_after`
+is `failing_too_long`, which `privacy-monitor status` turns into exit code 3 for monitoring systems.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.config.loading import Config, PageConfig, parse_duration
+from monitor.models import CheckRecord, Outcome, isoformat
+from monitor.service.schedule import PageSchedule, digest_zone, next_due
+from monitor.store.core import Store
+from monitor.store.timeline import STARTS_VERSION, parse_time
+
+SERVICE_LOCK = "service.lock"
+
+
+@dataclass(frozen=True, slots=True)
+class PageStatus:
+    page: str
+    url: str
+    title: str | None
+    document: str | None
+    last_check: str | None
+    last_outcome: str | None
+    last_success: str | None
+    last_change: str | None  # when the current version arrived (a `new` or `changed` check)
+    version: str | None
+    checks: int
+    failures: int  # consecutive failed checks up to the last one
+    failing_since: str | None  # time of the first of them
+    last_reason: str | None  # reason of the last failed check, or a warning of the last good one
+    next_run: str | None
+    failing_too_long: bool
+
+    @property
+    def failing(self) -> bool:
+        return self.failures > 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def page_status(
+    page: PageConfig,
+    records: Sequence[CheckRecord],
+    *,
+    schedule: PageSchedule | None,
+    now: datetime,
+    failing_after: str,
+) -> PageStatus:
+    """The health of one page from its check records (oldest first, all before `now`)."""
+    last = records[-1] if records else None
+    success = next((r for r in reversed(records) if r.outcome != Outcome.FAILED), None)
+    change = next((r for r in reversed(records) if r.outcome in STARTS_VERSION), None)
+    failures = 0
+    for record in reversed(records):
+        if record.outcome != Outcome.FAILED:
+            break
+        failures += 1
+    failing_since = records[-failures].time if failures else None
+    too_long = bool(failing_since and now - parse_time(failing_since) > parse_duration(failing_after))
+    next_run = None
+    if schedule is not None:
+        next_run = isoformat(next_due(schedule, parse_time(last.time) if last else None, now))
+    return PageStatus(
+        page=page.id,
+        url=page.url,
+        title=page.title,
+        document=page.document,
+        last_check=last.time if last else None,
+        last_outcome=str(last.outcome) if last else None,
+        last_success=success.time if success else None,
+        last_change=change.time if change else None,
+        version=success.version if success else None,
+        checks=len(records),
+        failures=failures,
+        failing_since=failing_since,
+        last_reason=last.reason if last else None,
+        next_run=next_run,
+        failing_too_long=too_long,
+    )
+
+
+def page_schedule(config: Config, page: PageConfig) -> PageSchedule:
+    return PageSchedule.parse(
+        page.schedule or config.service.default_schedule,
+        digest_zone(config.digest),
+        where=f"pages (id {page.id!r}).schedule",
+    )
+
+
+def store_status(config: Config, store: Store, now: datetime) -> list[PageStatus]:
+    """Every configured page's health at `now`, in config order."""
+    return [
+        page_status(
+            page,
+            [record for record in store.checks(page.id) if parse_time(record.time) <= now],
+            schedule=page_schedule(config, page),
+            now=now,
+            failing_after=config.service.failing_after,
+        )
+        for page in config.pages
+    ]
+
+
+def service_holder(store_root: Path) -> int | None:
+    """The pid of the `privacy-monitor run` serving this store, or None when no service holds its lock."""
+    path = store_root / SERVICE_LOCK
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

@@ -1,0 +1,61 @@
+"""Names and checks of the snapshot store's files, shared by the store and `verify`.
+
+<root>/.lock                              the one-writer lock (holds the writer's pid)
+<root>/pages/<page>/checks.jsonl          one CheckRecord per line, append-only
+<root>/pages/<page>/texts/<sha256>.md.gz  a text version, named by the sha256 of its UTF-8 text
+<root>/pages/<page>/raw/<sha256>.html.gz  the raw capture that produced it, named by the sha256 of its bytes
+<root>/<rel>                              durable state of other stages (watches/, outbox/, digest/, ...)
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from pathlib import Path
+
+from monitor.models import CheckRecord
+from monitor.store.timeline import STARTS_VERSION
+
+PAGES = "pages"
+LOCK_NAME = ".lock"
+CHECKS = "checks.jsonl"
+TEXTS, TEXT_SUFFIX = "texts", ".md.gz"
+RAWS, RAW_SUFFIX = "raw", ".html.gz"
+PAGE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}\Z")  # the config's safe slug
+SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def compress(data: bytes) -> bytes:
+    # mtime=0: the same content always gives the same file, so `zcat` output and file bytes are reproducible.
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def referenced_blobs(record: CheckRecord) -> list[tuple[str, str]]:
+    """The blobs a check record points at, as (field, digest): its version, and what a new version brought."""
+    refs = [("version", record.version)]
+    if record.outcome in STARTS_VERSION:
+        refs += [("text_sha256", record.text_sha256), ("raw_sha256", record.raw_sha256)]
+    return [(name, digest) for name, digest in refs if digest is not None]
+
+
+def blob_path(page_dir: Path, field_name: str, digest: str) -> Path:
+    if field_name == "raw_sha256":
+        return page_dir / RAWS / f"{digest}{RAW_SUFFIX}"
+    return page_dir / TEXTS / f"{digest}{TEXT_SUFFIX}"
+
+
+def blob_problem(path: Path, compressed: bytes, digest: str) -> str | None:
+    """Why a stored blob is damaged (naming the file), or None when its content hashes to its name."""
+    try:
+        data = gzip.decompress(compressed)
+    except (OSError, EOFError, ValueError) as error:
+        return f"{path}: damaged, not a complete gzip file ({error})"
+    actual = sha256_hex(data)
+    if actual != digest:
+        return f"{path}: damaged, its content hashes to {actual[:12]}, not to its name"
+    return None

@@ -1,0 +1,156 @@
+"""Watches: which wording to follow on which page, and the alerts a new version gives.
+
+Each watch keeps a baseline per page in the store (`watches/<watch>/<page>.json`): what it saw in the last
+version it evaluated. A new version is compared with that baseline, never with the config text alone, so
+a clause that was reworded is followed in its new wording (the config keeps the original).
+
+Decisions worth knowing:
+- The first evaluation of a clause on a page establishes the baseline silently when the clause is found;
+  when it is not found, that is an alert (`removed`, details.first = true, with the best near-match), so a
+  typo in the config shows up on day one. Terms and sections establish their baseline silently.
+- A watch added to the config of a page that already has versions starts from the previous version, so
+  the change that triggered this evaluation is not lost.
+- Evaluating the same version again returns the alerts stored for it (same ids): a re-run after a crash
+  between the watch state and the outbox gives the outbox exactly what it missed, nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.config.loading import WatchConfig
+from monitor.models import Document
+from monitor.watch.alerts import Alert, alert_id
+from monitor.watch.kinds import DEFAULT_THRESHOLD, WATCH_KINDS, PageVersion, WatchKind
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "WATCH_KINDS",
+    "WatchKind",
+    "evaluate_watches",
+    "read_watch_states",
+    "state_path",
+    "unevaluated",
+]
+
+CHANGE_KINDS = {"changed", "removed", "moved", "appeared", "reappeared", "cosmetic"}
+
+
+def state_path(watch_id: str, page_id: str) -> str:
+    return f"watches/{watch_id}/{page_id}.json"
+
+
+def _fingerprint(config: WatchConfig) -> str:
+    """What the baseline depends on: change the kind, text or regex flag and the watch starts afresh."""
+    key = "\x1f".join((config.kind, config.text or "", str(config.regex)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def evaluate_watches(
+    store: Any,
+    watches: Sequence[WatchConfig],
+    page_id: str,
+    *,
+    old: Document | None,
+    new: Document,
+    diff: Any,
+    version: str,
+    previous: str | None,
+    time: str,
+) -> list[Alert]:
+    """Compare `new` with each watch's baseline for `page_id`, store the new baselines, return the alerts."""
+    page = PageVersion(page_id, old, new, diff)
+    alerts: list[Alert] = []
+    for config in watches:
+        if page_id not in config.pages:
+            continue
+        kind = WATCH_KINDS.get(config.kind)(config)
+        rel = state_path(config.id, page_id)
+        before = store.read_json(rel)
+        fingerprint = _fingerprint(config)
+        if before is not None and before.get("config") != fingerprint:
+            before = None
+        if before is not None and before.get("version") == version:
+            alerts.extend(Alert.from_json(data) for data in before.get("alerts", []))
+            continue
+        if before is None and old is not None and previous is not None:
+            before = kind.observe(old, page.index(old), None)
+            kind.compare(None, before, page)
+            before.update(version=previous, since={"time": None, "version": previous}, from_previous=True)
+        after = kind.observe(new, page.index(new), before)
+        hits = kind.compare(before, after, page)
+        transition = int(before.get("transitions", 0)) if before else 0
+        made = [
+            Alert(
+                id=alert_id(config.id, page_id, version, hit.kind, transition),
+                watch=config.id,
+                kind=hit.kind,
+                severity=hit.severity or config.severity,
+                page=page_id,
+                version=version,
+                previous=previous,
+                time=time,
+                watch_kind=config.kind,
+                section=tuple(hit.section),
+                old=hit.old,
+                new=hit.new,
+                ops=tuple(hit.ops),
+                details=hit.details,
+            )
+            for hit in hits
+        ]
+        after.update(
+            watch=config.id,
+            page=page_id,
+            kind=config.kind,
+            config=fingerprint,
+            version=version,
+            previous=previous,
+            time=time,
+            transitions=transition + 1,
+            since=(before or {}).get("since") or {"time": time, "version": version},
+            changed=_last_change(before, made, time=time, version=version, previous=previous),
+            alerts=[alert.to_json() for alert in made],
+        )
+        store.write_json(rel, after)
+        alerts.extend(made)
+    return alerts
+
+
+def _last_change(
+    before: dict[str, Any] | None, made: list[Alert], *, time: str, version: str, previous: str | None
+) -> dict[str, Any] | None:
+    kinds = [alert.kind for alert in made if alert.kind in CHANGE_KINDS]
+    if kinds:
+        return {"time": time, "version": version, "previous": previous, "kind": kinds[0]}
+    return (before or {}).get("changed")
+
+
+def unevaluated(store: Any, watches: Sequence[WatchConfig], page_id: str, version: str) -> list[WatchConfig]:
+    """The watches on `page_id` with no baseline for `version` yet (added to the config since the page last
+    changed): the pipeline evaluates these on an unchanged check too, so a new watch does not wait for the
+    next change of the page to establish its baseline (or to say that its clause is not there)."""
+    stale = []
+    for config in watches:
+        if page_id in config.pages:
+            state = _current(store.read_json(state_path(config.id, page_id)), config)
+            if state is None or state.get("version") != version:
+                stale.append(config)
+    return stale
+
+
+def read_watch_states(
+    store: Any, watches: Sequence[WatchConfig]
+) -> list[tuple[WatchConfig, str, dict[str, Any] | None]]:
+    """Every watch x page with its stored state (None: not evaluated yet), in config order."""
+    return [
+        (config, page_id, _current(store.read_json(state_path(config.id, page_id)), config))
+        for config in watches
+        for page_id in config.pages
+    ]
+
+
+def _current(state: dict[str, Any] | None, config: WatchConfig) -> dict[str, Any] | None:
+    return state if state is not None and state.get("config") == _fingerprint(config) else None

@@ -1,0 +1,294 @@
+"""The watch kinds: `clause` (a passage followed fuzzily), `term` (a word, phrase or regex) and `section`
+(substantive changes under a heading). Each describes a document as a small JSON state (`observe`) and
+turns the previous state and the new one into hits (`compare`); monitor.watch.evaluate stores the states and
+makes the hits into alerts. New kinds register on WATCH_KINDS like these do.
+
+Clause decisions: the wording followed is the baseline (the last wording seen), falling back to the
+config text; a reworded clause is "changed" (a cosmetic-only edit is silent, or a low `cosmetic` note
+with `cosmetic = "note"`); a clause is "moved" only when it sits under another heading AND among other
+sentences (a renamed heading, or a heading added above it, is not a move); when it occurs several times,
+the occurrence nearest its last place is followed and the count is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from rapidfuzz import fuzz
+
+from monitor.config.loading import WatchConfig
+from monitor.diff.classify import Op, classify, word_diff
+from monitor.errors import ConfigError
+from monitor.extract.normalize import fold_typography
+from monitor.models import Document
+from monitor.registry import WATCH_KINDS
+from monitor.watch.locate import ClauseIndex, Located, choose, fold
+
+DEFAULT_THRESHOLD = 80.0  # clause: a rapidfuzz score below this means "not there any more"
+SECTION_MOVE_SCORE = 85.0  # section paths less similar than this: the clause moved to another section
+NEIGHBOUR_SCORE = 80.0  # a sentence next to the clause this similar to the old neighbour: it did not move
+
+
+@dataclass(slots=True)
+class Hit:
+    """An alert before it has an id: what a watch kind reports."""
+
+    kind: str
+    section: tuple[str, ...] = ()
+    old: str | None = None
+    new: str | None = None
+    ops: Sequence[Op] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None  # None: the watch's own severity
+
+
+class PageVersion:
+    """What the watch kinds look at: the old and new document of one page, and their diff, indexed once."""
+
+    def __init__(self, page: str, old: Document | None, new: Document, diff: Any) -> None:
+        self.page = page
+        self.old = old
+        self.new = new
+        self._diff = diff
+        self._indexes: dict[int, ClauseIndex] = {}
+
+    def index(self, document: Document) -> ClauseIndex:
+        key = id(document)
+        if key not in self._indexes:
+            self._indexes[key] = ClauseIndex(document)
+        return self._indexes[key]
+
+    @property
+    def diff(self) -> Any:
+        if self._diff is None and self.old is not None:
+            from monitor.diff.core import diff_documents
+
+            self._diff = diff_documents(self.old, self.new)
+        return self._diff
+
+
+class WatchKind:
+    """A kind of watch: `observe` describes a document as state; `compare` turns two states into hits."""
+
+    name: ClassVar[str]
+
+    def __init__(self, config: WatchConfig) -> None:
+        self.config = config
+        if not (config.text or "").strip():
+            raise ConfigError(
+                f"watch {config.id!r}: kind {config.kind!r} needs `text` (the wording to follow)"
+            )
+
+    def observe(
+        self, document: Document, index: ClauseIndex, before: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
+        raise NotImplementedError
+
+
+def _pattern(config: WatchConfig) -> re.Pattern[str]:
+    """The term or heading as a pattern over folded text (see locate.fold): a phrase on word boundaries, or
+    the user's regex, case-insensitive, its quotes and dashes folded like the text (ß matches "ss" too)."""
+    text = config.text or ""
+    if config.regex:
+        folded = fold_typography(text.replace("…", r"\.\.\.")).replace("ß", "ss").replace("ẞ", "ss")
+        try:
+            return re.compile(folded, re.IGNORECASE)
+        except re.error as error:
+            raise ConfigError(f"watch {config.id!r}: `text` is not a regular expression: {error}") from None
+    # re.escape writes a space as "\ "; any run of spaces (NBSP included) between the words matches
+    return re.compile(r"(?<!\w)" + re.escape(fold(text)).replace(r"\ ", r"\s+") + r"(?!\w)")
+
+
+@WATCH_KINDS.register
+class ClauseWatch(WatchKind):
+    """A sentence or passage, followed fuzzily through rewordings, reflows and moves."""
+
+    name = "clause"
+
+    @property
+    def threshold(self) -> float:
+        return self.config.threshold or DEFAULT_THRESHOLD
+
+    def observe(
+        self, document: Document, index: ClauseIndex, before: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        queries = [before["wording"]] if before and before.get("wording") else []
+        if (self.config.text or "") not in queries:
+            queries.append(self.config.text or "")
+        searches = [index.find(query, threshold=self.threshold) for query in queries]
+        matches = _distinct(sorted((m for s in searches for m in s.matches), key=lambda m: -m.score))
+        bests = [s.best for s in searches if s.best is not None]
+        baseline = _located(before) if before and before.get("status") == "found" else None
+        current = choose(matches, near=baseline)
+        if current is None:
+            near = max(bests, key=lambda m: m.score, default=None)
+            return {"status": "missing", "near": near.to_json() if near else None, "count": 0}
+        return {"status": "found", **current.to_json(), "wording": current.text, "count": len(matches)}
+
+    def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
+        section = tuple(after.get("section") or ())
+        if after["status"] == "missing":
+            if before is not None and before.get("wording"):
+                after["wording"] = before["wording"]  # the last wording seen, to recognise it coming back
+                after["section"] = before.get("section", [])
+            after["ever_found"] = bool(before and before.get("ever_found"))
+            details = {"near": after.get("near"), "threshold": self.threshold}
+            if before is None or (before.get("from_previous") and before["status"] == "missing"):
+                return [Hit("removed", details={**details, "first": True})]
+            if before["status"] == "found":
+                return [
+                    Hit("removed", tuple(before.get("section", ())), old=before["wording"], details=details)
+                ]
+            return []
+        after["ever_found"] = True
+        details: dict[str, Any] = {"score": after["score"], "count": after["count"]}
+        if before is None:
+            return []
+        old, new = before.get("wording"), after["wording"]
+        if before["status"] == "missing":
+            kind = "reappeared" if before.get("ever_found") else "appeared"
+            return [
+                Hit(kind, section, old=old, new=new, ops=word_diff(old, new) if old else (), details=details)
+            ]
+        moved = _moved(before, after)
+        if moved:
+            details["moved_from"] = list(before.get("section", ()))
+        if old == new:
+            return [Hit("moved", section, old=old, new=new, details=details)] if moved else []
+        ops = word_diff(old, new)
+        if classify(old, new) == "cosmetic":
+            if moved:
+                return [Hit("moved", section, old=old, new=new, ops=ops, details=details)]
+            if self.config.cosmetic == "note":
+                return [Hit("cosmetic", section, old=old, new=new, ops=ops, details=details, severity="low")]
+            return []
+        return [Hit("changed", section, old=old, new=new, ops=ops, details=details)]
+
+
+def _located(state: dict[str, Any]) -> Located:
+    return Located(
+        state["wording"], state.get("score", 100.0), tuple(state.get("section", ())),
+        state.get("block", 0), state.get("blocks", 1), state.get("position", 0.0),
+        tuple(state.get("context") or ("", "")),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _distinct(matches: list[Located]) -> list[Located]:
+    """Drop matches overlapping a better one (two queries often find the same place)."""
+    kept: list[Located] = []
+    for match in matches:
+        span = (match.block, match.block + match.blocks - 1)
+        if all(span[1] < k.block or k.block + k.blocks - 1 < span[0] for k in kept):
+            kept.append(match)
+    return kept
+
+
+def _moved(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Moved = under another heading AND among other sentences. A renamed heading, or a heading added or
+    removed above the clause (footnote lists do that), leaves its neighbours in place: not a move."""
+    old, new = before.get("section", []), after.get("section", [])
+    if old == new or fuzz.ratio(fold(" > ".join(old)), fold(" > ".join(new))) >= SECTION_MOVE_SCORE:
+        return False
+    old_context, new_context = before.get("context") or ["", ""], after.get("context") or ["", ""]
+    same_neighbour = any(
+        a and b and fuzz.ratio(a, b) >= NEIGHBOUR_SCORE for a, b in zip(old_context, new_context, strict=True)
+    )
+    return not same_neighbour
+
+
+@WATCH_KINDS.register
+class TermWatch(WatchKind):
+    """A word, phrase or regular expression whose appearance or disappearance matters."""
+
+    name = "term"
+
+    def __init__(self, config: WatchConfig) -> None:
+        super().__init__(config)
+        self.pattern = _pattern(config)
+
+    def observe(
+        self, document: Document, index: ClauseIndex, before: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        found = index.occurrences(self.pattern)
+        if not found:
+            return {"status": "missing", "count": 0}
+        first = found[0]
+        return {"status": "found", "count": len(found), "wording": first.text, "section": list(first.section)}
+
+    def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
+        was_found = bool(before and before.get("status") == "found")
+        after["ever_found"] = bool(before and before.get("ever_found")) or after["status"] == "found"
+        if after["status"] == "missing":
+            if before and before.get("wording"):
+                after["wording"], after["section"] = before["wording"], before.get("section", [])
+            if was_found:
+                section = tuple(before.get("section", ()))  # type: ignore[union-attr]
+                return [Hit("removed", section, old=before.get("wording"), details={"count": 0})]  # type: ignore[union-attr]
+            return []
+        if before is None or was_found:
+            return []
+        kind = "reappeared" if before.get("ever_found") else "appeared"
+        return [Hit(kind, tuple(after["section"]), new=after["wording"], details={"count": after["count"]})]
+
+
+@WATCH_KINDS.register
+class SectionWatch(WatchKind):
+    """Any substantive change under a heading that contains `text` (or matches it, with regex = true)."""
+
+    name = "section"
+
+    def __init__(self, config: WatchConfig) -> None:
+        super().__init__(config)
+        self.pattern = _pattern(config)
+
+    def matches(self, section: Sequence[str]) -> bool:
+        return any(self.pattern.search(fold(heading)) for heading in section)
+
+    def observe(
+        self, document: Document, index: ClauseIndex, before: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        headings = [b.text for b in document.blocks if b.kind == "heading" and self.matches([b.text])]
+        sections = list(dict.fromkeys(" > ".join(path) for path in document.sections() if self.matches(path)))
+        return {
+            "status": "found" if headings else "missing",
+            "count": len(headings),
+            "headings": sections[:20],
+        }
+
+    def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
+        was_found = bool(before and before.get("status") == "found")
+        after["ever_found"] = bool(before and before.get("ever_found")) or after["status"] == "found"
+        if before is None:
+            return []
+        if was_found and after["status"] == "missing":
+            return [Hit("removed", details={"headings": before.get("headings", [])})]
+        if not was_found and after["status"] == "found":
+            kind = "reappeared" if before.get("ever_found") else "appeared"
+            return [Hit(kind, details={"headings": after["headings"]})]
+        diff = page.diff
+        changes = [
+            c for c in (diff.changes if diff else []) if c.cls == "substantive" and self.matches(c.section)
+        ]
+        if not changes:
+            return []
+        ops: list[Op] = []
+        for number, change in enumerate(changes):
+            if number:
+                ops.append(Op("equal", "\n\n", "\n\n"))
+            ops.extend(change.ops)
+        return [
+            Hit(
+                "changed",
+                changes[0].section,
+                old="\n\n".join(c.old for c in changes if c.old) or None,
+                new="\n\n".join(c.new for c in changes if c.new) or None,
+                ops=ops,
+                details={"changes": [c.to_json() for c in changes[:20]], "count": len(changes)},
+            )
+        ]

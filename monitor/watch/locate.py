@@ -1,0 +1,259 @@
+"""Find a quoted passage in a document, fuzzily: the clause watch's eyes.
+
+Both sides are compared folded (normalize_text, fold_typography, casefold), so non-breaking spaces,
+typographic quotes and letter case never matter. The document is cut into sentences (never across a
+block); candidate windows are runs of consecutive sentences, possibly crossing block boundaries (a
+clause reflowed into two paragraphs is still one match), of roughly the passage's length. rapidfuzz
+scores every window in one C loop; sentences much longer than the passage are scored with
+`partial_ratio`, so a passage quoted from the middle of a sentence is found too.
+
+A match is always reported as whole sentences of the page (the exact page text): a qualifier added at
+the end of the watched sentence is part of what changed, not something to align around.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from monitor.extract.normalize import fold_typography, normalize_text
+from monitor.models import Document
+
+# A sentence ends at . ! ? or … (optionally followed by closing quotes or brackets) before a space.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
+_WORD = re.compile(r"\S+")
+LONG_SENTENCE = 1.3  # sentences longer than this many passage lengths are scored with partial_ratio
+PREFILTER = 60  # token_set_ratio a sentence needs to start a candidate window
+PREFILTER_LAST_RESORT = 30  # when nothing passes: still find the best near-match to report
+MAX_SPAN_FACTOR = 3
+CONTEXT_CHARS = 120  # beyond this many passage lengths, a "sentence" (a run-on table cell) is trimmed
+
+
+def fold(text: str) -> str:
+    """The form both sides are compared in."""
+    return fold_typography(normalize_text(text)).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """One place the passage was found. `text` is the page's own wording (blocks joined by one space)."""
+
+    text: str
+    score: float  # 0-100, similarity of the passage to `text` (or to its best part, for a long sentence)
+    section: tuple[str, ...]
+    block: int  # index of the first block it covers
+    blocks: int  # how many blocks it covers
+    position: float  # 0-1: where in the document it starts
+    context: tuple[str, str] = ("", "")  # the sentences just before and after it (folded, headings skipped)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "score": self.score,
+            "section": list(self.section),
+            "block": self.block,
+            "blocks": self.blocks,
+            "position": self.position,
+            "context": list(self.context),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    best: Located | None  # the closest span, even below the threshold (the "near-match")
+    matches: list[Located]  # non-overlapping spans at or above the threshold, best first
+
+
+class ClauseIndex:
+    """A document prepared once for any number of passages."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._sections = document.sections()
+        self._is_heading = [block.kind == "heading" for block in document.blocks]
+        self._original: list[str] = []  # per block: the page text
+        self._folded: list[str] = []  # per block: folded text
+        self._maps: list[list[int] | None] = []  # per block: folded index -> original index (None: identity)
+        self._units: list[tuple[int, int, int]] = []  # sentences: (block, folded start, folded end)
+        total = 0
+        self._block_offset: list[int] = []
+        for block_index, block in enumerate(document.blocks):
+            original = block.text
+            # Block text is already normalized; folding only ever expands (ß -> ss), so an equal length
+            # means every character kept its index.
+            folded = _fold_each(original)
+            mapping = None if len(folded) == len(original) else _char_map(original)
+            self._original.append(original)
+            self._folded.append(folded)
+            self._maps.append(mapping)
+            self._block_offset.append(total)
+            total += len(folded) + 1
+            start = 0
+            for end_match in _SENTENCE_END.finditer(folded):
+                self._units.append((block_index, start, end_match.start() + len(end_match.group().rstrip())))
+                start = end_match.end()
+            if start < len(folded):
+                self._units.append((block_index, start, len(folded)))
+        self._total = max(total, 1)
+        # The whole document folded, blocks joined by one space: a window's text is one slice of it.
+        self._joined = " ".join(self._folded)
+        self._unit_start = [self._block_offset[b] + start for b, start, _ in self._units]
+        self._unit_end = [self._block_offset[b] + end for b, _, end in self._units]
+        self._unit_texts = [self._joined[a:b] for a, b in zip(self._unit_start, self._unit_end, strict=True)]
+
+    def find(self, passage: str, *, threshold: float) -> Search:
+        query = fold(passage)
+        if not query or not self._units:
+            return Search(None, [])
+        starts = self._promising_units(query, PREFILTER)
+        if not starts:
+            starts = self._promising_units(query, PREFILTER_LAST_RESORT)
+        windows = self._windows(starts, len(query))
+        texts = [self._window_text(first, last) for first, last in windows]
+        scores = [fuzz.ratio(query, text) for text in texts] if len(texts) < 64 else _ratios(query, texts)
+        partial: set[int] = set()
+        for index, (first, last) in enumerate(windows):
+            if first == last and len(texts[index]) > LONG_SENTENCE * len(query):
+                score = fuzz.partial_ratio(query, texts[index])
+                if score > scores[index]:
+                    scores[index] = score
+                    partial.add(index)
+        # On a tie, a whole-window match beats a passage found inside a longer sentence.
+        ranked = sorted(range(len(windows)), key=lambda i: (-scores[i], i in partial, windows[i]))
+        found: list[Located] = []
+        taken: list[tuple[int, int]] = []
+        best: Located | None = None
+        for index in ranked:
+            first, last = windows[index]
+            if any(first <= b and a <= last for a, b in taken):
+                continue
+            located = self._located(first, last, query, scores[index], trim=index in partial)
+            best = best or located
+            if located.score < threshold:
+                break
+            found.append(located)
+            taken.append((first, last))
+        return Search(best, found)
+
+    def _promising_units(self, query: str, cutoff: float) -> list[int]:
+        """Sentences that share most of their words with the passage, or contain most of it (cheap, in C)."""
+        hits = process.extract(
+            query, self._unit_texts, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=cutoff
+        )
+        return sorted(index for _, _, index in hits)
+
+    def occurrences(self, pattern: re.Pattern[str]) -> list[Located]:
+        """Each match of `pattern` in the folded text, as the sentence holding it."""
+        found = []
+        for match in pattern.finditer(self._joined):
+            unit = max(0, bisect_right(self._unit_start, match.start()) - 1)
+            found.append(self._located(unit, unit, "", 100.0, trim=False))
+        return found
+
+    def _windows(self, starts: list[int], length: int) -> list[tuple[int, int]]:
+        """Runs of consecutive sentences (first, last unit index) about as long as the passage; a run may
+        cross from one paragraph or item into the next (a reflowed clause), never into or out of a heading."""
+        low, high = 0.5 * length, 1.5 * length + 20
+        windows = []
+        for first in starts:
+            windows.append((first, first))
+            last = first + 1
+            while last < len(self._units):
+                if self._units[last][0] != self._units[last - 1][0] and (
+                    self._is_heading[self._units[last][0]] or self._is_heading[self._units[last - 1][0]]
+                ):
+                    break
+                size = self._span_len(first, last)
+                if size > high:
+                    break
+                if size >= low:
+                    windows.append((first, last))
+                last += 1
+        return windows
+
+    def _span_len(self, first: int, last: int) -> int:
+        return self._unit_end[last] - self._unit_start[first]
+
+    def _window_text(self, first: int, last: int) -> str:
+        return self._joined[self._unit_start[first] : self._unit_end[last]]
+
+    def _located(self, first: int, last: int, query: str, score: float, *, trim: bool) -> Located:
+        block, start, _ = self._units[first]
+        last_block, _, end = self._units[last]
+        if trim and end - start > MAX_SPAN_FACTOR * len(query) + 200:
+            start, end = self._aligned_words(block, start, end, query)
+        pieces = []
+        for b in range(block, last_block + 1):
+            s = start if b == block else 0
+            e = end if b == last_block else len(self._folded[b])
+            pieces.append(self._original_slice(b, s, e))
+        text = " ".join(piece for piece in pieces if piece)
+        position = round((self._block_offset[block] + start) / self._total, 6)
+        context = (self._neighbour(first, -1), self._neighbour(last, +1))
+        return Located(
+            text, round(score, 2), self._sections[block], block, last_block - block + 1, position, context
+        )
+
+    def _neighbour(self, unit: int, step: int) -> str:
+        unit += step
+        while 0 <= unit < len(self._units) and self._is_heading[self._units[unit][0]]:
+            unit += step
+        return self._unit_texts[unit][:CONTEXT_CHARS] if 0 <= unit < len(self._units) else ""
+
+    def _aligned_words(self, block: int, start: int, end: int, query: str) -> tuple[int, int]:
+        """The passage-sized part of a run-on sentence that matches best, widened to whole words."""
+        folded = self._folded[block]
+        alignment = fuzz.partial_ratio_alignment(query, folded[start:end])
+        a, b = start + alignment.dest_start, start + alignment.dest_end
+        words = [(m.start(), m.end()) for m in _WORD.finditer(folded, start, end)]
+        a = max((ws for ws, we in words if ws <= a), default=start)
+        b = min((we for ws, we in words if we >= b), default=end)
+        return a, b
+
+    def _original_slice(self, block: int, start: int, end: int) -> str:
+        mapping = self._maps[block]
+        original = self._original[block]
+        if mapping is None:
+            return original[start:end]
+        o_start = mapping[start] if start < len(mapping) else len(original)
+        o_end = mapping[end - 1] + 1 if end > 0 else 0
+        return original[o_start:o_end]
+
+
+def _fold_char(ch: str) -> str:
+    return fold_typography(ch).casefold()
+
+
+def _fold_each(text: str) -> str:
+    return fold_typography(text).casefold()
+
+
+def _char_map(original: str) -> list[int]:
+    """Folded index -> original index, for a block where folding changed the length (ß -> ss, … -> ...)."""
+    mapping: list[int] = []
+    for index, ch in enumerate(original):
+        mapping.extend([index] * len(_fold_char(ch)))
+    return mapping
+
+
+def choose(matches: list[Located], *, near: Located | None, band: float = 10.0) -> Located | None:
+    """The occurrence to follow: the best, or - among those nearly as good - the one nearest the baseline."""
+    if not matches:
+        return None
+    if near is None:
+        return matches[0]
+    top = matches[0].score
+    contenders = [m for m in matches if m.score >= top - band]
+    return min(
+        contenders, key=lambda m: (m.section != near.section, abs(m.position - near.position), -m.score)
+    )
+
+
+def _ratios(query: str, texts: list[str]) -> list[float]:
+    scores = [0.0] * len(texts)
+    for _, score, index in process.extract(query, texts, scorer=fuzz.ratio, limit=None):
+        scores[index] = score
+    return scores

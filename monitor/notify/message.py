@@ -3,6 +3,7 @@ page-derived string is escaped), shared by every notifier."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,3 +84,25 @@ def _context(alert: Alert, page: PageConfig | None) -> dict[str, Any]:
         "version": alert.version[:12],
         "previous": (alert.previous or "")[:12],
     }
+
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def render_alerts(alerts: Sequence[Alert], page: PageConfig | None = None) -> Rendered:
+    """One mail for every alert one check of one page raised, most severe first; the subject names the
+    page's title and the most severe watch."""
+    if not alerts:
+        raise ValueError("render_alerts needs at least one alert")
+    ordered = sorted(alerts, key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.watch))
+    if len(ordered) == 1:
+        return render_alert(ordered[0], page)
+    parts = [render_alert(alert, page) for alert in ordered]
+    first = ordered[0]
+    title = (page.title if page else None) or first.page
+    more = len(ordered) - 1
+    return Rendered(
+        subject=f"{SUBJECT_PREFIX} {title}: {first.headline} and {more} more {'alert' if more == 1 else 'alerts'}",
+        text="\n\n".join(part.text for part in parts),
+        html="\n<hr>\n".join(part.html for part in parts),
+    )

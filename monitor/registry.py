@@ -59,9 +59,15 @@ class Registry(Generic[T]):
         return sorted(self._kinds)
 
     def in_order(self) -> list[str]:
-        """The names in the order they registered (built-ins first, as their modules are listed)."""
+        """Built-ins in the order their modules are listed here, then extensions as they registered
+        (whichever module happened to be imported first)."""
         self._load_builtins()
-        return list(self._kinds)
+        rank = {module: index for index, module in enumerate(self._builtins)}
+        ordered = sorted(
+            enumerate(self._kinds.items()),
+            key=lambda item: (rank.get(item[1][1].__module__, len(rank)), item[0]),
+        )
+        return [name for _, (name, _cls) in ordered]
 
     def __contains__(self, name: object) -> bool:
         self._load_builtins()

@@ -1,9 +1,15 @@
-"""Shared fixtures. The real-data corpus lives beside the clone in ../shared/corpus (CI has it; a user's
-fresh clone may not, and then the tests that need it skip with a reason)."""
+"""Shared fixtures and the rules for what may be skipped.
+
+The real-data corpus lives beside the clone in ../shared/corpus, and the browser tests drive a real
+Chromium. A user's fresh clone may have neither: then those tests skip with one reason line. Under CI
+(`CI=true`) both are required: a missing corpus stops the run before collection (its parametrized cases
+would otherwise vanish silently) and a missing Chromium fails every browser test.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,10 +22,40 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("PRIVACY_MONITOR_CORPUS", ROOT.parent / "shared" / "corpus"))
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+NO_CHROMIUM = "no Chromium: apt-get install chromium"
+
+
+def corpus_present() -> bool:
+    return (CORPUS / "README.md").exists()
+
+
+def chromium_present() -> bool:
+    """Debian's Chromium, or one that `playwright install chromium` put in its cache."""
+    if Path("/usr/bin/chromium").exists() or shutil.which("chromium"):
+        return True
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache" / "ms-playwright"))
+    return any(cache.glob("chromium-*/chrome-linux/chrome"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not corpus_present():
+        raise pytest.UsageError(
+            f"CI=true but the real-data corpus is missing at {CORPUS}: its tests must run in CI "
+            "(lay ../shared/corpus beside the clone or set PRIVACY_MONITOR_CORPUS)"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _chromium_for_browser_tests(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("browser") and not chromium_present():
+        if IN_CI:
+            pytest.fail(f"CI=true and {NO_CHROMIUM} (.ci/run installs it)")
+        pytest.skip(NO_CHROMIUM)
 
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not (CORPUS / "README.md").exists():
+    if not corpus_present():
         pytest.skip(f"real-data corpus not found at {CORPUS} (set PRIVACY_MONITOR_CORPUS to its folder)")
     return CORPUS

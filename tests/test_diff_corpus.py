@@ -9,11 +9,11 @@ the diff applies back exactly.
 from __future__ import annotations
 
 import csv
-import os
 from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 
 from monitor.diff.core import apply_diff, diff_documents
 from monitor.extract.document import document_from_markdown
@@ -21,9 +21,6 @@ from monitor.models import Document
 
 pytestmark = pytest.mark.corpus
 # The same place the `corpus` fixture looks (the pairs are listed at collection time, before fixtures run).
-CORPUS = Path(
-    os.environ.get("PRIVACY_MONITOR_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
-)
 
 FOLDERS = [
     "pga-versions/Facebook/Privacy_Policy",

@@ -5,11 +5,11 @@ their reason; real captures and real versions from the corpus give None, and the
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,9 +26,6 @@ from monitor.models import Block, Document, FetchResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "walls"
 # Where the `corpus` fixture looks (tests/conftest.py); read here too, to parametrize by document.
-CORPUS = Path(
-    os.environ.get("PRIVACY_MONITOR_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
-)
 URL = "https://www.facebook.com/privacy/policy/"
 PAGE = PageConfig(id="facebook-privacy-policy-en", url=URL)
 QUALITY = QualityConfig()

@@ -122,7 +122,8 @@ class LockBusy(Exception):
 
 
 class WriterLock:
-    """An exclusive flock on one file, reentrant for the thread that holds it, excluding other threads too.
+    """An exclusive flock on one file holding the holder's pid, reentrant for the thread that holds it,
+    excluding other threads too. The one file lock of the project (the service lock uses it).
 
     flock locks belong to an open file description, so a second open of the same file in this process would
     deadlock against itself; one WriterLock per lock path is therefore shared through `for_path`.
@@ -188,6 +189,30 @@ class WriterLock:
             raise
 
     @staticmethod
+    def holder(path: Path) -> int | None:
+        """Who holds the lock at `path`: their pid, -1 when held but the pid is unreadable, None when free."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = WriterLock._holder_pid(fd)
+                return -1 if pid is None else pid
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        finally:
+            os.close(fd)
+
+    @staticmethod
     def _holder_pid(fd: int) -> int | None:
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
         return int(text) if text.isdigit() else None
+
+
+def resolve_path(base_dir: Path, relative: str | Path) -> Path:
+    """A path from the config: `~` expanded, and relative to the config file's folder (`base_dir`)."""
+    path = Path(relative).expanduser()
+    return path if path.is_absolute() else base_dir / path

@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph", "item", "row"]
+# The ids of pages and watches: safe as file names, URL path segments and database keys alike.
+SAFE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}\Z")
 
 Clock = Callable[[], datetime]
 

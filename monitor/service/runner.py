@@ -13,9 +13,7 @@ life); the store's writer lock is taken per write only, so `privacy-monitor chec
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -50,23 +48,20 @@ MAX_WORKERS = 8  # checks running at once across hosts (per host: fetch.per_host
 def service_lock(store: Store) -> Iterator[None]:
     """Hold `<store>/service.lock` for the service's life; StoreLocked when another service holds it."""
     fsutil.ensure_dir(store.root)
-    path = store.path(SERVICE_LOCK)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    # Its own instance, not the shared one: a second service in this very process must be refused too.
+    lock = fsutil.WriterLock(store.path(SERVICE_LOCK))
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-        os.close(fd)
+        lock.acquire(0)
+    except fsutil.LockBusy as busy:
         raise StoreLocked(
-            f"{store.root}: a privacy-monitor service is already running on this store (pid {holder}); "
+            f"{store.root}: a privacy-monitor service is already running on this store "
+            f"(pid {busy.pid if busy.pid is not None else 'unknown'}); "
             "stop it first, or give this one another [store] path"
         ) from None
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        os.close(fd)  # releases the flock
+        lock.release()
 
 
 @dataclass

@@ -7,14 +7,13 @@ is `failing_too_long`, which `privacy-monitor status` turns into exit code 3 for
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from monitor import fsutil
 from monitor.config.loading import Config, PageConfig, parse_duration
 from monitor.models import CheckRecord, Outcome, isoformat
 from monitor.service.schedule import PageSchedule, digest_zone, next_due
@@ -114,19 +113,5 @@ def store_status(config: Config, store: Store, now: datetime) -> list[PageStatus
 
 
 def service_holder(store_root: Path) -> int | None:
-    """The pid of the `privacy-monitor run` serving this store, or None when no service holds its lock."""
-    path = store_root / SERVICE_LOCK
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
+    """The pid of the `privacy-monitor run` serving this store (-1 if unreadable), None when none runs."""
+    return fsutil.WriterLock.holder(store_root / SERVICE_LOCK)

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from monitor.config.loading import LoadedConfig, load_config
+from monitor.models import Clock
 from monitor.pipeline.check import CheckResult, Context, check_pages
 from monitor.store.core import Store
 
@@ -175,7 +176,7 @@ def run_demo(workdir: Path, on_step: Callable[[StepResult], None] | None = None)
         for step in STEPS:
             pages.serve(step)
             moment = datetime(2025, 12, step.day, 8, 0, tzinfo=UTC)
-            ctx = Context(loaded, store, clock=lambda moment=moment: moment, deliver=False)
+            ctx = Context(loaded, store, clock=_fixed(moment), deliver=False)
             try:
                 result = StepResult(step, check_pages(ctx, loaded.config.pages))
             finally:
@@ -184,3 +185,8 @@ def run_demo(workdir: Path, on_step: Callable[[StepResult], None] | None = None)
             if on_step:
                 on_step(result)
     return done
+
+
+def _fixed(moment: datetime) -> Clock:
+    """A clock that always says `moment` (each demo day is checked at 08:00)."""
+    return lambda: moment

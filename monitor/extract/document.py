@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import lxml.html
 from cssselect import HTMLTranslator, SelectorError
@@ -157,6 +158,7 @@ def _main_region(html: str, body: HtmlElement, sourced: list[SourcedBlock]) -> t
     """The container of the main content as trafilatura sees it, and the title from its metadata."""
     import trafilatura  # slow to import; only pages without `select` need it
 
+    found: Any  # trafilatura's Document (its return type also admits a dict, which as_dict=False never gives)
     try:
         found = trafilatura.bare_extraction(html, with_metadata=True, include_tables=True)
     except Exception:  # noqa: BLE001 - a heuristic failing must not fail the check; the whole body is the region

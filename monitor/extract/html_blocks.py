@@ -74,8 +74,8 @@ class _Converter:
                     skipped = element
                 else:
                     self.open(element)
-            elif element is skipped:
-                self.text(element.tail)
+            elif skipped is not None and element is skipped:
+                self.text(skipped.tail)
                 skipped = None
             else:
                 self.close(element, is_root=element is root)

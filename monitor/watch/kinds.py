@@ -138,19 +138,20 @@ class ClauseWatch(WatchKind):
                 after["wording"] = before["wording"]  # the last wording seen, to recognise it coming back
                 after["section"] = before.get("section", [])
             after["ever_found"] = bool(before and before.get("ever_found"))
-            details = {"near": after.get("near"), "threshold": self.threshold}
+            missing: dict[str, Any] = {"near": after.get("near"), "threshold": self.threshold}
             if before is None or (before.get("from_previous") and before["status"] == "missing"):
-                return [Hit("removed", details={**details, "first": True})]
+                return [Hit("removed", details={**missing, "first": True})]
             if before["status"] == "found":
                 return [
-                    Hit("removed", tuple(before.get("section", ())), old=before["wording"], details=details)
+                    Hit("removed", tuple(before.get("section", ())), old=before["wording"], details=missing)
                 ]
             return []
         after["ever_found"] = True
         details: dict[str, Any] = {"score": after["score"], "count": after["count"]}
         if before is None:
             return []
-        old, new = before.get("wording"), after["wording"]
+        old: str | None = before.get("wording")
+        new: str = after["wording"]
         if before["status"] == "missing":
             kind = "reappeared" if before.get("ever_found") else "appeared"
             return [
@@ -161,6 +162,7 @@ class ClauseWatch(WatchKind):
             details["moved_from"] = list(before.get("section", ()))
         if old == new:
             return [Hit("moved", section, old=old, new=new, details=details)] if moved else []
+        old = old or ""  # a found baseline always has its wording; "" keeps the types honest
         ops = word_diff(old, new)
         if classify(old, new) == "cosmetic":
             if moved:
@@ -175,8 +177,13 @@ def _located(state: dict[str, Any]) -> Located:
     return Located(
         state["wording"], state.get("score", 100.0), tuple(state.get("section", ())),
         state.get("block", 0), state.get("blocks", 1), state.get("position", 0.0),
-        tuple(state.get("context") or ("", "")),  # type: ignore[arg-type]
+        _context_pair(state.get("context")),
     )  # fmt: skip
+
+
+def _context_pair(value: Any) -> tuple[str, str]:
+    before, after = (list(value) + ["", ""])[:2] if value else ("", "")
+    return str(before), str(after)
 
 
 def _distinct(matches: list[Located]) -> list[Located]:

@@ -207,6 +207,8 @@ class ClauseIndex:
         """The passage-sized part of a run-on sentence that matches best, widened to whole words."""
         folded = self._folded[block]
         alignment = fuzz.partial_ratio_alignment(query, folded[start:end])
+        if alignment is None:  # only for empty strings, which the index never holds
+            return start, end
         a, b = start + alignment.dest_start, start + alignment.dest_end
         words = [(m.start(), m.end()) for m in _WORD.finditer(folded, start, end)]
         a = max((ws for ws, we in words if ws <= a), default=start)

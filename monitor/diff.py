@@ -17,13 +17,16 @@ from monitor.align import BlockPairing
 from monitor.classify import ChangeClass, Op, classify, word_diff
 from monitor.errors import UsageError
 from monitor.models import Block, Document
+from monitor.reflow import describe, regroup
 from monitor.signals import change_signals
 from monitor.structure import section_structure
 
 __all__ = ["Change", "DocumentDiff", "Op", "apply_diff", "classify", "diff_documents", "word_diff"]
 
-ChangeKind = Literal["added", "removed", "modified", "moved"]  # = monitor.align.EditKind
+ChangeKind = Literal["added", "removed", "modified", "moved", "restructured"]  # = monitor.align.EditKind
 KINDS: tuple[ChangeKind, ...] = ("modified", "added", "removed", "moved")
+# Counted in summaries only when present, so summaries of diffs without regrouping keep their keys.
+RESTRUCTURED: ChangeKind = "restructured"
 
 
 @dataclass(slots=True)
@@ -66,7 +69,12 @@ class Change:
             "old_index": self.old_index,
             "new_index": self.new_index,
             "old_section": list(self.old_section),
-        }
+        } | ({"restructured": self.note} if self.kind == RESTRUCTURED else {})
+
+    @property
+    def note(self) -> str:
+        """What a restructured change regrouped ('3 table rows → 3 headings, 12 list items, same words')."""
+        return describe(self.old_blocks, self.new_blocks) if self.kind == RESTRUCTURED else ""
 
 
 @dataclass(slots=True)
@@ -78,11 +86,12 @@ class DocumentDiff:
     unchanged: list[tuple[int, int]] = field(default_factory=list)  # (old index, new index) of kept blocks
 
     def summary(self) -> dict[str, Any]:
-        """{"by_kind": {kind: n}, "by_class": {"substantive": n, "cosmetic": n}, "total": n}, every key present."""
+        """{"by_kind": {kind: n}, "by_class": {"substantive": n, "cosmetic": n}, "total": n}, every key present
+        ("restructured" only when the diff has such a change)."""
         by_kind = dict.fromkeys(KINDS, 0)
         by_class = dict.fromkeys(("substantive", "cosmetic"), 0)
         for change in self.changes:
-            by_kind[change.kind] += 1
+            by_kind[change.kind] = by_kind.get(change.kind, 0) + 1
             by_class[change.cls] += 1
         return {"by_kind": by_kind, "by_class": by_class, "total": len(self.changes)}
 
@@ -108,6 +117,7 @@ class DocumentDiff:
 
 def diff_documents(old: Document, new: Document) -> DocumentDiff:
     pairs = BlockPairing(old.blocks, new.blocks)
+    regroup(pairs)  # regrouped blocks (a table become a list, ...) matched word by word
     old_sections, new_sections = old.sections(), new.sections()
     changes: list[tuple[tuple[float, int], Change]] = []
     for kind, old_span, new_span in pairs.result:

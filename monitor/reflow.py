@@ -44,19 +44,14 @@ def regroup(pairs: BlockPairing) -> None:
             crossing_old.update(olds)
             crossing_new.update(news)
     kept = [entry for entry in pairs.result if set(entry[1]) & crossing_old or set(entry[2]) & crossing_new]
-    rewritten: list[Span] = []
     for gap, entries in by_gap.items():
         replacement = None
         if any(kind in ("added", "removed") for kind, _, _ in entries):
             replacement = _reflow_gap(pairs, gap, entries, crossing_old, crossing_new)
-        rewritten.extend(entries if replacement is None else replacement)
-    for kind, olds, news in rewritten:
-        if kind == "unchanged":  # type: ignore[comparison-overlap]
-            pairs.unchanged.update(zip(olds, news, strict=True))
-        else:
+        for kind, olds, news in entries if replacement is None else replacement:
             kept.append((kind, olds, news))
-        if kind != "moved":
-            pairs.new_position.update(zip(olds, news, strict=False))
+            if kind != "moved":
+                pairs.new_position.update(zip(olds, news, strict=False))
     pairs.result = kept
     pairs.place_anchors()
 
@@ -74,12 +69,11 @@ def _reflow_gap(
     run: list[tuple[list[int], list[int]]] = []  # consecutive cosmetic chunks, to become one change
 
     def close_run() -> None:
-        if not run:
-            return
-        run_olds = [i for chunk_olds, _ in run for i in chunk_olds]
-        run_news = [j for _, chunk_news in run for j in chunk_news]
-        one_to_one = len(run_olds) == len(run_news) == 1
-        result.append(("modified" if one_to_one else "restructured", run_olds, run_news))  # type: ignore[arg-type]
+        # Cosmetic edits of single blocks stay what they are; a run that regroups blocks is one change.
+        if all(_one_to_one(pairs, o, n) for o, n in run):
+            result.extend(("modified", o, n) for o, n in run)
+        else:
+            result.append(("restructured", [i for o, _ in run for i in o], [j for _, n in run for j in n]))
         run.clear()
 
     for chunk_olds, chunk_news in chunks:
@@ -87,15 +81,24 @@ def _reflow_gap(
         new_text = _joined(pairs.new, chunk_news)
         if len(chunk_olds) == len(chunk_news) == 1 and pairs.old[chunk_olds[0]] == pairs.new[chunk_news[0]]:
             close_run()  # the very same block: kept, as the line alignment would have kept it
-            result.append(("unchanged", chunk_olds, chunk_news))  # type: ignore[arg-type]
+            pairs.unchanged[chunk_olds[0]] = pairs.new_position[chunk_olds[0]] = chunk_news[0]
         elif chunk_olds and chunk_news and _same_words(pairs, chunk_olds, chunk_news, old_text, new_text):
             run.append((chunk_olds, chunk_news))
         else:
             close_run()
-            kind = "modified" if chunk_olds and chunk_news else ("added" if chunk_news else "removed")
-            result.append((kind, chunk_olds, chunk_news))  # type: ignore[arg-type]
+            kind: EditKind = (
+                "modified" if chunk_olds and chunk_news else ("added" if chunk_news else "removed")
+            )
+            result.append((kind, chunk_olds, chunk_news))
     close_run()
     return result
+
+
+def _one_to_one(pairs: BlockPairing, olds: list[int], news: list[int]) -> bool:
+    if len(olds) != 1 or len(news) != 1:
+        return False
+    before, after = pairs.old[olds[0]], pairs.new[news[0]]
+    return (before.kind, before.level) == (after.kind, after.level)
 
 
 def _joined(blocks: Sequence[Block], indices: list[int]) -> str:

@@ -3,7 +3,10 @@
 Blocks are aligned first (patience diff over whole lines, monitor.align), then the leftovers are paired:
 an identical block elsewhere is `moved`; a similar block in the same gap is `modified` (a block split in
 two, or two merged into one, is one `modified` change spanning several blocks); a similar block elsewhere
-is `moved` with an edit; the rest is `added` or `removed`. Each change carries word-level operations and
+is `moved` with an edit; the rest is `added` or `removed`. Where blocks were regrouped (a table become
+lists, paragraphs split or merged), monitor.reflow reads a gap word by word instead: the same words
+regrouped are one cosmetic `restructured` change, and only changed words are reported (as `modified`,
+`added` or `removed` pieces of whole blocks). Each change carries word-level operations and
 its class (monitor.classify) and the signal words it touches (monitor.signals). The section layer
 (headings, title, "last updated" line) is in monitor.structure.
 """
@@ -33,7 +36,8 @@ RESTRUCTURED: ChangeKind = "restructured"
 class Change:
     """One edit. `old_index`/`new_index` point at the first block on each side (None when absent);
     `old_blocks`/`new_blocks` hold the blocks themselves (several for a split or merged paragraph,
-    whose `old`/`new` text joins them with a blank line)."""
+    whose `old`/`new` text joins them with a blank line). A `restructured` change regrouped the same words
+    into other blocks (`note` says how); its ops still rebuild its new blocks, as every change's do."""
 
     kind: ChangeKind
     cls: ChangeClass

@@ -213,3 +213,14 @@ def test_random_regroupings_apply_back_and_report_every_changed_sentence(
     assert apply_diff(old, diff) == new
     assert not unreported_sentences(diff)
     assert words_reported(diff) <= RATIO * visible_word_diff(old, new) + SLACK
+
+
+def test_a_move_next_to_a_regrouping_stays_a_move() -> None:
+    moved = ("paragraph", "We keep your information for as long as we need it to provide our Products.")
+    old = Document([Block(*moved), *ROWS.blocks])
+    new = Document([*LISTS.blocks, Block(*moved)])
+    diff = diff_documents(old, new)
+    # Substantive: the paragraph now sits under another heading (the rule for every move).
+    kinds = sorted((c.kind, c.cls) for c in diff.changes)
+    assert kinds == [("moved", "substantive"), ("restructured", "cosmetic")]
+    assert apply_diff(old, diff) == new

@@ -7,7 +7,8 @@ stored text form (`document_from_markdown(...).to_text()`) and written to two te
 - baseline: `git diff --no-index --word-diff` on the same two files (a process of its own, as a user would run it);
 - for reference: `difflib.unified_diff` over the lines (the line diff peer tools show).
 Pairs: two consecutive versions (a one-clause update, and the December 2025 rewrite) and the worst case, the
-first against the last version (four years apart). Goal: consecutive pairs feel instant (well under 100 ms),
+first against the last version (four years apart); and the printable policy's December 2025 update, whose
+tables became lists (two captures in ../shared/corpus/html, extracted with the page's region). Goal: consecutive pairs feel instant (well under 100 ms),
 the worst case about a second at most.
 
     .venv/bin/python bench/bench_diff.py [--repeat 5]
@@ -33,7 +34,25 @@ PAIRS = [
     ("consecutive, Dec 2025 update", "2025-11-26T00-30-51Z_49ebd3da.md", "2025-12-17T00-30-45Z_df69a0e3.md"),
     ("first full vs last (4 years)", "2022-09-07T17-19-04Z_610967a0.md", "2026-08-22T00-30-50Z_e4da78fa.md"),
     ("first vs last (4 years)", "2022-07-11T14-58-05Z_a3689b38.md", "2026-08-22T00-30-50Z_e4da78fa.md"),
+    # The printable policy's 16 December 2025 update (tables regrouped into lists; monitor.diff.reflow), from captures.
+    (
+        "printable, Dec 2025 regrouped",
+        "2025-12-11T23-35-48Z_5411edc4.html",
+        "2025-12-16T23-35-44Z_a98ddaea.html",
+    ),
 ]
+PRINTABLE = CORPUS / "html" / "genai-eu-snapshots" / "Llama_API" / "Privacy_Policy_privacy-policy-printable"
+
+
+def stored_text(name: str) -> str:
+    """A version's stored text: OTA Markdown from the history, or a capture extracted with the page's region."""
+    from monitor.extract.document import document_from_markdown, extract_document
+
+    if name.endswith(".html"):
+        html = (PRINTABLE / name).read_text(encoding="utf-8")
+        return extract_document(html, select=("#root",), remove=("img",)).document.to_text()
+    return document_from_markdown((HISTORY / name).read_text(encoding="utf-8")).to_text()
+
 
 from benchlib import best  # noqa: E402
 
@@ -48,7 +67,6 @@ def main() -> int:
     from monitor.diff.core import diff_documents
     from monitor.diff.formats import render
     from monitor.diff.signals import _find_signals
-    from monitor.extract.document import document_from_markdown
     from monitor.models import Document
 
     signals_cache_clear = _find_signals.cache_clear
@@ -60,8 +78,7 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory() as folder:
         for label, old_name, new_name in PAIRS:
-            old_text = document_from_markdown((HISTORY / old_name).read_text(encoding="utf-8")).to_text()
-            new_text = document_from_markdown((HISTORY / new_name).read_text(encoding="utf-8")).to_text()
+            old_text, new_text = stored_text(old_name), stored_text(new_name)
             old_path, new_path = Path(folder, "old.txt"), Path(folder, "new.txt")
             old_path.write_text(old_text, encoding="utf-8")
             new_path.write_text(new_text, encoding="utf-8")

@@ -27,7 +27,7 @@ from monitor.extract.normalize import fold_typography
 from monitor.models import Block
 
 Opcode = tuple[str, int, int, int, int]
-EditKind = Literal["added", "removed", "modified", "moved"]
+EditKind = Literal["added", "removed", "modified", "moved", "restructured"]  # restructured: monitor.reflow
 PAIR_SCORE = 50.0  # two blocks in the same gap at least this similar (rapidfuzz ratio) are one modified block
 MOVE_SCORE = 85.0  # a block elsewhere must be this similar to count as moved with an edit
 MOVE_MIN_WORDS = 6  # shorter blocks ("Highlights", "Learn more") recur too often to call them moved
@@ -165,11 +165,14 @@ class BlockPairing:
         self._pair_moved_with_edit()
         self.result.extend(("removed", [i], []) for i in sorted(self.free_old))
         self.result.extend(("added", [], [j]) for j in sorted(self.free_new))
-        self._anchors: list[
-            float
-        ] = []  # for each old block: just after its last kept neighbour in the new text
+        self.place_anchors()
+
+    def place_anchors(self) -> None:
+        """Recompute where removed blocks sit (again after monitor.reflow rewrote the result)."""
+        # For each old block: just after its last kept neighbour in the new text.
+        self._anchors: list[float] = []
         last = -0.5
-        for index in range(len(old)):
+        for index in range(len(self.old)):
             self._anchors.append(last)
             if index in self.new_position:
                 last = self.new_position[index] + 0.5

@@ -3,7 +3,10 @@
 Blocks are aligned first (patience diff over whole lines, monitor.diff.align), then the leftovers are paired:
 an identical block elsewhere is `moved`; a similar block in the same gap is `modified` (a block split in
 two, or two merged into one, is one `modified` change spanning several blocks); a similar block elsewhere
-is `moved` with an edit; the rest is `added` or `removed`. Each change carries word-level operations and
+is `moved` with an edit; the rest is `added` or `removed`. Where blocks were regrouped (a table become
+lists, paragraphs split or merged), monitor.diff.reflow reads a gap word by word instead: the same words
+regrouped are one cosmetic `restructured` change, and only changed words are reported (as `modified`,
+`added` or `removed` pieces of whole blocks). Each change carries word-level operations and
 its class (monitor.diff.classify) and the signal words it touches (monitor.diff.signals). The section layer
 (headings, title, "last updated" line) is in monitor.diff.structure.
 """
@@ -15,6 +18,7 @@ from typing import Any, Literal
 
 from monitor.diff.align import BlockPairing
 from monitor.diff.classify import ChangeClass, Op, classify, word_diff
+from monitor.diff.reflow import describe, regroup
 from monitor.diff.signals import change_signals
 from monitor.diff.structure import section_structure
 from monitor.errors import UsageError
@@ -22,15 +26,18 @@ from monitor.models import Block, Document
 
 __all__ = ["Change", "DocumentDiff", "Op", "apply_diff", "classify", "diff_documents", "word_diff"]
 
-ChangeKind = Literal["added", "removed", "modified", "moved"]  # = monitor.diff.align.EditKind
+ChangeKind = Literal["added", "removed", "modified", "moved", "restructured"]  # = monitor.diff.align.EditKind
 KINDS: tuple[ChangeKind, ...] = ("modified", "added", "removed", "moved")
+# Counted in summaries only when present, so summaries of diffs without regrouping keep their keys.
+RESTRUCTURED: ChangeKind = "restructured"
 
 
 @dataclass(slots=True)
 class Change:
     """One edit. `old_index`/`new_index` point at the first block on each side (None when absent);
     `old_blocks`/`new_blocks` hold the blocks themselves (several for a split or merged paragraph,
-    whose `old`/`new` text joins them with a blank line)."""
+    whose `old`/`new` text joins them with a blank line). A `restructured` change regrouped the same words
+    into other blocks (`note` says how); its ops still rebuild its new blocks, as every change's do."""
 
     kind: ChangeKind
     cls: ChangeClass
@@ -66,7 +73,12 @@ class Change:
             "old_index": self.old_index,
             "new_index": self.new_index,
             "old_section": list(self.old_section),
-        }
+        } | ({"restructured": self.note} if self.kind == RESTRUCTURED else {})
+
+    @property
+    def note(self) -> str:
+        """What a restructured change regrouped ('3 table rows → 3 headings, 12 list items, same words')."""
+        return describe(self.old_blocks, self.new_blocks) if self.kind == RESTRUCTURED else ""
 
 
 @dataclass(slots=True)
@@ -78,11 +90,12 @@ class DocumentDiff:
     unchanged: list[tuple[int, int]] = field(default_factory=list)  # (old index, new index) of kept blocks
 
     def summary(self) -> dict[str, Any]:
-        """{"by_kind": {kind: n}, "by_class": {"substantive": n, "cosmetic": n}, "total": n}, every key present."""
+        """{"by_kind": {kind: n}, "by_class": {"substantive": n, "cosmetic": n}, "total": n}, every key present
+        ("restructured" only when the diff has such a change)."""
         by_kind = dict.fromkeys(KINDS, 0)
         by_class = dict.fromkeys(("substantive", "cosmetic"), 0)
         for change in self.changes:
-            by_kind[change.kind] += 1
+            by_kind[change.kind] = by_kind.get(change.kind, 0) + 1
             by_class[change.cls] += 1
         return {"by_kind": by_kind, "by_class": by_class, "total": len(self.changes)}
 
@@ -108,6 +121,7 @@ class DocumentDiff:
 
 def diff_documents(old: Document, new: Document) -> DocumentDiff:
     pairs = BlockPairing(old.blocks, new.blocks)
+    regroup(pairs)  # regrouped blocks (a table become a list, ...) matched word by word
     old_sections, new_sections = old.sections(), new.sections()
     changes: list[tuple[tuple[float, int], Change]] = []
     for kind, old_span, new_span in pairs.result:

@@ -18,6 +18,8 @@ from monitor.diff.signals import changed_spans, signals_in
 from monitor.models import Block
 
 PARAGRAPH_BREAK = " ¶ "  # how a split or merged paragraph's blank line is shown inside a word diff
+RESTRUCTURED_WORDS = 30  # words shown of a restructured change (its words did not change)
+SUMMARY_KINDS = ("modified", "added", "removed", "moved", "restructured")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,16 @@ class Item:
 
 
 def segments(change: Change) -> list[Segment]:
-    """The change's word diff as pieces to show, with the signal words of the edited parts marked."""
+    """The change's word diff as pieces to show, with the signal words of the edited parts marked.
+    A restructured change has the same words on both sides: the start of its new text is enough."""
+    if change.kind == "restructured":
+        words = (change.new or "").replace("\n\n", PARAGRAPH_BREAK).split(" ")
+        return [
+            Segment(
+                "equal",
+                " ".join(words[:RESTRUCTURED_WORDS]) + (" …" if len(words) > RESTRUCTURED_WORDS else ""),
+            )
+        ]
     old_spans, new_spans = changed_spans(change.ops)
     old_signals = (
         [(s.start, s.end) for s in signals_in(change.old or "", old_spans)] if change.signals else []
@@ -125,6 +136,8 @@ def layout(diff: DocumentDiff, context: int) -> Iterator[Item]:
 
 def kind_note(change: Change) -> str:
     """'paragraph → heading 2' when the blocks' kinds or levels changed (not shown by a word diff)."""
+    if change.kind == "restructured":
+        return change.note
     if change.kind not in ("modified", "moved") or [(b.kind, b.level) for b in change.old_blocks] == [
         (b.kind, b.level) for b in change.new_blocks
     ]:
@@ -160,9 +173,7 @@ def summary_line(diff: DocumentDiff) -> str:
     if not counts["total"]:
         return "No changes."
     by_kind, by_class = counts["by_kind"], counts["by_class"]
-    kinds = ", ".join(
-        f"{by_kind[kind]} {kind}" for kind in ("modified", "added", "removed", "moved") if by_kind[kind]
-    )
+    kinds = ", ".join(f"{by_kind[kind]} {kind}" for kind in SUMMARY_KINDS if by_kind.get(kind))
     plural = "s" if counts["total"] != 1 else ""
     return (
         f"{counts['total']} change{plural} ({by_class['substantive']} substantive, {by_class['cosmetic']} cosmetic): "

@@ -41,7 +41,7 @@ def render_text(diff: DocumentDiff, meta: dict[str, Any], items: list[Item], col
     out.append(summary_line(diff))
     out.extend(structure_lines(diff))
     section: tuple[str, ...] | None = None
-    marks = {"modified": "~", "added": "+", "removed": "-", "moved": ">"}
+    marks = {"modified": "~", "added": "+", "removed": "-", "moved": ">", "restructured": "="}
     for item in items:
         if item.kind == "gap":
             out.append(style("    …", dim=True))

@@ -29,7 +29,8 @@ def block_segments(kind: str, old: str | None, new: str | None, ops: Sequence[An
         return [Segment("ins", new or "")]
     if kind == "removed":
         return [Segment("del", old or "")]
-    if kind == "moved" and not any(_op_tag(op) != "equal" for op in ops):
+    # A restructured change (monitor.reflow) regrouped the same words: show its start, like an unchanged move.
+    if kind == "restructured" or (kind == "moved" and not any(_op_tag(op) != "equal" for op in ops)):
         words = (new or old or "").split(" ")
         return [Segment("same", " ".join(words[:MOVED_WORDS]))] + (
             [Segment("gap", "…")] if len(words) > MOVED_WORDS else []

@@ -285,3 +285,22 @@ def test_a_missing_browser_names_what_to_install(project: Path, site: HTTPServer
         "pip install 'privacy-monitor[browser]' (uses /usr/bin/chromium if present, else run "
         "`playwright install chromium`))\n",
     )
+
+
+def test_check_without_chromium_says_what_to_install(
+    project: Path, site: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("playwright")
+    import monitor.fetch.browser as browser
+
+    monkeypatch.setattr(browser, "SYSTEM_CHROMIUM", project.parent / "no-chromium")  # the fault
+    project.write_text(
+        project.read_text().replace('select = ["#root"]', 'select = ["#root"]\nrenderer = "browser"')
+    )
+    code, output = run(project, Clock(), "check")
+    assert (code, output) == (
+        3,
+        "policy  failed     browser renderer unavailable: no Chromium found (install it: "
+        "pip install 'privacy-monitor[browser]' (uses /usr/bin/chromium if present, else run "
+        "`playwright install chromium`))\n",
+    )

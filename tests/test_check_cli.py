@@ -228,6 +228,22 @@ def test_nothing_yet_exits_0_and_says_what_to_run(project: Path) -> None:
     )
 
 
+def test_a_page_that_only_failed_points_at_its_checks(project: Path, site: HTTPServer) -> None:
+    clock = Clock()
+    serve(site, "gone", status=404)
+    assert run(project, clock, "check")[0] == 3
+    message = (
+        "policy: no version stored yet: 1 check, none good, the last one HTTP 404 "
+        "(see `privacy-monitor history policy --checks`)\n"
+    )
+    assert run(project, clock, "history", "policy") == (0, message)
+    assert run(project, clock, "show", "policy") == (0, message)
+    assert run(project, clock, "history", "policy", "--checks") == (
+        0,
+        "2026-01-05 08:00 UTC  failed     -             HTTP 404\n",
+    )
+
+
 WATCHED = """
 [[watches]]
 id = "objection-scope"

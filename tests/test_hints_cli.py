@@ -37,6 +37,7 @@ CASES = [
     (["pages"], 0),
     (["show", "policy", "beef"], 2),
     (["status"], 3),
+    (["history", "broken"], 0),
 ]
 
 
@@ -60,6 +61,10 @@ id = "fresh"
 url = "{httpserver.url_for("/policy")}"
 select = ["#root"]
 
+[[pages]]
+id = "broken"
+url = "{httpserver.url_for("/gone")}"
+
 [[watches]]
 id = "objection"
 pages = ["fresh"]
@@ -67,7 +72,9 @@ kind = "term"
 text = "object"
 """
     )
-    record_check(Store(tmp_path / "snapshots"), "policy", utc("2025-03-05 06:00"), text="# Privacy\n")
+    store = Store(tmp_path / "snapshots")
+    record_check(store, "policy", utc("2025-03-05 06:00"), text="# Privacy\n")
+    record_check(store, "broken", utc("2026-03-05 06:00"), reason="HTTP 404")
     return config
 
 
@@ -89,7 +96,7 @@ def collect_hints(config: Path) -> dict[str, str]:
 
 def test_hints_name_commands_that_exist_and_help(project: Path, httpserver: HTTPServer) -> None:
     hints = collect_hints(project)
-    assert set(hints) >= {"pages", "check fresh", "history policy", "run"}
+    assert set(hints) >= {"pages", "check fresh", "history policy", "history broken --checks", "run"}
     for hint, case in hints.items():
         args = [
             {"PAGE": "policy", "URL": httpserver.url_for("/policy")}.get(word, word)

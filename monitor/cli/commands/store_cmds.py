@@ -117,8 +117,16 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     return ExitStatus.PAGE_FAILED if failed else ExitStatus.OK
 
 
-def nothing_yet(page: str) -> str:
-    return f"{page}: no version stored yet (run `privacy-monitor check {page}`)"
+def nothing_yet(store: Store, page: str) -> str:
+    """What a page with no version has to say, and what to run (exit code 0: nothing is wrong with the command)."""
+    checks = store.checks(page)
+    if not checks:
+        return f"{page}: no version stored yet (run `privacy-monitor check {page}`)"
+    last = with_hint(checks[-1].reason) or "failed"
+    return (
+        f"{page}: no version stored yet: {plural(len(checks), 'check')}, none good, the last one {last} "
+        f"(see `privacy-monitor history {page} --checks`)"
+    )
 
 
 @main.command()
@@ -149,7 +157,7 @@ def history(state: State, page: str, all_checks: bool, as_json: bool) -> None:
         json_listing({"page": page, "versions": [_version_json(info) for info in versions]})
         return
     if not versions:
-        say(nothing_yet(page))
+        say(nothing_yet(store, page))
         return
     header = ("VERSION", "SINCE", "UNTIL", "CHECKS")
     rows = [
@@ -186,7 +194,7 @@ def show(state: State, page: str, ref: str, raw: bool) -> None:
     page = find_page(state.loaded.config, page).id
     store = open_store(state)
     if not store.versions(page):
-        say(nothing_yet(page))
+        say(nothing_yet(store, page))
         return
     info = store.resolve(page, ref)
     if raw:

@@ -128,12 +128,19 @@ def test_a_page_goes_new_unchanged_changed_failed_and_back(project: Path, site: 
     assert code == 0
     assert output.splitlines() == [
         "VERSION       SINCE                 UNTIL                 CHECKS",
-        f"{first['version'][:12]}  2026-01-05T08:00:00Z  2026-01-07T08:00:00Z  2",
-        f"{changed['version'][:12]}  2026-01-07T08:00:00Z  now                   2",
+        f"{first['version'][:12]}  2026-01-05 08:00 UTC  2026-01-07 08:00 UTC  2",
+        f"{changed['version'][:12]}  2026-01-07 08:00 UTC  now                   2",
+    ]
+    code, output = run(project, clock, "history", "policy", "--json")
+    assert code == 0
+    assert [(v["id"], v["since"]) for v in json.loads(output)["versions"]] == [
+        (first["version"], "2026-01-05T08:00:00Z"),
+        (changed["version"], "2026-01-07T08:00:00Z"),
     ]
 
     code, output = run(project, clock, "history", "policy", "--checks")
-    assert [line.split()[1] for line in output.splitlines()] == [
+    assert output.splitlines()[3] == f"2026-01-08 08:00 UTC  failed     {changed['version'][:12]}  login wall"
+    assert [line.split()[3] for line in output.splitlines()] == [
         "new",
         "unchanged",
         "changed",
@@ -151,6 +158,14 @@ def test_a_page_goes_new_unchanged_changed_failed_and_back(project: Path, site: 
     assert "Accounts Center" in text and "oh=" not in text  # link targets are never part of the text
     code, raw = run(project, clock, "show", "policy", "latest", "--raw")
     assert "<html>" in raw
+
+    code, output = run(project, clock, "history", "policy", "--checks", "--json")
+    data = json.loads(output)
+    assert (code, data["page"], [c["outcome"] for c in data["checks"]][:2]) == (
+        0,
+        "policy",
+        ["new", "unchanged"],
+    )
 
     code, output = run(project, clock, "verify")
     assert code == 0 and output.endswith("ok (5 files checked)\n")
@@ -170,7 +185,16 @@ def test_human_output_is_one_line_per_page(project: Path, site: HTTPServer) -> N
 def test_unknown_page_and_ref_are_usage_errors(project: Path, site: HTTPServer) -> None:
     clock = Clock()
     code, output = run(project, clock, "check", "polcy")
-    assert code == 2 and output == "Error: unknown page 'polcy' (did you mean 'policy'?)\n"
+    assert (code, output) == (
+        2,
+        "Error: unknown page 'polcy' (did you mean 'policy'? see `privacy-monitor pages` for the configured ids)\n",
+    )
+    for command in ("history", "show", "check", "test"):
+        code, output = run(project, clock, command, "nosuch")
+        assert (code, output) == (
+            2,
+            "Error: unknown page 'nosuch' (see `privacy-monitor pages` for the configured ids)\n",
+        ), command
     serve(site, POLICY.format(extra="", token="x"))
     run(project, clock, "check")
     code, output = run(project, clock, "show", "policy", "zzzz")
@@ -184,4 +208,115 @@ def test_bad_config_is_one_line_exit_2(tmp_path: Path) -> None:
     assert code == 2
     assert (
         output == f"Error: {config}: pages[0] (id 'a').selecto: unknown key (hint: did you mean 'select'?)\n"
+    )
+
+
+def test_nothing_yet_exits_0_and_says_what_to_run(project: Path) -> None:
+    clock = Clock()
+    for args in (["history", "policy"], ["show", "policy"], ["show", "policy", "previous"]):
+        assert run(project, clock, *args) == (
+            0,
+            "policy: no version stored yet (run `privacy-monitor check policy`)\n",
+        ), args
+    assert run(project, clock, "history", "policy", "--checks") == (
+        0,
+        "policy: not checked yet (run `privacy-monitor check policy`)\n",
+    )
+    assert run(project, clock, "history", "policy", "--json") == (
+        0,
+        '{\n  "page": "policy",\n  "versions": []\n}\n',
+    )
+
+
+def test_a_page_that_only_failed_points_at_its_checks(project: Path, site: HTTPServer) -> None:
+    clock = Clock()
+    serve(site, "gone", status=404)
+    assert run(project, clock, "check")[0] == 3
+    message = (
+        "policy: no version stored yet: 1 check, none good, the last one HTTP 404 "
+        "(see `privacy-monitor history policy --checks`)\n"
+    )
+    assert run(project, clock, "history", "policy") == (0, message)
+    assert run(project, clock, "show", "policy") == (0, message)
+    assert run(project, clock, "history", "policy", "--checks") == (
+        0,
+        "2026-01-05 08:00 UTC  failed     -             HTTP 404\n",
+    )
+
+
+WATCHED = """
+[[watches]]
+id = "objection-scope"
+pages = ["policy"]
+kind = "clause"
+text = "Your objection applies to the account you are logged in to and to all accounts in the same Accounts Center."
+severity = "high"
+
+[[watches]]
+id = "ai-term"
+pages = ["policy"]
+kind = "term"
+text = "keep doing so"
+severity = "low"
+"""
+
+
+def test_check_names_each_alert_it_raised(project: Path, site: HTTPServer) -> None:
+    project.write_text(project.read_text() + WATCHED)
+    clock = Clock()
+    serve(site, POLICY.format(extra="", token="x"))
+    run(project, clock, "check")
+    clock.advance()
+    serve(
+        site,
+        POLICY.format(extra="We may keep doing so after you object.", token="x").replace(
+            "to all accounts in the same", "to the accounts in the same"
+        ),
+    )
+    code, output = run(project, clock, "check")
+    lines = output.splitlines()
+    assert code == 0
+    assert lines[0].startswith("policy  changed    ") and lines[0].endswith("; 2 alerts")
+    assert lines[1:] == [
+        "  alert high: watch objection-scope changed on policy",
+        "  alert low: watch ai-term appeared on policy",
+    ]
+
+
+def test_a_missing_browser_names_what_to_install(project: Path, site: HTTPServer, monkeypatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_playwright(name: str, *args, **kwargs):  # the fault: Playwright is not installed
+        if name.startswith("playwright"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_playwright)
+    code, output = run(project, Clock(), "test", site.url_for("/policy"), "--renderer", "browser")
+    assert (code, output) == (
+        3,
+        "failed: browser renderer unavailable: Playwright is not installed (install it: "
+        "pip install 'privacy-monitor[browser]' (uses /usr/bin/chromium if present, else run "
+        "`playwright install chromium`))\n",
+    )
+
+
+def test_check_without_chromium_says_what_to_install(
+    project: Path, site: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("playwright")
+    import monitor.fetch.browser as browser
+
+    monkeypatch.setattr(browser, "SYSTEM_CHROMIUM", project.parent / "no-chromium")  # the fault
+    project.write_text(
+        project.read_text().replace('select = ["#root"]', 'select = ["#root"]\nrenderer = "browser"')
+    )
+    code, output = run(project, Clock(), "check")
+    assert (code, output) == (
+        3,
+        "policy  failed     browser renderer unavailable: no Chromium found (install it: "
+        "pip install 'privacy-monitor[browser]' (uses /usr/bin/chromium if present, else run "
+        "`playwright install chromium`))\n",
     )

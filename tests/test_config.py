@@ -79,8 +79,49 @@ def test_file_errors_name_the_file(tmp_path: Path) -> None:
         load_config(missing)
     broken = tmp_path / "broken.toml"
     broken.write_text("[pages\n")
-    with pytest.raises(ConfigError, match=r"broken.toml: not valid TOML"):
+    with pytest.raises(ConfigError) as caught:
         load_config(broken)
+    assert str(caught.value) == (
+        f"{broken}: line 1: not valid TOML: expected ']' at the end of a table declaration"
+    )
+
+
+TOML_SYNTAX = [
+    pytest.param(
+        '[fetch]\nretries = 1\n\n[[pages]]\nid = "a"\nselect = ["#root",\n  "main"\nurl = "https://x.example/"\n',
+        "line 8: not valid TOML: unclosed array (it began on line 6)",
+        id="unclosed array, found at the next key",
+    ),
+    pytest.param(
+        '[[pages]]\nid = "a"\nremove = [\n  "img",  # a ] in a comment\n  "nav]",\n',
+        "line 5 (the end of the file): not valid TOML: invalid value: unclosed array (it began on line 3)",
+        id="unclosed array at the end of the file; brackets in strings and comments do not count",
+    ),
+    pytest.param(
+        '[fetch]\nheaders = { "X-A" = "1"\n',
+        "line 2: not valid TOML: unclosed inline table (it began on line 2)",
+        id="unclosed inline table",
+    ),
+    pytest.param(
+        "[fetch]\ntimeout = 30\ntimeout = 31\n",
+        "line 3: not valid TOML: cannot overwrite a value",
+        id="duplicate key: just the line",
+    ),
+    pytest.param(
+        '[service]\ndefault_schedule = "every 6h\n',
+        "line 2: not valid TOML: illegal character '\\n'",
+        id="unclosed string",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), TOML_SYNTAX)
+def test_a_toml_syntax_error_names_the_file_and_the_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: {message}"
 
 
 def test_store_path_is_relative_to_the_config_file(tmp_path: Path) -> None:

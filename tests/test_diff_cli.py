@@ -96,8 +96,8 @@ def test_previous_to_latest_by_default(project: Path, versions: list[str]) -> No
     v2, v3 = versions[1][:12], versions[2][:12]
     assert run(project, PAGE) == (
         1,
-        f"--- {PAGE} {v2} (2026-01-06T08:00:00Z)\n"
-        f"+++ {PAGE} {v3} (2026-01-07T08:00:00Z)\n"
+        f"--- {PAGE} {v2} (2026-01-06 08:00 UTC)\n"
+        f"+++ {PAGE} {v3} (2026-01-07 08:00 UTC)\n"
         "1 change (0 substantive, 1 cosmetic): 1 modified\n"
         "\n"
         "@@ Privacy Policy › Retention @@\n"
@@ -113,8 +113,8 @@ def test_versions_by_date_and_by_id_prefix(project: Path, versions: list[str]) -
     code, by_date, _ = run(project, PAGE, "2026-01-05", "2026-01-06", "--context", "0")
     assert code == 1
     assert by_date == (
-        f"--- {PAGE} {v1[:12]} (2026-01-05T08:00:00Z)\n"
-        f"+++ {PAGE} {v2[:12]} (2026-01-06T08:00:00Z)\n"
+        f"--- {PAGE} {v1[:12]} (2026-01-05 08:00 UTC)\n"
+        f"+++ {PAGE} {v2[:12]} (2026-01-06 08:00 UTC)\n"
         "5 changes (4 substantive, 1 cosmetic): 3 modified, 2 added\n"
         "Date line: Effective June 16, 2025 → Effective December 16, 2025\n"
         "Sections added: Privacy Policy › Retention\n"
@@ -166,7 +166,7 @@ def test_json_format(project: Path, versions: list[str]) -> None:
         "id": versions[1],
         "since": "2026-01-06T08:00:00Z",
         "until": "2026-01-07T08:00:00Z",
-        "label": f"{versions[1][:12]} (2026-01-06T08:00:00Z)",
+        "label": f"{versions[1][:12]} (2026-01-06 08:00 UTC)",
     }
     assert (data["to"]["id"], data["to"]["until"]) == (versions[2], None)
     assert data["summary"] == {
@@ -218,8 +218,8 @@ def test_live_compares_with_the_page_now_and_stores_nothing(
     code, output, _ = run(project, PAGE, "latest", "live", "--context", "0")
     assert code == 1
     assert output.splitlines() == [
-        f"--- {PAGE} {versions[2][:12]} (2026-01-07T08:00:00Z)",
-        f"+++ {PAGE} live (2026-01-08T09:00:00Z)",
+        f"--- {PAGE} {versions[2][:12]} (2026-01-07 08:00 UTC)",
+        f"+++ {PAGE} live (2026-01-08 09:00 UTC)",
         "1 change (1 substantive, 0 cosmetic): 1 modified",
         "",
         "@@ Privacy Policy › Retention @@",

@@ -115,16 +115,16 @@ def test_watches_shows_current_wording_and_last_change(project: Path) -> None:
         "  status:   found (score 97.32, 1 occurrence)\n"
         "  section:  KI bei Meta\n"
         f"  wording:  {CLAUSE.replace('alle', 'einige')}\n"
-        f"  changed:  2026-05-02T10:00:00Z (changed), version {sha(V2)[:12]} from {sha(V1)[:12]}\n"
-        f"  checked:  2026-05-02T10:00:00Z, version {sha(V2)[:12]}\n"
+        f"  changed:  2026-05-02 10:00 UTC (changed), version {sha(V2)[:12]} from {sha(V1)[:12]}\n"
+        f"  checked:  2026-05-02 10:00 UTC, version {sha(V2)[:12]}\n"
         "\n"
         "accounts-center-scope (clause, high) on instagram-ai-objection-de\n"
-        "  status:   not evaluated yet (waiting for the next good capture of the page)\n"
+        "  status:   not evaluated yet (run `privacy-monitor check instagram-ai-objection-de`)\n"
         "\n"
         "legitimate-interests (term, medium) on facebook-ai-objection-de\n"
         "  status:   NOT FOUND\n"
-        f"  changed:  never since the baseline (2026-05-01T10:00:00Z, version {sha(V1)[:12]})\n"
-        f"  checked:  2026-05-02T10:00:00Z, version {sha(V2)[:12]}\n"
+        f"  changed:  never since the baseline (2026-05-01 10:00 UTC, version {sha(V1)[:12]})\n"
+        f"  checked:  2026-05-02 10:00 UTC, version {sha(V2)[:12]}\n"
     )
 
 
@@ -138,15 +138,15 @@ def test_watches_shows_a_removed_clause_with_the_nearest_text(project: Path) -> 
         f"  last:     {CLAUSE.replace('alle', 'einige')}\n"
         "  nearest:  score 40.32 in KI bei Meta: Wir verbessern KI bei Meta laufend. "
         "Der Widerspruch gilt nur für dieses Konto. Du kannst widersprechen.\n"
-        f"  changed:  2026-05-03T10:00:00Z (removed), version {sha(V3)[:12]} from {sha(V2)[:12]}\n"
-        f"  checked:  2026-05-03T10:00:00Z, version {sha(V3)[:12]}"
+        f"  changed:  2026-05-03 10:00 UTC (removed), version {sha(V3)[:12]} from {sha(V2)[:12]}\n"
+        f"  checked:  2026-05-03 10:00 UTC, version {sha(V3)[:12]}"
     )
 
 
 def test_watches_json(project: Path) -> None:
     history(project, [V1, V2])
     code, output = run(project, "watches", "--json")
-    rows = json.loads(output)
+    rows = json.loads(output)["watches"]
     assert code == 0
     assert [(r["watch"], r["page"], r["status"]) for r in rows] == [
         ("accounts-center-scope", "facebook-ai-objection-de", "found"),
@@ -169,25 +169,32 @@ def test_outbox_lists_what_waits_and_retry_delivers_it(project: Path) -> None:
     outbox = Outbox(Store(loaded.store_path), clock, loaded.config.notify)
     outbox.put(alert)
     assert run(project, "outbox") == (0, (
-        "1 pending, 0 failed\n"
+        "1 alert: 1 pending, 0 given up\n"
         "\n"
         f"pending  {alert.id}  facebook-ai-objection-de: accounts-center-scope changed (high)\n"
-        f"         queued 2026-06-01T10:30:00Z, version {sha(V2)[:12]}\n"
+        f"         queued 2026-06-01 10:30 UTC, version {sha(V2)[:12]}\n"
         "         not tried yet\n"
     ))  # fmt: skip
     port = loaded.config.notify.email.port
     outbox.deliver(build_notifiers(loaded.config.notify, base_dir=loaded.base_dir))
     assert run(project, "outbox")[1].splitlines()[4] == (
         f"         email: 1 attempt failed (SMTP 127.0.0.1:{port}: connection refused (is the server running? "
-        "check host and port)); next try 2026-06-01T10:35:00Z"
+        "check host and port)); next try 2026-06-01 10:35 UTC"
     )
-    assert run(project, "outbox", "--retry")[0] == 6  # still down: kept, exit status 6
+    code, output = run(project, "outbox", "--retry")  # still down: kept, exit status 6
+    assert (code, output.splitlines()[:2]) == (
+        6,
+        [
+            "Retried 1 delivery: 0 sent, 1 failed; 1 still pending, tried again with backoff.",
+            "1 alert: 1 pending, 0 given up",
+        ],
+    )
     inbox = Inbox()
     with smtp_server(inbox, port=port):
         code, output = run(project, "outbox", "--retry")
     assert (code, output) == (
         0,
-        "Delivered 1, failed 0.\nOutbox empty: no alert is waiting to be delivered.\n",
+        "Retried 1 delivery: 1 sent, 0 failed.\nOutbox empty: no alert is waiting to be delivered.\n",
     )
     assert [str(message["Message-ID"]) for message in inbox.messages] == [alert.message_id]
 

@@ -1,6 +1,6 @@
 """The command line: the one place that prints, and that turns a MonitorError into a message and an exit code.
 
-Commands live in `monitor/commands/` (one module per area); each registers itself on `main`.
+Commands live in `monitor/cli/commands/`; how they write (times, JSON, colour) in `monitor/cli/output.py` (one module per area); each registers itself on `main`.
 """
 
 from __future__ import annotations
@@ -8,12 +8,15 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import click
 
 from monitor import __version__
+from monitor.cli.output import error_line, silence_stdout
 from monitor.config.loading import DEFAULT_CONFIG, LoadedConfig, load_config
 from monitor.errors import ExitStatus, MonitorError
 from monitor.models import Clock, system_clock
@@ -42,6 +45,11 @@ class State:
             self._loaded = load_config(self.config_path)
         return self._loaded
 
+    @property
+    def zone(self) -> tzinfo:
+        """The time zone of human output: the digest's (`[digest] timezone`)."""
+        return ZoneInfo(self.loaded.config.digest.timezone)
+
 
 class MonitorGroup(click.Group):
     """Turns every MonitorError raised by a command into one clean line and its named exit code."""
@@ -49,10 +57,14 @@ class MonitorGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader closed the pipe (`privacy-monitor watches | head -1`): it has what it wanted.
+            silence_stdout()
+            ctx.exit(int(ExitStatus.OK))
         except MonitorError as error:
             if _wants_traceback(ctx):
                 raise
-            click.secho(f"Error: {error}", err=True, fg="red")
+            error_line(str(error))
             ctx.exit(int(error.exit_status))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -62,10 +74,8 @@ class MonitorGroup(click.Group):
         except Exception as error:  # a bug: still one line, and the way to see more
             if _wants_traceback(ctx):
                 raise
-            click.secho(
-                f"Error: internal error: {type(error).__name__}: {error} (run again with --traceback and report it)",
-                err=True,
-                fg="red",
+            error_line(
+                f"internal error: {type(error).__name__}: {error} (run again with --traceback and report it)"
             )
             ctx.exit(int(ExitStatus.INTERNAL))
 

@@ -14,11 +14,35 @@ from monitor.config.loading import PageConfig, parse_config
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def page_id_for(url: str, taken: set[str]) -> str:
-    """'https://www.facebook.com/privacy/genai/' -> 'facebook-com-privacy-genai' (unique among `taken`)."""
+def slug(text: str) -> str:
+    """'WhatsApp Privacy Policy' -> 'whatsapp-privacy-policy' (ASCII letters and digits, at most 60)."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:60].strip("-")
+
+
+def _is_local(host: str) -> bool:
+    """A loopback or bare IP address, or localhost: a name that says nothing about the page."""
+    import ipaddress
+
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def page_id_for(url: str, taken: set[str], title: str | None = None) -> str:
+    """An id for a new page, unique among `taken`: from its title when it has one ('WhatsApp Privacy Policy'
+    -> 'whatsapp-privacy-policy'), else from the URL ('https://www.facebook.com/privacy/genai/' ->
+    'facebook-com-privacy-genai'); the host of a loopback or IP address is left out ('privacy-genai')."""
     parts = urlsplit(url)
-    host = re.sub(r"^(www|m|mbasic)\.", "", parts.hostname or "page")
-    base = _NOT_SLUG.sub("-", f"{host}/{parts.path}".lower()).strip("-")[:60].strip("-") or "page"
+    host = re.sub(r"^(www|m|mbasic)\.", "", parts.hostname or "")
+    where = parts.path if _is_local(host) else f"{host}/{parts.path}"
+    base = slug(title or "") or slug(where) or "page"
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
@@ -26,12 +50,13 @@ def page_id_for(url: str, taken: set[str]) -> str:
 
 
 def page_table(page: PageConfig) -> str:
-    """The `[[pages]]` TOML table for a page: only the keys that differ from the defaults."""
+    """The `[[pages]]` TOML table for a page: id, url, renderer, and the keys that differ from the defaults."""
     lines = ["", "[[pages]]"]
     defaults = PageConfig(id=page.id, url=page.url)
+    always = {"id", "url", "renderer"}  # the renderer that worked is written even when it is the default
     for name in PageConfig.model_fields:
         value = getattr(page, name)
-        if name not in {"id", "url"} and value == getattr(defaults, name):
+        if name not in always and value == getattr(defaults, name):
             continue
         lines.append(f"{name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

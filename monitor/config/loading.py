@@ -7,6 +7,7 @@ The models themselves live in `monitor.config.schema` and are re-exported here.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from difflib import get_close_matches
 from pathlib import Path
@@ -63,12 +64,89 @@ def load_config(path: Path | str) -> LoadedConfig:
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text (save the config file as UTF-8)") from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raise ConfigError(f"{path}: {toml_error(text, str(error))}") from None
     return LoadedConfig(parse_config(data, source=str(path)), path)
+
+
+_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+_OPENED = {"[": "array", "{": "inline table"}
+
+
+def toml_error(text: str, message: str) -> str:
+    """tomllib's message with its place as `line N`; for an array or inline table left open, where it began.
+
+    'Unclosed array (at line 7, column 1)' -> 'line 7: not valid TOML: unclosed array (it began on line 5)'.
+    """
+    found = _AT.search(message)
+    what = message[: found.start()] if found else message
+    if found and found.group(1):
+        line, column = int(found.group(1)), int(found.group(2))
+    else:  # at the end of the document
+        line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        column = len(text) + 1  # scan to the very end
+    where = f"line {line}" + ("" if found and found.group(1) else " (the end of the file)")
+    detail = what[:1].lower() + what[1:]
+    opened = _open_bracket(text, line, column)
+    if opened and (what.startswith("Unclosed") or not (found and found.group(1))):
+        kind, began = opened
+        if not what.startswith("Unclosed"):
+            detail += f": unclosed {kind}"
+        detail += f" (it began on line {began})"
+    return f"{where}: not valid TOML: {detail}"
+
+
+def _open_bracket(text: str, line: int, column: int) -> tuple[str, int] | None:
+    """The outermost array or inline table still open at (line, column), with the line it began on."""
+    stack: list[tuple[str, int]] = []
+    row, i, end = 1, 0, len(text)
+    at_line_start = True
+    while i < end:
+        char = text[i]
+        if row > line or (row == line and i - (text.rfind("\n", 0, i) + 1) + 1 >= column):
+            break
+        if char == "\n":
+            row, at_line_start = row + 1, True
+            i += 1
+            continue
+        if char in " \t\r":
+            i += 1
+            continue
+        if char == "#":
+            i = text.find("\n", i) if "\n" in text[i:] else end
+            continue
+        if char in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else char
+            close = text.find(quote, i + len(quote))
+            while quote[0] == '"' and close > 0 and _escaped(text, close):
+                close = text.find(quote, close + 1)
+            stop = end if close < 0 else close + len(quote)
+            row += text.count("\n", i, stop)
+            i = stop
+            at_line_start = False
+            continue
+        if char == "[" and at_line_start and not stack:  # a [table] or [[table]] header
+            stop = text.find("\n", i)
+            i = end if stop < 0 else stop
+            continue
+        if char in _OPENED:
+            stack.append((_OPENED[char], row))
+        elif char in "]}" and stack:
+            stack.pop()
+        at_line_start = False
+        i += 1
+    return stack[0] if stack else None
+
+
+def _escaped(text: str, index: int) -> bool:
+    backslashes = 0
+    while index - backslashes - 1 >= 0 and text[index - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
 
 
 def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG) -> Config:

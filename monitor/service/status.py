@@ -2,19 +2,22 @@
 
 For each page: the last check, the last good one, the last change, the run of consecutive failures with its
 reason and start, and the next run its schedule gives. A page failing for longer than `service.failing_after`
-is `failing_too_long`, which `privacy-monitor status` turns into exit code 3 for monitoring systems.
+is `failing_too_long`; a page whose next run is late by more than one period of its schedule is `overdue`.
+`verdict` is the one exit rule of `privacy-monitor status` (exit code 3 for monitoring systems): a page failing
+too long, or, while no service runs, a page overdue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from monitor import fsutil
 from monitor.config.loading import Config, PageConfig, parse_duration
+from monitor.errors import ExitStatus
 from monitor.models import CheckRecord, Outcome, isoformat
 from monitor.service.schedule import PageSchedule, digest_zone, next_due
 from monitor.store.core import Store
@@ -40,6 +43,7 @@ class PageStatus:
     last_reason: str | None  # reason of the last failed check, or a warning of the last good one
     next_run: str | None
     failing_too_long: bool
+    overdue: bool = False  # its next run is later than one period of its schedule
 
     @property
     def failing(self) -> bool:
@@ -69,8 +73,11 @@ def page_status(
     failing_since = records[-failures].time if failures else None
     too_long = bool(failing_since and now - parse_time(failing_since) > parse_duration(failing_after))
     next_run = None
+    overdue = False
     if schedule is not None:
-        next_run = isoformat(next_due(schedule, parse_time(last.time) if last else None, now))
+        due = next_due(schedule, parse_time(last.time) if last else None, now)
+        next_run = isoformat(due)
+        overdue = now - due > schedule_period(schedule, due)
     return PageStatus(
         page=page.id,
         url=page.url,
@@ -87,7 +94,24 @@ def page_status(
         last_reason=last.reason if last else None,
         next_run=next_run,
         failing_too_long=too_long,
+        overdue=overdue,
     )
+
+
+def schedule_period(schedule: PageSchedule, slot: datetime) -> timedelta:
+    """One period of a schedule: its interval, or for a cron expression the gap from `slot` to the next slot."""
+    if schedule.interval is not None:
+        return schedule.interval
+    return schedule.next_after(slot) - slot
+
+
+def verdict(statuses: Sequence[PageStatus], *, service_running: bool) -> tuple[ExitStatus, list[PageStatus]]:
+    """`status`'s exit rule: 3 when a page failed for longer than failing_after, or when no service runs and a
+    page is overdue by more than its schedule; with the pages that make it so (failing ones first)."""
+    failing = [s for s in statuses if s.failing_too_long]
+    overdue = [] if service_running else [s for s in statuses if s.overdue and not s.failing_too_long]
+    culprits = failing + overdue
+    return (ExitStatus.PAGE_FAILED if culprits else ExitStatus.OK), culprits
 
 
 def page_schedule(config: Config, page: PageConfig) -> PageSchedule:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import click
-
 from monitor.cli.main import State, main, pass_state
+from monitor.cli.output import plural, say
 
 
 @main.group()
@@ -20,6 +19,7 @@ def config_check(state: State) -> None:
     Example: privacy-monitor -c config.toml config check
     """
     cfg = state.loaded.config
-    click.echo(
-        f"{state.config_path}: ok ({len(cfg.pages)} pages, {len(cfg.watches)} watches, store {state.loaded.store_path})"
+    say(
+        f"{state.config_path}: ok ({plural(len(cfg.pages), 'page')}, {plural(len(cfg.watches), 'watch', 'watches')}, "
+        f"store {state.loaded.store_path})"
     )

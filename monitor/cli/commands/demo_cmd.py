@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 
 from monitor.cli.commands.store_cmds import describe
 from monitor.cli.main import main
+from monitor.cli.output import SEVERITY_COLORS, color_enabled, paint, say
 from monitor.models import Outcome
 
 
@@ -29,22 +29,22 @@ def demo(keep: Path | None) -> None:
     from monitor.diff.formats import render
 
     workdir = keep or Path(tempfile.mkdtemp(prefix="privacy-monitor-demo-"))
-    color = sys.stdout.isatty()
+    color = color_enabled()
 
     def show(step_result: StepResult) -> None:
         step = step_result.step
-        click.secho(f"\nDay {step.day} (2025-12-{step.day:02d}): {step.title}", bold=True)
+        say(f"\nDay {step.day} (2025-12-{step.day:02d}): {step.title}")
         for result in step_result.results:
-            click.echo("  " + describe(result, width=14))
+            say("  " + describe(result, width=14))
             if result.record.outcome == Outcome.CHANGED and result.diff is not None:
                 text = render(result.diff, "text", color=color, context=0)
-                click.echo("".join(f"    {line}\n" for line in text.splitlines()), nl=False)
+                say("".join(f"    {line}\n" for line in text.splitlines()), nl=False)
             for alert in result.alerts:
                 data = alert.to_json()
-                click.secho(
-                    f"    ALERT [{data['severity']}] {data['watch']}: {data['kind']}"
-                    + (f" in {' › '.join(data['section'])}" if data.get("section") else ""),
-                    fg="red" if data["severity"] == "high" else "yellow",
+                say(
+                    f"    ALERT [{paint(data['severity'], SEVERITY_COLORS.get(data['severity']))}] "
+                    f"{data['watch']}: {data['kind']}"
+                    + (f" in {' › '.join(data['section'])}" if data.get("section") else "")
                 )
 
     try:

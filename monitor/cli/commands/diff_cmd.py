@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from monitor.cli.main import State, main, pass_state
+from monitor.cli.output import human_time
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.diff.formats import FORMATS
 from monitor.errors import ConfigError, ExitStatus, MonitorError, UsageError
@@ -160,7 +161,7 @@ def _page_side(state: State, store: Any, page: PageConfig, ref: str) -> tuple[Do
         "id": version.id,
         "since": version.since,
         "until": version.until,
-        "label": f"{version.id[:12]} ({version.since})",
+        "label": f"{version.id[:12]} ({human_time(version.since, state.zone)})",
     }
     return store.read_document(page.id, version.id), meta
 
@@ -172,7 +173,8 @@ def _live(state: State, store: Any, page: PageConfig) -> tuple[Document, dict[st
     if capture.reason or capture.extraction is None:
         raise UsageError(f"{page.url}: the live page is not the document ({capture.reason or 'no content'})")
     now = isoformat(state.clock())
-    meta = {"id": LIVE, "since": now, "url": capture.fetched.final_url, "label": f"live ({now})"}
+    label = f"live ({human_time(state.clock(), state.zone)})"
+    meta = {"id": LIVE, "since": now, "url": capture.fetched.final_url, "label": label}
     return capture.extraction.document, meta
 
 

@@ -7,23 +7,33 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.cli.main import State, exits_with, main, pass_state
+from monitor.cli.output import find_page, paint, plural, say, with_hint
 from monitor.config.loading import PageConfig
-from monitor.errors import ExitStatus, UsageError
+from monitor.errors import ExitStatus, MonitorError, UsageError
 
 if TYPE_CHECKING:
     from monitor.pipeline.check import Capture
 
 
-def _selector_options(func):  # noqa: ANN001, ANN202 - a click decorator bundle
-    func = click.option("--remove", "remove", multiple=True, help="CSS selector to drop (repeatable).")(func)
-    func = click.option(
-        "--select", "select", multiple=True, help="CSS selector of the text region (repeatable)."
-    )(func)
-    return click.option(
-        "--renderer",
-        type=click.Choice(["http", "browser", "auto"]),
-        help="How to fetch (default: the page's).",
-    )(func)
+class TrialFailed(MonitorError):
+    """`add` of a page whose trial failed: the same exit code as `test` for the same failure."""
+
+    exit_status = ExitStatus.PAGE_FAILED
+
+
+def _selector_options(renderer_help: str):  # noqa: ANN202 - a click decorator bundle
+    def bundle(func):  # noqa: ANN001, ANN202
+        func = click.option("--remove", "remove", multiple=True, help="CSS selector to drop (repeatable).")(
+            func
+        )
+        func = click.option(
+            "--select", "select", multiple=True, help="CSS selector of the text region (repeatable)."
+        )(func)
+        return click.option("--renderer", type=click.Choice(["http", "browser", "auto"]), help=renderer_help)(
+            func
+        )
+
+    return bundle
 
 
 def _overridden(
@@ -49,29 +59,29 @@ def _trial(state: State, page: PageConfig, lines: int, full: bool) -> tuple[Exit
     current = store.current(page.id) if any(p.id == page.id for p in state.loaded.config.pages) else None
     fetched, extraction = capture.fetched, capture.extraction
     if fetched is not None:
-        click.echo(
+        say(
             f"{page.id}: HTTP {fetched.status} {fetched.final_url} "
-            f"(renderer {fetched.renderer}, {fetched.elapsed:.2f} s, {len(fetched.body):,} bytes)"
+            f"(renderer {fetched.renderer}, {fetched.elapsed:.2f} s, {plural(len(fetched.body), 'byte')})"
         )
     if extraction is not None:
         document = extraction.document
-        click.echo(
-            f"coverage {extraction.coverage:.1%} of {extraction.region_words:,} words; "
-            f"{len(document.blocks)} blocks, {document.words():,} words extracted"
+        say(
+            f"coverage {extraction.coverage:.1%} of {plural(extraction.region_words, 'word')}; "
+            f"{plural(len(document.blocks), 'block')}, {plural(document.words(), 'word')} extracted"
             + (f"; title {extraction.title!r}" if extraction.title else "")
         )
     if capture.reason:
-        click.secho(f"failed: {capture.reason}", fg="red")
+        say(paint(f"failed: {with_hint(capture.reason)}", "red"))
     elif extraction is not None:
         text = extraction.document.to_text()
         verdict = "the document"
         if current:
             same = current.id == _sha(text)
             verdict += f" ({'same as' if same else 'differs from'} the stored version {current.id[:12]})"
-        click.secho(f"ok: {verdict}", fg="green")
+        say(paint(f"ok: {verdict}", "green"))
         shown = text.splitlines() if full else [line for line in text.splitlines() if line][:lines]
-        click.echo("---")
-        click.echo("\n".join(shown))
+        say("---")
+        say("\n".join(shown))
     return (ExitStatus.PAGE_FAILED if capture.reason else ExitStatus.OK), capture
 
 
@@ -83,7 +93,7 @@ def _sha(text: str) -> str:
 
 @main.command("test")
 @click.argument("page")
-@_selector_options
+@_selector_options("How to fetch (default: the page's renderer; auto for a URL).")
 @click.option("--lines", default=15, show_default=True, help="How many lines of extracted text to show.")
 @click.option("--full", is_flag=True, help="Show the whole extracted text.")
 @pass_state
@@ -98,14 +108,18 @@ def test_page(state: State, page: str, select, remove, renderer, lines: int, ful
     if page.startswith(("http://", "https://")):
         config_page = PageConfig(id="trial", url=page, renderer="auto")
     else:
-        config_page = state.loaded.config.page(page)
+        config_page = find_page(state.loaded.config, page)
     return _trial(state, _overridden(config_page, select, remove, renderer), lines, full)[0]
 
 
 @main.command()
 @click.argument("url")
-@click.option("--id", "page_id", help="The page's id (default: made from the URL).")
-@_selector_options
+@click.option(
+    "--id", "page_id", help="The page's id (default: made from its title, else from the URL's path)."
+)
+@_selector_options(
+    "How to fetch (default: auto, plain HTTP first, then the browser; the renderer that worked is written)."
+)
 @click.option("--force", is_flag=True, help="Add the page even if the trial fetch failed.")
 @click.option("--dry-run", is_flag=True, help="Show the [[pages]] table, do not write the config.")
 @pass_state
@@ -115,8 +129,9 @@ def add(
 ) -> ExitStatus:  # noqa: ANN001
     """Try URL, then append it to the config as a new [[pages]] entry.
 
-    The trial shows the first lines of the extracted text, the coverage and whether the
-    browser was needed (with --renderer auto, the default, the page keeps the renderer that worked).
+    The trial shows the first lines of the extracted text and the coverage. The entry gets the
+    page's title and the renderer that worked (without --renderer the trial tries plain HTTP
+    first, then the browser). Exit status 3 when the trial failed, as `test` does.
 
     Example: privacy-monitor add https://www.whatsapp.com/legal/privacy-policy-eea --select '#content-wrapper'
     """
@@ -124,13 +139,19 @@ def add(
 
     loaded = state.loaded
     taken = {page.id for page in loaded.config.pages}
+    for existing in loaded.config.pages:
+        if existing.url == url:
+            say(
+                paint(f"warning: {url} is configured already as page {existing.id}", "yellow", err=True),
+                err=True,
+            )
     if page_id in taken:
         raise UsageError(
             f"{state.config_path}: a page with id {page_id!r} exists already (choose another --id)"
         )
     try:
         page = PageConfig(
-            id=page_id or page_id_for(url, taken),
+            id=page_id or "trial",
             url=url,
             renderer=renderer or "auto",
             select=list(select),
@@ -140,16 +161,22 @@ def add(
         raise UsageError(f"{url}: {str(error).splitlines()[-1].strip()}") from None
     status, capture = _trial(state, page, lines=10, full=False)
     if status and not force:
-        raise UsageError(
-            f"{url}: not added, the trial failed (fix the selectors, or add it anyway with --force)"
+        fix = (
+            "check the URL"
+            if capture.fetched is None
+            else "tune --select/--remove with `privacy-monitor test URL`"
         )
+        raise TrialFailed(f"{url}: not added, the trial failed ({fix}, or add it anyway with --force)")
+    title = capture.extraction.title if capture.extraction is not None else None
+    update: dict[str, object] = {"id": page_id or page_id_for(url, taken, title), "title": title}
     if not renderer and capture.fetched is not None:
-        page = page.model_copy(update={"renderer": capture.fetched.renderer})  # the one that worked
+        update["renderer"] = capture.fetched.renderer  # the one that worked
+    page = page.model_copy(update=update)
     if dry_run:
         from monitor.config.edit import page_table
 
-        click.echo(page_table(page), nl=False)
+        say(page_table(page), nl=False)
         return ExitStatus.OK
     append_page(state.config_path, page)
-    click.echo(f"added {page.id} (renderer {page.renderer}) to {state.config_path}")
+    say(f"added {page.id} (renderer {page.renderer}) to {state.config_path}")
     return ExitStatus.OK

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.main import State, exits_with, json_option, main, pass_state
-from monitor.errors import ExitStatus
+from monitor.cli.output import (
+    OUTCOME_COLORS,
+    SEVERITY_COLORS,
+    Progress,
+    find_page,
+    human_time,
+    json_line,
+    json_listing,
+    paint,
+    plural,
+    say,
+    with_hint,
+)
+from monitor.errors import ExitStatus, UsageError
 from monitor.models import Outcome
 
 if TYPE_CHECKING:
     from monitor.pipeline.check import CheckResult
     from monitor.store.core import Store
-
-_COLORS = {"new": "cyan", "unchanged": None, "changed": "yellow", "failed": "red"}
 
 
 def open_store(state: State) -> Store:
@@ -29,11 +38,17 @@ def short(version: str | None) -> str:
     return version[:12] if version else "-"
 
 
+def outcome_label(outcome: object) -> str:
+    """The outcome padded to one width, coloured on a terminal (the padding stays outside the colour)."""
+    text = str(outcome)
+    return paint(text, OUTCOME_COLORS.get(text)) + " " * (9 - len(text))
+
+
 def describe(result: CheckResult, width: int = 0) -> str:
     """One human line per check: what happened, and why when it failed."""
     record = result.record
     if record.outcome == Outcome.FAILED:
-        detail = record.reason or "failed"
+        detail = with_hint(record.reason) or "failed"
     elif record.outcome == Outcome.CHANGED:
         counts = record.changes.get("by_class", {}) if record.changes else {}
         parts = [f"{n} {cls}" for cls, n in sorted(counts.items()) if n]
@@ -44,10 +59,19 @@ def describe(result: CheckResult, width: int = 0) -> str:
     else:
         detail = short(record.version)
     if result.alerts:
-        detail += f"; {len(result.alerts)} alert{'s' if len(result.alerts) > 1 else ''}"
+        detail += f"; {plural(len(result.alerts), 'alert')}"
     if record.outcome != Outcome.FAILED and record.reason:
         detail += f"; warning: {record.reason}"
-    return f"{record.page:<{width}}  {str(record.outcome):<9}  {detail}"
+    return f"{record.page:<{width}}  {outcome_label(record.outcome)}  {detail}"
+
+
+def alert_lines(result: CheckResult) -> list[str]:
+    """One line per alert a check raised: severity, watch, what happened, page."""
+    return [
+        f"  alert {paint(alert.severity, SEVERITY_COLORS.get(alert.severity))}: "
+        f"watch {alert.watch} {alert.kind} on {alert.page}"
+        for alert in result.alerts
+    ]
 
 
 @main.command()
@@ -58,7 +82,8 @@ def describe(result: CheckResult, width: int = 0) -> str:
 def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     """Fetch pages now, store new versions, evaluate watches and send alerts.
 
-    Checks every configured page, or only the PAGES given (by id).
+    Checks every configured page, or only the PAGES given (by id). On a terminal, a progress
+    line on stderr shows the pages done, the current page and the time taken.
     Exit status 3 when a page failed.
 
     Example: privacy-monitor check facebook-privacy-policy-en --json
@@ -66,29 +91,42 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     from monitor.pipeline.check import Context, check_pages
 
     config = state.loaded.config
-    selected = [config.page(page_id) for page_id in pages] if pages else list(config.pages)
+    selected = [find_page(config, page_id) for page_id in pages] if pages else list(config.pages)
+    if not selected:
+        say("No pages configured (add one with `privacy-monitor add URL`).")
+        return ExitStatus.OK
     ctx = Context(state.loaded, open_store(state), clock=state.clock)
-    width = max((len(page.id) for page in selected), default=0)
-    show_progress = not as_json and len(selected) > 1 and sys.stderr.isatty()
+    width = max(len(page.id) for page in selected)
+    progress = Progress(len(selected), enabled=False if as_json else None)
 
     def report(result: CheckResult) -> None:
+        progress.clear()
         if as_json:
-            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
-        else:
-            if show_progress:
-                click.echo("\r\033[K", nl=False, err=True)
-            click.secho(describe(result, width), fg=_COLORS.get(str(result.record.outcome)))
+            json_line(result.to_json())
+            return
+        say(describe(result, width))
+        for line in alert_lines(result):
+            say(line)
 
     try:
-        if show_progress:
-            with click.progressbar(selected, label="Checking", file=sys.stderr) as bar:
-                results = check_pages(ctx, bar, on_result=report)
-        else:
-            results = check_pages(ctx, selected, on_result=report)
+        results = check_pages(ctx, progress.track(selected), on_result=report)
     finally:
+        progress.clear()
         ctx.close()
     failed = any(result.record.outcome == Outcome.FAILED for result in results)
     return ExitStatus.PAGE_FAILED if failed else ExitStatus.OK
+
+
+def nothing_yet(store: Store, page: str) -> str:
+    """What a page with no version has to say, and what to run (exit code 0: nothing is wrong with the command)."""
+    checks = store.checks(page)
+    if not checks:
+        return f"{page}: no version stored yet (run `privacy-monitor check {page}`)"
+    last = with_hint(checks[-1].reason) or "failed"
+    return (
+        f"{page}: no version stored yet: {plural(len(checks), 'check')}, none good, the last one {last} "
+        f"(see `privacy-monitor history {page} --checks`)"
+    )
 
 
 @main.command()
@@ -101,30 +139,43 @@ def history(state: State, page: str, all_checks: bool, as_json: bool) -> None:
 
     Example: privacy-monitor history facebook-privacy-policy-en
     """
-    store = open_store(state)
+    page = find_page(state.loaded.config, page).id
+    store, zone = open_store(state), state.zone
     if all_checks:
         records = store.checks(page)
         if as_json:
-            for record in records:
-                click.echo(json.dumps(record.to_json(), ensure_ascii=False))
-            return
-        for record in records:
-            note = record.reason or ""
-            click.echo(f"{record.time}  {str(record.outcome):<9}  {short(record.version)}  {note}".rstrip())
+            json_listing({"page": page, "checks": [record.to_json() for record in records]})
+        elif not records:
+            say(f"{page}: not checked yet (run `privacy-monitor check {page}`)")
+        for record in [] if as_json else records:
+            note = with_hint(record.reason) or ""
+            when = human_time(record.time, zone)
+            say(f"{when}  {outcome_label(record.outcome)}  {short(record.version):<12}  {note}".rstrip())
         return
     versions = store.versions(page)
     if as_json:
-        for info in versions:
-            click.echo(
-                json.dumps(info.to_json() if hasattr(info, "to_json") else vars(info), ensure_ascii=False)
-            )
+        json_listing({"page": page, "versions": [_version_json(info) for info in versions]})
         return
     if not versions:
-        click.echo(f"{page}: no version stored yet")
+        say(nothing_yet(store, page))
         return
-    click.echo(f"{'VERSION':<12}  {'SINCE':<20}  {'UNTIL':<20}  CHECKS")
-    for info in versions:
-        click.echo(f"{short(info.id):<12}  {info.since:<20}  {info.until or 'now':<20}  {info.checks}")
+    header = ("VERSION", "SINCE", "UNTIL", "CHECKS")
+    rows = [
+        (short(i.id), human_time(i.since, zone), human_time(i.until, zone, none="now"), str(i.checks))
+        for i in versions
+    ]
+    widths = [max(len(row[n]) for row in [header, *rows]) for n in range(len(header))]
+    for row in [header, *rows]:
+        say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _version_json(info: object) -> dict[str, object]:
+    to_json = getattr(info, "to_json", None)
+    if to_json is not None:
+        return to_json()
+    from dataclasses import asdict
+
+    return asdict(info)  # type: ignore[call-overload]
 
 
 @main.command()
@@ -140,13 +191,15 @@ def show(state: State, page: str, ref: str, raw: bool) -> None:
 
     Example: privacy-monitor show facebook-privacy-policy-en 2026-03-01
     """
+    page = find_page(state.loaded.config, page).id
     store = open_store(state)
+    if not store.versions(page):
+        say(nothing_yet(store, page))
+        return
     info = store.resolve(page, ref)
     if raw:
         body = store.read_raw(page, info.id)
         if body is None:
-            from monitor.errors import UsageError
-
             raise UsageError(f"{page}: no raw capture stored for version {short(info.id)}")
         click.echo(body, nl=False)  # bytes go to the binary stream as they are
         return
@@ -165,13 +218,12 @@ def verify(state: State) -> ExitStatus:
     """
     report = open_store(state).verify()
     for warning in getattr(report, "warnings", []):
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
+        say(paint(f"warning: {warning}", "yellow", err=True), err=True)
     for problem in report.problems:
-        click.secho(f"damaged: {problem}", fg="red")
+        say(paint(f"damaged: {problem}", "red"))
+    checked = plural(report.checked, "file")
     if report.ok:
-        click.echo(f"{state.loaded.store_path}: ok ({report.checked} files checked)")
+        say(f"{state.loaded.store_path}: ok ({checked} checked)")
         return ExitStatus.OK
-    click.echo(
-        f"{state.loaded.store_path}: {len(report.problems)} problem(s) in {report.checked} files checked"
-    )
+    say(f"{state.loaded.store_path}: {plural(len(report.problems), 'problem')} in {checked} checked")
     return ExitStatus.STORE_DAMAGED

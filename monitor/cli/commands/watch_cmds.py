@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
+from datetime import tzinfo
 from typing import Any
 
 import click
 
 from monitor.cli.commands.store_cmds import open_store, short
 from monitor.cli.main import State, exits_with, json_option, main, pass_state
+from monitor.cli.output import SEVERITY_COLORS, human_time, json_listing, paint, plural, say
 from monitor.errors import ExitStatus, UsageError
 
 
@@ -31,16 +32,16 @@ def watches(state: State, as_json: bool) -> None:
         _watch_row(c, page, data) for c, page, data in read_watch_states(open_store(state), config.watches)
     ]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        json_listing({"watches": rows})
         return
     if not rows:
-        click.echo("No watches configured (add [[watches]] tables to the config).")
+        say("No watches configured (add [[watches]] tables to the config).")
         return
     for number, row in enumerate(rows):
         if number:
-            click.echo()
-        for line in _watch_lines(row):
-            click.echo(line)
+            say()
+        for line in _watch_lines(row, state.zone):
+            say(line)
 
 
 def _watch_row(config: Any, page: str, data: dict[str, Any] | None) -> dict[str, Any]:
@@ -62,19 +63,20 @@ def _watch_row(config: Any, page: str, data: dict[str, Any] | None) -> dict[str,
     }
 
 
-def _watch_lines(row: dict[str, Any]) -> list[str]:
-    lines = [f"{row['watch']} ({row['kind']}, {row['severity']}) on {row['page']}"]
+def _watch_lines(row: dict[str, Any], zone: tzinfo) -> list[str]:
+    severity = paint(row["severity"], SEVERITY_COLORS.get(row["severity"]))
+    lines = [f"{row['watch']} ({row['kind']}, {severity}) on {row['page']}"]
     status = row["status"]
     if status == "not evaluated":
         return [
             *lines,
-            "  status:   not evaluated yet (waiting for the next good capture of the page)",
+            f"  status:   not evaluated yet (run `privacy-monitor check {row['page']}`)",
         ]
     section = " › ".join(row["section"]) or "(top of the page)"
     if status == "found":
         detail = f"score {row['score']:g}, " if row.get("score") is not None else ""
         count = row.get("count") or 1
-        lines.append(f"  status:   found ({detail}{count} occurrence{'s' if count != 1 else ''})")
+        lines.append(f"  status:   found ({detail}{plural(count, 'occurrence')})")
         lines.append(f"  section:  {section}")
         lines.append(f"  wording:  {row['wording']}")
     else:
@@ -88,14 +90,14 @@ def _watch_lines(row: dict[str, Any]) -> list[str]:
     changed = row.get("changed")
     if changed:
         lines.append(
-            f"  changed:  {changed['time']} ({changed['kind']}), version {short(changed['version'])}"
+            f"  changed:  {human_time(changed['time'], zone)} ({changed['kind']}), version {short(changed['version'])}"
             f" from {short(changed.get('previous'))}"
         )
     else:
         since = row.get("since") or {}
-        when = f"{since['time']}, " if since.get("time") else ""
+        when = f"{human_time(since['time'], zone)}, " if since.get("time") else ""
         lines.append(f"  changed:  never since the baseline ({when}version {short(since.get('version'))})")
-    lines.append(f"  checked:  {row['checked']}, version {short(row['version'])}")
+    lines.append(f"  checked:  {human_time(row['checked'], zone)}, version {short(row['version'])}")
     return lines
 
 
@@ -129,42 +131,52 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
         data: dict[str, Any] = {"entries": [entry.to_json() for entry in entries]}
         if report is not None:
             data["delivery"] = {"sent": report.sent, "failed": report.failed, "resent": report.resent}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        json_listing(data)
     else:
         if report is not None:
-            click.echo(f"Delivered {len(report.sent)}, failed {len(report.failed)}.")
-        for line in _outbox_lines(entries):
-            click.echo(line)
+            say(_retry_line(report))
+        for line in _outbox_lines(entries, state.zone):
+            say(line)
     return ExitStatus.DELIVERY_FAILED if report is not None and not report.ok else ExitStatus.OK
 
 
-def _outbox_lines(entries: list[Any]) -> list[str]:
+def _retry_line(report: Any) -> str:
+    """What --retry did, per delivery (one alert to one target), in the words of the listing below it."""
+    sent, failed, gave_up = len(report.sent), len(report.failed), len(report.gave_up)
+    line = f"Retried {plural(sent + failed, 'delivery', 'deliveries')}: {sent} sent, {failed} failed"
+    if failed - gave_up:
+        line += f"; {failed - gave_up} still pending, tried again with backoff"
+    if gave_up:
+        line += f"; {gave_up} given up (notify.max_attempts reached)"
+    return line + "."
+
+
+def _outbox_lines(entries: list[Any], zone: tzinfo) -> list[str]:
     if not entries:
         return ["Outbox empty: no alert is waiting to be delivered."]
     pending = sum(entry.status == "pending" for entry in entries)
-    lines = [f"{pending} pending, {len(entries) - pending} failed"]
+    lines = [f"{plural(len(entries), 'alert')}: {pending} pending, {len(entries) - pending} given up"]
     for entry in entries:
         alert = entry.alert
         lines.append("")
         lines.append(f"{entry.status:<8} {alert.id}  {alert.page}: {alert.headline}")
-        lines.append(f"         queued {entry.queued}, version {short(alert.version)}")
+        lines.append(f"         queued {human_time(entry.queued, zone)}, version {short(alert.version)}")
         if not entry.targets:
             lines.append("         not tried yet")
         for target, info in sorted(entry.targets.items()):
-            lines.append(f"         {target}: {_target_line(info)}")
+            lines.append(f"         {target}: {_target_line(info, zone)}")
     return lines
 
 
-def _target_line(info: dict[str, Any]) -> str:
-    attempts = info["attempts"]
-    tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+def _target_line(info: dict[str, Any], zone: tzinfo) -> str:
+    tries = plural(info["attempts"], "attempt")
     error = f" ({info['last_error']})" if info.get("last_error") else ""
     if info["state"] == "sent":
-        return f"sent {info['sent']}"
+        return f"sent {human_time(info['sent'], zone)}"
     if info["state"] == "failed":
         return f"gave up after {tries}{error}"
     if info["state"] == "sending":
-        return f"interrupted while sending at {info['last_attempt']}; sent again on the next run"
+        return f"interrupted while sending at {human_time(info['last_attempt'], zone)}; sent again on the next run"
     if info.get("next_attempt"):
-        return f"{tries} failed{error}; next try {info['next_attempt']}"
+        return f"{tries} failed{error}; next try {human_time(info['next_attempt'], zone)}"
     return "not tried yet"

@@ -1,0 +1,145 @@
+"""How the CLI writes: plurals, times, JSON shapes, colour, the progress line and broken pipes, in one place.
+
+Rules (documented in the README):
+- times: ISO 8601 UTC (`2026-12-01T18:43:00Z`) in JSON; in human output the digest's time zone
+  (`[digest] timezone`) to the minute with its abbreviation (`2026-12-01 19:43 CET`), in every command;
+- JSON: JSON Lines for streams (`check`), one object with a named list for listings;
+- colour only on a terminal, only for outcomes and severities, never when NO_COLOR is set;
+- the progress line goes to stderr, only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime, tzinfo
+from typing import IO, Any
+
+import click
+
+from monitor.config.loading import Config, PageConfig
+from monitor.errors import UsageError
+
+OUTCOME_COLORS = {"new": "cyan", "changed": "yellow", "failed": "red"}
+SEVERITY_COLORS = {"high": "red", "medium": "yellow"}
+PAGES_HINT = "see `privacy-monitor pages` for the configured ids"
+
+
+def plural(number: int, noun: str, many: str | None = None) -> str:
+    """1 page, 2 pages, 0 pages; `many` for irregular nouns (entry/entries)."""
+    return f"{number} {noun if number == 1 else many or noun + 's'}"
+
+
+def human_time(moment: datetime | str | None, zone: tzinfo, *, none: str = "-") -> str:
+    """A time as a reader sees it: in `zone`, to the minute, with the zone's abbreviation."""
+    if moment is None:
+        return none
+    if isinstance(moment, str):
+        from monitor.store.timeline import parse_time
+
+        moment = parse_time(moment)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _is_terminal(stream: IO[Any]) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def color_enabled(err: bool = False) -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return _is_terminal(sys.stderr if err else sys.stdout)
+
+
+def paint(text: str, color: str | None, *, err: bool = False) -> str:
+    """`text` coloured when it means something (`color` given) and colour is on; else unchanged."""
+    if color is None or not color_enabled(err):
+        return text
+    return click.style(text, fg=color)
+
+
+def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    click.echo(text, err=err, nl=nl, color=color_enabled(err))
+
+
+def error_line(message: str) -> None:
+    """The one line an error ends with, on stderr (red on a terminal)."""
+    say(paint(f"Error: {message}", "red", err=True), err=True)
+
+
+def json_line(data: Any) -> None:
+    """One JSON Lines record (streams: `check`)."""
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def json_listing(data: dict[str, Any]) -> None:
+    """One JSON object with a named list (listings: `pages`, `history`, `watches`, `outbox`, `status`)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def find_page(config: Config, page_id: str) -> PageConfig:
+    """The configured page `page_id`, or the one error every command gives for an unknown page (exit 2)."""
+    for page in config.pages:
+        if page.id == page_id:
+            return page
+    from difflib import get_close_matches
+
+    close = get_close_matches(page_id, [page.id for page in config.pages], n=1)
+    hint = f"did you mean {close[0]!r}? {PAGES_HINT}" if close else PAGES_HINT
+    raise UsageError(f"unknown page {page_id!r} ({hint})")
+
+
+def with_hint(reason: str | None) -> str | None:
+    """A failure reason with what to do about it, where the CLI knows (the check log keeps the short reason)."""
+    if reason and reason.startswith("browser renderer unavailable"):
+        from monitor.registry import FETCHERS
+
+        FETCHERS.get("browser")  # the registry loads its built-ins first, in their own order
+        from monitor.fetch.browser import INSTALL_HINT
+
+        return f"{reason} (install it: {INSTALL_HINT})"
+    return reason
+
+
+class Progress:
+    """`[3/12] page-id (4s)` on stderr while a long command runs; nothing at all when stderr is not a terminal."""
+
+    def __init__(self, total: int, *, enabled: bool | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.started = time.monotonic()
+        self.enabled = _is_terminal(sys.stderr) if enabled is None else enabled
+        self._shown = False
+
+    def track(self, items: Iterable[PageConfig]) -> Iterator[PageConfig]:
+        for item in items:
+            self.show(item.id)
+            yield item
+            self.done += 1
+        self.clear()
+
+    def show(self, current: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = int(time.monotonic() - self.started)
+        click.echo(f"\r\033[K[{self.done}/{self.total}] {current} ({elapsed}s)", nl=False, err=True)
+        self._shown = True
+
+    def clear(self) -> None:
+        """Erase the line (before a result line is printed, and at the end)."""
+        if self._shown:
+            click.echo("\r\033[K", nl=False, err=True)
+            self._shown = False
+
+
+def silence_stdout() -> None:
+    """After the reader closed the pipe: point stdout at /dev/null so the interpreter's last flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file descriptor (e.g. CliRunner): nothing will flush to a closed pipe

@@ -295,7 +295,7 @@ class Config(Strict):
 
         close = get_close_matches(page_id, [p.id for p in self.pages], n=1)
         hint = (
-            f"did you mean {close[0]!r}?" if close else "see `privacy-monitor history` or config.toml for ids"
+            f"did you mean {close[0]!r}?" if close else "see `privacy-monitor pages` for the configured ids"
         )
         raise UsageError(f"unknown page {page_id!r} ({hint})")
 

@@ -59,9 +59,15 @@ class Registry(Generic[T]):
         return sorted(self._kinds)
 
     def in_order(self) -> list[str]:
-        """The names in the order they registered (built-ins first, as their modules are listed)."""
+        """Built-ins first, as their modules are listed, then extensions in the order they registered.
+
+        Sorted by module rather than taken in registration order: which built-in registers first depends on
+        which module some other code imported first (auto.py imports http.py), not on the list.
+        """
         self._load_builtins()
-        return list(self._kinds)
+        rank = {module: index for index, module in enumerate(self._builtins)}
+        names = list(self._kinds)
+        return sorted(names, key=lambda name: rank.get(self._kinds[name].__module__, len(rank)))
 
     def __contains__(self, name: object) -> bool:
         self._load_builtins()

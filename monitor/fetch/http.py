@@ -62,9 +62,24 @@ class HttpFetcher(Fetcher):
         self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = time.sleep
     ) -> None:
         super().__init__(settings, base_dir=base_dir)
-        self.sleep = sleep
+        self.sleep = sleep  # the service passes its stop-aware wait, which also leaves the host's turn
+        self._not_before: dict[str, datetime] = {}
+
+    def not_before(self, url: str) -> datetime | None:
+        """When the server of `url` said to come back (the last fetch's FetchError.retry_at), else None."""
+        return self._not_before.get(url)
 
     def fetch(self, page: PageConfig, *, validators: Mapping[str, str] | None = None) -> FetchResult:
+        try:
+            result = self._fetch(page, validators)
+        except FetchError as error:
+            if error.retry_at is not None:
+                self._not_before[page.url] = error.retry_at
+            raise
+        self._not_before.pop(page.url, None)
+        return result
+
+    def _fetch(self, page: PageConfig, validators: Mapping[str, str] | None) -> FetchResult:
         started = time.monotonic()
         attempts = self.settings.retries + 1
         # The check's whole time, waits included: `timeout` per configured attempt.

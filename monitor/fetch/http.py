@@ -132,15 +132,15 @@ class HttpFetcher(Fetcher):
         """
         remaining = budget_ends - time.monotonic()
         error, asked = problem.error, problem.retry_after
-        if asked is not None:
-            error.retry_at = datetime.now(UTC) + timedelta(seconds=asked)
-            if asked >= remaining:
-                error.reason = f"{error.reason}: retry after {format_duration(asked)}"
-                raise FetchError(
-                    error.url, error.reason, status=error.status, hint=error.hint, retry_at=error.retry_at
-                ) from None
+        retry_at = None if asked is None else datetime.now(UTC) + timedelta(seconds=asked)
+        if asked is not None and asked >= remaining:
+            reason = f"{error.reason}: retry after {format_duration(asked)}"
+            raise FetchError(
+                error.url, reason, status=error.status, hint=error.hint, retry_at=retry_at
+            ) from None
         delay = self.settings.backoff * 2**attempt if asked is None else asked
         if attempt == attempts - 1 or delay >= remaining:
+            error.retry_at = retry_at
             raise error from None
         log.info("%s: %s; retry %d in %.1fs", page.url, error.reason, attempt + 1, delay)
         self.sleep(delay)

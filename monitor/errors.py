@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
 
 
@@ -38,15 +39,28 @@ class UsageError(MonitorError):
 
 
 class FetchError(MonitorError):
-    """A fetch that did not give the document. `reason` is the short text stored with the failed check."""
+    """A fetch that did not give the document. `reason` is the short text stored with the failed check.
+
+    `retry_at` (UTC) is set when the server said when to come back (429/503 with a Retry-After longer than the
+    fetch could wait): the page must not be fetched again before it.
+    """
 
     exit_status = ExitStatus.PAGE_FAILED
 
-    def __init__(self, url: str, reason: str, *, status: int | None = None, hint: str = "") -> None:
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        hint: str = "",
+        retry_at: datetime | None = None,
+    ) -> None:
         self.url = url
         self.reason = reason
         self.status = status
         self.hint = hint
+        self.retry_at = retry_at
         message = f"{url}: {reason}"
         if hint:
             message += f" ({hint})"

@@ -43,6 +43,36 @@ BAD_CONFIGS = [
     (PAGE + 'select = ["div[["]', "config.toml: pages[0] (id 'a').select: not a CSS selector: 'div[['"),
     (PAGE + 'schedule = "hourly"', "config.toml: pages[0] (id 'a').schedule: not a schedule: 'hourly'"),
     (
+        PAGE + 'schedule = "a b c d e"',
+        "config.toml: pages[0] (id 'a').schedule: 'a b c d e' is not a valid cron expression (",
+    ),
+    (
+        PAGE + 'schedule = "0 0 31 2 *"',
+        "config.toml: pages[0] (id 'a').schedule: '0 0 31 2 *' never fires "
+        "(no such date: check the day of month and the month)",
+    ),
+    (
+        PAGE + 'schedule = "61 * * * *"',
+        "config.toml: pages[0] (id 'a').schedule: '61 * * * *' is not a valid cron expression (",
+    ),
+    (
+        PAGE + 'schedule = "0 8 * * 9"',
+        "config.toml: pages[0] (id 'a').schedule: '0 8 * * 9' is not a valid cron expression "
+        "(day of week '9' is out of range 0-7)",
+    ),
+    (
+        PAGE + 'schedule = "every 0s"',
+        "config.toml: pages[0] (id 'a').schedule: 'every 0s' is not a positive interval",
+    ),
+    (
+        '[service]\ndefault_schedule = "0 0 30 2 *"',
+        "config.toml: service.default_schedule: '0 0 30 2 *' never fires",
+    ),
+    (
+        '[service]\ndefault_schedule = "every fortnight"',
+        "config.toml: service.default_schedule: not a duration: 'fortnight'",
+    ),
+    (
         PAGE + '[[watches]]\nid = "w"\npages = ["b"]\nkind = "clause"\ntext = "x"',
         "config.toml: watches[0] (id 'w').pages: unknown page 'b' (hint: name a page id from [[pages]])",
     ),
@@ -122,6 +152,33 @@ def test_a_toml_syntax_error_names_the_file_and_the_line(tmp_path: Path, text: s
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ("a b c d e", "pages[0] (id 'a').schedule: 'a b c d e' is not a valid cron expression ("),
+        ("0 0 31 2 *", "pages[0] (id 'a').schedule: '0 0 31 2 *' never fires"),
+    ],
+)
+def test_config_check_rejects_a_schedule_the_service_could_not_run(
+    tmp_path: Path, schedule: str, message: str
+) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli.main import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(PAGE + f'schedule = "{schedule}"\n')
+    result = CliRunner().invoke(main, ["-c", str(config), "config", "check"])
+    assert result.exit_code == 2
+    assert f"{config}: {message}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_every_schedule_the_service_runs_passes_config_check() -> None:
+    for schedule in ("every 6h", "every 90m", "0 */6 * * *", "30 7 * * 1-5", "0 0 29 2 *", "0 8 * * sun"):
+        parse_config(tomllib.loads(PAGE + f'schedule = "{schedule}"'))
 
 
 def test_store_path_is_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -172,10 +172,12 @@ def test_rate_limiting_that_never_ends_says_to_check_less_often(
     [
         ("7", 7.0),
         ("0", 0.0),
-        ("86400", MAX_RETRY_AFTER),  # a day: capped, the next scheduled check tries again anyway
+        ("86400", 86400.0),  # a day: not slept, the service reschedules the page after it
+        ("8640000", MAX_RETRY_AFTER),  # 100 days: capped at a week
         (format_datetime(datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC), usegmt=True), 30.0),
         (format_datetime(datetime(2026, 1, 1, 11, 0, 0, tzinfo=UTC), usegmt=True), 0.0),  # already past
-        (format_datetime(datetime(2026, 1, 2, tzinfo=UTC), usegmt=True), MAX_RETRY_AFTER),
+        (format_datetime(datetime(2026, 1, 2, tzinfo=UTC), usegmt=True), 43200.0),
+        (format_datetime(datetime(2026, 3, 1, tzinfo=UTC), usegmt=True), MAX_RETRY_AFTER),
         ("soon", None),
         ("", None),
     ],
@@ -184,14 +186,30 @@ def test_retry_after_is_seconds_or_an_http_date(retry_after: str, expected: floa
     assert retry_after_seconds(retry_after, now=datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)) == expected
 
 
-def test_429_honours_retry_after(httpserver: HTTPServer, fetcher: HttpFetcher, sleeps: list[float]) -> None:
-    later = format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)
+def test_429_honours_a_retry_after_that_fits_the_budget(
+    httpserver: HTTPServer, fetcher: HttpFetcher, sleeps: list[float]
+) -> None:
     httpserver.expect_ordered_request("/p").respond_with_data("", status=429, headers={"Retry-After": "7"})
-    httpserver.expect_ordered_request("/p").respond_with_data("", status=429, headers={"Retry-After": later})
     httpserver.expect_ordered_request("/p").respond_with_data(POLICY, content_type=HTML)
 
     assert fetcher.fetch(page(httpserver.url_for("/p"))).status == 200
-    assert sleeps == [7.0, MAX_RETRY_AFTER]
+    assert sleeps == [7.0]  # within timeout x attempts = 15 s
+
+
+def test_a_retry_after_longer_than_the_budget_fails_now_with_a_not_before_time(
+    httpserver: HTTPServer, fetcher: HttpFetcher, sleeps: list[float]
+) -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(days=1), usegmt=True)
+    httpserver.expect_ordered_request("/p").respond_with_data("", status=429, headers={"Retry-After": "7"})
+    httpserver.expect_ordered_request("/p").respond_with_data("", status=429, headers={"Retry-After": later})
+
+    error = fetch_error(fetcher, page(httpserver.url_for("/p")))
+
+    assert sleeps == [7.0]  # the day is not slept
+    assert error.reason in ("HTTP 429: retry after 1d", "HTTP 429: retry after 23h 59m")
+    assert error.status == 429
+    assert error.retry_at is not None
+    assert abs((error.retry_at - (datetime.now(UTC) + timedelta(days=1))).total_seconds()) < 5
 
 
 @pytest.mark.parametrize(
@@ -244,7 +262,7 @@ def test_a_server_that_never_answers_times_out(tmp_path: Path, sleeps: list[floa
     fetcher = HttpFetcher(FetchConfig(timeout=0.2, retries=1), base_dir=tmp_path, sleep=sleeps.append)
 
     assert fetch_error(fetcher, page(silent_url)).reason == "network error: timed out"
-    assert sleeps == [1.0]
+    assert sleeps == []  # the 1 s backoff does not fit the check's 0.4 s (timeout x attempts): not slept
 
 
 # --- size, redirects, content type -------------------------------------------------------------------------
@@ -337,7 +355,7 @@ def test_other_content_types_are_not_html(
 
 
 @pytest.mark.parametrize(
-    ("body", "ok"), [(POLICY.encode(), True), (b"%PDF-1.7 binary", False)], ids=["markup", "not markup"]
+    ("body", "ok"), [(POLICY.encode(), True), (b"Just some words.", False)], ids=["markup", "not markup"]
 )
 def test_without_a_content_type_the_body_must_look_like_markup(
     httpserver: HTTPServer, fetcher: HttpFetcher, body: bytes, ok: bool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from time import monotonic as _monotonic
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -216,3 +217,37 @@ def test_a_shutdown_ends_the_wait_for_a_turn() -> None:
     time.set()
     with pytest.raises(Stopping), gate.turn("https://a.example/2"):
         pytest.fail("a check started during shutdown")
+
+
+def test_a_retry_wait_gives_the_hosts_turn_to_another_check() -> None:
+    """`gate.sleep` (the fetcher's wait between attempts, in the service) leaves the turn for the wait."""
+    gate = HostGate(1, 0.0)
+    waiting, other_ran = threading.Event(), threading.Event()
+
+    def retrying_check() -> None:
+        with gate.turn("https://a.example/1"):
+            waiting.set()
+            gate.sleep(0.5)  # a backoff: the other page of the host goes meanwhile
+
+    thread = threading.Thread(target=retrying_check)
+    thread.start()
+    assert waiting.wait(5)
+    with gate.turn("https://a.example/2"):
+        other_ran.set()
+    thread.join(5)
+    assert other_ran.is_set() and not thread.is_alive()
+    with gate.turn("https://a.example/3"):  # every slot was given back
+        pass
+
+
+def test_a_shutdown_ends_a_retry_wait_at_once() -> None:
+    stop = threading.Event()
+    gate = HostGate(1, 0.0, stop=stop)
+    threading.Timer(0.1, stop.set).start()
+    started = _monotonic()
+    with pytest.raises(Stopping), gate.turn("https://a.example/1"):
+        gate.sleep(30)
+    assert _monotonic() - started < 5
+    stop.clear()
+    with gate.turn("https://a.example/2"):  # the slot was not lost
+        pass

@@ -6,29 +6,21 @@ Loading the file and turning validation errors into one-line messages is `monito
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC
 from difflib import get_close_matches
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from monitor.durations import parse_duration  # noqa: F401 - re-exported (callers import it from loading)
 from monitor.errors import UsageError
 from monitor.registry import FETCHERS, WATCH_KINDS, Registry
+from monitor.service.triggers import schedule_from_text
 
 DEFAULT_CONFIG = "config.toml"
 DEFAULT_USER_AGENT = "privacy-monitor/0.1 (+https://github.com/privacy-monitor/privacy-monitor)"
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}\Z")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\Z")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '30m', '6h', '2d', '1w' -> timedelta."""
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise ValueError(f"not a duration: {text!r} (write e.g. '30m', '6h', '2d')")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
 def _check_id(value: str) -> str:
@@ -58,14 +50,11 @@ def _check_duration(value: str) -> str:
 
 
 def _check_schedule(value: str) -> str:
-    """'every 6h' or a five-field cron expression ('0 */6 * * *')."""
-    text = value.strip()
-    if text.startswith("every "):
-        parse_duration(text[len("every ") :])
-        return text
-    if len(text.split()) == 5:
-        return text
-    raise ValueError(f"not a schedule: {value!r} (write 'every 6h' or a cron expression like '0 */6 * * *')")
+    """'every 6h' or a five-field cron expression ('0 */6 * * *'), parsed by the trigger the service builds
+    from it, so that `config check` rejects every schedule the service would (the time zone does not change
+    whether a schedule parses or fires, so UTC stands in for the digest's)."""
+    schedule_from_text(value, UTC)
+    return value.strip()
 
 
 class Strict(BaseModel):

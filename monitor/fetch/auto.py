@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from monitor.config.loading import FetchConfig, PageConfig
@@ -34,6 +35,17 @@ class AutoFetcher(Fetcher):
         self._browser: Fetcher | None = None
 
     @property
+    def sleep(self) -> Callable[[float], None]:
+        return self.http.sleep
+
+    @sleep.setter
+    def sleep(self, sleep: Callable[[float], None]) -> None:
+        self.http.sleep = sleep
+
+    def not_before(self, url: str) -> datetime | None:
+        return self.http.not_before(url)
+
+    @property
     def browser(self) -> Fetcher:
         if self._browser is None:
             self._browser = FETCHERS.get("browser")(self.settings, base_dir=self.base_dir)
@@ -43,7 +55,8 @@ class AutoFetcher(Fetcher):
         try:
             result = self.http.fetch(page, validators=validators)
         except FetchError as error:
-            if error.status not in BLOCKED_STATUSES:
+            # A server that said when to come back is asked again then, not through the back door.
+            if error.status not in BLOCKED_STATUSES or error.retry_at is not None:
                 raise
             log.info("%s: %s over plain HTTP; trying the browser", page.url, error.reason)
             return self.browser.fetch(page)

@@ -22,8 +22,9 @@ import requests
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 
-# A server asking for a longer pause than this gets this (and the next scheduled check tries again anyway).
-MAX_RETRY_AFTER = 300.0
+# A Retry-After beyond this is read as this: the page is checked again a week later at the latest, whatever a
+# misconfigured server asks (the wait is never slept: it becomes the page's not-before time in the service).
+MAX_RETRY_AFTER = 7 * 86400.0
 # The headers kept with a check (lower-case); never Set-Cookie.
 SELECTED_HEADERS = (
     "content-type", "etag", "last-modified", "date", "content-length", "server",
@@ -114,6 +115,54 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     return html, encoding
 
 
+# Formats that are never a page's text, by their first bytes (PDF, images, archives, compressed, executables).
+_MAGIC = (
+    b"%PDF-", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*",
+    b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07", b"\x28\xb5\x2f\xfd", b"\x7fELF", b"MZ", b"\x00asm", b"OggS", b"wOFF", b"wOF2",
+)  # fmt: skip
+# Bytes no text has (C0 controls but tab, newline, form feed and carriage return; DEL), NUL among them.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F])
+_SNIFF_WINDOW = 16 * 1024  # sampled at the start, the middle and the end: cheap on a 20 MB body
+# Real pages have none of these bytes, or a stray one; random bytes have 11%, UTF-16 text without a BOM ~50%.
+MAX_CONTROL_SHARE = 0.01
+# A page whose decoded text is this much U+FFFD is not in any encoding we know: it is not text.
+MAX_UNDECODABLE_SHARE = 0.05
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for a body that is not text whatever its Content-Type: a known binary format's magic number, or a
+    share of control bytes no text has. A body with a UTF-16 BOM is judged after decoding (it has NULs)."""
+    if any(body.startswith(bom) for bom, _ in _BOMS[1:]):
+        return False
+    if body.startswith(_MAGIC) or body[8:12] in (b"WEBP", b"WAVE", b"AVI ") or body[4:8] == b"ftyp":
+        return True
+    window = _SNIFF_WINDOW
+    middle = max(len(body) // 2 - window // 2, window)
+    samples = (
+        body[:window],
+        body[middle : middle + window],
+        body[-window:] if len(body) > 2 * window else b"",
+    )
+    sampled = sum(len(sample) for sample in samples)
+    controls = sum(len(sample) - len(sample.translate(None, _CONTROL_BYTES)) for sample in samples)
+    return sampled > 0 and controls / sampled > MAX_CONTROL_SHARE
+
+
+def undecodable(html: str) -> bool:
+    """True when the decoded text is mostly U+FFFD: bytes in no encoding, not text (sampled like looks_binary)."""
+    window = _SNIFF_WINDOW
+    middle = max(len(html) // 2 - window // 2, window)
+    samples = (
+        html[:window],
+        html[middle : middle + window],
+        html[-window:] if len(html) > 2 * window else "",
+    )
+    sampled = sum(len(sample) for sample in samples)
+    bad = sum(sample.count("\ufffd") + sample.count("\x00") for sample in samples)
+    return sampled > 0 and bad / sampled > MAX_UNDECODABLE_SHARE
+
+
 def _codec(label: str | None) -> str | None:
     if not label:
         return None
@@ -122,6 +171,17 @@ def _codec(label: str | None) -> str | None:
     except LookupError:
         return None
     return "cp1252" if name in _AS_WINDOWS_1252 else name
+
+
+def format_duration(seconds: float) -> str:
+    """3600 -> "1h", 5400 -> "1h 30m", 42 -> "42s", 90061 -> "1d 1h" (the two largest units, to the second)."""
+    remaining = max(round(seconds), 0)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if remaining >= size or (unit == "s" and not parts):
+            parts.append(f"{remaining // size}{unit}")
+            remaining %= size
+    return " ".join(parts[:2])
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

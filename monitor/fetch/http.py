@@ -1,4 +1,5 @@
-"""The `http` renderer: requests with timeouts, retries with backoff, a size cap and bounded redirects.
+"""The `http` renderer: requests with one deadline per attempt, retries with backoff inside a total budget
+(`timeout` per configured attempt), a size cap, bounded redirects, and no binary bodies.
 
 What it sends and how it reads answers (headers, cookies, charset) is in monitor.fetch.common.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -18,12 +20,16 @@ from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
 from monitor.fetch.common import (
     decode_html,
+    format_duration,
     load_cookies,
+    looks_binary,
     network_reason,
     request_headers,
     retry_after_seconds,
     selected_headers,
+    undecodable,
 )
+from monitor.fetch.deadline import Deadline, DeadlineAdapter
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
 
@@ -32,6 +38,9 @@ log = logging.getLogger(__name__)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 LOGIN_HINT = 'the page may need a cookies file (cookies_file) or renderer = "browser"'
 RATE_LIMIT_HINT = "the server asks to slow down: check this page less often (schedule)"
+BINARY_REASON = "not HTML: binary content"
+BINARY_HINT = "the server sent a file (PDF, image, archive) or corrupt bytes, not a page"
+TIMED_OUT = "network error: timed out"
 _CHUNK = 64 * 1024
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
@@ -53,10 +62,28 @@ class HttpFetcher(Fetcher):
         self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = time.sleep
     ) -> None:
         super().__init__(settings, base_dir=base_dir)
-        self.sleep = sleep
+        self.sleep = sleep  # the service passes its stop-aware wait, which also leaves the host's turn
+        self._not_before: dict[str, datetime] = {}
+
+    def not_before(self, url: str) -> datetime | None:
+        """When the server of `url` said to come back (the last fetch's FetchError.retry_at), else None."""
+        return self._not_before.get(url)
 
     def fetch(self, page: PageConfig, *, validators: Mapping[str, str] | None = None) -> FetchResult:
+        try:
+            result = self._fetch(page, validators)
+        except FetchError as error:
+            if error.retry_at is not None:
+                self._not_before[page.url] = error.retry_at
+            raise
+        self._not_before.pop(page.url, None)
+        return result
+
+    def _fetch(self, page: PageConfig, validators: Mapping[str, str] | None) -> FetchResult:
         started = time.monotonic()
+        attempts = self.settings.retries + 1
+        # The check's whole time, waits included: `timeout` per configured attempt.
+        budget_ends = started + self.settings.timeout * attempts
         headers = request_headers(page, self.settings)
         validators = validators or {}
         if validators.get("etag"):
@@ -64,21 +91,24 @@ class HttpFetcher(Fetcher):
         if validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
         with requests.Session() as session:
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, DeadlineAdapter())
             if jar := load_cookies(page, self.base_dir):
                 session.cookies.update(jar)
-            for attempt in range(self.settings.retries + 1):
+            for attempt in range(attempts):
                 try:
-                    response, body = self._attempt(session, page.url, headers, conditional=bool(validators))
+                    allowed = min(self.settings.timeout, budget_ends - time.monotonic())
+                    with Deadline(allowed) as deadline:
+                        response, body = self._attempt(
+                            session, page.url, headers, conditional=bool(validators), deadline=deadline
+                        )
                     break
                 except _Retryable as problem:
-                    if attempt == self.settings.retries:
-                        raise problem.error from None
-                    delay = problem.retry_after
-                    delay = self.settings.backoff * 2**attempt if delay is None else delay
-                    log.info("%s: %s; retry %d in %.1fs", page.url, problem.error.reason, attempt + 1, delay)
-                    self.sleep(delay)
+                    self._wait_or_give_up(page, problem, attempt, attempts, budget_ends)
         content_type = response.headers.get("content-type", "")
         html, encoding = decode_html(body, content_type) if body else ("", "")
+        if undecodable(html):
+            raise FetchError(page.url, BINARY_REASON, status=response.status_code, hint=BINARY_HINT)
         return FetchResult(
             url=page.url,
             final_url=response.url,
@@ -92,10 +122,39 @@ class HttpFetcher(Fetcher):
             not_modified=response.status_code == 304,
         )
 
+    def _wait_or_give_up(
+        self, page: PageConfig, problem: _Retryable, attempt: int, attempts: int, budget_ends: float
+    ) -> None:
+        """Sleep before the next attempt when the wait fits the check's budget; else raise the failure.
+
+        A Retry-After that does not fit is not slept: the check fails now, saying how long the server asked
+        for, and `retry_at` tells the service not to come back before then.
+        """
+        remaining = budget_ends - time.monotonic()
+        error, asked = problem.error, problem.retry_after
+        retry_at = None if asked is None else datetime.now(UTC) + timedelta(seconds=asked)
+        if asked is not None and asked >= remaining:
+            reason = f"{error.reason}: retry after {format_duration(asked)}"
+            raise FetchError(
+                error.url, reason, status=error.status, hint=error.hint, retry_at=retry_at
+            ) from None
+        delay = self.settings.backoff * 2**attempt if asked is None else asked
+        if attempt == attempts - 1 or delay >= remaining:
+            error.retry_at = retry_at
+            raise error from None
+        log.info("%s: %s; retry %d in %.1fs", page.url, error.reason, attempt + 1, delay)
+        self.sleep(delay)
+
     def _attempt(
-        self, session: requests.Session, url: str, headers: dict[str, str], *, conditional: bool
+        self,
+        session: requests.Session,
+        url: str,
+        headers: dict[str, str],
+        *,
+        conditional: bool,
+        deadline: Deadline,
     ) -> tuple[requests.Response, bytes]:
-        response = self._follow_redirects(session, url, headers)
+        response = self._follow_redirects(session, url, headers, deadline)
         status = response.status_code
         if status == 304 and conditional:
             response.close()
@@ -116,26 +175,28 @@ class HttpFetcher(Fetcher):
             raise FetchError(
                 url, f"not HTML: {mime}", status=status, hint="watch the HTML page that shows the text"
             )
-        body = self._read_capped(response, url)
+        body = self._read_capped(response, url, deadline)
+        if looks_binary(body):
+            raise FetchError(url, BINARY_REASON, status=status, hint=BINARY_HINT)
         if not mime and body.lstrip()[:1] != b"<":
             raise FetchError(url, "not HTML: no content type and no markup", status=status)
         return response, body
 
     def _follow_redirects(
-        self, session: requests.Session, url: str, headers: dict[str, str]
+        self, session: requests.Session, url: str, headers: dict[str, str], deadline: Deadline
     ) -> requests.Response:
         target = url
         for _hop in range(self.settings.max_redirects + 1):
+            left = deadline.remaining()
+            if left <= 0:
+                raise _Retryable(FetchError(url, TIMED_OUT))
             try:
                 response = session.get(
-                    target,
-                    headers=headers,
-                    stream=True,
-                    allow_redirects=False,
-                    timeout=(self.settings.timeout, self.settings.timeout),
+                    target, headers=headers, stream=True, allow_redirects=False, timeout=(left, left)
                 )
             except requests.RequestException as error:
-                raise _Retryable(FetchError(url, network_reason(error))) from None
+                reason = TIMED_OUT if deadline.expired else network_reason(error)
+                raise _Retryable(FetchError(url, reason)) from None
             if not (response.is_redirect and response.headers.get("location")):
                 return response
             response.close()
@@ -151,7 +212,7 @@ class HttpFetcher(Fetcher):
         hint = f"more than {self.settings.max_redirects} redirects (fetch.max_redirects); a loop, or a login redirect"
         raise FetchError(url, "too many redirects", status=response.status_code, hint=hint)
 
-    def _read_capped(self, response: requests.Response, url: str) -> bytes:
+    def _read_capped(self, response: requests.Response, url: str, deadline: Deadline) -> bytes:
         cap = self.settings.max_bytes
         too_large = FetchError(
             url, f"too large: over {cap} bytes", status=response.status_code, hint="fetch.max_bytes"
@@ -169,7 +230,10 @@ class HttpFetcher(Fetcher):
                     raise too_large
                 chunks.append(chunk)
         except requests.RequestException as error:
-            raise _Retryable(FetchError(url, network_reason(error))) from None
+            reason = TIMED_OUT if deadline.expired else network_reason(error)
+            raise _Retryable(FetchError(url, reason)) from None
         finally:
             response.close()
+        if deadline.expired:  # the cut-off socket read as the end of a body sent without a length
+            raise _Retryable(FetchError(url, TIMED_OUT))
         return b"".join(chunks)

@@ -87,12 +87,18 @@ class Service:
         self._digest_guard = threading.Lock()
         self._feed_guard = threading.Lock()
         self._warned_no_email = False
+        # Pages whose server said when to come back (HTTP 429/503 Retry-After longer than a check can wait):
+        # not checked before then. In memory: after a restart the page's schedule decides again.
+        self.not_before: dict[str, datetime] = {}
+        self._scheduler: Any = None
 
     # -- decisions -------------------------------------------------------------------------------------
 
     def next_due(self, page: PageConfig, now: datetime) -> datetime:
         last = self.store.last_check(page.id)
-        return next_due(self.schedules[page.id], parse_time(last.time) if last else None, now)
+        due = next_due(self.schedules[page.id], parse_time(last.time) if last else None, now)
+        asked = self.not_before.get(page.id)
+        return max(due, asked) if asked is not None else due
 
     def due_pages(self, now: datetime) -> list[PageConfig]:
         return [page for page in self.config.pages if self.next_due(page, now) <= now]
@@ -101,11 +107,14 @@ class Service:
 
     def check(self, page: PageConfig) -> CheckResult | None:
         """One check, in its host's turn; None when it did not complete (it stays due)."""
+        fetcher = self.ctx.fetcher(page.renderer)
+        if hasattr(fetcher, "sleep"):
+            fetcher.sleep = self.gate.sleep  # retry waits: out of the host's turn, and ended by a shutdown
         try:
             with self.gate.turn(page.url):
                 result = check_page(self.ctx, page)
         except Stopping:
-            log.info("%s: check not started, the service is stopping", page.id, extra={"page": page.id})
+            log.info("%s: check stopped, the service is stopping", page.id, extra={"page": page.id})
             return None
         except MonitorError as error:
             log.error("%s: check did not complete: %s", page.id, error, extra={"page": page.id})
@@ -114,9 +123,24 @@ class Service:
             log.exception("%s: unexpected error in the check (a bug; please report it)", page.id)
             return None
         self._log_result(result)
+        self._respect_retry_after(page, fetcher, result)
         if result.record.outcome == Outcome.CHANGED:
             self.update_feed()
         return result
+
+    def _respect_retry_after(self, page: PageConfig, fetcher: Any, result: CheckResult) -> None:
+        """Note when the server said to come back, and move the page's job there when it would run sooner."""
+        retry_at = getattr(result, "retry_at", None)  # set by the pipeline once it passes FetchError.retry_at
+        if retry_at is None and result.record.outcome == Outcome.FAILED and hasattr(fetcher, "not_before"):
+            retry_at = fetcher.not_before(page.url)
+        if retry_at is None or result.record.outcome != Outcome.FAILED:
+            self.not_before.pop(page.id, None)
+            return
+        self.not_before[page.id] = retry_at
+        log.info("%s: not checked again before %s (the server asked)", page.id, retry_at.isoformat())
+        job = self._scheduler.get_job(f"check:{page.id}") if self._scheduler is not None else None
+        if job is not None and (job.next_run_time is None or job.next_run_time < retry_at):
+            job.modify(next_run_time=retry_at)
 
     def send_digests(self, now: datetime | None = None) -> list[str]:
         """Finish unfinished digests and send the due one (never two at once)."""
@@ -170,6 +194,7 @@ class Service:
                 executors={"default": ThreadPoolExecutor(min(MAX_WORKERS, max(1, len(self.config.pages))))},
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             )
+            self._scheduler = scheduler
             self.schedule_jobs(scheduler, self.clock())
             if handle_signals:
                 for signum in (signal.SIGTERM, signal.SIGINT):
@@ -213,7 +238,8 @@ class Service:
         )
 
     def _page_job(self, page_id: str) -> None:
-        if not self.stop.is_set():
+        asked = self.not_before.get(page_id)
+        if not self.stop.is_set() and (asked is None or asked <= self.clock()):
             self.check(self.config.page(page_id))
 
     def _retry_job(self) -> None:

@@ -16,102 +16,17 @@ import time as _time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
 from monitor.config.loading import DigestConfig, parse_duration
-from monitor.errors import ConfigError
-
-# Standard cron numbers days of the week from Sunday (0 or 7); APScheduler 3 numbers them from Monday.
-# Names mean the same in both, so numbers are rewritten as names.
-_CRON_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True, slots=True)
-class PageSchedule:
-    """'every 6h' (an interval after the last check) or a five-field cron expression (standard day numbers)."""
-
-    text: str
-    interval: timedelta | None = None
-    cron: CronTrigger | None = None
-
-    @classmethod
-    def parse(cls, text: str, timezone: tzinfo, *, where: str = "schedule") -> PageSchedule:
-        stripped = text.strip()
-        if stripped.startswith("every "):
-            try:
-                interval = parse_duration(stripped.removeprefix("every "))
-            except ValueError as error:
-                raise ConfigError(f"{where}: {error}") from None
-            if interval <= timedelta(0):
-                raise ConfigError(f"{where}: {text!r} is not a positive interval (write e.g. 'every 6h')")
-            return cls(stripped, interval=interval)
-        try:
-            return cls(stripped, cron=cron_trigger(stripped, timezone))
-        except ValueError as error:
-            raise ConfigError(f"{where}: {text!r} is not a valid cron expression ({error})") from None
-
-    def next_after(self, moment: datetime) -> datetime:
-        """The first slot strictly after `moment` (UTC)."""
-        if self.interval is not None:
-            return moment + self.interval
-        assert self.cron is not None
-        following = self.cron.get_next_fire_time(None, moment + timedelta(microseconds=1))
-        return following.astimezone(UTC)
-
-    def trigger(self, *, start: datetime, jitter: float, timezone: tzinfo) -> BaseTrigger:
-        """The APScheduler trigger that fires this schedule in production, first at `start` (UTC)."""
-        whole_jitter = int(jitter) or None
-        if self.interval is not None:
-            return IntervalTrigger(
-                seconds=self.interval.total_seconds(), start_date=start, timezone=UTC, jitter=whole_jitter
-            )
-        return cron_trigger(self.text, timezone, jitter=whole_jitter)
-
-
-def cron_trigger(expression: str, timezone: tzinfo, *, jitter: int | None = None) -> CronTrigger:
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected 5 fields, got {len(fields)}")
-    minute, hour, day, month, day_of_week = fields
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_cron_day_names(day_of_week),
-        timezone=timezone,
-        jitter=jitter,
-    )
-
-
-def _cron_day_names(field: str) -> str:
-    """'1-5' -> 'mon,tue,wed,thu,fri'; '0,6' -> 'sun,sat'; names and '*' pass through unchanged."""
-    if not any(ch.isdigit() for ch in field) or any(ch.isalpha() for ch in field):
-        return field  # '*', or names, which mean the same to both
-    days: list[int] = []
-    for part in field.split(","):
-        span, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if span == "*":
-            first, last = 0, 6
-        elif "-" in span:
-            first, last = (int(n) for n in span.split("-", 1))
-        else:
-            first = last = int(span)
-            if step_text:
-                last = 6
-        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last and step >= 1):
-            raise ValueError(f"day of week {part!r} is out of range 0-7")
-        days.extend(range(first, last + 1, step))
-    names = dict.fromkeys(_CRON_DAY_NAMES[day] for day in days)  # ordered, without the duplicate of 0 and 7
-    return ",".join(names)
+from monitor.service.triggers import (  # noqa: F401 - re-exported: the service's callers import them from here
+    PageSchedule,
+    _cron_day_names,
+    cron_trigger,
+)
 
 
 def next_due(schedule: PageSchedule, last_check: datetime | None, now: datetime) -> datetime:
@@ -206,7 +121,9 @@ class Stopping(Exception):
 class HostGate:
     """At most `concurrency` checks at a time per host, and starts at least `min_gap` seconds apart.
 
-    Waiting uses `stop.wait`, so a shutdown ends every wait at once (raising Stopping).
+    Waiting uses `stop.wait`, so a shutdown ends every wait at once (raising Stopping). A check that has to
+    wait inside its turn (a fetch retrying after a backoff) waits through `sleep`, which gives the host's
+    slot back for the wait: other pages of the host go ahead meanwhile, and the retry queues like a new start.
     """
 
     def __init__(
@@ -224,10 +141,32 @@ class HostGate:
         self._guard = threading.Lock()
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
+        self._held = threading.local()  # the host whose slot this thread holds, if any
 
     @contextmanager
     def turn(self, url: str) -> Iterator[None]:
         host = (urlsplit(url).hostname or url).lower()
+        self._enter(host)
+        try:
+            yield
+        finally:
+            if getattr(self._held, "host", None) == host:
+                self._held.host = None
+                self._slots[host].release()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds` out of this thread's turn (when it holds one); Stopping when the service stops."""
+        host = getattr(self._held, "host", None)
+        if host is not None:
+            self._held.host = None
+            self._slots[host].release()
+        if self.stop.wait(max(seconds, 0.0)):
+            raise Stopping(host or "")
+        if host is not None:
+            self._enter(host)
+
+    def _enter(self, host: str) -> None:
+        """Take a slot of `host` and wait for its gap since the last start; Stopping when the service stops."""
         with self._guard:
             slots = self._slots.setdefault(host, threading.BoundedSemaphore(self.concurrency))
         while not slots.acquire(timeout=0.2):
@@ -238,10 +177,9 @@ class HostGate:
                 now = self._monotonic()
                 start = max(now, self._next_start.get(host, now))
                 self._next_start[host] = start + self.min_gap
-            if start > now and self.stop.wait(start - now):
+            if (start > now and self.stop.wait(start - now)) or self.stop.is_set():
                 raise Stopping(host)
-            if self.stop.is_set():
-                raise Stopping(host)
-            yield
-        finally:
+        except BaseException:
             slots.release()
+            raise
+        self._held.host = host

@@ -1,0 +1,115 @@
+"""A schedule's text to the APScheduler trigger that fires it: 'every 6h' or five-field cron.
+
+One implementation for both of its users: the config schema validates every schedule with it (so `config
+check` rejects what the service could not run), and the service schedules its jobs with it. It imports
+nothing of the config, so the schema can import it without a cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.durations import parse_duration
+from monitor.errors import ConfigError
+
+# Standard cron numbers days of the week from Sunday (0 or 7); APScheduler 3 numbers them from Monday.
+# Names mean the same in both, so numbers are rewritten as names.
+_CRON_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SCHEDULE_HINT = "write 'every 6h' or a cron expression like '0 */6 * * *'"
+
+
+def schedule_from_text(text: str, timezone: tzinfo) -> PageSchedule:
+    """The schedule `text` names; ValueError with a one-line reason when it does not parse or never fires."""
+    stripped = text.strip()
+    if stripped.startswith("every "):
+        interval = parse_duration(stripped.removeprefix("every "))
+        if interval <= timedelta(0):
+            raise ValueError(f"{text!r} is not a positive interval (write e.g. 'every 6h')")
+        return PageSchedule(stripped, interval=interval)
+    if len(stripped.split()) != 5:
+        raise ValueError(f"not a schedule: {text!r} ({SCHEDULE_HINT})")
+    try:
+        cron = cron_trigger(stripped, timezone)
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not a valid cron expression ({error})") from None
+    # A date that does not exist ('0 0 31 2 *') parses but never comes: the page would never be checked.
+    if cron.get_next_fire_time(None, datetime.now(UTC)) is None:
+        raise ValueError(f"{text!r} never fires (no such date: check the day of month and the month)")
+    return PageSchedule(stripped, cron=cron)
+
+
+@dataclass(frozen=True, slots=True)
+class PageSchedule:
+    """'every 6h' (an interval after the last check) or a five-field cron expression (standard day numbers)."""
+
+    text: str
+    interval: timedelta | None = None
+    cron: CronTrigger | None = None
+
+    @classmethod
+    def parse(cls, text: str, timezone: tzinfo, *, where: str = "schedule") -> PageSchedule:
+        try:
+            return schedule_from_text(text, timezone)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {error}") from None
+
+    def next_after(self, moment: datetime) -> datetime:
+        """The first slot strictly after `moment` (UTC)."""
+        if self.interval is not None:
+            return moment + self.interval
+        assert self.cron is not None
+        following = self.cron.get_next_fire_time(None, moment + timedelta(microseconds=1))
+        return following.astimezone(UTC)
+
+    def trigger(self, *, start: datetime, jitter: float, timezone: tzinfo) -> BaseTrigger:
+        """The APScheduler trigger that fires this schedule in production, first at `start` (UTC)."""
+        whole_jitter = int(jitter) or None
+        if self.interval is not None:
+            return IntervalTrigger(
+                seconds=self.interval.total_seconds(), start_date=start, timezone=UTC, jitter=whole_jitter
+            )
+        return cron_trigger(self.text, timezone, jitter=whole_jitter)
+
+
+def cron_trigger(expression: str, timezone: tzinfo, *, jitter: int | None = None) -> CronTrigger:
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields, got {len(fields)}")
+    minute, hour, day, month, day_of_week = fields
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=_cron_day_names(day_of_week),
+        timezone=timezone,
+        jitter=jitter,
+    )
+
+
+def _cron_day_names(field: str) -> str:
+    """'1-5' -> 'mon,tue,wed,thu,fri'; '0,6' -> 'sun,sat'; names and '*' pass through unchanged."""
+    if not any(ch.isdigit() for ch in field) or any(ch.isalpha() for ch in field):
+        return field  # '*', or names, which mean the same to both
+    days: list[int] = []
+    for part in field.split(","):
+        span, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            first, last = (int(n) for n in span.split("-", 1))
+        else:
+            first = last = int(span)
+            if step_text:
+                last = 6
+        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last and step >= 1):
+            raise ValueError(f"day of week {part!r} is out of range 0-7")
+        days.extend(range(first, last + 1, step))
+    names = dict.fromkeys(_CRON_DAY_NAMES[day] for day in days)  # ordered, without the duplicate of 0 and 7
+    return ",".join(names)

@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 
 from monitor.config.loading import Config, PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
-from monitor.errors import MonitorError
-from monitor.models import CheckRecord, Outcome
-from monitor.service.status import PageStatus, page_status
+from monitor.errors import MonitorError, StoreDamaged
+from monitor.models import CheckRecord, Outcome, isoformat
+from monitor.notify.outbox import Outbox
+from monitor.service.status import PageStatus, stored_page_status
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
 
@@ -99,6 +100,7 @@ class Digest:
     alerts: list[AlertLine]
     trouble: list[Trouble]
     lag: list[Lag]
+    undelivered: list[AlertLine] = field(default_factory=list)  # alerts the outbox could not deliver (yet)
 
     @property
     def quiet(self) -> bool:
@@ -149,8 +151,15 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
     changed_substantively: dict[str, str] = {}
     pages_checked = checks = 0
     for page in config.pages:
-        records = [record for record in store.checks(page.id) if parse_time(record.time) < end]
-        in_period = [record for record in records if parse_time(record.time) >= start]
+        try:
+            in_period = store.checks(page.id, since=isoformat(start), before=isoformat(end))
+            status = stored_page_status(
+                page, store, schedule=None, now=end, failing_after=config.service.failing_after, before=True
+            )
+        except StoreDamaged as error:  # damage stays local: this page is in trouble, the others are reported
+            reason = f"store damaged: {error.path}"
+            trouble.append(Trouble(page.id, page.title or page.id, page.url, reason, None, 0, None))
+            continue
         checks += len(in_period)
         pages_checked += bool(in_period)
         for record in in_period:
@@ -162,9 +171,6 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
                 if not change.cosmetic_only:
                     changed_substantively[page.id] = record.time
             alerts.extend(_alert_line(alert) for alert in record.alerts)
-        status = page_status(
-            page, records, schedule=None, now=end, failing_after=config.service.failing_after
-        )
         if problem := _trouble(page, status, in_period):
             trouble.append(problem)
     # Substantive first; the language versions of one document next to each other.
@@ -183,6 +189,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
         alerts=alerts,
         trouble=trouble,
         lag=_translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
+        undelivered=[_alert_line(alert.to_json()) for alert in Outbox(store, store.clock).undelivered()],
     )
 
 

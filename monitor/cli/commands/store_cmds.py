@@ -59,7 +59,7 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     """Fetch pages now, store new versions, evaluate watches and send alerts.
 
     Checks every configured page, or only the PAGES given (by id).
-    Exit status 3 when a page failed.
+    Exit status 3 when a page failed; 6 when an alert could not be sent (it stays in the outbox).
 
     Example: privacy-monitor check facebook-privacy-policy-en --json
     """
@@ -87,8 +87,13 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
             results = check_pages(ctx, selected, on_result=report)
     finally:
         ctx.close()
+    undelivered = [line for result in results for line in result.undelivered]
+    for line in undelivered:
+        click.secho(line, fg="red", err=as_json)
     failed = any(result.record.outcome == Outcome.FAILED for result in results)
-    return ExitStatus.PAGE_FAILED if failed else ExitStatus.OK
+    if failed:
+        return ExitStatus.PAGE_FAILED
+    return ExitStatus.DELIVERY_FAILED if undelivered else ExitStatus.OK
 
 
 @main.command()

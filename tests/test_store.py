@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from monitor.errors import StoreDamaged, StoreError, StoreLocked, UsageError
 from monitor.models import CheckRecord, Document, Outcome
 from monitor.store.core import Store, VersionInfo
+from monitor.store.db import record_digest
 
 PAGE = "facebook-privacy-policy-en"
 ROOT = Path(__file__).resolve().parents[1]
@@ -300,8 +302,10 @@ def test_checks_are_rows_of_the_database_anyone_can_query(store: Store) -> None:
 
 def test_a_bad_value_read_back_is_damage_of_that_page_not_a_crash(store: Store) -> None:
     record_check(store, day(1), "new", "A")
-    with sqlite3.connect(store.root / "monitor.db") as db:
-        db.execute("UPDATE checks SET record = json_set(record, '$.time', 'yesterday')")
+    with sqlite3.connect(store.root / "monitor.db") as db:  # a value that hashes right but makes no sense
+        [(data,)] = db.execute("SELECT record FROM checks")
+        bad = json.dumps({**json.loads(data), "time": "yesterday"})
+        db.execute("UPDATE checks SET record = ?, digest = ?", (bad, record_digest(bad)))
     with pytest.raises(
         StoreDamaged, match=r"monitor.db: checks row 1 \(page 'facebook-privacy-policy-en'\): bad time"
     ):

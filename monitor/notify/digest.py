@@ -171,7 +171,9 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
                 if not change.cosmetic_only:
                     changed_substantively[page.id] = record.time
             alerts.extend(_alert_line(alert) for alert in record.alerts)
-        if problem := _trouble(page, status, in_period):
+        if damage := store.damaged(page.id):  # its current text no longer reads: say which file to restore
+            trouble.append(Trouble(page.id, page.title or page.id, page.url, damage, None, 0, None))
+        elif problem := _trouble(page, status, in_period):
             trouble.append(problem)
     # Substantive first; the language versions of one document next to each other.
     documents = {page.id: page.document or page.id for page in config.pages}

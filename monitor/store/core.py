@@ -16,6 +16,7 @@ from monitor import fsutil
 from monitor.errors import StoreDamaged, StoreError, UsageError
 from monitor.models import CheckRecord, Document, Outcome, system_clock
 from monitor.models import Clock as Clock
+from monitor.store.db import record_digest
 from monitor.store.layout import (
     PAGE_ID,
     PAGES,
@@ -84,12 +85,13 @@ class Store(CheckQueries):
         (n,) = conn.execute(
             "SELECT COALESCE(MAX(n), 0) + 1 FROM checks WHERE page = ?", (record.page,)
         ).fetchone()
+        data = json.dumps(record.to_json(), ensure_ascii=False)
         cursor = conn.execute(
             "INSERT INTO checks (page, n, time, outcome, version, previous, text_sha256, raw_sha256, reason,"
-            " record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " record, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.page, n, record.time, str(record.outcome), record.version, record.previous,
              record.text_sha256, record.raw_sha256, record.reason,
-             json.dumps(record.to_json(), ensure_ascii=False)),
+             data, record_digest(data)),
         )  # fmt: skip
         check_id = int(cursor.lastrowid)
         last = conn.execute(
@@ -217,7 +219,12 @@ class Store(CheckQueries):
     def _has_legacy(self) -> bool:
         from monitor.store.migrate import legacy_files
 
-        return not self._migration_checked and bool(legacy_files(self.root))
+        if self._migration_checked:
+            return False
+        if legacy_files(self.root):
+            return True
+        self._migration_checked = True  # looked once: a store in the new layout does not look again
+        return False
 
     def _page_dir(self, page_id: str) -> Path:
         if not isinstance(page_id, str) or not PAGE_ID.match(page_id):

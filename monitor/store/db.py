@@ -9,6 +9,7 @@ same folder in that thread, so a transaction opened through one instance is reen
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import threading
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from monitor import fsutil
 from monitor.errors import StoreDamaged, StoreError, StoreLocked
 
 DB_NAME = "monitor.db"
@@ -32,7 +34,8 @@ CREATE TABLE IF NOT EXISTS checks (
     outcome TEXT NOT NULL,         -- new | unchanged | changed | failed
     version TEXT, previous TEXT, text_sha256 TEXT, raw_sha256 TEXT,
     reason TEXT,
-    record TEXT NOT NULL           -- the whole CheckRecord as JSON
+    record TEXT NOT NULL,          -- the whole CheckRecord as JSON
+    digest TEXT NOT NULL           -- sha256 of `record`: a flipped byte SQLite cannot see is still found
 );
 CREATE UNIQUE INDEX IF NOT EXISTS checks_by_page ON checks (page, n);
 CREATE INDEX IF NOT EXISTS checks_by_page_time ON checks (page, time);
@@ -82,6 +85,17 @@ class _Local(threading.local):
 _local = _Local()
 
 
+def record_digest(record_json: str) -> str:
+    return hashlib.sha256(record_json.encode("utf-8")).hexdigest()[:32]
+
+
+def close_all() -> None:
+    """Close this thread's connections (a test that damages the file on purpose reads it afresh after)."""
+    for conn in _local.connections.values():
+        conn.close()
+    _local.connections.clear()
+
+
 def damaged(path: Path, error: BaseException) -> StoreDamaged:
     return StoreDamaged(
         f"{path}: damaged database ({error}); restore it from a backup, then run `privacy-monitor verify`",
@@ -105,6 +119,7 @@ class Database:
         if conn is not None:
             return conn
         try:
+            fsutil.ensure_dir(self.root)
             conn = sqlite3.connect(self.path, timeout=READ_WAIT, isolation_level=None)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")  # a committed check survives a power cut too
@@ -121,6 +136,8 @@ class Database:
             raise StoreError(f"{self.path}: cannot open the store database ({error})") from None
         except sqlite3.DatabaseError as error:
             raise damaged(self.path, error) from None
+        except OSError as error:
+            raise StoreError(f"{self.root}: cannot create the store folder ({error.strerror})") from None
         _local.connections[self.key] = conn
         return conn
 

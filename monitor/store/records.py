@@ -12,12 +12,13 @@ from typing import Any
 
 from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord
+from monitor.store.db import record_digest
 from monitor.store.layout import SHA256
 from monitor.store.state import StateArea
 from monitor.store.timeline import VersionInfo
 
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
-_COLUMNS = "id, page, time, record"
+_COLUMNS = "id, page, time, record, digest"
 GOOD = "outcome != 'failed'"
 CHANGE = "outcome IN ('new', 'changed')"
 # DISTINCT would read every check; this hops from page to page through the index (a skip scan).
@@ -137,8 +138,10 @@ class CheckQueries(StateArea):
     # -- validation ----------------------------------------------------------------------------------------
 
     def _record(self, row: Any) -> CheckRecord:
-        row_id, page, time, data = row
+        row_id, page, time, data, digest = row
         where = f"{self.db.path}: checks row {row_id} (page {page!r})"
+        if not isinstance(data, str) or record_digest(data) != digest:
+            raise self._damaged(page, f"{where}: damaged record (it does not hash to its digest)")
         try:
             record = CheckRecord.from_json(json.loads(data))
         except (ValueError, KeyError, TypeError) as error:

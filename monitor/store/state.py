@@ -60,10 +60,10 @@ class StateArea:
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row | tuple]:
         """Rows of a read; [] when the store has no database yet (nothing was ever written)."""
-        if not self.db.exists():
-            if not self._has_legacy():
-                return []
+        if self._has_legacy():
             self._open_for_writing()
+        elif not self.db.exists():
+            return []
         try:
             return self.db.connection().execute(sql, params).fetchall()
         except sqlite3.OperationalError as error:

@@ -113,8 +113,16 @@ class _Verifier:
         from monitor.store.records import check_problem
 
         missing: dict[Path, str] = {}
-        for row_id, page, time, data in conn.execute("SELECT id, page, time, record FROM checks ORDER BY id"):
+        from monitor.store.db import record_digest
+
+        rows = conn.execute("SELECT id, page, time, record, digest FROM checks ORDER BY id")
+        for row_id, page, time, data, digest in rows:
             where = f"{self.db.path}: checks row {row_id} (page {page!r})"
+            if not isinstance(data, str) or record_digest(data) != digest:
+                self.problems.append(
+                    f"{where}: damaged record (it does not hash to its digest); {RESTORE_DB}"
+                )
+                continue
             try:
                 record = CheckRecord.from_json(json.loads(data))
             except (ValueError, KeyError, TypeError) as error:

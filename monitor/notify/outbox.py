@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +31,8 @@ from monitor.models import Clock, isoformat
 from monitor.notify.base import Message, Notifier
 from monitor.store.timeline import parse_time
 from monitor.watch.alerts import Alert, severity_rank
+
+log = logging.getLogger(__name__)  # the service logs each failed attempt through this
 
 MAX_DELAY = timedelta(days=1)  # the doubling backoff stops growing here
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -233,6 +236,9 @@ class Outbox:
                 people[address].update(state="failed" if code >= 500 else "pending", error=f"{code} {text}")
                 if code >= 500:
                     report.refused.append((entry.id, target, address, f"{code} {text}"))
+                    log.warning(
+                        "outbox %s to %s: %s refused for good: %s %s", entry.id, target, address, code, text
+                    )
             retry = [f"{a}: {people[a]['error']}" for a in todo if people[a]["state"] == "pending"]
             if retry:
                 self._failed(entry, state, target, "; ".join(retry), report, now, interrupted)
@@ -251,6 +257,8 @@ class Outbox:
     ) -> None:  # fmt: skip
         state["last_error"] = error
         report.failed.append((entry.id, target, error))
+        log.warning("outbox %s (%s) to %s: attempt %d failed: %s", entry.id, entry.alert.page, target,
+                    state["attempts"], error)  # fmt: skip
         if state["attempts"] >= self.settings.max_attempts and not interrupted:
             state.update(state="failed", next_attempt=None)
             report.gave_up.append((entry.id, target))

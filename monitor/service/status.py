@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.loading import Config, PageConfig, parse_duration
+from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, Outcome, isoformat
 from monitor.service.schedule import PageSchedule, digest_zone, next_due
 from monitor.store.core import Store
@@ -111,6 +112,23 @@ def store_status(config: Config, store: Store, now: datetime) -> list[PageStatus
         )
         for page in config.pages
     ]
+
+
+def period_facts(
+    page: PageConfig, store: Store, start: datetime, end: datetime, failing_after: str
+) -> tuple[str | None, list[CheckRecord], PageStatus | None]:
+    """For a digest of [start, end): what is damaged in the page's data (naming the file to restore) or None,
+    the page's checks in the period, and its status at `end` (none of them when damaged)."""
+    try:
+        if damage := store.damaged(page.id):
+            return damage, [], None
+        in_period = store.checks(page.id, since=isoformat(start), before=isoformat(end))
+        status = stored_page_status(
+            page, store, schedule=None, now=end, failing_after=failing_after, before=True
+        )
+    except StoreDamaged as error:
+        return str(error), [], None
+    return None, in_period, status
 
 
 def stored_page_status(

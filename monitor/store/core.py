@@ -193,6 +193,17 @@ class Store(CheckQueries):
             return str(error)
         return None
 
+    def undelivered(self) -> list[dict]:
+        """The alerts (as JSON) of every outbox message not delivered to all its targets and recipients
+        yet, most severe first: the digest must say so, since nobody else will."""
+        rows = self._rows(
+            "SELECT alerts FROM outbox WHERE status IN ('pending', 'failed') ORDER BY queued, id"
+        )
+        alerts = [alert for (data,) in rows for alert in json.loads(data)]
+        return sorted(
+            alerts, key=lambda alert: (_SEVERITY.get(alert.get("severity"), 3), alert.get("page", ""))
+        )
+
     def verify(self) -> VerifyReport:
         """Integrity-check the database, re-hash every blob, check every reference; touch nothing."""
         problems = []
@@ -257,6 +268,7 @@ class Store(CheckQueries):
 
 
 _VALIDATORS = (("etag", "etag"), ("last_modified", "last-modified"))
+_SEVERITY = {"high": 0, "medium": 1, "low": 2}
 
 
 def _just_before(time: str) -> str:

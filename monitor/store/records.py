@@ -28,12 +28,17 @@ _PAGES = """WITH RECURSIVE p(page) AS (
 ) SELECT page FROM p"""
 
 
-def bounds(since: str | None, before: str | None, until: str | None) -> tuple[str, list[str]]:
-    """SQL for `since <= time < before` and `time <= until` (any of them may be None)."""
+def bounds(
+    since: str | None, before: str | None, until: str | None, *, latest: bool = False
+) -> tuple[str, list[str]]:
+    """SQL for `since <= time < before` and `time <= until` (any of them may be None). With `latest`, the
+    bound is a filter (`+time`), not an index range: the query walks the page's (page, n) index back from the
+    newest check and stops at the first match, instead of sorting every check up to `until`."""
     sql, params = "", []
+    column = "+time" if latest else "time"
     for op, value in ((">=", since), ("<", before), ("<=", until)):
         if value is not None:
-            sql += f" AND time {op} ?"
+            sql += f" AND {column} {op} ?"
             params.append(value)
     return sql, params
 
@@ -70,7 +75,7 @@ class CheckQueries(StateArea):
     def last_check(self, page_id: str, *, until: str | None = None, good: bool = False) -> CheckRecord | None:
         """The latest check (with `good`: the latest that was not a failure), up to `until` if given."""
         self._page_dir(page_id)
-        where, params = bounds(None, None, until)
+        where, params = bounds(None, None, until, latest=True)
         kind = f" AND {GOOD}" if good else ""
         rows = self._rows(
             f"SELECT {_COLUMNS} FROM checks WHERE page = ?{kind}{where} ORDER BY n DESC LIMIT 1",
@@ -84,7 +89,7 @@ class CheckQueries(StateArea):
 
     def last_change(self, page_id: str, *, until: str | None = None) -> CheckRecord | None:
         """The latest `new` or `changed` check, up to `until` if given."""
-        where, params = bounds(None, None, until)
+        where, params = bounds(None, None, until, latest=True)
         rows = self._rows(
             f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {CHANGE}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
@@ -93,7 +98,7 @@ class CheckQueries(StateArea):
 
     def count_checks(self, page_id: str, *, until: str | None = None) -> int:
         """How many checks the page had up to `until` (the per-page ordinal: no scan)."""
-        where, params = bounds(None, None, until)
+        where, params = bounds(None, None, until, latest=True)
         rows = self._rows(
             f"SELECT n FROM checks WHERE page = ?{where} ORDER BY n DESC LIMIT 1", (page_id, *params)
         )
@@ -101,7 +106,7 @@ class CheckQueries(StateArea):
 
     def failures(self, page_id: str, *, until: str | None = None) -> list[CheckRecord]:
         """The run of failed checks since the last good one (oldest first), up to `until` if given."""
-        where, params = bounds(None, None, until)
+        where, params = bounds(None, None, until, latest=True)
         good = self._rows(
             f"SELECT id FROM checks WHERE page = ? AND {GOOD}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
@@ -109,7 +114,7 @@ class CheckQueries(StateArea):
         rows = self._rows(
             # `+page`, `+time`: walk the primary key from the last good check, not the page's whole index
             f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND id > ?"
-            f"{where.replace('time', '+time')} ORDER BY id",
+            f"{where} ORDER BY id",
             (page_id, good[0][0] if good else 0, *params),
         )
         return [self._record(row) for row in rows]

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -428,6 +429,9 @@ def test_a_second_writer_process_gets_store_locked_with_the_holders_pid(store: S
             f"{store.root}: another privacy-monitor process is writing to this store; wait for it or stop it"
         )
         assert error.value.exit_status == 5
+        started = time.monotonic()
+        assert Store(store.root).pages() == [] and Store(store.root).verify().ok  # readers never wait
+        assert time.monotonic() - started < 2
         holder.stdin.write("release\n")
         holder.stdin.flush()
         with store.writer(wait=30):  # returns as soon as the holder lets go

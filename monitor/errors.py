@@ -83,3 +83,15 @@ class NotifyError(MonitorError):
     """A notifier could not deliver (the message stays in the outbox)."""
 
     exit_status = ExitStatus.DELIVERY_FAILED
+
+
+class StoreDamaged(StoreError):
+    """A store file is damaged; `path` names the file to restore from a backup, `page` the page it belongs to
+    (None: the whole store, e.g. the database). Page-scoped damage never stops the checks of other pages."""
+
+    exit_status = ExitStatus.STORE_DAMAGED
+
+    def __init__(self, message: str, *, path: object = None, page: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.page = page

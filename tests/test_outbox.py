@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from smtp_support import Inbox, free_port, smtp_server
 
 from monitor.config.loading import NotifyConfig
 from monitor.models import isoformat
-from monitor.notify.base import build_notifiers
+from monitor.notify.base import Message, build_notifiers
 from monitor.notify.email import EmailNotifier
 from monitor.notify.outbox import Outbox
 from monitor.store.core import Store
@@ -69,9 +70,9 @@ def test_put_is_durable_and_idempotent_by_id(store: Store, clock: FakeTime) -> N
     outbox = Outbox(store, clock)
     assert outbox.put(alert(1)) is True
     assert outbox.put(alert(1)) is False
-    saved = json.loads((store.root / "outbox" / "alert01.json").read_text())
-    assert (saved["status"], saved["queued"], saved["targets"]) == ("pending", "2026-06-01T10:30:00Z", {})
-    assert saved["message_id"] == "<alert-alert01@privacy-monitor>"
+    with sqlite3.connect(store.root / "monitor.db") as db:  # a row of the outbox table, as anyone can read it
+        [saved] = db.execute("SELECT status, queued, targets, message_id FROM outbox WHERE id = 'alert01'")
+    assert saved == ("pending", "2026-06-01T10:30:00Z", "{}", "<alert-alert01@privacy-monitor>")
     assert [entry.alert for entry in outbox.pending()] == [alert(1)]
 
 
@@ -160,13 +161,13 @@ class Crash(BaseException):
 
 
 class CrashAfterSending(EmailNotifier):
-    def send(self, alert: Alert, *, now: datetime, target: str = "email") -> None:
-        super().send(alert, now=now, target=target)
+    def send(self, message: Message, *, now: datetime, target: str = "email", recipients: Any = ()) -> Any:
+        super().send(message, now=now, target=target, recipients=recipients)
         raise Crash
 
 
 class CrashBeforeSending(EmailNotifier):
-    def send(self, alert: Alert, *, now: datetime, target: str = "email") -> None:
+    def send(self, message: Message, *, now: datetime, target: str = "email", recipients: Any = ()) -> Any:
         raise Crash
 
 
@@ -227,7 +228,8 @@ def test_email_delivered_but_webhook_failed_retries_only_the_webhook(
     assert len(inbox.messages) == 1
     requests = [request for request, _ in httpserver.log]
     assert len(requests) == 2 and requests[1].json["title"].endswith("accounts-center-scope changed (high)")
-    stored = (store.root / "outbox" / "done" / "alert01.json").read_text()
+    stored = "".join(f.read_bytes().decode("latin-1") for f in store.root.glob("monitor.db*"))  # + the WAL
+    stored += json.dumps(outbox.get("alert01").to_json())
     ours = "".join(
         r.getMessage() for r in caplog.records if r.name != "werkzeug"
     )  # werkzeug: the test server

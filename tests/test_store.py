@@ -5,16 +5,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
-from monitor.errors import StoreError, StoreLocked, UsageError
+from monitor.errors import StoreDamaged, StoreError, StoreLocked, UsageError
 from monitor.models import CheckRecord, Document, Outcome
 from monitor.store.core import Store, VersionInfo
+from monitor.store.db import record_digest
 
 PAGE = "facebook-privacy-policy-en"
 ROOT = Path(__file__).resolve().parents[1]
@@ -284,37 +287,34 @@ def test_validators_come_from_the_last_successful_check(store: Store, checks: li
     assert store.validators(PAGE) == expected
 
 
-# -- the append-only log --------------------------------------------------------------------------------
+# -- the check log in monitor.db --------------------------------------------------------------------------
 
 
-def test_a_torn_last_line_is_ignored_and_cut_off_by_the_next_append(store: Store) -> None:
+def test_checks_are_rows_of_the_database_anyone_can_query(store: Store) -> None:
+    first = record_check(store, day(1), "new", "A")
+    record_check(store, day(2), "failed")
+    with sqlite3.connect(store.root / "monitor.db") as db:
+        rows = list(db.execute("SELECT page, n, time, outcome, version FROM checks ORDER BY id"))
+        [timeline] = db.execute("SELECT version, since, until, checks FROM versions")
+    assert rows == [(PAGE, 1, day(1), "new", sha("A")), (PAGE, 2, day(2), "failed", sha("A"))]
+    assert timeline == (sha("A"), day(1), None, 1)
+    assert store.checks(PAGE)[0] == first
+
+
+def test_a_bad_value_read_back_is_damage_of_that_page_not_a_crash(store: Store) -> None:
     record_check(store, day(1), "new", "A")
-    log = store.root / "pages" / PAGE / "checks.jsonl"
-    good = log.read_bytes()
-    torn = b'{"page": "facebook-privacy-policy-en", "time": "2026-03-0'
-    with log.open("ab") as handle:
-        handle.write(torn)
-    assert [c.time for c in store.checks(PAGE)] == [day(1)]
-    report = store.verify()
-    assert report.ok and report.warnings == [
-        f"{log}: torn last line of {len(torn)} bytes from an interrupted write (ignored; cut at next append)"
-    ]
-    second = record_check(store, day(2), "unchanged", "A")
-    assert (
-        log.read_bytes()
-        == good + (json.dumps(second.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    )
-    assert [c.time for c in store.checks(PAGE)] == [day(1), day(2)]
-
-
-def test_a_damaged_line_in_the_middle_is_an_error_naming_file_and_line(store: Store) -> None:
-    record_check(store, day(1), "new", "A")
-    log = store.root / "pages" / PAGE / "checks.jsonl"
-    first_line = log.read_bytes()
-    log.write_bytes(first_line + b"garbage\n" + first_line)
-    with pytest.raises(StoreError, match=rf"{log}:2: damaged line .*; run `privacy-monitor verify`"):
+    with sqlite3.connect(store.root / "monitor.db") as db:  # a value that hashes right but makes no sense
+        [(data,)] = db.execute("SELECT record FROM checks")
+        bad = json.dumps({**json.loads(data), "time": "yesterday"})
+        db.execute("UPDATE checks SET record = ?, digest = ?", (bad, record_digest(bad)))
+    with pytest.raises(
+        StoreDamaged, match=r"monitor.db: checks row 1 \(page 'facebook-privacy-policy-en'\): bad time"
+    ):
         store.checks(PAGE)
-    assert [problem.split(" (")[0] for problem in store.verify().problems] == [f"{log}:2: damaged line"]
+    [problem] = store.verify().problems
+    assert problem.startswith(
+        f"{store.root / 'monitor.db'}: checks row 1 (page {PAGE!r}): bad time 'yesterday'"
+    )
 
 
 def test_readers_see_appends_made_by_another_store_instance(store: Store) -> None:
@@ -351,25 +351,28 @@ def test_verify_reports_each_damaged_file_by_path_and_touches_nothing(three_vers
         f"{raw_b}: damaged",
         f"{text_c}: missing",
     ]
-    assert f"{text_c}: missing, referenced by {page / 'checks.jsonl'}:5" in report.problems
-    assert report.checked == 6  # 2 texts + 3 raws + 1 log
+    db = store.root / "monitor.db"
+    assert f"{text_c}: missing, referenced by {db}: checks row 5 (page {PAGE!r})" in report.problems[2]
+    assert all(problem.endswith(")") or "restore" in problem for problem in report.problems)  # what to do
+    assert report.checked == 6  # 2 texts + 3 raws + the database
     assert {path: path.read_bytes() for path in store.root.rglob("*") if path.is_file()} == before
     with pytest.raises(StoreError, match=rf"{text_a}: damaged, its content hashes to"):
         store.read_text(PAGE, sha("A"))
 
 
-def test_verify_checks_state_files_and_warns_about_leftover_temp_files(store: Store) -> None:
+def test_verify_reports_a_damaged_state_row_and_warns_about_leftover_temp_files(store: Store) -> None:
     store.write_json("watches/cookies/page.json", {"baseline": "x"})
     store.append_jsonl("digest/ledger.jsonl", {"sent": 1})
-    (store.root / "outbox").mkdir()
-    (store.root / "outbox" / "broken.json").write_text('{"id": ')
-    (store.root / "watches" / ".page.json.123.abcd.tmp").write_text("{")
+    with sqlite3.connect(store.root / "monitor.db") as db:
+        db.execute("UPDATE baselines SET data = '{\"baseline\": '")
+    (store.root / "pages" / PAGE / "texts").mkdir(parents=True)
+    (store.root / "pages" / PAGE / "texts" / ".x.md.gz.123.abcd.tmp").write_text("{")
     report = store.verify()
-    assert report.problems == [
-        f"{store.root / 'outbox' / 'broken.json'}: damaged JSON (Expecting value: line 1 column 8 (char 7))"
+    assert [problem.split(" (")[0] for problem in report.problems] == [
+        f"{store.root / 'monitor.db'}: baselines row cookies/page: damaged JSON"
     ]
     assert report.warnings == [
-        f"{store.root / 'watches' / '.page.json.123.abcd.tmp'}: leftover temp file of an interrupted write (harmless)"
+        f"{store.root / 'pages' / PAGE / 'texts' / '.x.md.gz.123.abcd.tmp'}: leftover temp file of an interrupted write (harmless)"
     ]
 
 
@@ -423,14 +426,17 @@ def test_a_second_writer_process_gets_store_locked_with_the_holders_pid(store: S
         with pytest.raises(StoreLocked) as error, store.writer():
             pass
         assert str(error.value) == (
-            f"{store.root}: another privacy-monitor process is writing to this store (pid {holder.pid}); "
-            "wait for it or stop it"
+            f"{store.root}: another privacy-monitor process is writing to this store; wait for it or stop it"
         )
         assert error.value.exit_status == 5
+        started = time.monotonic()
+        assert Store(store.root).pages() == [] and Store(store.root).verify().ok  # readers never wait
+        assert time.monotonic() - started < 2
         holder.stdin.write("release\n")
         holder.stdin.flush()
         with store.writer(wait=30):  # returns as soon as the holder lets go
-            assert (store.root / ".lock").read_text() == f"{__import__('os').getpid()}\n"
+            record_check(store, day(1), "new", "A")
+        assert not (store.root / ".lock").exists()  # SQLite's own lock: no lock file of ours
     finally:
         holder.kill()
         holder.wait()
@@ -471,13 +477,8 @@ def test_a_store_folder_that_is_not_writable_is_a_clear_error(
         store.put_version(PAGE, "text", None)
 
 
-def test_a_long_history_keeps_only_recent_checks_in_memory_and_loses_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A service runs for years: its memory must not grow with every check ever made.
-    import monitor.store.core
-
-    monkeypatch.setattr(monitor.store.core, "CACHED_CHECKS", 3)
+def test_a_long_history_is_read_from_the_database_and_loses_nothing(tmp_path: Path) -> None:
+    # A service runs for years: nothing is cached in memory, every reader sees the same timeline.
     store = Store(tmp_path / "snapshots")
     fresh_eyes = Store(tmp_path / "snapshots")  # another process reading the same store
     texts = ["A", "A", "B", None, "B", "A", None, None, None, None, "C", "C"]
@@ -491,8 +492,10 @@ def test_a_long_history_keeps_only_recent_checks_in_memory_and_loses_nothing(
             outcome = "unchanged"
         record_check(store, day(n), outcome, text)
         store.versions(PAGE)  # read between writes, as the service does
-    assert len(store._logs[PAGE].items) == 3
     assert [c.time for c in store.checks(PAGE)] == [day(n) for n in range(1, 13)]
     assert store.versions(PAGE) == fresh_eyes.versions(PAGE)
     assert [v.id for v in store.versions(PAGE)] == [sha("A"), sha("B"), sha("A"), sha("C")]
     assert store.last_check(PAGE).time == day(12)
+    assert [c.time for c in store.failures(PAGE, until=day(9))] == [day(7), day(8), day(9)]
+    assert store.count_checks(PAGE, until=day(9)) == 9
+    assert store.last_change(PAGE).time == day(11)

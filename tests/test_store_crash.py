@@ -104,7 +104,7 @@ def run_and_kill(root: Path, journal: Path) -> None:
         )
         try:
             assert child.stdout.readline() == "ready\n", "the writer child did not start"
-            time.sleep(rng.uniform(0.0, 0.25))  # the fault injection itself: a random moment to die at
+            time.sleep(rng.uniform(0.0, 0.4))  # the fault injection itself: a random moment to die at
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -20,10 +20,9 @@ import apprise
 
 from monitor.config.loading import AppriseConfig
 from monitor.errors import NotifyError
-from monitor.notify.base import Notifier
-from monitor.notify.message import render_alert
+from monitor.notify.base import Message, Notifier, Refused
+from monitor.notify.message import render_alerts
 from monitor.registry import NOTIFIERS
-from monitor.watch.alerts import Alert
 
 
 def apprise_urls(settings: AppriseConfig, base_dir: Path) -> list[str]:
@@ -56,11 +55,13 @@ class AppriseNotifier(Notifier):
     def targets(self) -> list[str]:
         return [target_name(url) for url in self._urls()]
 
-    def send(self, alert: Alert, *, now: datetime, target: str) -> None:
+    def send(
+        self, message: Message, *, now: datetime, target: str, recipients: Sequence[str] = ()
+    ) -> Refused:
         url = next((url for url in self._urls() if target_name(url) == target), None)
         if url is None:
             raise NotifyError(f"{target}: this Apprise URL is no longer configured")
-        rendered = render_alert(alert, self.pages.get(alert.page))
+        rendered = render_alerts(message.alerts, self.pages.get(message.page))
         client = apprise.Apprise()
         with _quiet():
             if not client.add(url):
@@ -70,6 +71,7 @@ class AppriseNotifier(Notifier):
             )
         if not ok:
             raise NotifyError(f"{target}: Apprise could not deliver (the service refused or did not answer)")
+        return {}
 
     def _urls(self) -> list[str]:
         return apprise_urls(self.settings, self.base_dir)

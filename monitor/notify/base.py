@@ -1,12 +1,14 @@
 """What every notifier is: one delivery channel, keyed by its `[notify.<name>]` table.
 
-A notifier sends one alert and raises `NotifyError` when it could not; it never retries, never sleeps and
-never logs secrets (the outbox decides what to retry and when).
+A notifier sends one `Message` (every alert one check of one page raised) to one target and raises
+`NotifyError` when the attempt failed as a whole; recipients refused one by one come back as a dict, so the
+outbox can fail or retry each alone. It never retries, never sleeps and never logs secrets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,6 +16,26 @@ from typing import Any, ClassVar
 from monitor.config.loading import NotifyConfig, PageConfig
 from monitor.registry import NOTIFIERS
 from monitor.watch.alerts import Alert
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One outbox entry as a notifier sees it: `alerts` most severe first, the same `message_id` every time."""
+
+    id: str
+    message_id: str
+    page: str
+    alerts: tuple[Alert, ...]
+
+
+def as_message(item: Message | Alert) -> Message:
+    """A lone alert (as callers outside the outbox send one) is a message of that one alert."""
+    if isinstance(item, Alert):
+        return Message(item.id, item.message_id, item.page, (item,))
+    return item
+
+
+Refused = dict[str, tuple[int, str]]  # recipient -> (SMTP code, server text); 5xx permanent, 4xx retried
 
 
 class Notifier:
@@ -31,9 +53,15 @@ class Notifier:
         its own (the email notifier has one; apprise one per URL, named by a hash, never by the URL)."""
         return [self.name]
 
-    def send(self, alert: Alert, *, now: datetime, target: str) -> None:
-        """Deliver `alert` to `target` (every attempt of one alert carries `alert.message_id`); NotifyError
-        if it could not."""
+    def recipients(self, target: str) -> list[str]:
+        """The recipients of `target` that succeed or fail one by one ([]: the target is one destination)."""
+        return []
+
+    def send(
+        self, message: Message, *, now: datetime, target: str, recipients: Sequence[str] = ()
+    ) -> Refused:
+        """Deliver `message` to `target` (only to `recipients` when given); returns the recipients the
+        server refused; NotifyError when the attempt failed as a whole."""
         raise NotImplementedError
 
 

@@ -19,7 +19,7 @@ from monitor.config.loading import Config, PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord, Outcome
-from monitor.service.status import PageStatus, page_status
+from monitor.service.status import period_facts
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
 
@@ -99,6 +99,7 @@ class Digest:
     alerts: list[AlertLine]
     trouble: list[Trouble]
     lag: list[Lag]
+    undelivered: list[AlertLine] = field(default_factory=list)  # alerts the outbox could not deliver (yet)
 
     @property
     def quiet(self) -> bool:
@@ -149,8 +150,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
     changed_substantively: dict[str, str] = {}
     pages_checked = checks = 0
     for page in config.pages:
-        records = [record for record in store.checks(page.id) if parse_time(record.time) < end]
-        in_period = [record for record in records if parse_time(record.time) >= start]
+        damage, in_period, status = period_facts(page, store, start, end, config.service.failing_after)
         checks += len(in_period)
         pages_checked += bool(in_period)
         for record in in_period:
@@ -162,10 +162,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
                 if not change.cosmetic_only:
                     changed_substantively[page.id] = record.time
             alerts.extend(_alert_line(alert) for alert in record.alerts)
-        status = page_status(
-            page, records, schedule=None, now=end, failing_after=config.service.failing_after
-        )
-        if problem := _trouble(page, status, in_period):
+        if problem := _trouble(page, status, in_period, damage):
             trouble.append(problem)
     # Substantive first; the language versions of one document next to each other.
     documents = {page.id: page.document or page.id for page in config.pages}
@@ -183,6 +180,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
         alerts=alerts,
         trouble=trouble,
         lag=_translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
+        undelivered=[_alert_line(alert) for alert in store.undelivered()],
     )
 
 
@@ -242,8 +240,10 @@ def _alert_line(alert: dict[str, Any]) -> AlertLine:
     )
 
 
-def _trouble(page: PageConfig, status: PageStatus, in_period: list[CheckRecord]) -> Trouble | None:
+def _trouble(page: PageConfig, status: Any, in_period: list, damage: str | None) -> Trouble | None:
     title = page.title or page.id
+    if damage:  # damage stays local: this page is in trouble, the reason names the file to restore
+        return Trouble(page.id, title, page.url, damage, None, 0, None)
     if status.failing:
         return Trouble(
             page.id, title, page.url, status.last_reason or "failed", status.failing_since, status.failures,

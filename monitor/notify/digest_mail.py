@@ -75,7 +75,8 @@ def digest_message_id(store: Store, period: Period, sender: str) -> str:
 
 
 class DigestLedger:
-    """digest/ledger.jsonl: one line per state change of a period (sending, sent, failed, quiet, abandoned)."""
+    """The `digest_ledger` table of monitor.db (named `digest/ledger.jsonl` through the store's state API):
+    one row per state change of a period (sending, sent, failed, quiet, abandoned)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -167,8 +168,7 @@ class DigestMailer:
 
     def _checked_before(self, moment: datetime) -> bool:
         return any(
-            (first := next(iter(self.store.checks(page.id)), None)) is not None
-            and parse_time(first.time) < moment
+            (first := self.store.first_check(page.id)) is not None and parse_time(first.time) < moment
             for page in self.config.pages
         )
 

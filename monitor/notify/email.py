@@ -2,8 +2,9 @@
 
 The password comes from the environment variable named by `password_env` or the file `password_file`
 (relative to the config file), never from the config text; it is never logged and never part of an error
-message. Every attempt to send one alert carries the same Message-ID (`<alert-ID@privacy-monitor>`), so a
-re-send after an interrupted attempt can be recognised as the same message by the receiving side.
+message. One mail carries every alert of one page check; every attempt to send it carries the same Message-ID,
+so a re-send after an interrupted attempt can be recognised as the same message by the receiving side. Each
+recipient succeeds or fails on its own: a 5xx refusal of one address is reported for that address alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -18,24 +20,25 @@ from pathlib import Path
 
 from monitor.config.loading import EmailConfig, PageConfig
 from monitor.errors import NotifyError
-from monitor.notify.base import Notifier
-from monitor.notify.message import render_alert
+from monitor.notify.base import Message, Notifier, Refused, as_message
+from monitor.notify.message import render_alerts
 from monitor.registry import NOTIFIERS
 from monitor.watch.alerts import Alert
 
 
 def compose(
-    alert: Alert, *, sender: str, to: list[str], now: datetime, page: PageConfig | None = None
+    mail: Message, *, sender: str, to: list[str], now: datetime, page: PageConfig | None = None
 ) -> EmailMessage:
-    rendered = render_alert(alert, page)
+    rendered = render_alerts(mail.alerts, page)
+    alert = mail.alerts[0]
     message = EmailMessage()
     message["Subject"] = rendered.subject
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = alert.message_id
+    message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor
-    message["X-Privacy-Monitor-Alert"] = alert.id
+    message["X-Privacy-Monitor-Alert"] = " ".join(a.id for a in mail.alerts)
     message["X-Privacy-Monitor-Watch"] = alert.watch
     message["X-Privacy-Monitor-Page"] = alert.page
     message.set_content(rendered.text)
@@ -77,7 +80,19 @@ def tls_context(settings: EmailConfig, base_dir: Path) -> ssl.SSLContext:
 
 
 def smtp_send(settings: EmailConfig, base_dir: Path, message: EmailMessage) -> None:
-    """Send one prepared message through the configured server; NotifyError (naming the server) on failure."""
+    """Send one prepared message through the configured server; NotifyError (naming the server) on failure,
+    a refused recipient included (the digest is one mail: it is sent again as a whole)."""
+    refused = smtp_deliver(settings, base_dir, message)
+    if refused:
+        where = f"SMTP {settings.host}:{settings.port}"
+        raise NotifyError(f"{where}: some recipients refused ({', '.join(sorted(refused))})")
+
+
+def smtp_deliver(
+    settings: EmailConfig, base_dir: Path, message: EmailMessage, recipients: Sequence[str] = ()
+) -> Refused:
+    """Send one prepared message (to `recipients`, default: its To header); returns the recipients the
+    server refused, each with its code and text; NotifyError when the attempt failed as a whole."""
     password = read_password(settings, base_dir)
     if settings.username and password is None:
         raise NotifyError("notify.email: `username` is set but neither password_env nor password_file")
@@ -97,7 +112,7 @@ def smtp_send(settings: EmailConfig, base_dir: Path, message: EmailMessage) -> N
                 client.starttls(context=tls_context(settings, base_dir))
             if settings.username and password is not None:
                 client.login(settings.username, password)
-            refused = client.send_message(message)
+            refused = client.send_message(message, to_addrs=list(recipients) or None)
     except smtplib.SMTPAuthenticationError as error:
         raise NotifyError(
             f"{where}: login refused for {settings.username!r} (code {error.smtp_code})"
@@ -106,16 +121,15 @@ def smtp_send(settings: EmailConfig, base_dir: Path, message: EmailMessage) -> N
         raise NotifyError(
             f"{where}: the server does not offer STARTTLS or AUTH (check notify.email.security)"
         ) from None
-    except smtplib.SMTPRecipientsRefused as error:
-        raise NotifyError(f"{where}: every recipient refused ({', '.join(error.recipients)})") from None
+    except smtplib.SMTPRecipientsRefused as error:  # every one of them: still one verdict per recipient
+        return {address: (code, _text(text)) for address, (code, text) in error.recipients.items()}
     except smtplib.SMTPResponseException as error:
         raise NotifyError(f"{where}: {error.smtp_code} {_text(error.smtp_error)}") from None
     except ssl.SSLError as error:
         raise NotifyError(f"{where}: TLS failed ({error.reason or error}); check security/ca_file") from None
     except (smtplib.SMTPException, OSError) as error:
         raise NotifyError(f"{where}: {_describe(error)}") from None
-    if refused:
-        raise NotifyError(f"{where}: some recipients refused ({', '.join(sorted(refused))})")
+    return {address: (code, _text(text)) for address, (code, text) in refused.items()}
 
 
 @NOTIFIERS.register
@@ -123,10 +137,21 @@ class EmailNotifier(Notifier):
     name = "email"
     settings: EmailConfig
 
-    def send(self, alert: Alert, *, now: datetime, target: str = "email") -> None:
-        page = self.pages.get(alert.page)
-        message = compose(alert, sender=self.settings.sender, to=self.settings.to, now=now, page=page)
-        smtp_send(self.settings, self.base_dir, message)
+    def recipients(self, target: str) -> list[str]:
+        return list(self.settings.to)
+
+    def send(
+        self,
+        message: Message | Alert,
+        *,
+        now: datetime,
+        target: str = "email",
+        recipients: Sequence[str] = (),
+    ) -> Refused:
+        message = as_message(message)
+        page = self.pages.get(message.page)
+        mail = compose(message, sender=self.settings.sender, to=self.settings.to, now=now, page=page)
+        return smtp_deliver(self.settings, self.base_dir, mail, recipients)
 
 
 def _resolve(relative: str, base_dir: Path) -> Path:

@@ -33,11 +33,11 @@ def entry_id(record: CheckRecord) -> str:
 
 
 def build_feed(store: Store, config: Config, *, limit: int = FEED_LIMIT) -> FeedGenerator:
+    pages = {page.id: page for page in config.pages}
     changes: list[tuple[PageConfig, CheckRecord]] = [
-        (page, record)
-        for page in config.pages
-        for record in store.checks(page.id)
-        if record.outcome == Outcome.CHANGED and record.previous and record.version
+        (pages[record.page], record)
+        for record in store.changes()  # an indexed query: the checks in between are never read
+        if record.page in pages and record.outcome == Outcome.CHANGED and record.previous and record.version
     ]
     changes.sort(key=lambda item: (parse_time(item[1].time), item[0].id))
     changes = changes[-limit:]

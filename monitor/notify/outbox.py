@@ -1,23 +1,25 @@
-"""The durable outbox: every alert is on disk before anyone is told, and is told once as far as the store knows.
+"""The durable outbox: one message per page check (every alert that check raised, most severe first), queued
+in the same store transaction as the check, and delivered outside any transaction.
 
-Layout in the store: `outbox/<alert id>.json` while any delivery target still has work (pending, sending,
-failed); `outbox/done/<alert id>.json` once every target has it (or it is digest-only). Each file holds the
-alert and, per delivery target (`email`, `apprise:<hash>`), its state:
+The `outbox` table of monitor.db holds each message with, per delivery target (`email`, `apprise:<hash>`) and
+per recipient of a target (the addresses of `email`), its state:
 
     pending --(attempt)--> sending --(ok)--> sent
-                              |--(error)--> pending, next_attempt = now + backoff * 2^(attempts-1)
-                              '--(error, attempts = max_attempts)--> failed (listed, retried only on demand)
+                              |--(error / 4xx)--> pending, next_attempt = now + backoff * 2^(attempts-1)
+                              '--(5xx for a recipient, or max_attempts)--> failed (retried only on demand)
 
-`sending` is written (atomically, fsync'd) *before* the notifier runs. If the process dies after the
-server accepted the message but before `sent` was written, the next run finds `sending`, sends again with
-the SAME Message-ID, and counts it in `interrupted`. So the store never sends an alert twice on its own
-account; the one window it cannot close (accepted but not yet recorded) yields a second copy carrying
-the same Message-ID, which mail servers and clients can fold into one. Apprise channels have no such id,
-so there the rare interrupted attempt may show twice.
+A recipient refused with 5xx is failed alone: the others got the message and are never sent a second copy.
+`sending` is committed *before* the notifier runs, with a compare-and-set on the row's `rev`, so two processes
+delivering at once never both send one attempt. If the process dies after the server accepted the message but
+before `sent` was committed, the next run finds `sending` and sends again with the SAME Message-ID (counted in
+`interrupted`), which mail servers and clients can fold into one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,22 +28,44 @@ from typing import Any
 from monitor.config.loading import NotifyConfig, parse_duration
 from monitor.errors import NotifyError
 from monitor.models import Clock, isoformat
-from monitor.notify.base import Notifier
+from monitor.notify.base import Message, Notifier
 from monitor.store.timeline import parse_time
 from monitor.watch.alerts import Alert, severity_rank
 
-PENDING_DIR = "outbox"
-DONE_DIR = "outbox/done"
+log = logging.getLogger(__name__)  # the service logs each failed attempt through this
+
 MAX_DELAY = timedelta(days=1)  # the doubling backoff stops growing here
-WRITER_WAIT = 120.0
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+def message_key(alerts: Sequence[Alert]) -> str:
+    """The entry id: the alert's own id for one alert, else derived from all ids (a re-run gives the same)."""
+    if len(alerts) == 1:
+        return alerts[0].id
+    joined = "\x1f".join(sorted(alert.id for alert in alerts))
+    return "check-" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:20]
 
 
 @dataclass(slots=True)
 class OutboxEntry:
-    alert: Alert
+    id: str
+    alerts: list[Alert]
     queued: str
     digest_only: bool
     targets: dict[str, dict[str, Any]]
+    rev: int = 0
+
+    @property
+    def alert(self) -> Alert:
+        """The most severe alert (the one the subject names)."""
+        return self.alerts[0]
+
+    @property
+    def message_id(self) -> str:
+        return self.alert.message_id if len(self.alerts) == 1 else f"<alerts-{self.id}@privacy-monitor>"
+
+    def message(self) -> Message:
+        return Message(self.id, self.message_id, self.alert.page, tuple(self.alerts))
 
     @property
     def status(self) -> str:
@@ -49,35 +73,57 @@ class OutboxEntry:
         if self.digest_only:
             return "digest_only"
         states = {target["state"] for target in self.targets.values()}
-        if states and states <= {"sent"}:
-            return "sent"
-        if "failed" in states and not states & {"pending", "sending"}:
+        recipients = {r["state"] for t in self.targets.values() for r in t.get("recipients", {}).values()}
+        if states & {"pending", "sending"} or not states:
+            return "pending"
+        if "failed" in states | recipients:
             return "failed"
-        return "pending"
+        return "sent"
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.alert.id,
+            "id": self.id,
             "status": self.status,
-            "message_id": self.alert.message_id,
+            "message_id": self.message_id,
             "queued": self.queued,
             "digest_only": self.digest_only,
             "targets": self.targets,
+            "alerts": [alert.to_json() for alert in self.alerts],
             "alert": self.alert.to_json(),
         }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> OutboxEntry:
-        return cls(Alert.from_json(data["alert"]), data["queued"], data["digest_only"], data["targets"])
+
+def save_entry(store: Any, entry: OutboxEntry, *, expect_rev: int | None = None) -> bool:
+    """Write `entry` (in the caller's transaction, if any); with `expect_rev`, only if nobody wrote it since."""
+    alerts = json.dumps([alert.to_json() for alert in entry.alerts], ensure_ascii=False)
+    targets = json.dumps(entry.targets, ensure_ascii=False)
+    values = (entry.alert.page, entry.queued, entry.status, entry.message_id, alerts, targets)
+    if expect_rev is None:
+        store._exec(
+            "INSERT OR REPLACE INTO outbox (page, queued, status, message_id, alerts, targets, rev, id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, entry.rev + 1, entry.id),
+        )
+    elif not store._exec(
+        "UPDATE outbox SET page = ?, queued = ?, status = ?, message_id = ?, alerts = ?, targets = ?, rev = ?"
+        " WHERE id = ? AND rev = ?",
+        (*values, entry.rev + 1, entry.id, expect_rev),
+    ):
+        return False
+    entry.rev += 1
+    return True
 
 
 @dataclass(slots=True)
 class DeliveryReport:
-    sent: list[tuple[str, str]] = field(default_factory=list)  # (alert id, target)
-    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (alert id, target, error) this run
+    sent: list[tuple[str, str]] = field(default_factory=list)  # (entry id, target)
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (entry id, target, error) this run
     gave_up: list[tuple[str, str]] = field(default_factory=list)  # reached max_attempts this run
-    deferred: list[tuple[str, str, str]] = field(default_factory=list)  # (alert id, target, next attempt)
+    deferred: list[tuple[str, str, str]] = field(default_factory=list)  # (entry id, target, next attempt)
     resent: list[tuple[str, str]] = field(default_factory=list)  # an interrupted attempt, sent again
+    refused: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # (entry, target, recipient, error)
 
     @property
     def ok(self) -> bool:
@@ -97,23 +143,31 @@ class Outbox:
         self.backoff = parse_duration(self.settings.retry_backoff)
 
     def put(self, alert: Alert) -> bool:
-        """Queue `alert` durably; False (and nothing written) when an alert with this id is already known."""
-        if self._read(alert.id) is not None:
+        """Queue one alert as its own message; False when it is already known."""
+        return self.put_message([alert])
+
+    def put_message(self, alerts: Sequence[Alert]) -> bool:
+        """Queue one message for the alerts of one check (in the caller's transaction, if any); False (and
+        nothing written) when it is already known."""
+        ordered = sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 3), a.watch, a.id))
+        key = message_key(ordered)
+        if not ordered or self.get(key) is not None:
             return False
-        digest_only = severity_rank(alert.severity) < severity_rank(self.settings.min_severity)
-        entry = OutboxEntry(alert, isoformat(self.clock()), digest_only, {})
-        self._write(entry)
+        top = max(severity_rank(alert.severity) for alert in ordered)
+        digest_only = top < severity_rank(self.settings.min_severity)
+        save_entry(self.store, OutboxEntry(key, ordered, isoformat(self.clock()), digest_only, {}))
         return True
 
-    def get(self, alert_id: str) -> OutboxEntry | None:
-        return self._read(alert_id)
+    def get(self, entry_id: str) -> OutboxEntry | None:
+        rows = self.store._rows(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (entry_id,))
+        return _entry(rows[0]) if rows else None
 
     def entries(self) -> list[OutboxEntry]:
-        """Alerts with work left (pending or failed), oldest first."""
-        names = [name for name in self.store.listdir(PENDING_DIR) if name.endswith(".json")]
-        found = [self.store.read_json(f"{PENDING_DIR}/{name}") for name in names]
-        entries = [OutboxEntry.from_json(data) for data in found if data is not None]
-        return sorted(entries, key=lambda entry: (entry.queued, entry.alert.id))
+        """Messages with work left (pending or failed), oldest first."""
+        rows = self.store._rows(
+            f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('pending', 'failed') ORDER BY queued, id"
+        )
+        return [_entry(row) for row in rows]
 
     def pending(self) -> list[OutboxEntry]:
         return [entry for entry in self.entries() if entry.status == "pending"]
@@ -121,20 +175,20 @@ class Outbox:
     def failed(self) -> list[OutboxEntry]:
         return [entry for entry in self.entries() if entry.status == "failed"]
 
+    def undelivered(self) -> list[Alert]:
+        """Every alert of a message that has not reached all its targets and recipients (for the digest: it
+        must say they were not delivered, since nobody else will), most severe first."""
+        alerts = [alert for entry in self.entries() for alert in entry.alerts]
+        return sorted(alerts, key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.page))
+
     def deliver(self, notifiers: Sequence[Notifier], *, force: bool = False) -> DeliveryReport:
-        """Try every target that is due (all of them with `force`, failed ones included); never raises for a
-        failed send: that is recorded, retried later and reported."""
+        """Try every target that is due (all of them with `force`, failed ones included), outside any store
+        transaction; never raises for a failed send: that is recorded, retried later and reported."""
         report = DeliveryReport()
-        with self.store.writer(wait=WRITER_WAIT):
-            for entry in self.entries():
-                if entry.status in ("sent", "digest_only"):
-                    self._finish(entry)  # a crash came between the last write and the move
-                    continue
-                for notifier in notifiers:
-                    for target in notifier.targets():
-                        self._attempt(entry, notifier, target, report, force=force)
-                if entry.status in ("sent", "digest_only"):
-                    self._finish(entry)
+        for entry in self.entries():
+            for notifier in notifiers:
+                for target in notifier.targets():
+                    self._attempt(entry, notifier, target, report, force=force)
         return report
 
     def _attempt(
@@ -142,54 +196,91 @@ class Outbox:
     ) -> None:
         state = entry.targets.setdefault(target, _new_target())
         now = self.clock()
-        if state["state"] == "sent" or (state["state"] == "failed" and not force):
+        if state["state"] == "sent" and not (force and _failed_recipients(state)):
+            return
+        if state["state"] == "failed" and not force:
             return
         waiting = state["state"] == "pending" and state["next_attempt"] and not force
         if waiting and parse_time(state["next_attempt"]) > now:
-            report.deferred.append((entry.alert.id, target, state["next_attempt"]))
+            report.deferred.append((entry.id, target, state["next_attempt"]))
             return
+        people = state.setdefault("recipients", {}) if notifier.recipients(target) else None
+        if people is not None:
+            for address in notifier.recipients(target):
+                person = people.setdefault(address, {"state": "pending", "error": None})
+                if force and person["state"] == "failed":
+                    person["state"] = "pending"
+        todo = [a for a, p in (people or {}).items() if p["state"] in ("pending", "sending")]
         interrupted = state["state"] == "sending"
         if interrupted:
             state["interrupted"] += 1
         else:
             state["attempts"] += 1
         state.update(state="sending", last_attempt=isoformat(now))
-        self._write(entry)
+        for address in todo:
+            people[address]["state"] = "sending"
+        if not save_entry(self.store, entry, expect_rev=entry.rev):
+            return  # another process is delivering this message right now
         try:
-            notifier.send(entry.alert, now=now, target=target)
+            refused = notifier.send(entry.message(), now=now, target=target, recipients=todo) or {}
         except NotifyError as error:
-            state["last_error"] = str(error)
-            report.failed.append((entry.alert.id, target, str(error)))
-            if state["attempts"] >= self.settings.max_attempts and not interrupted:
-                state.update(state="failed", next_attempt=None)
-                report.gave_up.append((entry.alert.id, target))
-            else:
-                state.update(state="pending", next_attempt=isoformat(now + self._delay(state["attempts"])))
+            for address in todo:
+                people[address]["state"] = "pending"
+            self._failed(entry, state, target, str(error), report, now, interrupted)
         else:
-            state.update(state="sent", sent=isoformat(self.clock()), last_error=None, next_attempt=None)
-            report.sent.append((entry.alert.id, target))
-            if interrupted:
-                report.resent.append((entry.alert.id, target))
-        self._write(entry)
+            for address in todo:
+                code, text = refused.get(address, (250, ""))
+                if code < 400:
+                    people[address].update(state="sent", error=None)
+                    continue
+                people[address].update(state="failed" if code >= 500 else "pending", error=f"{code} {text}")
+                if code >= 500:
+                    report.refused.append((entry.id, target, address, f"{code} {text}"))
+                    log.warning(
+                        "outbox %s to %s: %s refused for good: %s %s", entry.id, target, address, code, text
+                    )
+            retry = [f"{a}: {people[a]['error']}" for a in todo if people[a]["state"] == "pending"]
+            if retry:
+                self._failed(entry, state, target, "; ".join(retry), report, now, interrupted)
+            else:
+                state.update(state="sent", sent=isoformat(self.clock()), last_error=None, next_attempt=None)
+                report.sent.append((entry.id, target))
+                if interrupted:
+                    report.resent.append((entry.id, target))
+                for recipient_failure in _failed_recipients(state):
+                    report.failed.append((entry.id, target, recipient_failure))
+        save_entry(self.store, entry)
+
+    def _failed(
+        self, entry: OutboxEntry, state: dict[str, Any], target: str, error: str, report: DeliveryReport,
+        now: datetime, interrupted: bool,
+    ) -> None:  # fmt: skip
+        state["last_error"] = error
+        report.failed.append((entry.id, target, error))
+        log.warning("outbox %s (%s) to %s: attempt %d failed: %s", entry.id, entry.alert.page, target,
+                    state["attempts"], error)  # fmt: skip
+        if state["attempts"] >= self.settings.max_attempts and not interrupted:
+            state.update(state="failed", next_attempt=None)
+            report.gave_up.append((entry.id, target))
+        else:
+            state.update(state="pending", next_attempt=isoformat(now + self._delay(state["attempts"])))
 
     def _delay(self, attempts: int) -> timedelta:
         return min(self.backoff * (2 ** max(0, attempts - 1)), MAX_DELAY)
 
-    def _finish(self, entry: OutboxEntry) -> None:
-        """Move a finished entry to outbox/done/ (written there first, so a crash loses nothing)."""
-        self.store.write_json(f"{DONE_DIR}/{entry.alert.id}.json", entry.to_json())
-        self.store.delete(f"{PENDING_DIR}/{entry.alert.id}.json")
 
-    def _read(self, alert_id: str) -> OutboxEntry | None:
-        for folder in (PENDING_DIR, DONE_DIR):
-            data = self.store.read_json(f"{folder}/{alert_id}.json")
-            if data is not None:
-                return OutboxEntry.from_json(data)
-        return None
+def _failed_recipients(state: dict[str, Any]) -> list[str]:
+    people = state.get("recipients", {})
+    return [f"{address}: refused ({p['error']})" for address, p in people.items() if p["state"] == "failed"]
 
-    def _write(self, entry: OutboxEntry) -> None:
-        folder = DONE_DIR if entry.digest_only else PENDING_DIR
-        self.store.write_json(f"{folder}/{entry.alert.id}.json", entry.to_json())
+
+_COLUMNS = "id, queued, status, alerts, targets, rev"
+
+
+def _entry(row: Any) -> OutboxEntry:
+    entry_id, queued, status, alerts, targets, rev = row
+    loaded = [Alert.from_json(data) for data in json.loads(alerts)]
+    return OutboxEntry(entry_id, loaded, queued, status == "digest_only", json.loads(targets), rev)
 
 
 def next_attempt(entry: OutboxEntry) -> datetime | None:

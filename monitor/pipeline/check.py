@@ -2,8 +2,11 @@
 
 A failed fetch or a capture that is not the document (wall, shell, collapse) is logged as a
 `failed` check and never becomes a version; the next good capture is compared with the last good
-version. The outcome is decided under the store's writer lock, so a `check` run by hand while the
-service runs cannot record the same change twice.
+version. The outcome is decided in one store transaction that also records the watch baselines and the
+outbox message of the check: a kill at any point leaves all of them or none (the next check redoes the
+work), and a `check` run by hand while the service runs cannot record the same change twice. Delivery
+happens after the transaction. Damaged data of this page (a text blob that no longer hashes to its name)
+is recorded as a failed check "store damaged: <file>"; it never stops the checks of other pages.
 """
 
 from __future__ import annotations
@@ -12,47 +15,16 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from monitor.config.loading import LoadedConfig, PageConfig
-from monitor.errors import FetchError, MonitorError
-from monitor.models import CheckRecord, Clock, Document, Outcome, isoformat, system_clock
+from monitor.config.loading import PageConfig
+from monitor.errors import MonitorError, StoreDamaged
+from monitor.models import CheckRecord, Document, Outcome, isoformat
+from monitor.pipeline.capture import Capture, Context, capture_now, capture_page
 
-if TYPE_CHECKING:
-    from monitor.store.core import Store
+__all__ = ["Capture", "CheckResult", "Context", "capture_now", "capture_page", "check_page", "check_pages"]
 
 WRITER_WAIT = 120.0  # seconds a check waits for another writer (e.g. the service delivering mail)
-
-
-@dataclass
-class Context:
-    """Everything a check needs; tests pass their own store and clock."""
-
-    loaded: LoadedConfig
-    store: Store
-    clock: Clock = system_clock
-    deliver: bool = True  # send queued alerts right after the check
-    _fetchers: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def config(self):  # noqa: ANN201 - the Config model
-        return self.loaded.config
-
-    def fetcher(self, renderer: str) -> Any:
-        if renderer not in self._fetchers:
-            from monitor.registry import FETCHERS
-
-            self._fetchers[renderer] = FETCHERS.get(renderer)(
-                self.config.fetch, base_dir=self.loaded.base_dir
-            )
-        return self._fetchers[renderer]
-
-    def close(self) -> None:
-        for fetcher in self._fetchers.values():
-            close = getattr(fetcher, "close", None)
-            if close:
-                close()
-        self._fetchers.clear()
 
 
 @dataclass
@@ -61,6 +33,11 @@ class CheckResult:
     diff: Any = None  # DocumentDiff when the page changed
     alerts: list[Any] = field(default_factory=list)
     delivery: Any = None  # the outbox's DeliveryReport, when alerts were sent
+    undelivered: list[str] = field(default_factory=list)  # one line per alert that could not be sent
+
+    @property
+    def delivery_failed(self) -> bool:
+        return bool(self.undelivered)
 
     def to_json(self) -> dict[str, Any]:
         record = self.record
@@ -79,6 +56,7 @@ class CheckResult:
             "final_url": record.final_url,
             "status": record.status,
             "renderer": record.renderer,
+            "undelivered": self.undelivered,
         }
 
 
@@ -94,88 +72,22 @@ def check_pages(
     return results
 
 
-@dataclass
-class Capture:
-    """A fetched and extracted page, not yet stored. `reason` is set when it is not the document."""
-
-    fetched: Any = None  # FetchResult
-    extraction: Any = None  # Extraction
-    reason: str | None = None
-    status: int | None = None
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def capture_page(
-    ctx: Context,
-    page: PageConfig,
-    *,
-    validators: dict[str, str] | None = None,
-    last_good: Document | None = None,
-) -> Capture:
-    """Fetch, extract and classify one page (used by `check`, `test`, `add` and `diff ... live`)."""
-    from monitor.extract.document import SelectorMissed, extract_document
-    from monitor.extract.walls import classify_capture
-
-    capture = Capture()
-    started = time.perf_counter()
-    try:
-        capture.fetched = ctx.fetcher(page.renderer).fetch(page, validators=validators)
-    except FetchError as error:
-        capture.reason, capture.status = error.reason, error.status
-        return capture
-    capture.status = capture.fetched.status
-    capture.timings["fetch"] = round(time.perf_counter() - started, 4)
-    if capture.fetched.not_modified:
-        return capture
-    extracted_at = time.perf_counter()
-    try:
-        capture.extraction = extract_document(
-            capture.fetched.html, url=capture.fetched.final_url, select=page.select, remove=page.remove
-        )
-    except SelectorMissed as error:
-        # A login wall or an error page has none of the document's structure: say which it is.
-        wall = classify_capture(
-            capture.fetched,
-            error.extraction,
-            last_good=None,
-            page=page,
-            quality=ctx.config.quality,
-            walls=ctx.config.walls,
-        )
-        capture.reason = wall if wall and wall != "empty page" else error.reason
-        return capture
-    except FetchError as error:
-        capture.reason = error.reason
-        return capture
-    capture.reason = classify_capture(
-        capture.fetched,
-        capture.extraction,
-        last_good=last_good,
-        page=page,
-        quality=ctx.config.quality,
-        walls=ctx.config.walls,
-    )
-    capture.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
-    return capture
-
-
-def capture_now(
-    loaded: LoadedConfig, store: Store, page: PageConfig, *, clock: Clock = system_clock
-) -> Capture:
-    """Fetch and extract `page` now, judged against its last good version, storing nothing (`test`, `diff live`)."""
-    known = any(configured.id == page.id for configured in loaded.config.pages)
-    current = store.current(page.id) if known else None
-    last_good = store.read_document(page.id, current.id) if current else None
-    ctx = Context(loaded, store, clock=clock, deliver=False)
-    try:
-        return capture_page(ctx, page, last_good=last_good)
-    finally:
-        ctx.close()
-
-
 def check_page(ctx: Context, page: PageConfig) -> CheckResult:
-    record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
     started = time.perf_counter()
+    try:
+        return _check_page(ctx, page, started)
+    except StoreDamaged as error:
+        if error.page != page.id:
+            raise  # the whole store (its database) is damaged: nothing can be recorded
+        record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
+        record.reason = f"store damaged: {error.path}"
+        record.timings["total"] = round(time.perf_counter() - started, 4)
+        ctx.store.append_check(record)  # no version: the page's data cannot be trusted until it is restored
+        return CheckResult(record)
+
+
+def _check_page(ctx: Context, page: PageConfig, started: float) -> CheckResult:
+    record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
     current = ctx.store.current(page.id)
     last_good = ctx.store.read_document(page.id, current.id) if current else None
     capture = capture_page(
@@ -204,7 +116,7 @@ def check_page(ctx: Context, page: PageConfig) -> CheckResult:
 def _record_failure(ctx: Context, record: CheckRecord, started: float) -> CheckResult:
     record.outcome = Outcome.FAILED
     record.timings["total"] = round(time.perf_counter() - started, 4)
-    with ctx.store.writer(wait=WRITER_WAIT):
+    with ctx.store.transaction(wait=WRITER_WAIT):
         current = ctx.store.current(record.page)
         record.version = current.id if current else None
         ctx.store.append_check(record)
@@ -221,7 +133,7 @@ def _record_text(
 ) -> CheckResult:
     """Store a good capture (document None = 304 Not Modified) and everything that follows from it."""
     result = CheckResult(record)
-    with ctx.store.writer(wait=WRITER_WAIT):
+    with ctx.store.transaction(wait=WRITER_WAIT):
         current = ctx.store.current(page.id)  # again, under the lock: another writer may have moved on
         if document is None:
             if current is None:
@@ -250,9 +162,27 @@ def _record_text(
                 record.alerts = [alert.to_json() for alert in result.alerts]
         record.timings["total"] = round(time.perf_counter() - started, 4)
         ctx.store.append_check(record)
-        if result.alerts and ctx.deliver:
-            result.delivery = deliver_alerts(ctx)
+    if result.alerts and ctx.deliver:  # outside the transaction: a slow server never holds the store
+        result.delivery = deliver_alerts(ctx)
+        result.undelivered = _undelivered(ctx, result)
     return result
+
+
+def _undelivered(ctx: Context, result: CheckResult) -> list[str]:
+    """One line per alert of this check's message that did not reach every target and recipient."""
+    from monitor.notify.outbox import Outbox, message_key
+
+    if result.delivery is None:
+        return []  # no notifier configured: the alerts are for the digest
+    entry = Outbox(ctx.store, ctx.clock, ctx.config.notify).get(message_key(result.alerts))
+    if entry is None or entry.status in ("sent", "digest_only"):
+        return []
+    if isinstance(result.delivery, MonitorError):
+        errors = [str(result.delivery)]
+    else:
+        errors = [error for entry_id, _, error in result.delivery.failed if entry_id == entry.id]
+    why = f" ({errors[-1]})" if errors else ""
+    return [f"queued in the outbox: {alert.page}: {alert.headline}{why}" for alert in entry.alerts]
 
 
 def _diff(old: Document | None, new: Document) -> Any:
@@ -293,9 +223,8 @@ def _evaluate_watches(
         previous=record.previous,
         time=record.time,
     )
-    outbox = Outbox(ctx.store, ctx.clock, ctx.config.notify)
-    for alert in alerts:
-        outbox.put(alert)  # durable before the check record that mentions it
+    # One message for every alert of this check, committed with the check record that mentions it.
+    Outbox(ctx.store, ctx.clock, ctx.config.notify).put_message(alerts)
     return alerts
 
 

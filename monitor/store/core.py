@@ -1,25 +1,23 @@
-"""The snapshot store: per page an append-only check log plus content-addressed text and raw blobs.
+"""The snapshot store: content-addressed text and raw blobs (gzip files), metadata in monitor.db (SQLite).
 
-The layout is in monitor/store_layout.py (and, for humans, snapshots/README.md). The timeline of versions is
-derived from the check log (monitor/timeline.py); nothing else records it. Blobs are written before the check
-record that refers to them, so a crash can leave an orphan blob (harmless) but never a record pointing at a
-missing blob. One writer at a time (`writer()`); readers never lock and only see complete files and lines.
+Blobs are written and fsync'd before the transaction that refers to them, so a crash can leave an orphan blob
+(harmless) but never a record pointing at a missing blob. A check, the watch baselines it moved and the
+outbox message it queued are one transaction (`transaction()`). The timeline of versions is maintained in the
+same transaction as the check that changes it. Readers never wait (WAL).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from monitor import fsutil
-from monitor.errors import StoreError, StoreLocked, UsageError
-from monitor.models import CheckRecord, Clock, Document, Outcome, system_clock
+from monitor.errors import StoreDamaged, StoreError, UsageError
+from monitor.models import CheckRecord, Document, Outcome, system_clock
+from monitor.models import Clock as Clock
+from monitor.store.db import record_digest
 from monitor.store.layout import (
-    CHECKS,
-    LOCK_NAME,
     PAGE_ID,
     PAGES,
     RAW_SUFFIX,
@@ -33,43 +31,22 @@ from monitor.store.layout import (
     referenced_blobs,
     sha256_hex,
 )
-from monitor.store.state import ParsedLog, StateArea, json_line, refresh_log
-from monitor.store.timeline import STARTS_VERSION, VersionInfo, build_timeline, resolve_ref
+from monitor.store.records import CheckQueries, check_problem
+from monitor.store.timeline import STARTS_VERSION, VersionInfo, resolve_ref
 from monitor.store.verify import VerifyReport, verify_store
 
 __all__ = ["Store", "VerifyReport", "VersionInfo", "sha256_hex"]
 
 
-class Store(StateArea):
+class Store(CheckQueries):
     reserved = (PAGES,)
 
     def __init__(self, root: Path | str, *, clock: Clock = system_clock) -> None:
         super().__init__(root)
         self.clock = clock
-        self._logs: dict[str, ParsedLog[CheckRecord]] = {}
+        self._migration_checked = False
 
     # -- writing -----------------------------------------------------------------------------------------
-
-    @contextmanager
-    def writer(self, wait: float = 0) -> Iterator[Store]:
-        """Hold the one-writer lock (reentrant in the holding thread); StoreLocked if another process has it."""
-        self._ensure_root()
-        lock = fsutil.WriterLock.for_path(self.root / LOCK_NAME)
-        try:
-            lock.acquire(wait)
-        except fsutil.LockBusy as busy:
-            raise StoreLocked(
-                f"{self.root}: another privacy-monitor process is writing to this store "
-                f"(pid {busy.pid if busy.pid is not None else 'unknown'}); wait for it or stop it"
-            ) from None
-        except OSError as error:
-            raise StoreError(
-                f"{self.root / LOCK_NAME}: cannot take the writer lock ({error.strerror})"
-            ) from None
-        try:
-            yield self
-        finally:
-            lock.release()
 
     def put_version(self, page_id: str, text: str, raw: bytes | None) -> str:
         """Store a text version and the raw capture that produced it (each once); returns sha256(text)."""
@@ -82,56 +59,73 @@ class Store(StateArea):
         self._put_blob(page / TEXTS / f"{version_id}{TEXT_SUFFIX}", data)
         return version_id
 
-    def append_check(self, record: CheckRecord) -> None:
-        """Append one check to its page's log, durably; every blob it refers to must already be stored."""
+    def append_check(self, record: CheckRecord) -> int:
+        """Record one check (and move the timeline) in the current transaction, or in one of its own;
+        every blob it refers to must already be stored. Returns the check's row id."""
         page = self._page_dir(record.page)
         where = f"check {record.time} of page {record.page!r}"
+        if problem := check_problem(record):
+            raise StoreError(f"{where}: {problem}")
         if record.outcome in STARTS_VERSION and not record.text_sha256:
             raise StoreError(f"{where} is {record.outcome} but has no text_sha256")
         if record.outcome in STARTS_VERSION and record.version not in (None, record.text_sha256):
             raise StoreError(f"{where}: its version differs from its text_sha256")
         for name, digest in referenced_blobs(record):
-            if not SHA256.match(digest):
-                raise StoreError(f"{where}: {name} is not a sha256: {digest!r}")
             path = blob_path(page, name, digest)
             if not path.exists():
                 raise StoreError(
                     f"{path}: missing, {where} refers to it "
                     "(call put_version(page, text, raw) with the same text and raw bytes before append_check)"
                 )
-        line = json_line(record.to_json())
-        self._ensure_root()
-        with self._writing(page / CHECKS):
-            fsutil.append_line(page / CHECKS, line)
+        with self.transaction(wait=120.0):
+            return self._insert_check(record)
 
-    # -- the check log and the timeline ------------------------------------------------------------------
+    def _insert_check(self, record: CheckRecord) -> int:
+        conn = self.db.connection()
+        (n,) = conn.execute(
+            "SELECT COALESCE(MAX(n), 0) + 1 FROM checks WHERE page = ?", (record.page,)
+        ).fetchone()
+        data = json.dumps(record.to_json(), ensure_ascii=False)
+        cursor = conn.execute(
+            "INSERT INTO checks (page, n, time, outcome, version, previous, text_sha256, raw_sha256, reason,"
+            " record, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.page, n, record.time, str(record.outcome), record.version, record.previous,
+             record.text_sha256, record.raw_sha256, record.reason,
+             data, record_digest(data)),
+        )  # fmt: skip
+        check_id = int(cursor.lastrowid)
+        last = conn.execute(
+            "SELECT seq FROM versions WHERE page = ? ORDER BY seq DESC LIMIT 1", (record.page,)
+        ).fetchone()
+        if record.outcome in STARTS_VERSION and (record.text_sha256 or record.version):
+            if last:
+                conn.execute(
+                    "UPDATE versions SET until = ? WHERE page = ? AND seq = ?",
+                    (record.time, record.page, last[0]),
+                )
+            conn.execute(
+                "INSERT INTO versions VALUES (?, ?, ?, ?, NULL, 1, ?, ?, ?)",
+                (record.page, (last[0] if last else 0) + 1, record.text_sha256 or record.version, record.time,
+                 record.time, record.raw_sha256, check_id),
+            )  # fmt: skip
+        elif record.outcome == Outcome.UNCHANGED and last:
+            conn.execute(
+                "UPDATE versions SET checks = checks + 1, last_seen = ? WHERE page = ? AND seq = ?",
+                (record.time, record.page, last[0]),
+            )
+        return check_id
 
-    def pages(self) -> list[str]:
-        """The pages with at least one check, sorted."""
-        folder = self.root / PAGES
-        if not folder.is_dir():
-            return []
-        return sorted(p.name for p in folder.iterdir() if PAGE_ID.match(p.name) and (p / CHECKS).is_file())
-
-    def checks(self, page_id: str) -> list[CheckRecord]:
-        """Every check of the page, oldest first (read from disk when the cache holds only the recent ones)."""
-        log = self._log(page_id)
-        if log.derived.get("trimmed"):
-            return list(refresh_log(self._page_dir(page_id) / CHECKS, None, _record_from_line).items)
-        return list(log.items)
-
-    def last_check(self, page_id: str) -> CheckRecord | None:
-        records = self._log(page_id).items
-        return records[-1] if records else None
-
-    def versions(self, page_id: str) -> list[VersionInfo]:
-        """The timeline, oldest first."""
-        return list(self._log(page_id).derived["timeline"])
+    # -- the timeline ----------------------------------------------------------------------------------
 
     def current(self, page_id: str) -> VersionInfo | None:
         """The last good version."""
-        timeline = self.versions(page_id)
-        return timeline[-1] if timeline else None
+        self._page_dir(page_id)
+        rows = self._rows(
+            "SELECT seq, version, since, until, checks, last_seen, raw_sha256 FROM versions"
+            " WHERE page = ? ORDER BY seq DESC LIMIT 1",
+            (page_id,),
+        )
+        return self._version(page_id, rows[0]) if rows else None
 
     def resolve(self, page_id: str, ref: str) -> VersionInfo:
         """`latest`, `previous`, a version id prefix (4+ hex), an ISO date (end of that UTC day) or date-time."""
@@ -143,16 +137,14 @@ class Store(StateArea):
 
     def validators(self, page_id: str) -> dict[str, str]:
         """ETag / Last-Modified of the last successful check, exactly as the server sent them, or {}."""
-        log = self._log(page_id)
-        records = self.checks(page_id) if log.derived.get("trimmed") else log.items
-        for record in reversed(records):
-            if record.outcome == Outcome.FAILED:
-                continue
-            headers = {name.lower(): value for name, value in record.headers.items()}
+        good = self.last_check(page_id, good=True)
+        while good is not None:
+            headers = {name.lower(): value for name, value in good.headers.items()}
             found = {key: headers[name] for key, name in _VALIDATORS if headers.get(name)}
             # A 304 answer need not repeat the validators; those of the check it confirmed still hold.
-            if found or record.status != 304:
+            if found or good.status != 304:
                 return found
+            good = self.last_check(page_id, good=True, until=_just_before(good.time))
         return {}
 
     # -- reading versions ------------------------------------------------------------------------------
@@ -161,12 +153,14 @@ class Store(StateArea):
         """The text of a version (a full id, or any reference `resolve` accepts)."""
         if not SHA256.match(version_id):
             version_id = self.resolve(page_id, version_id).id
-        path = self._page_dir(page_id) / TEXTS / f"{version_id}{TEXT_SUFFIX}"
+        path = self.text_path(page_id, version_id)
         data = self._read_blob(page_id, path, version_id)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise StoreError(f"{path}: damaged (not UTF-8 text); run `privacy-monitor verify`") from None
+            raise StoreDamaged(
+                f"{path}: damaged (not UTF-8 text); restore it from a backup", path=path, page=page_id
+            ) from None
 
     def read_document(self, page_id: str, version_id: str) -> Document:
         return Document.from_text(self.read_text(page_id, version_id))
@@ -188,11 +182,60 @@ class Store(StateArea):
         """Where a version's text blob lives (gzip; for links and `zcat`, not for reading: use read_text)."""
         return self._page_dir(page_id) / TEXTS / f"{version_id}{TEXT_SUFFIX}"
 
+    def damaged(self, page_id: str) -> str | None:
+        """What is wrong with the page's current data (naming the file to restore), or None when it reads."""
+        try:
+            current = self.current(page_id)
+            if current is not None:
+                self.read_text(page_id, current.id)
+            self.last_check(page_id)
+        except StoreDamaged as error:
+            return str(error)
+        return None
+
+    def undelivered(self) -> list[dict]:
+        """The alerts (as JSON) of every outbox message not delivered to all its targets and recipients
+        yet, most severe first: the digest must say so, since nobody else will."""
+        rows = self._rows(
+            "SELECT alerts FROM outbox WHERE status IN ('pending', 'failed') ORDER BY queued, id"
+        )
+        alerts = [alert for (data,) in rows for alert in json.loads(data)]
+        return sorted(
+            alerts, key=lambda alert: (_SEVERITY.get(alert.get("severity"), 3), alert.get("page", ""))
+        )
+
     def verify(self) -> VerifyReport:
-        """Re-hash every blob, parse every log, check every reference; report damage by path, touch nothing."""
-        return verify_store(self.root)
+        """Integrity-check the database, re-hash every blob, check every reference; touch nothing."""
+        problems = []
+        if self._has_legacy():
+            try:
+                self._open_for_writing()
+            except StoreError as error:  # verify reports, it never crashes
+                problems.append(str(error))
+        report = verify_store(self.root, self.db)
+        report.problems[:0] = problems
+        report.ok = not report.problems
+        return report
 
     # -- internals -----------------------------------------------------------------------------------------
+
+    def _migrate_if_needed(self) -> None:
+        if self._migration_checked:
+            return
+        from monitor.store.migrate import migrate_legacy
+
+        migrate_legacy(self)
+        self._migration_checked = True
+
+    def _has_legacy(self) -> bool:
+        from monitor.store.migrate import legacy_files
+
+        if self._migration_checked:
+            return False
+        if legacy_files(self.root):
+            return True
+        self._migration_checked = True  # looked once: a store in the new layout does not look again
+        return False
 
     def _page_dir(self, page_id: str) -> Path:
         if not isinstance(page_id, str) or not PAGE_ID.match(page_id):
@@ -210,35 +253,24 @@ class Store(StateArea):
             compressed = path.read_bytes()
         except FileNotFoundError:
             if any(digest in (entry.id, entry.raw_sha256) for entry in self.versions(page_id)):
-                raise StoreError(
-                    f"{path}: missing but referenced by the check log; run `privacy-monitor verify`"
+                raise StoreDamaged(
+                    f"{path}: missing but referenced by the store; restore it from a backup",
+                    path=path,
+                    page=page_id,
                 ) from None
             raise UsageError(f"page {page_id!r} has no stored version {digest[:12]}") from None
         except OSError as error:
-            raise StoreError(f"{path}: cannot read ({error.strerror})") from None
+            raise StoreDamaged(f"{path}: cannot read ({error.strerror})", path=path, page=page_id) from None
         problem = blob_problem(path, compressed, digest)
         if problem:
-            raise StoreError(f"{problem}; run `privacy-monitor verify`")
+            raise StoreDamaged(f"{problem}; restore it from a backup", path=path, page=page_id)
         return gzip.decompress(compressed)
-
-    def _log(self, page_id: str) -> ParsedLog[CheckRecord]:
-        """The page's log, parsed incrementally. A long-running service must not hold every check ever made
-        in memory: the timeline is folded in as records arrive and only the last `CACHED_CHECKS` are kept."""
-        log = refresh_log(self._page_dir(page_id) / CHECKS, self._logs.get(page_id), _record_from_line)
-        folded = log.derived.get("folded", 0)
-        if "timeline" not in log.derived or folded < len(log.items):
-            log.derived["timeline"] = build_timeline(log.items[folded:], log.derived.get("timeline"))
-        if len(log.items) > CACHED_CHECKS:
-            del log.items[:-CACHED_CHECKS]
-            log.derived["trimmed"] = True
-        log.derived["folded"] = len(log.items)
-        self._logs[page_id] = log
-        return log
 
 
 _VALIDATORS = (("etag", "etag"), ("last_modified", "last-modified"))
-CACHED_CHECKS = 64  # recent checks kept in memory per page (the rest is read from disk when asked for)
+_SEVERITY = {"high": 0, "medium": 1, "low": 2}
 
 
-def _record_from_line(line: bytes) -> CheckRecord:
-    return CheckRecord.from_json(json.loads(line))
+def _just_before(time: str) -> str:
+    """The inclusive bound that excludes checks at `time` itself (times sort as strings)."""
+    return time[:-1] + "Y"  # 'Z' is the last character of every stored time; 'Y' sorts just before it

@@ -1,10 +1,10 @@
 """Names and checks of the snapshot store's files, shared by the store and `verify`.
 
-<root>/.lock                              the one-writer lock (holds the writer's pid)
-<root>/pages/<page>/checks.jsonl          one CheckRecord per line, append-only
+<root>/monitor.db                         SQLite (WAL): checks, timeline, baselines, outbox, ledger (db.py)
 <root>/pages/<page>/texts/<sha256>.md.gz  a text version, named by the sha256 of its UTF-8 text
 <root>/pages/<page>/raw/<sha256>.html.gz  the raw capture that produced it, named by the sha256 of its bytes
-<root>/<rel>                              durable state of other stages (watches/, outbox/, digest/, ...)
+<root>/<rel>                              files of other stages (a prepared digest mail, the feed)
+<root>/pages/<page>/checks.jsonl.migrated the check log of the JSONL layout, kept as a backup (migrate.py)
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import zlib
 from pathlib import Path
 
 from monitor.models import CheckRecord
 from monitor.store.timeline import STARTS_VERSION
 
 PAGES = "pages"
-LOCK_NAME = ".lock"
-CHECKS = "checks.jsonl"
+CHECKS = "checks.jsonl"  # the JSONL layout, migrated once into monitor.db
+MIGRATED = ".migrated"
 TEXTS, TEXT_SUFFIX = "texts", ".md.gz"
 RAWS, RAW_SUFFIX = "raw", ".html.gz"
 PAGE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}\Z")  # the config's safe slug
@@ -53,7 +54,7 @@ def blob_problem(path: Path, compressed: bytes, digest: str) -> str | None:
     """Why a stored blob is damaged (naming the file), or None when its content hashes to its name."""
     try:
         data = gzip.decompress(compressed)
-    except (OSError, EOFError, ValueError) as error:
+    except (OSError, EOFError, ValueError, zlib.error) as error:  # any decompression error is damage
         return f"{path}: damaged, not a complete gzip file ({error})"
     actual = sha256_hex(data)
     if actual != digest:

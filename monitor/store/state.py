@@ -1,27 +1,31 @@
-"""Durable JSON state files under the store root, for the stages after the store (watches, outbox, digest).
+"""Durable JSON state of the stages after the store (watch baselines, digest ledger, ...), kept in monitor.db.
 
-Whole files are replaced atomically; JSON Lines files are append-only with torn-tail handling (fsutil).
-Readers never see a half-written file: they only read renamed files and complete lines.
+Callers still name state by a relative path, as when it was files: `watches/<watch>/<page>.json` is a row
+of `baselines`, `digest/ledger.jsonl` the rows of `digest_ledger`, any other `*.json` a row of `state` and any
+other `*.jsonl` rows of `state_lines`. A write inside `transaction()` commits with everything else in it.
+Files that are really files (a prepared digest mail, the feed) live at `path(rel)`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from monitor import fsutil
 from monitor.errors import StoreError
+from monitor.store.db import Database, damaged
 
-T = TypeVar("T")
+LEDGER = "digest/ledger.jsonl"
+DEFAULT_WAIT = 0.0  # `writer()` without a wait fails at once when another process writes
 
 
 class StateArea:
-    """`<root>/<rel>` JSON and JSON Lines files; `reserved` top-level folders belong to the subclass."""
+    """The store folder, its database, and the state rows other stages keep in it."""
 
     reserved: tuple[str, ...] = ()
 
@@ -31,6 +35,57 @@ class StateArea:
             raise StoreError(
                 f"{self.root}: the store path exists but is not a folder; set [store] path to one"
             )
+        self.db = Database(self.root)
+
+    # -- transactions ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, wait: float = DEFAULT_WAIT) -> Iterator[StateArea]:
+        """Everything written inside is committed together or not at all; StoreLocked after `wait` seconds
+        when another process is writing. Reentrant in one thread (also through another Store of the folder)."""
+        self._open_for_writing()
+        with self.db.transaction(wait):
+            yield self
+
+    writer = transaction  # the name the stages used for the old writer lock
+
+    def _open_for_writing(self) -> None:
+        self._ensure_root()
+        self._migrate_if_needed()
+
+    def _migrate_if_needed(self) -> None:
+        """Subclasses import an older layout here (the Store does)."""
+
+    # -- queries ---------------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row | tuple]:
+        """Rows of a read; [] when the store has no database yet (nothing was ever written)."""
+        if self._has_legacy():
+            self._open_for_writing()
+        elif not self.db.exists():
+            return []
+        try:
+            return self.db.connection().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"{self.db.path}: cannot read ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise damaged(self.db.path, error) from None
+
+    def _exec(self, sql: str, params: Sequence[Any] = (), *, wait: float = 120.0) -> int:
+        """One write; inside the caller's transaction when there is one. Returns the rows changed."""
+        with self.transaction(wait) if not self.db.in_transaction() else _nothing():
+            try:
+                cursor = self.db.connection().execute(sql, params)
+            except sqlite3.OperationalError as error:
+                raise StoreError(f"{self.db.path}: cannot write ({error}); check the store folder") from None
+            except sqlite3.DatabaseError as error:
+                raise damaged(self.db.path, error) from None
+            return cursor.rowcount
+
+    def _has_legacy(self) -> bool:
+        return False
+
+    # -- state by relative path --------------------------------------------------------------------------
 
     def path(self, rel: str | Path) -> Path:
         """Where a state file lives: `<root>/<rel>`; rel is relative, without '..' or hidden parts."""
@@ -40,62 +95,73 @@ class StateArea:
         return self.root.joinpath(*parts)
 
     def read_json(self, rel: str | Path, default: Any = None) -> Any:
-        """The parsed file, or `default` when it does not exist."""
-        path = self.path(rel)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return default
-        except OSError as error:
-            raise StoreError(f"{path}: cannot read ({error.strerror})") from None
-        try:
-            return json.loads(data)
-        except ValueError as error:
-            raise StoreError(f"{path}: damaged JSON ({error}); run `privacy-monitor verify`") from None
+        """The stored value, or `default` when there is none."""
+        self.path(rel)
+        table, key = _place(str(rel))
+        rows = self._rows(f"SELECT data FROM {table} WHERE {_KEYS[table]}", key)
+        return _loads(self.db.path, f"{rel}", rows[0][0]) if rows else default
 
     def write_json(self, rel: str | Path, data: Any) -> None:
-        path = self.path(rel)
-        encoded = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        self._ensure_root()
-        with self._writing(path):
-            fsutil.atomic_write(path, encoded)
-
-    def append_jsonl(self, rel: str | Path, obj: Any) -> None:
-        path = self.path(rel)
-        self._ensure_root()
-        with self._writing(path):
-            fsutil.append_line(path, json_line(obj))
-
-    def read_jsonl(self, rel: str | Path) -> list[Any]:
-        """Every complete line of a JSON Lines file ([] if missing); a torn last line is ignored."""
-        path = self.path(rel)
-        return [item for _, item in parse_jsonl(path, read_or_empty(path), json.loads)[0]]
-
-    def listdir(self, rel: str | Path) -> list[str]:
-        """The names in a state folder, sorted ([] if missing), without temp files of interrupted writes."""
-        folder = self.path(rel)
-        if not folder.is_dir():
-            return []
-        return sorted(name for name in os.listdir(folder) if not fsutil.is_temp_name(name))
+        self.path(rel)
+        table, key = _place(str(rel))
+        encoded = json.dumps(data, ensure_ascii=False)
+        self._exec(
+            f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * (len(key) + 1))})", (*key, encoded)
+        )
 
     def delete(self, rel: str | Path) -> bool:
-        """Remove a state file durably; False if it was not there."""
-        path = self.path(rel)
-        with self._writing(path):
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                return False
-            fsutil.fsync_dir(path.parent)
-        return True
+        self.path(rel)
+        table, key = _place(str(rel))
+        return self._exec(f"DELETE FROM {table} WHERE {_KEYS[table]}", key) > 0
+
+    def append_jsonl(self, rel: str | Path, obj: Any) -> None:
+        self.path(rel)
+        encoded = json.dumps(obj, ensure_ascii=False)
+        if str(rel) == LEDGER:
+            period, state = (
+                (obj.get("period", ""), obj.get("state", "")) if isinstance(obj, dict) else ("", "")
+            )
+            self._exec(
+                "INSERT INTO digest_ledger (period, state, data) VALUES (?, ?, ?)", (period, state, encoded)
+            )
+        else:
+            self._exec("INSERT INTO state_lines (rel, data) VALUES (?, ?)", (str(rel), encoded))
+
+    def read_jsonl(self, rel: str | Path) -> list[Any]:
+        """Every line appended to `rel`, oldest first ([] if none)."""
+        self.path(rel)
+        if str(rel) == LEDGER:
+            rows = self._rows("SELECT seq, data FROM digest_ledger ORDER BY seq")
+        else:
+            rows = self._rows("SELECT seq, data FROM state_lines WHERE rel = ? ORDER BY seq", (str(rel),))
+        return [_loads(self.db.path, f"{rel} row {seq}", data) for seq, data in rows]
+
+    def listdir(self, rel: str | Path) -> list[str]:
+        """The names of state values directly under `rel` (sorted), and of real files in that folder."""
+        prefix = str(PurePosixPath(str(self.path(rel)).removeprefix(str(self.root)).lstrip("/")))
+        names = set()
+        for (name,) in self._rows(
+            "SELECT 'watches/' || watch || '/' || page || '.json' FROM baselines UNION SELECT rel FROM state"
+        ):
+            parent, _, leaf = name.rpartition("/")
+            if parent == prefix:
+                names.add(leaf)
+        folder = self.path(rel)
+        if folder.is_dir():
+            names.update(
+                n for n in os.listdir(folder) if not fsutil.is_temp_name(n) and not n.endswith(".migrated")
+            )
+        return sorted(names)
+
+    # -- internals -----------------------------------------------------------------------------------------
 
     def _ensure_root(self) -> None:
-        with self._writing(self.root):
+        try:
             fsutil.ensure_dir(self.root)
-        if not os.access(self.root, os.W_OK | os.X_OK):
-            raise StoreError(
-                f"{self.root}: the store folder is not writable; fix its permissions or [store] path"
-            )
+        except OSError as error:
+            raise StoreError(f"{self.root}: cannot create the store folder ({error.strerror})") from None
+        if not os.access(self.root, os.W_OK):
+            raise StoreError(f"{self.root}: the store folder is not writable; fix its permissions")
 
     @contextmanager
     def _writing(self, path: Path) -> Iterator[None]:
@@ -107,79 +173,24 @@ class StateArea:
             ) from None
 
 
-def json_line(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+_KEYS = {"baselines": "watch = ? AND page = ?", "state": "rel = ?"}
 
 
-def read_or_empty(path: Path) -> bytes:
+def _place(rel: str) -> tuple[str, tuple[str, ...]]:
+    """The table and key of a state path: watch baselines have their own table."""
+    parts = PurePosixPath(rel).parts
+    if len(parts) == 3 and parts[0] == "watches" and parts[2].endswith(".json"):
+        return "baselines", (parts[1], parts[2].removesuffix(".json"))
+    return "state", (rel,)
+
+
+def _loads(db_path: Path, what: str, data: str) -> Any:
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""
-    except OSError as error:
-        raise StoreError(f"{path}: cannot read ({error.strerror})") from None
+        return json.loads(data)
+    except ValueError as error:
+        raise StoreError(f"{db_path}: {what}: damaged JSON ({error}); run `privacy-monitor verify`") from None
 
 
-def parse_jsonl(
-    path: Path, data: bytes, parse: Callable[[bytes], T], first_line: int = 1
-) -> tuple[list[tuple[int, T]], int, int]:
-    """Parse the complete lines of `data`: ([(line number, item)], bytes consumed, lines consumed).
-
-    A torn last line (no newline: an interrupted append) is left unconsumed; a bad complete line is damage.
-    """
-    lines, torn = fsutil.split_lines(data)
-    items = []
-    for number, line in enumerate(lines, start=first_line):
-        if not line.strip():
-            continue
-        try:
-            items.append((number, parse(line)))
-        except (ValueError, KeyError, TypeError) as error:
-            raise StoreError(
-                f"{path}:{number}: damaged line ({error}); run `privacy-monitor verify`"
-            ) from None
-    return items, len(data) - len(torn), len(lines)
-
-
-@dataclass(slots=True)
-class ParsedLog(Generic[T]):
-    """An append-only log parsed up to `offset` (just after a newline), with what is derived from it."""
-
-    inode: int = -1
-    size: int = -1
-    mtime_ns: int = -1
-    offset: int = 0
-    lines: int = 0
-    items: list[T] = field(default_factory=list)
-    derived: dict[str, Any] = field(default_factory=dict)
-
-
-def refresh_log(path: Path, cached: ParsedLog[T] | None, parse: Callable[[bytes], T]) -> ParsedLog[T]:
-    """`cached` if the file is unchanged; when it only grew, parse just the new lines; else parse afresh."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return ParsedLog()
-    except OSError as error:
-        raise StoreError(f"{path}: cannot read ({error.strerror})") from None
-    if cached and (cached.inode, cached.size, cached.mtime_ns) == (
-        stat.st_ino,
-        stat.st_size,
-        stat.st_mtime_ns,
-    ):
-        return cached
-    if not cached or cached.inode != stat.st_ino or stat.st_size <= cached.size:
-        cached = ParsedLog()
-    with open(path, "rb") as handle:
-        handle.seek(cached.offset)
-        data = handle.read()
-    parsed, consumed, lines = parse_jsonl(path, data, parse, first_line=cached.lines + 1)
-    return ParsedLog(
-        stat.st_ino,
-        stat.st_size,
-        stat.st_mtime_ns,
-        cached.offset + consumed,
-        cached.lines + lines,
-        cached.items + [item for _, item in parsed],
-        dict(cached.derived),  # a log that only grew keeps what was derived from its start
-    )
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield

@@ -1,4 +1,4 @@
-"""A page's version timeline, derived from its check log (the single source of truth), and version references.
+"""A page's version timeline (the `versions` table, moved in the transaction of each check) and version references.
 
 Each `new` or `changed` check starts a timeline entry; `unchanged` checks extend the current one; `failed`
 checks neither start nor end one. A text that comes back after another (A, B, A) is a new entry that points
@@ -8,12 +8,12 @@ at the same stored blob.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor.errors import UsageError
-from monitor.models import CheckRecord, Outcome
+from monitor.models import Outcome
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _HEX_PREFIX = re.compile(r"[0-9a-f]{4,64}\Z")
@@ -35,30 +35,6 @@ class VersionInfo:
     checks: int
     last_seen: str
     raw_sha256: str | None = None
-
-
-def build_timeline(
-    records: Iterable[CheckRecord], timeline: list[VersionInfo] | None = None
-) -> list[VersionInfo]:
-    """The timeline of `records`; given the timeline of the records before them, extends (a copy of) it."""
-    timeline = list(timeline or [])
-    for record in records:
-        if record.outcome in STARTS_VERSION:
-            version_id = record.text_sha256 or record.version
-            if not version_id:
-                continue
-            if timeline:
-                last = timeline[-1]
-                timeline[-1] = VersionInfo(
-                    last.id, last.since, record.time, last.checks, last.last_seen, last.raw_sha256
-                )
-            timeline.append(VersionInfo(version_id, record.time, None, 1, record.time, record.raw_sha256))
-        elif record.outcome == Outcome.UNCHANGED and timeline:
-            last = timeline[-1]
-            timeline[-1] = VersionInfo(
-                last.id, last.since, last.until, last.checks + 1, record.time, last.raw_sha256
-            )
-    return timeline
 
 
 def parse_time(text: str) -> datetime:

@@ -1,23 +1,22 @@
-"""`privacy-monitor verify`: re-hash every blob, parse every log, check every reference; touch nothing.
+"""`privacy-monitor verify`: integrity-check the database, re-hash every blob, check every reference, validate
+every stored value; touch nothing and never crash: each problem names the file and what to do about it.
 
-A problem is damage (a blob whose content does not hash to its name, a garbled line inside a log, a record
-pointing at a missing blob); a warning is a harmless leftover of a crash (a torn last line, a temp file).
+A problem is damage (a blob whose content does not hash to its name or does not decompress, a database page
+SQLite finds corrupt, a row with a bad value, a reference to a missing blob); a warning is a harmless leftover
+of a crash (a temp file) or an orphan blob.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
 from monitor import fsutil
 from monitor.models import CheckRecord
 from monitor.store.layout import (
-    CHECKS,
-    LOCK_NAME,
     PAGES,
     RAW_SUFFIX,
     RAWS,
@@ -29,25 +28,32 @@ from monitor.store.layout import (
     referenced_blobs,
 )
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from monitor.store.db import Database
+
+RESTORE_BLOB = "restore this file from a backup (a copy of the store folder is a complete backup)"
+RESTORE_DB = "restore monitor.db from a backup, or rebuild it: `sqlite3 monitor.db .recover | sqlite3 new.db`"
 
 
 @dataclass(slots=True)
 class VerifyReport:
     ok: bool
-    checked: int  # files re-hashed or parsed
-    # Damaged or missing files, each naming its path.
+    checked: int  # files re-hashed or integrity-checked (the blobs and the database)
+    # Damaged or missing files, each naming its path and what to do.
     problems: list[str] = field(default_factory=list)
-    # Harmless leftovers of a crash: a torn last line, a temp file.
+    # Harmless leftovers of a crash: a temp file.
     warnings: list[str] = field(default_factory=list)
 
 
 class _Verifier:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, db: Database) -> None:
         self.root = root
+        self.db = db
         self.checked = 0
         self.problems: list[str] = []
         self.warnings: list[str] = []
+        self.present: set[Path] = set()
+        self.reported: set[Path] = set()
 
     def run(self) -> VerifyReport:
         if self.root.is_dir():
@@ -55,14 +61,19 @@ class _Verifier:
             if pages.is_dir():
                 for page_dir in sorted(pages.iterdir()):
                     if page_dir.is_dir():
-                        self.page(page_dir)
+                        self.blobs(page_dir)
                     else:
                         self.warnings.append(f"{page_dir}: unexpected file among the page folders")
-            self.state_files()
+            if self.db.exists():
+                try:
+                    self.database()
+                except sqlite3.DatabaseError as error:
+                    self.problems.append(f"{self.db.path}: damaged database ({error}); {RESTORE_DB}")
+                except Exception as error:  # noqa: BLE001 - verify reports, it never crashes
+                    self.problems.append(f"{self.db.path}: unreadable ({error}); {RESTORE_DB}")
         return VerifyReport(not self.problems, self.checked, self.problems, self.warnings)
 
-    def page(self, page_dir: Path) -> None:
-        present: set[Path] = set()
+    def blobs(self, page_dir: Path) -> None:
         for folder, suffix in ((TEXTS, TEXT_SUFFIX), (RAWS, RAW_SUFFIX)):
             for blob in _files(page_dir / folder):
                 if fsutil.is_temp_name(blob.name):
@@ -73,89 +84,105 @@ class _Verifier:
                     self.warnings.append(f"{blob}: unexpected file (not named <sha256>{suffix})")
                     continue
                 self.checked += 1
-                data = self.read(blob)
-                if data is None:
-                    continue
-                present.add(blob)
-                problem = blob_problem(blob, data, digest)
-                if problem:
-                    self.problems.append(problem)
-        log = page_dir / CHECKS
-        if not log.is_file():
-            self.warnings.append(
-                f"{page_dir}: no {CHECKS} (blobs without checks: an interrupted first check)"
-            )
-            return
-        missing: dict[Path, str] = {}
-        for number, record in self.lines(log, CheckRecord.from_json):
-            if record.page != page_dir.name:
-                self.problems.append(
-                    f"{log}:{number}: record of page {record.page!r} in the log of {page_dir.name!r}"
-                )
-            for name, digest in referenced_blobs(record):
-                if not SHA256.match(digest):
-                    self.problems.append(f"{log}:{number}: {name} is not a sha256: {digest!r}")
-                    continue
-                path = blob_path(page_dir, name, digest)
-                if path not in present and path not in missing:
-                    missing[path] = f"{log}:{number}"
-        for path, where in missing.items():
-            self.problems.append(f"{path}: missing, referenced by {where}")
-
-    def state_files(self) -> None:
-        for path in _state_files(self.root):
-            if fsutil.is_temp_name(path.name):
-                self.warnings.append(f"{path}: leftover temp file of an interrupted write (harmless)")
-            elif path.suffix == ".jsonl":
-                self.lines(path, lambda data: data)
-            elif path.suffix == ".json":
-                self.checked += 1
-                data = self.read(path)
                 try:
-                    json.loads(data or b"null")
-                except ValueError as error:
-                    self.problems.append(f"{path}: damaged JSON ({error})")
+                    data = blob.read_bytes()
+                except OSError as error:
+                    self.problems.append(f"{blob}: cannot read ({error.strerror}); {RESTORE_BLOB}")
+                    continue
+                self.present.add(blob)
+                if problem := blob_problem(blob, data, digest):
+                    self.problems.append(f"{problem}; {RESTORE_BLOB}")
 
-    def lines(self, path: Path, parse: Callable[[Any], T]) -> list[tuple[int, T]]:
-        """(line number, parsed item) for each good line; bad ones are reported."""
-        self.checked += 1
-        good: list[tuple[int, T]] = []
-        lines, torn = fsutil.split_lines(self.read(path) or b"")
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
+    def database(self) -> None:
+        # A fresh read-only connection: verify must see the file as it is, and must not write to it.
+        conn = sqlite3.connect(f"file:{self.db.path}?mode=ro", uri=True, timeout=10)
+        try:
+            self.checked += 1
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                detail = "; ".join(result[:5])
+                self.problems.append(f"{self.db.path}: damaged database ({detail}); {RESTORE_DB}")
+                return  # its rows cannot be trusted enough to check references
+            self.checks(conn)
+            self.versions(conn)
+            self.json_rows(conn)
+        finally:
+            conn.close()
+
+    def checks(self, conn: sqlite3.Connection) -> None:
+        from monitor.store.records import check_problem
+
+        missing: dict[Path, str] = {}
+        from monitor.store.db import record_digest
+
+        rows = conn.execute("SELECT id, page, time, record, digest FROM checks ORDER BY id")
+        for row_id, page, time, data, digest in rows:
+            where = f"{self.db.path}: checks row {row_id} (page {page!r})"
+            if not isinstance(data, str) or record_digest(data) != digest:
+                self.problems.append(
+                    f"{where}: damaged record (it does not hash to its digest); {RESTORE_DB}"
+                )
                 continue
             try:
-                item = parse(json.loads(line))
+                record = CheckRecord.from_json(json.loads(data))
             except (ValueError, KeyError, TypeError) as error:
-                self.problems.append(f"{path}:{number}: damaged line ({error})")
+                self.problems.append(f"{where}: damaged record ({error}); {RESTORE_DB}")
                 continue
-            good.append((number, item))
-        if torn:
-            self.warnings.append(
-                f"{path}: torn last line of {len(torn)} bytes from an interrupted write (ignored; cut at next append)"
+            problem = check_problem(record) or (
+                None if record.time == time else "time differs from its column"
             )
-        return good
+            if record.page != page:
+                problem = f"record of page {record.page!r}"
+            if problem:
+                self.problems.append(f"{where}: {problem}; {RESTORE_DB}")
+                continue
+            for name, digest in referenced_blobs(record):
+                path = blob_path(self.root / PAGES / page, name, digest)
+                if path not in self.present:
+                    missing.setdefault(path, where)
+        for path, where in missing.items():
+            if not path.exists():
+                self.reported.add(path)
+                self.problems.append(f"{path}: missing, referenced by {where}; {RESTORE_BLOB}")
 
-    def read(self, path: Path) -> bytes | None:
-        try:
-            return path.read_bytes()
-        except OSError as error:
-            self.problems.append(f"{path}: cannot read ({error.strerror})")
-            return None
+    def versions(self, conn: sqlite3.Connection) -> None:
+        for page, seq, version, raw in conn.execute("SELECT page, seq, version, raw_sha256 FROM versions"):
+            for name, digest in (("text_sha256", version), ("raw_sha256", raw)):
+                if digest is None:
+                    continue
+                if not isinstance(digest, str) or not SHA256.match(digest):
+                    self.problems.append(f"{self.db.path}: versions row {seq} of page {page!r}: bad {name}")
+                    continue
+                path = blob_path(self.root / PAGES / page, name, digest)
+                if not path.exists() and path not in self.reported:
+                    self.reported.add(path)
+                    self.problems.append(
+                        f"{path}: missing, referenced by version {seq} of page {page!r}; {RESTORE_BLOB}"
+                    )
 
-
-def _state_files(root: Path) -> list[Path]:
-    found = []
-    for folder, subfolders, names in os.walk(root):
-        if Path(folder) == root:
-            subfolders[:] = [name for name in subfolders if name != PAGES]
-        found += [Path(folder, name) for name in names if not (Path(folder) == root and name == LOCK_NAME)]
-    return sorted(found)
+    def json_rows(self, conn: sqlite3.Connection) -> None:
+        tables = {
+            "baselines": "SELECT watch || '/' || page, data FROM baselines",
+            "outbox": "SELECT id, alerts || char(10) || targets FROM outbox",
+            "digest_ledger": "SELECT seq, data FROM digest_ledger",
+            "state": "SELECT rel, data FROM state",
+            "state_lines": "SELECT seq, data FROM state_lines",
+        }
+        for table, sql in tables.items():
+            for key, data in conn.execute(sql):
+                try:
+                    for part in str(data).split("\n"):
+                        json.loads(part)
+                except ValueError as error:
+                    self.problems.append(
+                        f"{self.db.path}: {table} row {key}: damaged JSON ({error}); {RESTORE_DB}"
+                    )
 
 
 def _files(folder: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
-def verify_store(root: Path) -> VerifyReport:
-    return _Verifier(root).run()
+def verify_store(root: Path, db: Database) -> VerifyReport:
+    """Check everything, never raising for damage: every problem is in the report."""
+    return _Verifier(root, db).run()

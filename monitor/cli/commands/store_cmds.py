@@ -84,7 +84,7 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
 
     Checks every configured page, or only the PAGES given (by id). On a terminal, a progress
     line on stderr shows the pages done, the current page and the time taken.
-    Exit status 3 when a page failed.
+    Exit status 3 when a page failed; 6 when an alert could not be sent (it stays in the outbox).
 
     Example: privacy-monitor check facebook-privacy-policy-en --json
     """
@@ -113,8 +113,13 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     finally:
         progress.clear()
         ctx.close()
+    undelivered = [line for result in results for line in result.undelivered]
+    for line in undelivered:
+        click.echo(line, err=as_json)
     failed = any(result.record.outcome == Outcome.FAILED for result in results)
-    return ExitStatus.PAGE_FAILED if failed else ExitStatus.OK
+    if failed:
+        return ExitStatus.PAGE_FAILED
+    return ExitStatus.DELIVERY_FAILED if undelivered else ExitStatus.OK
 
 
 def nothing_yet(store: Store, page: str) -> str:

@@ -1,0 +1,125 @@
+"""Fetch, extract and classify one page without storing anything (`check`, `test`, `add`, `diff ... live`),
+and the `Context` every check runs in."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from monitor.config.loading import LoadedConfig, PageConfig
+from monitor.errors import FetchError
+from monitor.models import Clock, Document, system_clock
+
+if TYPE_CHECKING:
+    from monitor.store.core import Store
+
+
+@dataclass
+class Context:
+    """Everything a check needs; tests pass their own store and clock."""
+
+    loaded: LoadedConfig
+    store: Store
+    clock: Clock = system_clock
+    deliver: bool = True  # send queued alerts right after the check
+    _fetchers: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self):  # noqa: ANN201 - the Config model
+        return self.loaded.config
+
+    def fetcher(self, renderer: str) -> Any:
+        if renderer not in self._fetchers:
+            from monitor.registry import FETCHERS
+
+            self._fetchers[renderer] = FETCHERS.get(renderer)(
+                self.config.fetch, base_dir=self.loaded.base_dir
+            )
+        return self._fetchers[renderer]
+
+    def close(self) -> None:
+        for fetcher in self._fetchers.values():
+            close = getattr(fetcher, "close", None)
+            if close:
+                close()
+        self._fetchers.clear()
+
+
+@dataclass
+class Capture:
+    """A fetched and extracted page, not yet stored. `reason` is set when it is not the document."""
+
+    fetched: Any = None  # FetchResult
+    extraction: Any = None  # Extraction
+    reason: str | None = None
+    status: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def capture_page(
+    ctx: Context,
+    page: PageConfig,
+    *,
+    validators: dict[str, str] | None = None,
+    last_good: Document | None = None,
+) -> Capture:
+    """Fetch, extract and classify one page (used by `check`, `test`, `add` and `diff ... live`)."""
+    from monitor.extract.document import SelectorMissed, extract_document
+    from monitor.extract.walls import classify_capture
+
+    capture = Capture()
+    started = time.perf_counter()
+    try:
+        capture.fetched = ctx.fetcher(page.renderer).fetch(page, validators=validators)
+    except FetchError as error:
+        capture.reason, capture.status = error.reason, error.status
+        return capture
+    capture.status = capture.fetched.status
+    capture.timings["fetch"] = round(time.perf_counter() - started, 4)
+    if capture.fetched.not_modified:
+        return capture
+    extracted_at = time.perf_counter()
+    try:
+        capture.extraction = extract_document(
+            capture.fetched.html, url=capture.fetched.final_url, select=page.select, remove=page.remove
+        )
+    except SelectorMissed as error:
+        # A login wall or an error page has none of the document's structure: say which it is.
+        wall = classify_capture(
+            capture.fetched,
+            error.extraction,
+            last_good=None,
+            page=page,
+            quality=ctx.config.quality,
+            walls=ctx.config.walls,
+        )
+        capture.reason = wall if wall and wall != "empty page" else error.reason
+        return capture
+    except FetchError as error:
+        capture.reason = error.reason
+        return capture
+    capture.reason = classify_capture(
+        capture.fetched,
+        capture.extraction,
+        last_good=last_good,
+        page=page,
+        quality=ctx.config.quality,
+        walls=ctx.config.walls,
+    )
+    capture.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
+    return capture
+
+
+def capture_now(
+    loaded: LoadedConfig, store: Store, page: PageConfig, *, clock: Clock = system_clock
+) -> Capture:
+    """Fetch and extract `page` now, judged against its last good version, storing nothing (`test`, `diff live`)."""
+    known = any(configured.id == page.id for configured in loaded.config.pages)
+    current = store.current(page.id) if known else None
+    last_good = store.read_document(page.id, current.id) if current else None
+    ctx = Context(loaded, store, clock=clock, deliver=False)
+    try:
+        return capture_page(ctx, page, last_good=last_good)
+    finally:
+        ctx.close()

@@ -1,0 +1,214 @@
+"""The store's metadata database: one SQLite file (`monitor.db`, WAL mode) next to the blob folders.
+
+Why SQLite: one transaction per check records the check, the watch baselines it moved and the outbox message
+it queued together, so a kill at any point leaves all of them or none; and indexed reads cost the same after
+20,000 checks as after one. Writers serialise with SQLite's own lock (BEGIN IMMEDIATE + busy timeout, which
+ends in StoreLocked); readers never wait (WAL). Connections are per thread and shared by every `Store` of the
+same folder in that thread, so a transaction opened through one instance is reentrant through another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from monitor import fsutil
+from monitor.errors import StoreDamaged, StoreError, StoreLocked
+
+DB_NAME = "monitor.db"
+SCHEMA_VERSION = 1
+READ_WAIT = 10.0  # seconds a reader may wait, only ever for WAL recovery after a crash
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY,
+    page TEXT NOT NULL,
+    n INTEGER NOT NULL,            -- 1, 2, ... per page, in the order checks were recorded
+    time TEXT NOT NULL,            -- ISO 8601 UTC, 2026-11-29T04:44:38Z (sorts as it reads)
+    outcome TEXT NOT NULL,         -- new | unchanged | changed | failed
+    version TEXT, previous TEXT, text_sha256 TEXT, raw_sha256 TEXT,
+    reason TEXT,
+    record TEXT NOT NULL,          -- the whole CheckRecord as JSON
+    digest TEXT NOT NULL           -- sha256 of `record`: a flipped byte SQLite cannot see is still found
+);
+CREATE UNIQUE INDEX IF NOT EXISTS checks_by_page ON checks (page, n);
+CREATE INDEX IF NOT EXISTS checks_by_page_time ON checks (page, time);
+CREATE INDEX IF NOT EXISTS checks_good ON checks (page, n) WHERE outcome != 'failed';
+CREATE INDEX IF NOT EXISTS checks_changes ON checks (page, n) WHERE outcome IN ('new', 'changed');
+CREATE INDEX IF NOT EXISTS changes_by_time ON checks (time) WHERE outcome IN ('new', 'changed');
+CREATE TABLE IF NOT EXISTS versions (
+    page TEXT NOT NULL,
+    seq INTEGER NOT NULL,          -- 1, 2, ... the page's timeline in order
+    version TEXT NOT NULL,         -- sha256 of the text = texts/<version>.md.gz
+    since TEXT NOT NULL, until TEXT, checks INTEGER NOT NULL, last_seen TEXT NOT NULL,
+    raw_sha256 TEXT,               -- raw/<raw_sha256>.html.gz
+    check_id INTEGER NOT NULL REFERENCES checks (id),
+    PRIMARY KEY (page, seq)
+);
+CREATE TABLE IF NOT EXISTS baselines (
+    watch TEXT NOT NULL, page TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (watch, page)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,           -- one message per page check
+    page TEXT NOT NULL,
+    queued TEXT NOT NULL,
+    status TEXT NOT NULL,          -- pending | sent | failed | digest_only
+    message_id TEXT NOT NULL,      -- the same Message-ID on every attempt
+    alerts TEXT NOT NULL,          -- JSON list of the alerts, most severe first
+    targets TEXT NOT NULL,         -- JSON: per target (and per recipient) delivery state
+    rev INTEGER NOT NULL DEFAULT 0 -- bumped on each write: two deliverers never both send one attempt
+);
+CREATE INDEX IF NOT EXISTS outbox_by_status ON outbox (status, queued);
+CREATE TABLE IF NOT EXISTS digest_ledger (
+    seq INTEGER PRIMARY KEY, period TEXT NOT NULL, state TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS digest_ledger_by_period ON digest_ledger (period, seq);
+CREATE TABLE IF NOT EXISTS state (rel TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state_lines (seq INTEGER PRIMARY KEY, rel TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS state_lines_by_rel ON state_lines (rel, seq);
+CREATE TABLE IF NOT EXISTS migrations (file TEXT PRIMARY KEY, sha256 TEXT NOT NULL, time TEXT NOT NULL);
+"""
+
+
+class _Local(threading.local):
+    def __init__(self) -> None:
+        self.connections: dict[str, sqlite3.Connection] = {}
+        self.depth: dict[str, int] = {}
+
+
+_local = _Local()
+
+
+def record_digest(record_json: str) -> str:
+    return hashlib.sha256(record_json.encode("utf-8")).hexdigest()[:32]
+
+
+def close_all() -> None:
+    """Close this thread's connections (a test that damages the file on purpose reads it afresh after)."""
+    for conn in _local.connections.values():
+        conn.close()
+    _local.connections.clear()
+
+
+def damaged(path: Path, error: BaseException) -> StoreDamaged:
+    return StoreDamaged(
+        f"{path}: damaged database ({error}); restore it from a backup, then run `privacy-monitor verify`",
+        path=path,
+    )
+
+
+class Database:
+    """The SQLite file of one store folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / DB_NAME
+        self.key = os.path.realpath(self.path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def connection(self) -> sqlite3.Connection:
+        conn = _local.connections.get(self.key)
+        if conn is not None:
+            return conn
+        try:
+            fsutil.ensure_dir(self.root)
+            conn = sqlite3.connect(self.path, timeout=READ_WAIT, isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")  # a committed check survives a power cut too
+            if not _has_schema(conn):
+                try:
+                    conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_VERSION_ROW}COMMIT;")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.rollback()
+                    raise
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise self.locked() from None
+            raise StoreError(f"{self.path}: cannot open the store database ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise damaged(self.path, error) from None
+        except OSError as error:
+            raise StoreError(f"{self.root}: cannot create the store folder ({error.strerror})") from None
+        _local.connections[self.key] = conn
+        return conn
+
+    @contextmanager
+    def transaction(self, wait: float) -> Iterator[sqlite3.Connection]:
+        """One write transaction (reentrant in this thread): all of it is committed, or none."""
+        conn = self.connection()
+        depth = _local.depth.get(self.key, 0)
+        if depth:
+            _local.depth[self.key] = depth + 1
+            try:
+                yield conn
+            finally:
+                _local.depth[self.key] = depth
+            return
+        with self._immediate(conn, wait):
+            _local.depth[self.key] = 1
+            try:
+                yield conn
+            finally:
+                _local.depth[self.key] = 0
+
+    @contextmanager
+    def _immediate(self, conn: sqlite3.Connection, wait: float) -> Iterator[None]:
+        conn.execute(f"PRAGMA busy_timeout = {int(max(wait, 0) * 1000)}")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise self.locked() from None
+            raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(READ_WAIT * 1000)}")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        try:
+            conn.commit()
+        except sqlite3.OperationalError as error:
+            conn.rollback()
+            raise StoreError(f"{self.path}: cannot commit ({error}); check the store folder") from None
+
+    def locked(self) -> StoreLocked:
+        return StoreLocked(
+            f"{self.root}: another privacy-monitor process is writing to this store; wait for it or stop it"
+        )
+
+    def in_transaction(self) -> bool:
+        return _local.depth.get(self.key, 0) > 0
+
+    def close(self) -> None:
+        conn = _local.connections.pop(self.key, None)
+        if conn is not None:
+            conn.close()
+
+
+_VERSION_ROW = f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
+
+
+def _has_schema(conn: sqlite3.Connection) -> bool:
+    """Readers must not take the write lock: the schema is only created when it is not there yet."""
+    try:
+        return conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is not None
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return False
+        raise
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error)
+    return "locked" in text or "busy" in text

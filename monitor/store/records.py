@@ -1,0 +1,180 @@
+"""Reading checks and the timeline back from monitor.db: bounded, indexed queries, every value validated.
+
+A value that does not parse (a bad time, an unknown outcome, a version that is not a sha256) is damage of
+that page's data: `StoreDamaged` naming the database and the row, never a traceback further up.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from monitor.errors import StoreDamaged
+from monitor.models import CheckRecord
+from monitor.store.db import record_digest
+from monitor.store.layout import SHA256
+from monitor.store.state import StateArea
+from monitor.store.timeline import VersionInfo
+
+TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
+_COLUMNS = "id, page, time, record, digest"
+GOOD = "outcome != 'failed'"
+CHANGE = "outcome IN ('new', 'changed')"
+# DISTINCT would read every check; this hops from page to page through the index (a skip scan).
+_PAGES = """WITH RECURSIVE p(page) AS (
+    SELECT MIN(page) FROM checks
+    UNION ALL SELECT (SELECT MIN(page) FROM checks WHERE page > p.page) FROM p WHERE p.page IS NOT NULL
+) SELECT page FROM p"""
+
+
+def bounds(
+    since: str | None, before: str | None, until: str | None, *, latest: bool = False
+) -> tuple[str, list[str]]:
+    """SQL for `since <= time < before` and `time <= until` (any of them may be None). With `latest`, the
+    bound is a filter (`+time`), not an index range: the query walks the page's (page, n) index back from the
+    newest check and stops at the first match, instead of sorting every check up to `until`."""
+    sql, params = "", []
+    column = "+time" if latest else "time"
+    for op, value in ((">=", since), ("<", before), ("<=", until)):
+        if value is not None:
+            sql += f" AND {column} {op} ?"
+            params.append(value)
+    return sql, params
+
+
+def check_problem(record: CheckRecord) -> str | None:
+    """Why a check record cannot be stored or trusted, or None."""
+    if not isinstance(record.time, str) or not TIME.match(record.time):
+        return f"bad time {record.time!r}"
+    for name in ("version", "previous", "text_sha256", "raw_sha256"):
+        value = getattr(record, name)
+        if value is not None and not (isinstance(value, str) and SHA256.match(value)):
+            return f"{name} is not a sha256: {value!r}"
+    return None
+
+
+class CheckQueries(StateArea):
+    """The read side of checks and versions; every query is served by an index (see db.py)."""
+
+    def pages(self) -> list[str]:
+        """The pages with at least one check, sorted."""
+        return [page for (page,) in self._rows(_PAGES) if page is not None]
+
+    def checks(
+        self, page_id: str, *, since: str | None = None, before: str | None = None, until: str | None = None
+    ) -> list[CheckRecord]:
+        """The checks of a page, oldest first; `since <= time < before`, `time <= until` when given."""
+        self._page_dir(page_id)
+        where, params = bounds(since, before, until)
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where} ORDER BY n", (page_id, *params)
+        )
+        return [self._record(row) for row in rows]
+
+    def last_check(self, page_id: str, *, until: str | None = None, good: bool = False) -> CheckRecord | None:
+        """The latest check (with `good`: the latest that was not a failure), up to `until` if given."""
+        self._page_dir(page_id)
+        where, params = bounds(None, None, until, latest=True)
+        kind = f" AND {GOOD}" if good else ""
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM checks WHERE page = ?{kind}{where} ORDER BY n DESC LIMIT 1",
+            (page_id, *params),
+        )
+        return self._record(rows[0]) if rows else None
+
+    def first_check(self, page_id: str) -> CheckRecord | None:
+        rows = self._rows(f"SELECT {_COLUMNS} FROM checks WHERE page = ? ORDER BY n LIMIT 1", (page_id,))
+        return self._record(rows[0]) if rows else None
+
+    def last_change(self, page_id: str, *, until: str | None = None) -> CheckRecord | None:
+        """The latest `new` or `changed` check, up to `until` if given."""
+        where, params = bounds(None, None, until, latest=True)
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {CHANGE}{where} ORDER BY n DESC LIMIT 1",
+            (page_id, *params),
+        )
+        return self._record(rows[0]) if rows else None
+
+    def count_checks(self, page_id: str, *, until: str | None = None) -> int:
+        """How many checks the page had up to `until` (the per-page ordinal: no scan)."""
+        where, params = bounds(None, None, until, latest=True)
+        rows = self._rows(
+            f"SELECT n FROM checks WHERE page = ?{where} ORDER BY n DESC LIMIT 1", (page_id, *params)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def failures(self, page_id: str, *, until: str | None = None) -> list[CheckRecord]:
+        """The run of failed checks since the last good one (oldest first), up to `until` if given."""
+        where, params = bounds(None, None, until, latest=True)
+        good = self._rows(
+            f"SELECT id FROM checks WHERE page = ? AND {GOOD}{where} ORDER BY n DESC LIMIT 1",
+            (page_id, *params),
+        )
+        rows = self._rows(
+            # `+page`, `+time`: walk the primary key from the last good check, not the page's whole index
+            f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND id > ?"
+            f"{where} ORDER BY id",
+            (page_id, good[0][0] if good else 0, *params),
+        )
+        return [self._record(row) for row in rows]
+
+    def changes(
+        self, *, since: str | None = None, before: str | None = None, limit: int | None = None
+    ) -> list[CheckRecord]:
+        """`changed` checks of every page in a period, oldest first (the newest `limit` when given)."""
+        where, params = bounds(since, before, None)
+        sql = f"SELECT {_COLUMNS} FROM checks WHERE outcome IN ('new', 'changed'){where} ORDER BY time DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._rows(sql, params)
+        return [self._record(row) for row in reversed(rows)]
+
+    def versions(self, page_id: str) -> list[VersionInfo]:
+        """The timeline, oldest first."""
+        self._page_dir(page_id)
+        rows = self._rows(
+            "SELECT seq, version, since, until, checks, last_seen, raw_sha256 FROM versions"
+            " WHERE page = ? ORDER BY seq",
+            (page_id,),
+        )
+        return [self._version(page_id, row) for row in rows]
+
+    # -- validation ----------------------------------------------------------------------------------------
+
+    def _record(self, row: Any) -> CheckRecord:
+        row_id, page, time, data, digest = row
+        where = f"{self.db.path}: checks row {row_id} (page {page!r})"
+        if not isinstance(data, str) or record_digest(data) != digest:
+            raise self._damaged(page, f"{where}: damaged record (it does not hash to its digest)")
+        try:
+            record = CheckRecord.from_json(json.loads(data))
+        except (ValueError, KeyError, TypeError) as error:
+            raise self._damaged(page, f"{where}: damaged record ({error})") from None
+        problem = check_problem(record) or (None if record.time == time else "time differs from its column")
+        if problem:
+            raise self._damaged(page, f"{where}: {problem}")
+        return record
+
+    def _version(self, page_id: str, row: Any) -> VersionInfo:
+        seq, version, since, until, checks, last_seen, raw = row
+        good = (
+            isinstance(version, str)
+            and SHA256.match(version)
+            and all(t is None or (isinstance(t, str) and TIME.match(t)) for t in (since, until, last_seen))
+            and isinstance(checks, int)
+            and (raw is None or (isinstance(raw, str) and SHA256.match(raw)))
+        )
+        if not good:
+            raise self._damaged(page_id, f"{self.db.path}: versions row {seq} of page {page_id!r}: bad value")
+        return VersionInfo(version, since, until, checks, last_seen, raw)
+
+    def _damaged(self, page: str, message: str) -> StoreDamaged:
+        return StoreDamaged(
+            f"{message}; run `privacy-monitor verify`, restore {self.db.path} from a backup",
+            path=self.db.path,
+            page=page,
+        )
+
+    def _page_dir(self, page_id: str) -> Any:
+        raise NotImplementedError

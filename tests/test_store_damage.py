@@ -1,0 +1,182 @@
+"""Damage stays local: a flipped byte or a truncation in any kind of store file (a text blob, a raw capture,
+the database) gives a clean one-line error naming the file (exit 4), never a traceback; `verify` lists it
+with what to do; and a damaged page never stops the checks of the other pages.
+
+The store is filled through the real pipeline: `check` against pages on loopback."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from monitor.cli.main import State, main
+from monitor.store.core import Store
+from monitor.store.db import close_all
+
+PAGE = "<html><body><main><h1>Privacy Policy</h1><p>{text}</p>{filler}</main></body></html>"
+FILLER = "<p>We use the information we have to provide, personalise and improve our Products, safely.</p>" * 3
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def run(project: Path, clock: Clock, *args: str) -> tuple[int, str]:
+    close_all()  # read the files as they are now, as a new process would
+    result = CliRunner().invoke(main, ["-c", str(project / "config.toml"), *args], obj=State(clock=clock))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def project(tmp_path: Path, httpserver: HTTPServer) -> tuple[Path, Clock]:
+    (tmp_path / "config.toml").write_text(
+        f"""
+[fetch]
+retries = 0
+timeout = 5
+
+[[pages]]
+id = "policy"
+url = "{httpserver.url_for("/policy")}"
+select = ["main"]
+
+[[pages]]
+id = "terms"
+url = "{httpserver.url_for("/terms")}"
+select = ["main"]
+""",
+        encoding="utf-8",
+    )
+    clock = Clock()
+    for text in ("We may share your data with partners.", "We will share your data with partners."):
+        httpserver.clear()
+        for name in ("policy", "terms"):
+            body = PAGE.format(text=f"{name}: {text}", filler=FILLER)
+            httpserver.expect_request(f"/{name}").respond_with_data(body, content_type="text/html")
+        assert run(tmp_path, clock, "check")[0] == 0
+        clock.now += timedelta(days=1)
+    return tmp_path, clock
+
+
+def latest_text(project: Path) -> Path:
+    store = Store(project / "snapshots")
+    return store.text_path("policy", store.current("policy").id)
+
+
+def latest_raw(project: Path) -> Path:
+    store = Store(project / "snapshots")
+    raw = store.current("policy").raw_sha256
+    return project / "snapshots" / "pages" / "policy" / "raw" / f"{raw}.html.gz"
+
+
+def flip(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset % len(data)] ^= 0x55
+    path.write_bytes(bytes(data))
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+
+
+BLOB_DAMAGE: dict[str, Callable[[Path], None]] = {
+    "a flipped byte in the compressed data": lambda path: flip(path, len(path.read_bytes()) // 2),
+    "a flipped byte in the gzip CRC": lambda path: flip(path, -6),
+    "a truncation": truncate,
+    "a valid gzip of other content": lambda path: path.write_bytes(gzip.compress(b"# Something else\n")),
+}
+
+
+@pytest.mark.parametrize("damage", BLOB_DAMAGE, ids=list(BLOB_DAMAGE))
+def test_a_damaged_text_blob_is_one_clean_line_naming_it(project, damage: str) -> None:
+    folder, clock = project
+    blob = latest_text(folder)
+    BLOB_DAMAGE[damage](blob)
+    # `diff` exits 2 on any failure, as diff(1) does; the others say "store damaged" with 4.
+    for command, status in (
+        (["show", "policy"], 4),
+        (["diff", "policy", "previous", "latest"], 2),
+        (["verify"], 4),
+    ):
+        code, output = run(folder, clock, *command)
+        assert code == status, (command, output)
+        assert str(blob) in output and "Traceback" not in output, (command, output)
+    assert len(run(folder, clock, "show", "policy")[1].strip().splitlines()) == 1
+    assert "restore" in run(folder, clock, "verify")[1]
+
+
+@pytest.mark.parametrize("damage", BLOB_DAMAGE, ids=list(BLOB_DAMAGE))
+def test_a_damaged_raw_capture_is_one_clean_line_naming_it(project, damage: str) -> None:
+    folder, clock = project
+    blob = latest_raw(folder)
+    BLOB_DAMAGE[damage](blob)
+    for command in (["show", "policy", "--raw"], ["verify"]):
+        code, output = run(folder, clock, *command)
+        assert code == 4 and str(blob) in output and "Traceback" not in output, (command, output)
+    assert run(folder, clock, "show", "policy")[0] == 0  # the text is intact
+
+
+def test_a_damaged_page_is_a_failed_check_and_the_other_pages_carry_on(project) -> None:
+    folder, clock = project
+    blob = latest_text(folder)
+    flip(blob, len(blob.read_bytes()) // 2)
+    code, output = run(folder, clock, "check")
+    lines = dict(line.split(None, 1) for line in output.strip().splitlines())
+    assert code == 3
+    assert lines["policy"].split(None, 1) == ["failed", f"store damaged: {blob}"]
+    assert lines["terms"].startswith("unchanged")
+    code, output = run(folder, clock, "status")
+    assert f"store damaged: {blob}" in output and "Traceback" not in output
+    code, output = run(folder, clock, "digest", "--since", "2026-03-01")
+    assert str(blob) in output and "Traceback" not in output
+    code, output = run(folder, clock, "feed", "--out", str(folder / "feed.xml"))
+    assert code == 0 and "Traceback" not in output
+
+
+def checkpointed(folder: Path) -> Path:
+    """The database with everything in the main file (as after the last process closed it)."""
+    close_all()
+    db = folder / "snapshots" / "monitor.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db
+
+
+def test_a_flipped_byte_inside_a_stored_check_is_found(project) -> None:
+    folder, clock = project
+    db = checkpointed(folder)
+    data = db.read_bytes()
+    flip(db, data.index(b"/policy") + 3)  # inside the JSON of a stored check: SQLite itself sees nothing
+    for command in (["history", "policy", "--checks"], ["verify"]):
+        code, output = run(folder, clock, *command)
+        assert code == 4 and str(db) in output and "Traceback" not in output, (command, output)
+
+
+@pytest.mark.parametrize("damage", ["header", "page", "truncation"])
+def test_a_damaged_database_file_is_exit_4_naming_it(project, damage: str) -> None:
+    folder, clock = project
+    db = checkpointed(folder)
+    if damage == "header":
+        flip(db, 3)  # "SQLite format 3" no longer
+    elif damage == "page":
+        flip(db, 4096 + 5)  # the b-tree header of the second page
+    else:
+        truncate(db)
+    code, output = run(folder, clock, "verify")
+    assert code == 4 and str(db) in output and "Traceback" not in output, output
+    code, output = run(folder, clock, "history", "policy", "--checks")
+    assert code in (0, 4) and "Traceback" not in output, output
+    if code == 4:
+        assert str(db) in output

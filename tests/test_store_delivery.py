@@ -1,0 +1,218 @@
+"""Alerts from a real check reach every recipient exactly once: one mail per page check listing all its alerts,
+sent after the store transaction, with delivery state per recipient. A real page on loopback, a real SMTP
+server (aiosmtpd) that refuses one recipient for good (5xx) or for now (4xx), or is down and comes back."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from smtp_support import Inbox, free_port, smtp_server
+
+from monitor.cli.main import State, main
+from monitor.config.loading import load_config
+from monitor.notify.base import build_notifiers
+from monitor.notify.digest import build_digest
+from monitor.notify.outbox import Outbox
+from monitor.store.core import Store
+
+READERS = ["ana@example.org", "bo@example.org", "cy@example.org"]
+POLICY = """<html><body><main><h1>Privacy Policy</h1>
+<h2>Your objection</h2>
+<p>Your objection applies to the account you are logged in to and to all accounts in the same Accounts Center.</p>
+<p>We process this information on the basis of legitimate interests, as the rest of this policy explains.</p>
+<p>We use the information we have to provide, personalise and improve our Products, to keep them safe.</p>
+</main></body></html>"""
+# The watched clause reworded (an alert) and the watched term gone (a second alert): one check, two alerts.
+CHANGED = POLICY.replace("to all accounts", "to some accounts").replace(
+    " on the basis of legitimate interests", " as we see fit"
+)
+
+
+class PickyInbox(Inbox):
+    """Refuses some recipients at RCPT time: `refuse[address]` is the reply (e.g. 550 or 450)."""
+
+    def __init__(self, refuse: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.refuse_rcpt = dict(refuse or {})
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    def copies(self) -> Counter[tuple[str, str]]:
+        """(recipient, Message-ID) -> how many times it arrived."""
+        return Counter(
+            (rcpt, str(message["Message-ID"]))
+            for message, (_, rcpts) in zip(self.messages, self.envelopes, strict=True)
+            for rcpt in rcpts
+        )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def project(tmp_path: Path, httpserver: HTTPServer) -> tuple[Path, int]:
+    port = free_port()
+    (tmp_path / "config.toml").write_text(
+        f"""
+[fetch]
+retries = 0
+timeout = 5
+
+[[pages]]
+id = "policy"
+url = "{httpserver.url_for("/policy")}"
+select = ["main"]
+
+[[watches]]
+id = "accounts-center-scope"
+pages = ["policy"]
+kind = "clause"
+text = "Your objection applies to the account you are logged in to and to all accounts in the same Accounts Center."
+severity = "high"
+
+[[watches]]
+id = "legitimate-interests"
+pages = ["policy"]
+kind = "term"
+text = "legitimate interests"
+severity = "medium"
+
+[notify]
+retry_backoff = "5m"
+max_attempts = 3
+
+[notify.email]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "monitor@example.org"
+to = {json.dumps(READERS)}
+timeout = 5
+""",
+        encoding="utf-8",
+    )
+    return tmp_path / "config.toml", port
+
+
+def serve(server: HTTPServer, body: str) -> None:
+    server.clear()
+    server.expect_request("/policy").respond_with_data(body, content_type="text/html")
+
+
+def run(config: Path, clock: Clock, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["-c", str(config), *args], obj=State(clock=clock))
+    return result.exit_code, result.output
+
+
+def first_then_changed(config: Path, clock: Clock, httpserver: HTTPServer) -> tuple[int, str]:
+    serve(httpserver, POLICY)
+    assert run(config, clock, "check")[0] == 0  # baselines, silently
+    clock.now += timedelta(days=1)
+    serve(httpserver, CHANGED)
+    return run(config, clock, "check")
+
+
+def outbox_of(config: Path, clock: Clock) -> tuple[Outbox, list]:
+    loaded = load_config(config)
+    outbox = Outbox(Store(loaded.store_path), clock, loaded.config.notify)
+    return outbox, build_notifiers(loaded.config.notify, base_dir=loaded.base_dir, pages=loaded.config.pages)
+
+
+def test_one_mail_per_check_lists_every_alert_most_severe_first(project, httpserver: HTTPServer) -> None:
+    config, port = project
+    clock, inbox = Clock(), PickyInbox()
+    with smtp_server(inbox, port=port):
+        code, output = first_then_changed(config, clock, httpserver)
+    assert code == 0, output
+    [message] = inbox.messages  # one mail for the two alerts of the check, to all three readers
+    assert inbox.envelopes[0][1] == READERS
+    assert str(message["Subject"]).endswith("accounts-center-scope changed (high) and 1 more alert")
+    assert str(message["Message-ID"]).startswith("<alerts-check-")
+
+
+def test_a_recipient_refused_for_good_fails_alone_and_the_others_get_one_copy(
+    project, httpserver: HTTPServer
+) -> None:
+    config, port = project
+    clock, inbox = Clock(), PickyInbox({"bo@example.org": "550 5.1.1 no such user"})
+    with smtp_server(inbox, port=port):
+        code, output = first_then_changed(config, clock, httpserver)
+        outbox, notifiers = outbox_of(config, clock)
+        clock.now += timedelta(hours=2)
+        again = outbox.deliver(notifiers)  # the service's retry pass: nothing to send again
+    assert code == 6, output
+    queued = [line for line in output.splitlines() if line.startswith("queued in the outbox:")]
+    assert len(queued) == 2 and all("bo@example.org" in line for line in queued)
+    [message_id] = {mid for _, mid in inbox.copies()}
+    assert inbox.copies() == Counter({("ana@example.org", message_id): 1, ("cy@example.org", message_id): 1})
+    assert (again.sent, again.failed) == ([], [])
+    [entry] = outbox.failed()
+    assert entry.targets["email"]["recipients"]["bo@example.org"] == {
+        "state": "failed",
+        "error": "550 5.1.1 no such user",
+    }
+    assert len(entry.alerts) == 2
+
+
+def test_a_recipient_refused_for_now_is_retried_alone_after_the_backoff(
+    project, httpserver: HTTPServer
+) -> None:
+    config, port = project
+    clock, inbox = Clock(), PickyInbox({"cy@example.org": "450 4.2.1 mailbox busy"})
+    with smtp_server(inbox, port=port):
+        code, output = first_then_changed(config, clock, httpserver)
+        outbox, notifiers = outbox_of(config, clock)
+        del inbox.refuse_rcpt["cy@example.org"]
+        early = outbox.deliver(notifiers)
+        clock.now += timedelta(minutes=5)
+        later = outbox.deliver(notifiers)
+    assert code == 6 and "queued in the outbox: policy: accounts-center-scope changed (high)" in output
+    assert (early.sent, len(early.deferred)) == ([], 1)
+    assert [rcpts for _, rcpts in inbox.envelopes] == [
+        ["ana@example.org", "bo@example.org"],
+        ["cy@example.org"],
+    ]
+    assert set(inbox.copies().values()) == {1} and len(inbox.copies()) == 3
+    assert len(set(inbox.message_ids())) == 1  # the same Message-ID on every attempt
+    assert later.ok and outbox.entries() == []
+
+
+def test_smtp_down_then_up_delivers_exactly_once_per_recipient(project, httpserver: HTTPServer) -> None:
+    config, port = project
+    clock, inbox = Clock(), PickyInbox()
+    code, output = first_then_changed(config, clock, httpserver)  # no server listening
+    assert code == 6
+    assert [line.split(" (SMTP")[0] for line in output.splitlines() if line.startswith("queued")] == [
+        "queued in the outbox: policy: accounts-center-scope changed (high)",
+        "queued in the outbox: policy: legitimate-interests removed (medium)",
+    ]
+    assert "connection refused" in output
+    loaded = load_config(config)
+    digest = build_digest(Store(loaded.store_path), loaded.config, clock.now - timedelta(days=1), clock.now)
+    assert [(line.watch, line.severity) for line in digest.undelivered] == [
+        ("accounts-center-scope", "high"),
+        ("legitimate-interests", "medium"),
+    ]  # the digest says what the mail could not
+    with smtp_server(inbox, port=port):
+        clock.now += timedelta(minutes=5)
+        assert run(config, clock, "outbox", "--retry")[0] == 0
+        assert run(config, clock, "outbox", "--retry")[0] == 0  # nothing left: nothing sent twice
+    assert sorted(rcpt for rcpt, _ in inbox.copies()) == READERS
+    assert set(inbox.copies().values()) == {1}
+    assert Store(loaded.store_path).undelivered() == []

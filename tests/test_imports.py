@@ -105,7 +105,11 @@ def test_a_planted_cycle_is_found_and_named(tmp_path: Path) -> None:
         "if TYPE_CHECKING:\n    from monitor.fetch.http import Http\n"  # allowed
         "def late():\n    from monitor.fetch import http\n"  # a function-level import counts
     )
-    assert find_cycle(import_graph(root)) == ["monitor.fetch.browser", "monitor.fetch.http", "monitor.fetch.browser"]
+    assert find_cycle(import_graph(root)) == [
+        "monitor.fetch.browser",
+        "monitor.fetch.http",
+        "monitor.fetch.browser",
+    ]
 
 
 def test_type_checking_imports_alone_make_no_cycle(tmp_path: Path) -> None:
@@ -113,7 +117,9 @@ def test_type_checking_imports_alone_make_no_cycle(tmp_path: Path) -> None:
     root.mkdir()
     (root / "__init__.py").write_text("")
     (root / "a.py").write_text("from monitor.b import B\n")
-    (root / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from monitor.a import A\n")
+    (root / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from monitor.a import A\n"
+    )
     assert find_cycle(import_graph(root)) is None
 
 

@@ -99,7 +99,7 @@ def test_the_message_as_delivered(tmp_path: Path) -> None:
     assert inbox.envelopes == [("monitor@example.org", ["reader@example.org", "second@example.org"])]
     assert (
         str(message["Subject"])
-        == "[privacy-monitor] facebook-ai-objection-de: accounts-center-scope changed (high)"
+        == "[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope changed (high)"
     )
     assert str(message["From"]) == "privacy-monitor <monitor@example.org>"
     assert str(message["To"]) == "reader@example.org, second@example.org"
@@ -137,7 +137,7 @@ def test_a_not_found_alert_names_the_closest_text(tmp_path: Path) -> None:
     text = plain_text(message)
     assert (
         str(message["Subject"])
-        == "[privacy-monitor] facebook-ai-objection-de: accounts-center-scope not found (high)"
+        == "[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope not found (high)"
     )
     assert text.startswith(
         "The wording you watch was not found on the page (check the watch's text in the config)."

@@ -27,7 +27,7 @@ from monitor.watch.alerts import Alert
 def compose(
     alert: Alert, *, sender: str, to: list[str], now: datetime, page: PageConfig | None = None
 ) -> EmailMessage:
-    rendered = render_alert(alert, page)
+    rendered = render_alert(alert, page)  # one alert per mail until the outbox groups them per check
     message = EmailMessage()
     message["Subject"] = rendered.subject
     message["From"] = sender

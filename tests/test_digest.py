@@ -192,7 +192,7 @@ PRIVACY NOTICE DIGEST
     The substantive changes:
 
   * Changed in How do we use your information?
-    touches: may, will (permission or duty)
+    touches: sharing, third parties; may, will (permission or duty); 1 (numbers)
     We [-may-]{{+will+}} share your information with partners{{+ <script>alert(1)</script>+}}.
 
   * New text in AI at Meta

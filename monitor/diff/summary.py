@@ -178,7 +178,7 @@ def highlight(change: Change, watches: Sequence[Watched] = ()) -> Highlight:
         kind=change.kind,
         section=change.section_path,
         segments=tuple(bounded(block_segments(change.kind, change.old, change.new, change.ops))),
-        topics=topics_in(_edited_text(change)),
+        topics=topics_in(_edited_text(change)) or topics_in(change.new or change.old or ""),
         signals=tuple(change.signals),
         watched=tuple(watch.name for watch in watches if watch.touches(change)),
     )
@@ -203,13 +203,14 @@ def bounded(segments: Sequence[Segment], limit: int = EXCERPT_CHARS) -> list[Seg
 
 
 def _rank(change: Change, order: int, watches: Sequence[Watched]) -> tuple[int, bool, int, int, int]:
-    """Watched first; then edits about a topic; of those, wording edited in place before whole blocks that
-    came or went (a changed sentence is what a reader can weigh), then by how many topics and signal words;
-    at a tie the earlier change."""
+    """Watched first; then edits whose changed words are about a topic; of those, wording edited in place
+    before whole blocks that came or went (a changed sentence is what a reader can weigh), then by how many
+    topics (of the edit, then of its sentence) and signal words; at a tie the earlier change."""
     touched = sum(watch.touches(change) for watch in watches)
-    topics = len(topics_in(_edited_text(change)))
+    edited = len(topics_in(_edited_text(change)))
+    around = len(topics_in(change.new or change.old or ""))
     strong = sum(1 for word in change.signals if not _weak(word))
-    return touched, topics > 0, _KIND_RANK.get(change.kind, 0), 3 * topics + strong, -order
+    return touched, edited > 0, _KIND_RANK.get(change.kind, 0), 3 * edited + around + strong, -order
 
 
 _KIND_RANK = {"modified": 2, "added": 1, "removed": 1}  # moved, or a kind a newer diff knows: 0
@@ -273,9 +274,9 @@ _MEANING = {
     "modal": "permission or duty",
     "negation": "negation",
     "scope": "scope",
-    "date": "date",
-    "number": "number",
-    "product": "product",
+    "date": "dates",
+    "number": "numbers",
+    "product": "products",
 }
 
 
@@ -286,14 +287,16 @@ def kind_label(kind: str) -> str:
 
 def touches(topics: Sequence[str], signals: Sequence[str]) -> str:
     """'AI, sharing; may, can (permission or duty); no (negation)': what an edit is about, then the words
-    that change its force, each group named. Numbers and dates are left out (the text shows them)."""
+    that change its force, each group named."""
     from monitor.diff.signals import find_signals
 
     groups: dict[str, list[str]] = {}
     for word in signals:
         found = find_signals(word)
-        category = found[0].category if found else ""
-        if category in ("modal", "negation", "scope"):
+        category = found[0].category if found else "number"
+        if category == "product" and set(topics_in(word)) & set(topics):
+            continue  # "AI at Meta" says no more than the topic AI already does
+        if category in _MEANING:
             groups.setdefault(category, []).append(word)
     parts = [", ".join(topics)] if topics else []
     parts += [f"{', '.join(words)} ({_MEANING[category]})" for category, words in groups.items()]

@@ -151,9 +151,7 @@ def classify_capture(
     return None
 
 
-def _recognized(
-    extraction: ExtractionLike, walls: Sequence[WallConfig], *, min_words: int = 0
-) -> str | None:
+def _recognized(extraction: ExtractionLike, walls: Sequence[WallConfig], *, min_words: int = 0) -> str | None:
     visible = f"{extraction.title or ''} {extraction.visible_text or extraction.document.to_text()}"
     words = len(visible.split())
     user = tuple(Recognizer.of(wall.reason, wall.pattern, wall.max_words) for wall in walls)

@@ -285,6 +285,14 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize() or "Changed"
 
 
+def renamed(old: str, new: str) -> str:
+    """'Parent › Old name → New name': the shared breadcrumb once."""
+    old_parts, new_parts = old.split(" › "), new.split(" › ")
+    if len(old_parts) == len(new_parts) > 1 and old_parts[:-1] == new_parts[:-1]:
+        return f"{old} → {new_parts[-1]}"
+    return f"{old} → {new}"
+
+
 def touches(topics: Sequence[str], signals: Sequence[str]) -> str:
     """'AI, sharing; may, can (permission or duty); no (negation)': what an edit is about, then the words
     that change its force, each group named."""
@@ -292,6 +300,7 @@ def touches(topics: Sequence[str], signals: Sequence[str]) -> str:
 
     groups: dict[str, list[str]] = {}
     for word in signals:
+        word = {"n't": "not", "n’t": "not"}.get(word, word)  # the suffix of "don't" reads as what it means
         found = find_signals(word)
         category = found[0].category if found else "number"
         if category == "product" and set(topics_in(word)) & set(topics):

@@ -73,6 +73,7 @@ class AlertLine:
     segments: list[Segment]
     title: str = ""  # the page's title as configured (the id when it has none)
     watch_kind: str = "clause"
+    more: int = 0  # of a section watch: changed passages not shown
 
     @property
     def what(self) -> str:
@@ -255,7 +256,16 @@ def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:
     if isinstance(section, list | tuple):
         section = " › ".join(section)
     ops = alert.get("ops") or []
-    if ops:
+    details = alert.get("details") or {}
+    passages = details.get("changes") or [] if alert.get("watch_kind") == "section" else []
+    more = 0
+    if passages:  # a section watch: its first changed passage (the alert mail shows a few)
+        first = passages[0]
+        segments = block_segments(
+            first.get("kind", ""), first.get("old"), first.get("new"), first.get("ops") or ()
+        )
+        more = max(0, int(details.get("count") or len(passages)) - 1)
+    elif ops:
         segments = elide(list(ops_segments(ops)))
     else:
         segments = [Segment("del", alert["old"])] if alert.get("old") else []
@@ -269,6 +279,7 @@ def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:
         segments=bounded(segments),  # a section watch's alert holds every edit of the section
         title=page.title or page.id,
         watch_kind=str(alert.get("watch_kind") or "clause"),
+        more=more,
     )
 
 

@@ -230,3 +230,27 @@ def test_build_notifiers_makes_one_per_configured_table(tmp_path: Path) -> None:
     [notifier] = build_notifiers(notify, base_dir=tmp_path, pages=[PAGE])
     assert (notifier.name, notifier.targets()) == ("email", ["email"])
     assert build_notifiers(NotifyConfig(), base_dir=tmp_path) == []
+
+
+def test_the_alerts_of_one_check_are_one_message_most_severe_first() -> None:
+    from dataclasses import replace
+
+    from monitor.notify.message import render_alerts
+
+    term = replace(ALERT, id="b2", watch="ai-term", severity="low", watch_kind="term", kind="appeared",
+                   ops=(), old=None, new="KI bei Meta", details={"count": 3})  # fmt: skip
+    regrouped = replace(
+        ALERT, id="c3", watch="objection", severity="medium", kind="regrouped", ops=(), details={}
+    )
+    rendered = render_alerts([term, regrouped, ALERT], PAGE)
+
+    assert rendered.subject == (
+        "[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope changed (high) and 2 more alerts"
+    )
+    assert [line for line in rendered.text.splitlines() if line.startswith("== ")] == [
+        "== 1. accounts-center-scope: The wording you watch changed.",
+        "== 2. objection: The watch reports: regrouped.",
+        "== 3. ai-term: The term you watch now occurs on the page.",
+    ]
+    assert "Found:    3 occurrences on the page" in rendered.text
+    assert "None" not in rendered.text and "None" not in rendered.html

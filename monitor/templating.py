@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, sel
 from markupsafe import Markup, escape
 
 from monitor.diff.segments import marked
+from monitor.diff.summary import kind_label, renamed, touches
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -42,7 +43,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(marked=marked, indent_wrap=indent_wrap, breaks=breaks)
+    env.filters.update(marked=marked, indent_wrap=indent_wrap, breaks=breaks, kind_label=kind_label)
+    env.globals.update(touches=touches, renamed=renamed)
     return env
 
 

@@ -98,6 +98,7 @@ def test_previous_to_latest_by_default(project: Path, versions: list[str]) -> No
         1,
         f"--- {PAGE} {v2} (2026-01-06 08:00 UTC)\n"
         f"+++ {PAGE} {v3} (2026-01-07 08:00 UTC)\n"
+        "no substantive change (1 cosmetic edit)\n"
         "1 change (0 substantive, 1 cosmetic): 1 modified\n"
         "\n"
         "@@ Privacy Policy › Retention @@\n"
@@ -115,16 +116,17 @@ def test_versions_by_date_and_by_id_prefix(project: Path, versions: list[str]) -
     assert by_date == (
         f"--- {PAGE} {v1[:12]} (2026-01-05 08:00 UTC)\n"
         f"+++ {PAGE} {v2[:12]} (2026-01-06 08:00 UTC)\n"
+        "Effective December 16, 2025 · 1 section added · 4 substantive changes\n"
         "5 changes (4 substantive, 1 cosmetic): 3 modified, 2 added\n"
-        "Date line: Effective June 16, 2025 → Effective December 16, 2025\n"
+        "Dated: Effective June 16, 2025 → Effective December 16, 2025\n"
         "Sections added: Privacy Policy › Retention\n"
         "\n"
         "@@ Privacy Policy @@\n"
-        "~ modified · substantive · signals: June, December\n"
+        "~ modified · substantive · touches: June, December (dates)\n"
         "    Effective [-June-]{+December+} 16, 2025\n"
         "\n"
         "@@ Privacy Policy › How we use information @@\n"
-        "~ modified · substantive · signals: may, will\n"
+        "~ modified · substantive · touches: may, will (permission or duty)\n"
         "    We [-may-]{+will+} share your information with partners.\n"
         "~ modified · cosmetic\n"
         "    We don[-'-]{+’+}t sell it.\n"
@@ -132,7 +134,7 @@ def test_versions_by_date_and_by_id_prefix(project: Path, versions: list[str]) -
         "@@ Privacy Policy › Retention @@\n"
         "+ added · substantive\n"
         "    ## {+Retention+}\n"
-        "+ added · substantive · signals: 30\n"
+        "+ added · substantive · touches: 30 (numbers)\n"
         "    {+We keep it for 30 days.+}\n"
     )
     assert run(project, PAGE, v1[:8], v2[:8], "--context", "0")[1] == by_date
@@ -150,7 +152,7 @@ def test_substantive_only_and_section_filters(project: Path, versions: list[str]
     code, output, _ = run(project, PAGE, versions[0][:8], "latest", "--section", "HOW WE", "--context", "0")
     assert code == 1
     assert [line for line in output.splitlines() if line.startswith(("~", "+ ", "- "))] == [
-        "~ modified · substantive · signals: may, will",
+        "~ modified · substantive · touches: may, will (permission or duty)",
         "~ modified · cosmetic",
     ]
     code, output, _ = run(project, PAGE, versions[0][:8], "--section", "nowhere")
@@ -220,10 +222,11 @@ def test_live_compares_with_the_page_now_and_stores_nothing(
     assert output.splitlines() == [
         f"--- {PAGE} {versions[2][:12]} (2026-01-07 08:00 UTC)",
         f"+++ {PAGE} live (2026-01-08 09:00 UTC)",
+        "1 substantive change",
         "1 change (1 substantive, 0 cosmetic): 1 modified",
         "",
         "@@ Privacy Policy › Retention @@",
-        "~ modified · substantive · signals: 30, 90",
+        "~ modified · substantive · touches: 30, 90 (numbers)",
         "    We keep it for [-30-]{+90+} days!",
     ]
     assert len(Store(project.parent / "snapshots").checks(PAGE)) == checks_before
@@ -271,9 +274,10 @@ def test_two_files_of_any_kind_without_a_config(tmp_path: Path) -> None:
     assert (code, output.splitlines()[2]) == (0, "No changes.")  # the same text, once extracted
     code, output, _ = run(config, str(tmp_path / "new.txt"), str(tmp_path / "ota.md"), "--context", "0")
     assert code == 1
-    assert output.splitlines()[:3] == [
+    assert output.splitlines()[:4] == [
         f"--- {tmp_path / 'new.txt'}",
         f"+++ {tmp_path / 'ota.md'}",
+        "1 section removed · 3 substantive changes",
         "3 changes (3 substantive, 0 cosmetic): 3 removed",
     ]
 
@@ -288,6 +292,6 @@ def test_two_urls(tmp_path: Path, httpserver: HTTPServer) -> None:
     )
     assert code == 1
     assert output.splitlines()[-2:] == [
-        "~ modified · substantive · signals: 30, 90",
+        "~ modified · substantive · touches: 30, 90 (numbers)",
         "    We keep it for [-30-]{+90+} days!",
     ]

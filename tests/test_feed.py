@@ -46,15 +46,16 @@ def test_one_entry_per_change_newest_first(store: Store, tmp_path: Path) -> None
     assert write_feed(store, config, out) == 3
     found = entries(out)
     assert [(e["title"], e["updated"]) for e in found] == [
-        ("Facebook <Privacy> changed: 1 substantive edit", "2026-03-05T06:00:00+00:00"),
+        ("Facebook <Privacy> changed: 1 substantive change", "2026-03-05T06:00:00+00:00"),
         ("Facebook <Privacy>: 1 cosmetic edit only", "2026-03-04T06:00:00+00:00"),
-        ("Facebook <Privacy> changed: 1 substantive edit", "2026-03-03T06:00:00+00:00"),
+        ("Facebook <Privacy> changed: 1 substantive change", "2026-03-03T06:00:00+00:00"),
     ]
     assert {e["link"] for e in found} == {"https://facebook.example/privacy"}
     assert all(e["id"].startswith("urn:uuid:") for e in found)
     # page text is escaped inside the HTML content, which the XML escapes once more
     assert "&lt;b&gt;and&lt;/b&gt;" in found[2]["content"]
     assert "<del>may</del><ins>will</ins>" in found[2]["content"]
+    assert "<p><strong>1 substantive change</strong></p>" in found[2]["content"]  # the summary comes first
 
 
 def test_entry_ids_are_stable_when_the_feed_is_rewritten(store: Store, tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_the_message_as_delivered(tmp_path: Path) -> None:
     assert inbox.envelopes == [("monitor@example.org", ["reader@example.org", "second@example.org"])]
     assert (
         str(message["Subject"])
-        == "[privacy-monitor] facebook-ai-objection-de: accounts-center-scope changed (high)"
+        == "[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope changed (high)"
     )
     assert str(message["From"]) == "privacy-monitor <monitor@example.org>"
     assert str(message["To"]) == "reader@example.org, second@example.org"
@@ -137,7 +137,7 @@ def test_a_not_found_alert_names_the_closest_text(tmp_path: Path) -> None:
     text = plain_text(message)
     assert (
         str(message["Subject"])
-        == "[privacy-monitor] facebook-ai-objection-de: accounts-center-scope not found (high)"
+        == "[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope not found (high)"
     )
     assert text.startswith(
         "The wording you watch was not found on the page (check the watch's text in the config)."
@@ -230,3 +230,27 @@ def test_build_notifiers_makes_one_per_configured_table(tmp_path: Path) -> None:
     [notifier] = build_notifiers(notify, base_dir=tmp_path, pages=[PAGE])
     assert (notifier.name, notifier.targets()) == ("email", ["email"])
     assert build_notifiers(NotifyConfig(), base_dir=tmp_path) == []
+
+
+def test_the_alerts_of_one_check_are_one_message_most_severe_first() -> None:
+    from dataclasses import replace
+
+    from monitor.notify.message import render_alerts
+
+    term = replace(ALERT, id="b2", watch="ai-term", severity="low", watch_kind="term", kind="appeared",
+                   ops=(), old=None, new="KI bei Meta", details={"count": 3})  # fmt: skip
+    regrouped = replace(
+        ALERT, id="c3", watch="objection", severity="medium", kind="regrouped", ops=(), details={}
+    )
+    rendered = render_alerts([term, regrouped, ALERT], PAGE)
+
+    assert rendered.subject == (
+        "[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope changed (high) and 2 more alerts"
+    )
+    assert [line for line in rendered.text.splitlines() if line.startswith("== ")] == [
+        "== 1. accounts-center-scope: The wording you watch changed.",
+        "== 2. objection: The watch reports: regrouped.",
+        "== 3. ai-term: The term you watch now occurs on the page.",
+    ]
+    assert "Found:    3 occurrences on the page" in rendered.text
+    assert "None" not in rendered.text and "None" not in rendered.html

@@ -52,17 +52,18 @@ def test_text(policy_update: DocumentDiff) -> None:
     assert render(policy_update, "text", meta=META) == (
         "--- facebook-privacy aaaa1111 (2025-11-26)\n"
         "+++ facebook-privacy bbbb2222 (2025-12-17)\n"
+        "Effective December 16, 2025 · 3 substantive changes\n"
         "4 changes (3 substantive, 1 cosmetic): 3 modified, 1 added\n"
-        "Date line: Effective June 16, 2025 → Effective December 16, 2025\n"
+        "Dated: Effective June 16, 2025 → Effective December 16, 2025\n"
         "\n"
         "@@ Privacy Policy @@\n"
         "    # Privacy Policy\n"
-        "~ modified · substantive · signals: June, December\n"
+        "~ modified · substantive · touches: June, December (dates)\n"
         "    Effective [-June-]{+December+} 16, 2025\n"
         "\n"
         "@@ Privacy Policy › How we use information @@\n"
         "    ## How we use information\n"
-        "~ modified · substantive · signals: may, will\n"
+        "~ modified · substantive · touches: may, will (permission or duty)\n"
         "    We [-may-]{+will+} share your information with partners.\n"
         "~ modified · cosmetic\n"
         "    We don[-'-]{+’+}t sell it.\n"
@@ -81,11 +82,12 @@ def test_text_filters_and_no_context(policy_update: DocumentDiff) -> None:
     ) == (
         "--- facebook-privacy aaaa1111 (2025-11-26)\n"
         "+++ facebook-privacy bbbb2222 (2025-12-17)\n"
+        "Effective December 16, 2025 · 3 substantive changes\n"
         "1 change (1 substantive, 0 cosmetic): 1 modified\n"
-        "Date line: Effective June 16, 2025 → Effective December 16, 2025\n"
+        "Dated: Effective June 16, 2025 → Effective December 16, 2025\n"
         "\n"
         "@@ Privacy Policy › How we use information @@\n"
-        "~ modified · substantive · signals: may, will\n"
+        "~ modified · substantive · touches: may, will (permission or duty)\n"
         "    We [-may-]{+will+} share your information with partners.\n"
     )
 
@@ -124,6 +126,7 @@ def test_text_shows_context_gaps_splits_and_moves() -> None:
     assert render(diff_documents(old, new), "text", context=2) == (
         "--- old\n"
         "+++ new\n"
+        "no substantive change (1 cosmetic edit)\n"
         "1 change (0 substantive, 1 cosmetic): 1 modified\n"
         "\n"
         "@@ Policy @@\n"
@@ -146,19 +149,21 @@ def test_markdown(policy_update: DocumentDiff) -> None:
     assert render(policy_update, "markdown", meta=META, context=0) == (
         "# Changes: facebook-privacy aaaa1111 (2025-11-26) → facebook-privacy bbbb2222 (2025-12-17)\n"
         "\n"
+        "**Effective December 16, 2025 · 3 substantive changes**\n"
+        "\n"
         "4 changes (3 substantive, 1 cosmetic): 3 modified, 1 added\n"
         "\n"
-        "- Date line: Effective June 16, 2025 → Effective December 16, 2025\n"
+        "- Dated: Effective June 16, 2025 → Effective December 16, 2025\n"
         "\n"
         "## Privacy Policy\n"
         "\n"
-        "**modified · substantive · signals: June, December**\n"
+        "**modified · substantive · touches: June, December (dates)**\n"
         "\n"
         "Effective ~~June~~**December** 16, 2025\n"
         "\n"
         "## Privacy Policy › How we use information\n"
         "\n"
-        "**modified · substantive · signals: may, will**\n"
+        "**modified · substantive · touches: may, will (permission or duty)**\n"
         "\n"
         "We ~~may~~**will** share your information with partners.\n"
         "\n"
@@ -224,7 +229,13 @@ def test_unified_with_filters_keeps_only_hunks_that_touch_a_shown_change(policy_
 
 def test_json(policy_update: DocumentDiff) -> None:
     data = json.loads(render(policy_update, "json", meta=META))
-    assert list(data) == ["page", "from", "to", "summary", "structure", "changes"]
+    assert list(data) == ["overview", "page", "from", "to", "summary", "structure", "changes"]
+    assert data["overview"]["line"] == "Effective December 16, 2025 · 3 substantive changes"
+    assert [(h["kind"], h["section"], h["topics"]) for h in data["overview"]["highlights"]] == [
+        ("modified", "Privacy Policy", []),
+        ("modified", "Privacy Policy › How we use information", ["sharing", "third parties"]),
+        ("added", "Privacy Policy › Retention", ["deletion"]),
+    ]
     assert (data["page"], data["from"], data["to"]) == ("facebook-privacy", META["from"], META["to"])
     assert data["summary"] == {
         "by_kind": {"modified": 3, "added": 1, "removed": 0, "moved": 0},

@@ -112,9 +112,10 @@ def test_four_simulated_days_give_exactly_the_expected_checks_digests_and_alerts
         ("2026-03-05T00:00:00Z", Outcome.FAILED, "HTTP 503"),
     ]
     assert site.requests == 7
+    # The alert goes out right after the day-2 check; the digests each morning.
     assert smtp.subjects() == [
         "privacy-monitor 2026-03-02: 1 new page",
-        "[privacy-monitor] policy: sharing changed (high)",  # the alert, right after the day-2 check
+        "[privacy-monitor] Example Privacy Policy: sharing changed (high)",
         "privacy-monitor 2026-03-03: 1 change, 1 alert",
         "privacy-monitor 2026-03-04: 1 page in trouble",
         "privacy-monitor 2026-03-05: 1 page in trouble",

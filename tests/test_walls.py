@@ -151,6 +151,46 @@ def test_every_reason_has_a_recorded_page_in_english_and_german() -> None:
     assert sorted(path.name for path in FIXTURES.glob("*.html")) == sorted(name for name, _ in WALL_PAGES)
 
 
+# --- a banner is not a wall --------------------------------------------------------------------------------
+
+NOTICES = FIXTURES / "documents"  # short notices with a cookie dialog or a login prompt on the same page
+CONTENT = PageConfig(id="facebook-ai-objection", url=URL, select=["#content"])
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "notice-under-cookie-banner.en.html",
+        "notice-under-cookie-banner.de.html",
+        "notice-under-login-prompt.en.html",
+    ],
+)
+@pytest.mark.parametrize("page", [PAGE, CONTENT], ids=["found by extraction", "region rule #content"])
+def test_a_short_notice_under_a_cookie_banner_or_login_prompt_is_the_document(
+    name: str, page: PageConfig
+) -> None:
+    """The objection notice is about 100 words; the cookie dialog beside it is longer. The region holds the
+    notice and none of the dialog's wording, so the capture is the notice."""
+    html = (NOTICES / name).read_text(encoding="utf-8")
+
+    assert classify(html, page=page) is None
+    assert classify(html, page=page, last_good=extract_document(html, select=page.select).document) is None
+
+
+def test_a_region_that_holds_only_the_consent_text_is_a_consent_wall() -> None:
+    html = (FIXTURES / "consent.en.html").read_text(encoding="utf-8")
+    dialog = PageConfig(id="facebook-ai-objection", url=URL, select=["div[role=dialog]"])
+
+    assert classify(html, page=dialog) == "consent wall"
+
+
+def test_a_banner_over_a_region_with_too_few_words_of_its_own_is_still_a_wall() -> None:
+    html = (NOTICES / "notice-under-cookie-banner.en.html").read_text(encoding="utf-8")
+    stub = html.replace(html[html.index("<p>AI at Meta") : html.index("</main>")], "<p>Object here.</p>")
+
+    assert classify(stub, page=CONTENT) == "consent wall"
+
+
 @pytest.mark.parametrize(
     "quote",
     [

@@ -28,22 +28,27 @@ def render(
 ) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown diff format {fmt!r} (one of {', '.join(FORMATS)})")
+    from monitor.diff.summary import summarize
+
     shown = diff.filtered(substantive_only=substantive_only, section=section)
     meta = dict(meta or {})
+    overview = summarize(diff)  # of the whole change, whatever the filters show of it
+    line = overview.line() if shown.changes else ""  # "No changes." needs no summary above it
     lines = DEFAULT_CONTEXT[fmt] if context is None else max(0, context)
     if fmt == "json":
-        return _json(shown, meta)
+        return _json(shown, meta, overview.to_json())
     if fmt == "unified":
         return render_unified(diff, shown, meta, lines)
     if fmt == "html":
-        return render_html(shown, meta, list(layout(shown, lines)))
+        return render_html(shown, meta, list(layout(shown, lines)), line)
     if fmt == "markdown":
-        return render_markdown(shown, meta, list(layout(shown, lines)))
-    return render_text(shown, meta, list(layout(shown, lines)), color)
+        return render_markdown(shown, meta, list(layout(shown, lines)), line)
+    return render_text(shown, meta, list(layout(shown, lines)), color, line)
 
 
-def _json(diff: DocumentDiff, meta: dict[str, Any]) -> str:
+def _json(diff: DocumentDiff, meta: dict[str, Any], overview: dict[str, Any]) -> str:
     data = {
+        "overview": overview,  # what a reader sees first: monitor.diff.summary.ChangeSummary.to_json
         "page": meta.get("page"),
         "from": meta.get("from"),
         "to": meta.get("to"),

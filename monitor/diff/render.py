@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from monitor.diff.core import Change, DocumentDiff
 from monitor.diff.signals import changed_spans, signals_in
+from monitor.diff.summary import touches
 from monitor.models import Block
 
 PARAGRAPH_BREAK = " ¶ "  # how a split or merged paragraph's blank line is shown inside a word diff
@@ -163,8 +164,9 @@ def headline(change: Change) -> str:
     note = kind_note(change)
     if note:
         parts.append(note)
-    if change.signals:
-        parts.append("signals: " + ", ".join(change.signals))
+    about = touches((), change.signals)
+    if about:
+        parts.append("touches: " + about)
     return " · ".join(parts)
 
 
@@ -185,7 +187,7 @@ def structure_groups(diff: DocumentDiff) -> list[tuple[str, list[str]]]:
     """The structural changes as (title, entries): metadata first, then sections added, removed, ..."""
     structure = diff.structure
     groups = [
-        (_METADATA_LABELS.get(key, key), [f"{value['old']} → {value['new']}"])
+        (_METADATA_LABELS.get(key, key.capitalize()), [_before_after(value.get("old"), value.get("new"))])
         for key, value in structure.get("metadata", {}).items()
     ]
     for key in ("added", "removed", "renamed", "moved", "reordered"):
@@ -205,7 +207,16 @@ def structure_lines(diff: DocumentDiff, limit: int = 3) -> list[str]:
     return lines
 
 
-_METADATA_LABELS = {"title": "Title", "updated": "Date line"}
+_METADATA_LABELS = {"title": "Title", "updated": "Dated"}
+
+
+def _before_after(old: str | None, new: str | None) -> str:
+    """'Effective June 16, 2025 → Effective December 16, 2025'; a side that is absent is said so, never 'None'."""
+    if old and new:
+        return f"{old} → {new}"
+    if new:
+        return f"{new} (none before)"
+    return f"none any more (was: {old})" if old else "none"
 
 
 def side_label(meta: Mapping[str, Any], side: str) -> str:

@@ -9,7 +9,7 @@ from monitor.diff.render import Item, kind_note, segments, side_label, structure
 from monitor.templating import get_template
 
 
-def render_html(diff: DocumentDiff, meta: dict[str, Any], items: list[Item]) -> str:
+def render_html(diff: DocumentDiff, meta: dict[str, Any], items: list[Item], overview: str = "") -> str:
     section: tuple[str, ...] | None = None
     shown: list[dict[str, Any]] = []
     for item in items:
@@ -26,6 +26,7 @@ def render_html(diff: DocumentDiff, meta: dict[str, Any], items: list[Item]) -> 
         page=meta.get("page"),
         from_label=side_label(meta, "from"),
         to_label=side_label(meta, "to"),
+        overview=overview,
         summary=summary_line(diff),
         structure=structure_groups(diff),
         items=shown,

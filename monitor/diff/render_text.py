@@ -30,7 +30,9 @@ from monitor.diff.render import (
 )
 
 
-def render_text(diff: DocumentDiff, meta: dict[str, Any], items: list[Item], color: bool) -> str:
+def render_text(
+    diff: DocumentDiff, meta: dict[str, Any], items: list[Item], color: bool, overview: str = ""
+) -> str:
     def style(text: str, **styles: Any) -> str:
         return click.style(text, **styles) if color else text
 
@@ -38,6 +40,8 @@ def render_text(diff: DocumentDiff, meta: dict[str, Any], items: list[Item], col
         style(f"--- {side_label(meta, 'from')}", bold=True),
         style(f"+++ {side_label(meta, 'to')}", bold=True),
     ]
+    if overview:
+        out.append(style(overview, bold=True))
     out.append(summary_line(diff))
     out.extend(structure_lines(diff))
     section: tuple[str, ...] | None = None
@@ -55,7 +59,10 @@ def render_text(diff: DocumentDiff, meta: dict[str, Any], items: list[Item], col
         change = item.change
         assert change is not None
         out.append(
-            style(f"{marks[change.kind]} {headline(change)}", fg="yellow" if change.substantive else "white")
+            style(
+                f"{marks.get(change.kind, '*')} {headline(change)}",
+                fg="yellow" if change.substantive else "white",
+            )
         )
         block = (change.new_blocks or change.old_blocks)[0]
         pieces = segments(change) if color else coalesce(segments(change))
@@ -102,10 +109,11 @@ def _md_segment(segment: Segment) -> str:
     return f"{lead}{marker}{_md(core)}{marker}{trail}"
 
 
-def render_markdown(diff: DocumentDiff, meta: dict[str, Any], items: list[Item]) -> str:
+def render_markdown(diff: DocumentDiff, meta: dict[str, Any], items: list[Item], overview: str = "") -> str:
     out = [
         f"# Changes: {_md(side_label(meta, 'from'))} → {_md(side_label(meta, 'to'))}",
         "",
+        *([f"**{_md(overview)}**", ""] if overview else []),
         summary_line(diff),
     ]
     out.extend(["", *(f"- {_md(line)}" for line in structure_lines(diff))] if diff.structure else [])

@@ -9,6 +9,11 @@ shell, the empty page, the table-of-contents-only capture, the collapse against 
 Recognizers are data: (reason, pattern, max_words). A pattern is a case-insensitive regular expression searched
 in the page's visible text and title after typography folding (write ASCII quotes and dashes); it only applies to
 pages of at most `max_words` words, so a policy that quotes "Log in to Facebook" is never taken for a wall.
+
+A banner is not a wall: Meta shows a cookie dialog or a login prompt over pages it does show. What decides is
+the document region (the page's `select`, or what extraction kept): when the wall's wording is only outside it
+and the region still holds at least `min_words` words of its own, the capture is the document (a 90-word
+objection notice under a cookie banner). A wall is a page whose region holds the wall's wording, or nothing.
 """
 
 from __future__ import annotations
@@ -123,9 +128,9 @@ def classify_capture(
     document = extraction.document
     if reason := _redirected_away(fetched):
         return reason
-    if reason := _recognized(extraction, walls):
-        return reason
     min_words = quality.min_words if page.min_words is None else page.min_words
+    if reason := _recognized(extraction, walls, min_words=min_words):
+        return reason
     new_words = document.words()
     rendered = fetched.renderer == "browser"
     if new_words < max(min_words, SHELL_MAX_WORDS) and javascript_shell(
@@ -146,7 +151,7 @@ def classify_capture(
     return None
 
 
-def _recognized(extraction: ExtractionLike, walls: Sequence[WallConfig]) -> str | None:
+def _recognized(extraction: ExtractionLike, walls: Sequence[WallConfig], *, min_words: int = 0) -> str | None:
     visible = f"{extraction.title or ''} {extraction.visible_text or extraction.document.to_text()}"
     words = len(visible.split())
     user = tuple(Recognizer.of(wall.reason, wall.pattern, wall.max_words) for wall in walls)
@@ -154,7 +159,14 @@ def _recognized(extraction: ExtractionLike, walls: Sequence[WallConfig]) -> str 
     if not candidates:  # a long page (the usual case): no need to fold its text
         return None
     text = fold_typography(normalize_text(visible))
-    return next((r.reason for r in candidates if r.pattern.search(text)), None)
+    found = [r for r in candidates if r.pattern.search(text)]
+    if not found:
+        return None
+    region = fold_typography(normalize_text(" ".join(block.text for block in extraction.document.blocks)))
+    inside = next((r.reason for r in found if r.pattern.search(region)), None)
+    if inside or extraction.document.words() < max(min_words, 1):
+        return inside or found[0].reason
+    return None  # a banner or prompt beside a region that holds the text: the document
 
 
 def _redirected_away(fetched: FetchResult) -> str | None:

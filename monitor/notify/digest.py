@@ -8,25 +8,23 @@ gathers facts, so `privacy-monitor digest --print`, the HTML file and the email 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from monitor.config.loading import Config, PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord, Outcome
+from monitor.notify.lag import Lag, translation_lag, version_of
 from monitor.service.status import period_facts
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
 
-LANGUAGES = {
-    "de": "German", "en": "English", "fr": "French", "es": "Spanish", "it": "Italian", "nl": "Dutch",
-    "pt": "Portuguese", "pl": "Polish", "sv": "Swedish", "da": "Danish", "fi": "Finnish", "cs": "Czech",
-}  # fmt: skip
+if TYPE_CHECKING:
+    from monitor.diff.summary import ChangeSummary
 
 
 @dataclass(slots=True)
@@ -48,10 +46,17 @@ class PageChange:
     version: str
     substantive: list[BlockChange]
     cosmetic: list[BlockChange]
-    diff_command: str
+    diff_command: str  # for `digest --print` readers at a terminal; mail shows the summary and a link
     version_file: str
     error: str | None = None  # the diff could not be computed (the versions named above tell where to look)
     version_of: str | None = None  # "English version of facebook-privacy" when the page belongs to a document
+    summary: ChangeSummary | None = None  # what a reader sees first; None when the diff failed
+    diff: Any = field(default=None, repr=False)  # the DocumentDiff, for the full comparison attached to mail
+
+    @property
+    def report_name(self) -> str:
+        """The file name of the full comparison (attachment, and the path under report.base_url)."""
+        return report_name(self.page, self.previous, self.version)
 
     @property
     def cosmetic_only(self) -> bool:
@@ -66,6 +71,14 @@ class AlertLine:
     page: str
     section: str
     segments: list[Segment]
+    title: str = ""  # the page's title as configured (the id when it has none)
+    watch_kind: str = "clause"
+    more: int = 0  # of a section watch: changed passages not shown
+
+    @property
+    def what(self) -> str:
+        """'changed', 'no longer on the page', ... in words (the alert kinds of monitor.watch.alerts)."""
+        return ALERT_WORDS.get(self.kind, self.kind.replace("_", " "))
 
 
 @dataclass(slots=True)
@@ -77,13 +90,6 @@ class Trouble:
     since: str | None  # first failed check of the current run of failures; None: not checked in the period
     failures: int
     last_success: str | None
-
-
-@dataclass(slots=True)
-class Lag:
-    document: str
-    updated: list[str]  # "English (facebook-privacy-en)"
-    behind: list[tuple[str, str | None, str | None]]  # label, time of its last change, why it is not known
 
 
 @dataclass(slots=True)
@@ -137,6 +143,21 @@ class Digest:
         return f"privacy-monitor {day}: " + ", ".join(parts)
 
 
+ALERT_WORDS = {
+    "changed": "changed",
+    "removed": "no longer on the page",
+    "disappeared": "no longer on the page",
+    "moved": "moved to another section",
+    "appeared": "appeared",
+    "reappeared": "is back on the page",
+    "cosmetic": "changed in form only",
+}
+
+
+def report_name(page: str, previous: str, version: str) -> str:
+    return f"{page}-{previous[:12]}-{version[:12]}.html"
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -149,6 +170,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
     trouble: list[Trouble] = []
     changed_substantively: dict[str, str] = {}
     pages_checked = checks = 0
+    pages = {page.id: page for page in config.pages}
     for page in config.pages:
         damage, in_period, status = period_facts(page, store, start, end, config.service.failing_after)
         checks += len(in_period)
@@ -157,11 +179,11 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
             if record.outcome == Outcome.NEW:
                 new_pages.append((page.id, page.title or page.id, record.time))
             elif record.outcome == Outcome.CHANGED and record.previous and record.version:
-                change = page_change(store, page, record)
+                change = page_change(store, page, record, config.watches)
                 changes.append(change)
                 if not change.cosmetic_only:
                     changed_substantively[page.id] = record.time
-            alerts.extend(_alert_line(alert) for alert in record.alerts)
+            alerts.extend(_alert_line(alert, page) for alert in record.alerts)
         if problem := _trouble(page, status, in_period, damage):
             trouble.append(problem)
     # Substantive first; the language versions of one document next to each other.
@@ -179,12 +201,19 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
         changes=changes,
         alerts=alerts,
         trouble=trouble,
-        lag=_translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
-        undelivered=[_alert_line(alert) for alert in store.undelivered()],
+        lag=translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
+        undelivered=[
+            _alert_line(alert, pages[alert.get("page")])
+            for alert in store.undelivered()
+            if alert.get("page") in pages
+        ],
     )
 
 
-def page_change(store: Store, page: PageConfig, record: CheckRecord) -> PageChange:
+def page_change(
+    store: Store, page: PageConfig, record: CheckRecord, watches: Sequence[Any] = ()
+) -> PageChange:
+    """The change `record` recorded, with its summary (`watches`: the config's, ranked first)."""
     assert record.previous and record.version
     change = PageChange(
         page=page.id,
@@ -197,10 +226,11 @@ def page_change(store: Store, page: PageConfig, record: CheckRecord) -> PageChan
         cosmetic=[],
         diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
         version_file=str(store.text_path(page.id, record.version)),
-        version_of=f"{language_name(page)} version of {page.document}" if page.document else None,
+        version_of=version_of(page),
     )
     try:
         from monitor.diff.core import diff_documents
+        from monitor.diff.summary import summarize
 
         diff = diff_documents(
             store.read_document(page.id, record.previous), store.read_document(page.id, record.version)
@@ -208,6 +238,8 @@ def page_change(store: Store, page: PageConfig, record: CheckRecord) -> PageChan
     except MonitorError as error:
         change.error = str(error)
         return change
+    change.diff = diff
+    change.summary = summarize(diff, watched=[w for w in watches if page.id in w.pages])
     for item in diff.changes:
         block = BlockChange(
             kind=item.kind,
@@ -220,23 +252,37 @@ def page_change(store: Store, page: PageConfig, record: CheckRecord) -> PageChan
     return change
 
 
-def _alert_line(alert: dict[str, Any]) -> AlertLine:
+def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:
+    from monitor.diff.summary import bounded
+
     section = alert.get("section") or ()
     if isinstance(section, list | tuple):
         section = " › ".join(section)
     ops = alert.get("ops") or []
-    if ops:
+    details = alert.get("details") or {}
+    passages = details.get("changes") or [] if alert.get("watch_kind") == "section" else []
+    more = 0
+    if passages:  # a section watch: its first changed passage (the alert mail shows a few)
+        first = passages[0]
+        segments = block_segments(
+            first.get("kind", ""), first.get("old"), first.get("new"), first.get("ops") or ()
+        )
+        more = max(0, int(details.get("count") or len(passages)) - 1)
+    elif ops:
         segments = elide(list(ops_segments(ops)))
     else:
         segments = [Segment("del", alert["old"])] if alert.get("old") else []
         segments += [Segment("ins", alert["new"])] if alert.get("new") else []
     return AlertLine(
-        watch=str(alert.get("watch", "?")),
-        kind=str(alert.get("kind", "?")),
-        severity=str(alert.get("severity", "medium")),
-        page=str(alert.get("page", "?")),
+        watch=str(alert.get("watch") or "(unnamed watch)"),
+        kind=str(alert.get("kind") or "changed"),
+        severity=str(alert.get("severity") or "medium"),
+        page=str(alert.get("page") or page.id),
         section=str(section),
-        segments=segments,
+        segments=bounded(segments),  # a section watch's alert holds every edit of the section
+        title=page.title or page.id,
+        watch_kind=str(alert.get("watch_kind") or "clause"),
+        more=more,
     )
 
 
@@ -255,45 +301,3 @@ def _trouble(page: PageConfig, status: Any, in_period: list, damage: str | None)
             page.id, title, page.url, f"not checked in this period ({since})", None, 0, status.last_success
         )
     return None
-
-
-def language_name(page: PageConfig) -> str:
-    """'German' for locale 'de_DE' or Accept-Language 'de-DE,de;q=0.9'; the code itself when unknown."""
-    code = (page.locale or page.accept_language or "").split(",")[0].split("-")[0].split("_")[0].lower()
-    return LANGUAGES.get(code, code or "unknown language")
-
-
-def language_label(page: PageConfig) -> str:
-    return f"{language_name(page)} ({page.id})"
-
-
-def _translation_lag(
-    store: Store, pages: Sequence[PageConfig], changed: dict[str, str], trouble: dict[str, str]
-) -> list[Lag]:
-    """Documents where one language version changed substantively in the period and another did not
-    (or could not be seen to: a failing page is named with its reason)."""
-    by_document: dict[str, list[PageConfig]] = defaultdict(list)
-    for page in pages:
-        if page.document:
-            by_document[page.document].append(page)
-    lags = []
-    for document, members in by_document.items():
-        updated = [page for page in members if page.id in changed]
-        behind = [page for page in members if page.id not in changed]
-        if updated and behind:
-            lags.append(
-                Lag(
-                    document,
-                    [language_label(page) for page in updated],
-                    [
-                        (language_label(page), _last_change(store, page.id), trouble.get(page.id))
-                        for page in behind
-                    ],
-                )
-            )
-    return lags
-
-
-def _last_change(store: Store, page_id: str) -> str | None:
-    current = store.current(page_id)
-    return current.since if current else None

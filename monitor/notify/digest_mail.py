@@ -20,7 +20,8 @@ import email
 import email.policy
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -45,15 +46,106 @@ WRITER_WAIT = 120.0
 UNFINISHED = ("sending", "failed")
 
 
-def render_text(digest: Digest) -> str:
-    return get_template("digest.txt.j2").render(d=digest)
+MAX_INLINE = 100_000  # bytes of one inline body part as sent: mail clients clip longer ones (Gmail ~102 KB)
+MAX_ATTACHMENT = 3_000_000  # bytes of one full comparison; a larger one is named, not attached
+MAX_ATTACHMENTS = 8_000_000  # bytes of all of them in one digest
 
 
-def render_html(digest: Digest) -> str:
-    return get_template("digest.html.j2").render(d=digest)
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of each page the mail shows inline; `compose` lowers them until every part fits."""
+
+    highlights: int = 5  # changes shown per page ("Read first"), then "and N more"
+    alerts: int = 20
+    sections: int = 5  # sections named per kind (added, removed, renamed)
 
 
-def compose(digest: Digest, *, sender: str, to: list[str], message_id: str, now: datetime) -> EmailMessage:
+_SMALLER = (Limits(), Limits(3, 10, 3), Limits(1, 5, 2), Limits(0, 3, 1), Limits(0, 0, 0))
+
+
+def render_text(
+    digest: Digest,
+    *,
+    limits: Limits = Limits(),
+    base_url: str | None = None,
+    attached: Collection[str] | None = None,
+) -> str:
+    return get_template("digest.txt.j2").render(
+        d=digest, limits=limits, base_url=_base(base_url), attached=_attached(digest, attached)
+    )
+
+
+def render_html(
+    digest: Digest,
+    *,
+    limits: Limits = Limits(),
+    base_url: str | None = None,
+    attached: Collection[str] | None = None,
+) -> str:
+    return get_template("digest.html.j2").render(
+        d=digest, limits=limits, base_url=_base(base_url), attached=_attached(digest, attached)
+    )
+
+
+def _base(base_url: str | None) -> str | None:
+    return base_url.rstrip("/") if base_url else None
+
+
+def _attached(digest: Digest, attached: Collection[str] | None) -> Collection[str]:
+    """By default every full comparison counts as attached (what `compose` does when they fit)."""
+    if attached is not None:
+        return attached
+    return {change.report_name for change in digest.substantive_changes if change.diff is not None}
+
+
+def full_comparisons(digest: Digest) -> dict[str, str]:
+    """The complete diff of each substantive change, as the `diff --format html` page, by file name."""
+    from monitor.diff.formats import render
+
+    reports: dict[str, str] = {}
+    total = 0
+    for change in digest.substantive_changes:
+        if change.diff is None:
+            continue
+        meta = {
+            "page": change.title,
+            "from": {"id": change.previous, "label": change.previous[:12]},
+            "to": {"id": change.version, "label": f"{change.version[:12]} ({digest.local(change.time)})"},
+        }
+        html = render(change.diff, "html", meta=meta)
+        size = len(html.encode("utf-8"))
+        if size <= MAX_ATTACHMENT and total + size <= MAX_ATTACHMENTS:
+            reports[change.report_name] = html
+            total += size
+    return reports
+
+
+def compose(
+    digest: Digest,
+    *,
+    sender: str,
+    to: list[str],
+    message_id: str,
+    now: datetime,
+    base_url: str | None = None,
+) -> EmailMessage:
+    """The digest mail: text and HTML parts, each under MAX_INLINE bytes as sent (fewer highlights per page
+    until they fit), and each full comparison as an HTML attachment."""
+    reports = full_comparisons(digest)
+    for limits in _SMALLER:
+        message = _message(digest, sender, to, message_id, now)
+        text = render_text(digest, limits=limits, base_url=base_url, attached=reports)
+        html = render_html(digest, limits=limits, base_url=base_url, attached=reports)
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        if all(len(part.get_payload()) < MAX_INLINE for part in message.iter_parts()):
+            break
+    for name, report in reports.items():
+        message.add_attachment(report.encode("utf-8"), maintype="text", subtype="html", filename=name)
+    return message
+
+
+def _message(digest: Digest, sender: str, to: list[str], message_id: str, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = digest.subject()
     message["From"] = sender
@@ -62,8 +154,6 @@ def compose(digest: Digest, *, sender: str, to: list[str], message_id: str, now:
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor
     message["X-Privacy-Monitor-Period"] = f"{isoformat(digest.start)}/{isoformat(digest.end)}"
-    message.set_content(render_text(digest))
-    message.add_alternative(render_html(digest), subtype="html")
     return message
 
 
@@ -137,6 +227,11 @@ class DigestMailer:
             )
         return self.config.notify.email
 
+    @property
+    def base_url(self) -> str | None:
+        """`[report] base_url`, where the full comparisons are published, once the config has it."""
+        return getattr(getattr(self.config, "report", None), "base_url", None)
+
     def recipients(self) -> list[str]:
         return list(self.config.digest.to or self.email.to)
 
@@ -157,7 +252,12 @@ class DigestMailer:
             return sent
         message_id = digest_message_id(self.store, period, self.email.sender)
         message = compose(
-            digest, sender=self.email.sender, to=self.recipients(), message_id=message_id, now=now
+            digest,
+            sender=self.email.sender,
+            to=self.recipients(),
+            message_id=message_id,
+            now=now,
+            base_url=self.base_url,
         )
         file = f"digest/{period.end.strftime('%Y-%m-%dT%H%MZ')}.eml"
         fsutil.atomic_write(self.store.path(file), message.as_bytes(policy=email.policy.SMTP))

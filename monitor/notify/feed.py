@@ -74,6 +74,8 @@ def _title(change: PageChange) -> str:
     if change.cosmetic_only:
         count = len(change.cosmetic)
         return f"{change.title}: {count} cosmetic edit{'' if count == 1 else 's'} only"
+    if change.summary is not None:
+        return f"{change.title} changed: {change.summary.line()}"
     count = len(change.substantive)
     return f"{change.title} changed: {count} substantive edit{'' if count == 1 else 's'}"
 

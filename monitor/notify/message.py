@@ -1,18 +1,31 @@
-"""An alert as people read it: subject, plain text and HTML (Jinja2; autoescape on for HTML, so every
-page-derived string is escaped), shared by every notifier."""
+"""Alerts as people read them: subject, plain text and HTML (Jinja2; autoescape on for HTML, so every
+page-derived string is escaped), shared by every notifier.
+
+One mail per page check: `render_alerts(alerts, page)` lists every alert the check raised, most severe first,
+under the page's title and (when given) the change's summary line. Excerpts are clause-sized whatever the
+change: a section watch on a section with hundreds of edits shows its first few changed passages, each
+bounded (monitor.diff.summary.bounded), and says how many more there are.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import PageConfig
-from monitor.diff.segments import ops_segments
+from monitor.diff.segments import Segment, block_segments, elide, ops_segments
+from monitor.diff.summary import bounded
 from monitor.templating import get_template
 from monitor.watch.alerts import Alert
 
+if TYPE_CHECKING:
+    from monitor.diff.summary import ChangeSummary
+
 SUBJECT_PREFIX = "[privacy-monitor]"
+PASSAGES = 3  # changed passages shown of a section watch's alert
+MAX_ALERTS = 20  # alerts shown in full in one mail; the rest are named
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 _WHAT = {
@@ -45,64 +58,113 @@ class Rendered:
     html: str
 
 
-def subject(alert: Alert) -> str:
-    """'[privacy-monitor] facebook-ai-objection-de: accounts-center-scope changed (high)'."""
-    return f"{SUBJECT_PREFIX} {alert.page}: {alert.headline}"
+def subject(alert: Alert, page: PageConfig | None = None) -> str:
+    """'[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope changed (high)'."""
+    return f"{SUBJECT_PREFIX} {_title(alert, page)}: {alert.headline}"
 
 
 def what_happened(alert: Alert) -> str:
     if alert.kind == "removed" and alert.details.get("first"):
         return _NOT_FOUND
     table = {"term": _WHAT_TERM, "section": _WHAT_SECTION}.get(alert.watch_kind, {})
-    return table.get(alert.kind) or _WHAT.get(alert.kind, f"Watch hit: {alert.kind}.")
+    return table.get(alert.kind) or _WHAT.get(alert.kind) or f"The watch reports: {alert.kind}."
 
 
-def render_alert(alert: Alert, page: PageConfig | None = None) -> Rendered:
-    context = _context(alert, page)
+def render_alert(alert: Alert, page: PageConfig | None = None, **options: Any) -> Rendered:
+    return render_alerts([alert], page, **options)
+
+
+def render_alerts(
+    alerts: Sequence[Alert],
+    page: PageConfig | None = None,
+    *,
+    summary: ChangeSummary | None = None,
+    base_url: str | None = None,
+    report: str | None = None,
+) -> Rendered:
+    """One mail for every alert one check of one page raised, most severe first; the subject names the
+    page's title and the most severe watch. `summary`: the change's summary, shown first; `base_url` and
+    `report` (the full comparison's file name): a link to the complete diff."""
+    if not alerts:
+        raise ValueError("render_alerts needs at least one alert")
+    ordered = sorted(alerts, key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.watch))
+    first = ordered[0]
+    more = len(ordered) - 1
+    title = subject(first, page) + (f" and {more} more alert{'' if more == 1 else 's'}" if more else "")
+    context = {
+        "subject": title,
+        "page_title": _title(first, page),
+        "page_url": page.url if page else None,
+        "summary": summary.line() if summary else None,
+        "link": f"{base_url.rstrip('/')}/{report}" if base_url and report else None,
+        "items": [_item(alert) for alert in ordered[:MAX_ALERTS]],
+        "unshown": [alert.headline for alert in ordered[MAX_ALERTS:]],
+    }
     return Rendered(
-        subject=subject(alert),
+        subject=title,
         text=get_template("alert.txt.j2").render(**context),
         html=get_template("alert.html.j2").render(**context),
     )
 
 
-def _context(alert: Alert, page: PageConfig | None) -> dict[str, Any]:
+def _title(alert: Alert, page: PageConfig | None) -> str:
+    return (page.title if page else None) or alert.page
+
+
+def _item(alert: Alert) -> dict[str, Any]:
     near = alert.details.get("near") or None
+    passages = _passages(alert)
+    count = alert.details.get("count")
     return {
         "alert": alert,
-        "subject": subject(alert),
         "what": what_happened(alert),
-        "page_title": (page.title if page else None) or alert.page,
-        "page_url": page.url if page else None,
         "section": " › ".join(alert.section),
         "moved_from": " › ".join(alert.details.get("moved_from") or ()),
-        "segments": list(ops_segments(alert.ops)),
-        "changed_ops": any(op.tag != "equal" for op in alert.ops),
+        "passages": passages,
+        "more_passages": max(0, (count or 0) - len(passages)) if alert.watch_kind == "section" else 0,
+        "now_reads": _excerpt(alert.new) if alert.watch_kind != "section" else None,
+        "last_seen": _excerpt(alert.old) if alert.old and not alert.new else None,
         "near": near,
+        "near_text": _excerpt(near["text"]) if near else None,
         "near_section": " › ".join((near or {}).get("section") or ()),
-        "count": alert.details.get("count"),
+        "found": _found(alert),
         "version": alert.version[:12],
         "previous": (alert.previous or "")[:12],
     }
 
 
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+def _passages(alert: Alert) -> list[tuple[str, list[Segment]]]:
+    """(section, word diff) of what changed: a section watch's first few edits, or the one clause."""
+    changes = alert.details.get("changes") if alert.watch_kind == "section" else None
+    if changes:
+        return [
+            (
+                " › ".join(c.get("section") or ()),
+                bounded(block_segments(c.get("kind", ""), c.get("old"), c.get("new"), c.get("ops") or ())),
+            )
+            for c in changes[:PASSAGES]
+        ]
+    if any(op.tag != "equal" for op in alert.ops):
+        return [("", bounded(elide(list(ops_segments(alert.ops)))))]
+    return []
 
 
-def render_alerts(alerts: Sequence[Alert], page: PageConfig | None = None) -> Rendered:
-    """One mail for every alert one check of one page raised, most severe first; the subject names the
-    page's title and the most severe watch."""
-    if not alerts:
-        raise ValueError("render_alerts needs at least one alert")
-    ordered = sorted(alerts, key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.watch))
-    if len(ordered) == 1:
-        return render_alert(ordered[0], page)
-    parts = [render_alert(alert, page) for alert in ordered]
-    first = ordered[0]
-    title = (page.title if page else None) or first.page
-    more = len(ordered) - 1
-    return Rendered(
-        subject=f"{SUBJECT_PREFIX} {title}: {first.headline} and {more} more {'alert' if more == 1 else 'alerts'}",
-        text="\n\n".join(part.text for part in parts),
-        html="\n<hr>\n".join(part.html for part in parts),
-    )
+def _excerpt(text: str | None) -> str | None:
+    if not text:
+        return None
+    return "".join(segment.text for segment in bounded([Segment("same", text)]))
+
+
+def _found(alert: Alert) -> str | None:
+    """How many: of a clause or term, its occurrences; of a section, its substantive changes (the same
+    numbers `privacy-monitor watches` shows, under the same names)."""
+    count = alert.details.get("count")
+    if not isinstance(count, int):
+        return None
+    if alert.watch_kind == "section":
+        if alert.kind != "changed":
+            return None
+        return f"{count} substantive change{'' if count == 1 else 's'} in the watched section"
+    if count > 1:
+        return f"{count} occurrences on the page (this alert follows the one nearest its last place)"
+    return None

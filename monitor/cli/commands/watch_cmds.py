@@ -76,9 +76,12 @@ def _watch_lines(row: dict[str, Any], zone: tzinfo) -> list[str]:
     if status == "found":
         detail = f"score {row['score']:g}, " if row.get("score") is not None else ""
         count = row.get("count") or 1
-        lines.append(f"  status:   found ({detail}{plural(count, 'occurrence')})")
-        lines.append(f"  section:  {section}")
-        lines.append(f"  wording:  {row['wording']}")
+        # A section watch counts matching headings; a clause or term, its occurrences (as its alerts do).
+        noun = "matching heading" if row["kind"] == "section" else "occurrence"
+        lines.append(f"  status:   found ({detail}{plural(count, noun)})")
+        if row.get("wording"):  # a section watch has no wording of its own
+            lines.append(f"  section:  {section}")
+            lines.append(f"  wording:  {row['wording']}")
     else:
         lines.append("  status:   NOT FOUND" + (f" (last seen in {section})" if row.get("wording") else ""))
         if row.get("wording"):

@@ -1,0 +1,312 @@
+"""What a change amounts to, in a few lines a person reads first: `summarize(diff, watched=...)`.
+
+A big update (Meta's of 16 December 2025 touched over a thousand blocks) cannot be read block by block on a
+phone. The summary says what a reader asks first: the new date line ("Effective December 16, 2025"), which
+sections came, went or were renamed, how many edits are substantive, and the few that matter most: those
+touching a watched clause, term or section first, then those about AI, objection, consent, sharing,
+retention, deletion, sale, transfer or training (monitor.diff.topics), then those that change a sentence's
+force (signal words: may, not, all ...). Each highlight carries its section path and a bounded word diff.
+
+It is JSON-able (`to_json`/`from_json`), so the pipeline can keep it with the check and every later reader
+(alert, digest, feed) shows the same summary without diffing again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.diff.core import Change, DocumentDiff
+from monitor.diff.segments import Segment, block_segments
+from monitor.diff.signals import changed_spans
+from monitor.diff.topics import topics_in
+
+HIGHLIGHTS = 5  # changes shown first; the rest is "and N more"
+EXCERPT_CHARS = 480  # of each highlight's word diff: a clause, not a section
+SEPARATOR = " · "
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """A watched wording to rank by: `kind` clause (its text), term (a word or pattern) or section (a heading)."""
+
+    name: str
+    text: str
+    kind: str = "term"
+    regex: bool = False
+
+    @classmethod
+    def of(cls, watch: Any) -> Watched:
+        """From a config watch (id, kind, text, regex) or a plain string (a term)."""
+        if isinstance(watch, Watched):
+            return watch
+        if isinstance(watch, str):
+            return cls(watch, watch)
+        return cls(watch.id, watch.text or "", watch.kind, bool(getattr(watch, "regex", False)))
+
+    def touches(self, change: Change) -> bool:
+        if not self.text:
+            return False
+        if self.kind == "section":
+            return any(self._found(heading) for heading in (*change.section, *change.old_section))
+        return any(self._found(text) for text in (change.old, change.new) if text)
+
+    def _found(self, text: str) -> bool:
+        if self.regex:
+            return re.search(self.text, text, re.IGNORECASE) is not None
+        return _fold(self.text) in _fold(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """One change worth reading first."""
+
+    kind: str  # added | removed | modified | moved, or a kind a newer diff knows
+    section: str  # "A › B"; "" at the top of the page
+    segments: tuple[Segment, ...]  # the word diff, elided and bounded to about EXCERPT_CHARS
+    topics: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
+    watched: tuple[str, ...] = ()  # names of the watches it touches
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "section": self.section,
+            "segments": [[segment.kind, segment.text] for segment in self.segments],
+            "topics": list(self.topics),
+            "signals": list(self.signals),
+            "watched": list(self.watched),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Highlight:
+        return cls(
+            kind=str(data.get("kind", "")),
+            section=str(data.get("section", "")),
+            segments=tuple(Segment(kind, text) for kind, text in data.get("segments", ())),
+            topics=tuple(data.get("topics", ())),
+            signals=tuple(data.get("signals", ())),
+            watched=tuple(data.get("watched", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSummary:
+    effective: str | None  # the new date line, when it changed ("Effective December 16, 2025")
+    effective_before: str | None
+    sections_added: tuple[str, ...]
+    sections_removed: tuple[str, ...]
+    sections_renamed: tuple[tuple[str, str], ...]  # (old, new)
+    substantive: int
+    cosmetic: int
+    highlights: tuple[Highlight, ...]
+
+    @property
+    def more(self) -> int:
+        """Substantive changes not among the highlights."""
+        return max(0, self.substantive - sum(1 for _ in self.highlights))
+
+    def line(self) -> str:
+        """'Effective December 16, 2025 · 2 sections added · 1,147 substantive changes'."""
+        parts = [self.effective] if self.effective else []
+        for count, verb in (
+            (len(self.sections_added), "added"),
+            (len(self.sections_removed), "removed"),
+            (len(self.sections_renamed), "renamed"),
+        ):
+            if count:
+                parts.append(f"{count} section{'' if count == 1 else 's'} {verb}")
+        if self.substantive:
+            parts.append(_count(self.substantive, "substantive change"))
+        elif self.cosmetic:
+            parts.append(f"no substantive change ({_count(self.cosmetic, 'cosmetic edit')})")
+        else:
+            parts.append("no change in the text")
+        return SEPARATOR.join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "line": self.line(),
+            "effective": self.effective,
+            "effective_before": self.effective_before,
+            "sections_added": list(self.sections_added),
+            "sections_removed": list(self.sections_removed),
+            "sections_renamed": [{"old": old, "new": new} for old, new in self.sections_renamed],
+            "substantive": self.substantive,
+            "cosmetic": self.cosmetic,
+            "highlights": [highlight.to_json() for highlight in self.highlights],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChangeSummary:
+        return cls(
+            effective=data.get("effective"),
+            effective_before=data.get("effective_before"),
+            sections_added=tuple(data.get("sections_added", ())),
+            sections_removed=tuple(data.get("sections_removed", ())),
+            sections_renamed=tuple((e["old"], e["new"]) for e in data.get("sections_renamed", ())),
+            substantive=int(data.get("substantive", 0)),
+            cosmetic=int(data.get("cosmetic", 0)),
+            highlights=tuple(Highlight.from_json(h) for h in data.get("highlights", ())),
+        )
+
+
+def summarize(diff: DocumentDiff, *, watched: Iterable[Any] = (), limit: int = HIGHLIGHTS) -> ChangeSummary:
+    """The summary of `diff`; `watched`: config watches (or Watched, or plain terms) to rank first."""
+    watches = [Watched.of(watch) for watch in watched]
+    structure = diff.structure
+    updated = structure.get("metadata", {}).get("updated") or {}
+    substantive = [change for change in diff.changes if change.cls == "substantive"]
+    ranked = sorted(enumerate(substantive), key=lambda item: _rank(item[1], item[0], watches), reverse=True)
+    chosen = sorted(ranked[:limit], key=lambda item: item[0])  # the few, in document order
+    return ChangeSummary(
+        effective=updated.get("new"),
+        effective_before=updated.get("old"),
+        sections_added=tuple(structure.get("sections_added", ())),
+        sections_removed=tuple(structure.get("sections_removed", ())),
+        sections_renamed=tuple((e["old"], e["new"]) for e in structure.get("sections_renamed", ())),
+        substantive=len(substantive),
+        cosmetic=len(diff.changes) - len(substantive),
+        highlights=tuple(highlight(change, watches) for _, change in chosen),
+    )
+
+
+def highlight(change: Change, watches: Sequence[Watched] = ()) -> Highlight:
+    return Highlight(
+        kind=change.kind,
+        section=change.section_path,
+        segments=tuple(bounded(block_segments(change.kind, change.old, change.new, change.ops))),
+        topics=topics_in(_edited_text(change)) or topics_in(change.new or change.old or ""),
+        signals=tuple(change.signals),
+        watched=tuple(watch.name for watch in watches if watch.touches(change)),
+    )
+
+
+def bounded(segments: Sequence[Segment], limit: int = EXCERPT_CHARS) -> list[Segment]:
+    """At most about `limit` characters of `segments`, cut at a word, '…' where text was left out."""
+    result: list[Segment] = []
+    left = limit
+    for segment in segments:
+        if left <= 0:
+            break
+        if len(segment.text) > left:
+            cut = segment.text[:left].rsplit(" ", 1)[0] if " " in segment.text[:left] else segment.text[:left]
+            result.extend([Segment(segment.kind, cut), Segment("gap", " …")])
+            return result
+        result.append(segment)
+        left -= len(segment.text)
+    if len(result) < len(segments):
+        result.append(Segment("gap", " …"))
+    return result
+
+
+def _rank(change: Change, order: int, watches: Sequence[Watched]) -> tuple[int, bool, int, int, int]:
+    """Watched first; then edits whose changed words are about a topic; of those, wording edited in place
+    before whole blocks that came or went (a changed sentence is what a reader can weigh), then by how many
+    topics (of the edit, then of its sentence) and signal words; at a tie the earlier change."""
+    touched = sum(watch.touches(change) for watch in watches)
+    edited = len(topics_in(_edited_text(change)))
+    around = len(topics_in(change.new or change.old or ""))
+    strong = sum(1 for word in change.signals if not _weak(word))
+    return touched, edited > 0, _KIND_RANK.get(change.kind, 0), 3 * edited + around + strong, -order
+
+
+_KIND_RANK = {"modified": 2, "added": 1, "removed": 1}  # moved, or a kind a newer diff knows: 0
+
+
+def _edited_text(change: Change) -> str:
+    """The words the change added or removed (a whole block when it came or went)."""
+    if not change.ops:
+        return " ".join(text for text in (change.old, change.new) if text)
+    old_spans, new_spans = changed_spans(change.ops)
+    old, new = change.old or "", change.new or ""
+    return " ".join([*(old[a:b] for a, b in old_spans), *(new[a:b] for a, b in new_spans)])
+
+
+def _weak(word: str) -> bool:
+    return word[:1].isdigit() or word.istitle() and word in _MONTHS
+
+
+_MONTHS = set(
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Januar",
+        "Februar",
+        "März",
+        "Mai",
+        "Juni",
+        "Juli",
+        "Oktober",
+        "Dezember",
+    ]
+)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("’", "'").split())
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+KIND_LABELS = {
+    "added": "New text",
+    "removed": "Removed",
+    "modified": "Changed",
+    "moved": "Moved",
+    "restructured": "Regrouped",
+}
+_MEANING = {
+    "modal": "permission or duty",
+    "negation": "negation",
+    "scope": "scope",
+    "date": "dates",
+    "number": "numbers",
+    "product": "products",
+}
+
+
+def kind_label(kind: str) -> str:
+    """'Changed', 'New text' ...; a kind this code does not know yet reads as itself ('Regrouped')."""
+    return KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize() or "Changed"
+
+
+def renamed(old: str, new: str) -> str:
+    """'Parent › Old name → New name': the shared breadcrumb once."""
+    old_parts, new_parts = old.split(" › "), new.split(" › ")
+    if len(old_parts) == len(new_parts) > 1 and old_parts[:-1] == new_parts[:-1]:
+        return f"{old} → {new_parts[-1]}"
+    return f"{old} → {new}"
+
+
+def touches(topics: Sequence[str], signals: Sequence[str]) -> str:
+    """'AI, sharing; may, can (permission or duty); no (negation)': what an edit is about, then the words
+    that change its force, each group named."""
+    from monitor.diff.signals import find_signals
+
+    groups: dict[str, list[str]] = {}
+    for word in signals:
+        word = {"n't": "not", "n’t": "not"}.get(word, word)  # the suffix of "don't" reads as what it means
+        found = find_signals(word)
+        category = found[0].category if found else "number"
+        if category == "product" and set(topics_in(word)) & set(topics):
+            continue  # "AI at Meta" says no more than the topic AI already does
+        if category in _MEANING:
+            groups.setdefault(category, []).append(word)
+    parts = [", ".join(topics)] if topics else []
+    parts += [f"{', '.join(words)} ({_MEANING[category]})" for category, words in groups.items()]
+    return "; ".join(parts)

@@ -273,7 +273,11 @@ def test_digest_to_an_eml_file_needs_no_mail_server(project: Path, tmp_path: Pat
     message = email.message_from_bytes((tmp_path / "d.eml").read_bytes(), policy=email.policy.default)
     assert code == 0
     assert (message["From"], message["To"]) == ("privacy-monitor@localhost.invalid", "")
-    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert [part.get_content_type() for part in message.walk()] == [
+        "multipart/mixed", "multipart/alternative", "text/plain", "text/html", "text/html",
+    ]  # fmt: skip
+    (attachment,) = message.iter_attachments()  # the full comparison of the day's change
+    assert attachment.get_filename().endswith(".html")
 
 
 def test_digest_to_an_eml_file_and_a_bad_suffix(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from monitor.store.core import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-KILLS = 30
+KILLS = 25  # the issue asks for at least 25; runs go on (up to 4x) until that many really died
 CHECKS = 40
 SEED = 20261201
 
@@ -161,7 +161,7 @@ def test_sigkill_anywhere_in_the_check_transaction_loses_no_alert(tmp_path: Path
         start(reference, base, 0, "none").wait(timeout=120)
         killed = write_config(tmp_path / "killed", server.server_port)
         rng, kills = random.Random(SEED), 0
-        for run in range(KILLS * 2):
+        for run in range(KILLS * 4):
             mode = "statement" if run % 2 else "timer"
             child = start(killed, base, SEED + run, mode)
             if mode == "timer":

@@ -46,12 +46,14 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(".") and name.endswith(TEMP_SUFFIX)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a crash leaves either the old content or the new, complete."""
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace `path` with `data` so that a crash leaves either the old content or the new, complete
+    (the data and the folder entry are fsync'd); the file gets `mode`."""
     ensure_dir(path.parent)
     temp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
+        os.fchmod(fd, mode)  # the umask narrowed what os.open was asked for
         _write_all(fd, data)
         os.fsync(fd)
     except BaseException:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monitor import fsutil
 from monitor.config.loading import PageConfig, parse_config
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -82,16 +81,6 @@ def append_page(config_path: Path, page: PageConfig) -> str:
     table = page_table(page)
     new_text = text + ("" if text.endswith("\n") or not text else "\n") + table
     parse_config(tomllib.loads(new_text), source=str(config_path))
-    handle, temp = tempfile.mkstemp(dir=config_path.parent, prefix=f".{config_path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(new_text)
-            out.flush()
-            os.fsync(out.fileno())
-        if config_path.exists():
-            os.chmod(temp, config_path.stat().st_mode & 0o777)
-        os.replace(temp, config_path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    mode = config_path.stat().st_mode & 0o777 if config_path.exists() else 0o644
+    fsutil.atomic_write(config_path, new_text.encode("utf-8"), mode=mode)
     return table

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from monitor import fsutil
 from monitor.config.schema import (  # noqa: F401 - re-exported: callers import the models from here
     DEFAULT_CONFIG,
     DEFAULT_USER_AGENT,
@@ -45,8 +46,7 @@ class LoadedConfig:
         self.base_dir = path.parent if path else Path.cwd()
 
     def resolve(self, relative: str) -> Path:
-        candidate = Path(relative).expanduser()
-        return candidate if candidate.is_absolute() else self.base_dir / candidate
+        return fsutil.resolve_path(self.base_dir, relative)
 
     @property
     def store_path(self) -> Path:

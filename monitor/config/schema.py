@@ -14,17 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from monitor.durations import parse_duration  # noqa: F401 - re-exported (callers import it from loading)
 from monitor.errors import UsageError
+from monitor.models import SAFE_ID
 from monitor.registry import FETCHERS, WATCH_KINDS, Registry
 from monitor.service.triggers import schedule_from_text
 
 DEFAULT_CONFIG = "config.toml"
 DEFAULT_USER_AGENT = "privacy-monitor/0.1 (+https://github.com/privacy-monitor/privacy-monitor)"
 
-_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}\Z")
-
 
 def _check_id(value: str) -> str:
-    if not _SLUG.match(value):
+    if not SAFE_ID.match(value):
         raise ValueError(f"{value!r} is not a safe id (lowercase letters, digits, '.', '_', '-')")
     return value
 

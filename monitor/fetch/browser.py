@@ -26,7 +26,7 @@ from typing import Any
 from monitor.config.loading import PageConfig
 from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
-from monitor.fetch.common import load_cookies, request_headers, selected_headers
+from monitor.fetch.common import HTML_TYPES, load_cookies, request_headers, selected_headers
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
 
@@ -224,7 +224,7 @@ class BrowserFetcher(Fetcher):
             hint = "the page may need a cookies file (cookies_file)" if status in (401, 403) else ""
             raise FetchError(page.url, f"HTTP {status}", status=status, hint=hint)
         mime = headers.get("content-type", "text/html").split(";")[0].strip().lower()
-        if mime not in ("text/html", "application/xhtml+xml"):
+        if mime not in HTML_TYPES:
             raise FetchError(page.url, f"not HTML: {mime}", status=status)
         body = html.encode("utf-8")
         if len(body) > self.settings.max_bytes:

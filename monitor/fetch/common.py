@@ -19,6 +19,7 @@ from pathlib import Path
 import charset_normalizer
 import requests
 
+from monitor import fsutil
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 
@@ -38,6 +39,10 @@ _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Browsers read these labels as windows-1252 (WHATWG Encoding Standard), and so do we.
 _AS_WINDOWS_1252 = frozenset({"latin-1", "iso8859-1", "ascii"})
+
+
+# The answers that are a page to extract (anything else fails as "not HTML: <type>").
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 def accept_language(page: PageConfig) -> str | None:
@@ -62,8 +67,7 @@ def load_cookies(page: PageConfig, base_dir: Path) -> MozillaCookieJar | None:
     """The page's Netscape cookies.txt file (relative to the config file), or None when it has none."""
     if not page.cookies_file:
         return None
-    path = Path(page.cookies_file).expanduser()
-    path = path if path.is_absolute() else base_dir / path
+    path = fsutil.resolve_path(base_dir, page.cookies_file)
     jar = MozillaCookieJar()
     try:
         with warnings.catch_warnings():  # http.cookiejar warns with a traceback on malformed lines

@@ -19,6 +19,7 @@ from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
 from monitor.fetch.common import (
+    HTML_TYPES,
     decode_html,
     format_duration,
     load_cookies,
@@ -35,7 +36,6 @@ from monitor.registry import FETCHERS
 
 log = logging.getLogger(__name__)
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 LOGIN_HINT = 'the page may need a cookies file (cookies_file) or renderer = "browser"'
 RATE_LIMIT_HINT = "the server asks to slow down: check this page less often (schedule)"
 BINARY_REASON = "not HTML: binary content"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import apprise
 
+from monitor import fsutil
 from monitor.config.loading import AppriseConfig
 from monitor.errors import NotifyError
 from monitor.notify.base import Message, Notifier, Refused
@@ -33,8 +34,7 @@ def apprise_urls(settings: AppriseConfig, base_dir: Path) -> list[str]:
             raise NotifyError(f"notify.apprise.urls_env: environment variable {settings.urls_env} is not set")
         urls.extend(value.split())
     if settings.urls_file:
-        path = Path(settings.urls_file).expanduser()
-        path = path if path.is_absolute() else base_dir / path
+        path = fsutil.resolve_path(base_dir, settings.urls_file)
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as error:

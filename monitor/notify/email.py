@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from monitor import fsutil
 from monitor.config.loading import EmailConfig, PageConfig
 from monitor.errors import NotifyError
 from monitor.notify.base import Message, Notifier, Refused, as_message
@@ -155,8 +156,7 @@ class EmailNotifier(Notifier):
 
 
 def _resolve(relative: str, base_dir: Path) -> Path:
-    path = Path(relative).expanduser()
-    return path if path.is_absolute() else base_dir / path
+    return fsutil.resolve_path(base_dir, relative)
 
 
 def _text(raw: bytes | str) -> str:

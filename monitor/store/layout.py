@@ -15,7 +15,7 @@ import re
 import zlib
 from pathlib import Path
 
-from monitor.models import CheckRecord
+from monitor.models import SAFE_ID, CheckRecord
 from monitor.store.timeline import STARTS_VERSION
 
 PAGES = "pages"
@@ -23,7 +23,7 @@ CHECKS = "checks.jsonl"  # the JSONL layout, migrated once into monitor.db
 MIGRATED = ".migrated"
 TEXTS, TEXT_SUFFIX = "texts", ".md.gz"
 RAWS, RAW_SUFFIX = "raw", ".html.gz"
-PAGE_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}\Z")  # the config's safe slug
+PAGE_ID = SAFE_ID  # page folders are named by the config's ids
 SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from monitor.diff.core import Change, DocumentDiff
+from monitor.diff.segments import Segment
 from monitor.diff.signals import changed_spans, signals_in
 from monitor.diff.summary import touches
 from monitor.models import Block
@@ -21,13 +22,6 @@ from monitor.models import Block
 PARAGRAPH_BREAK = " ¶ "  # how a split or merged paragraph's blank line is shown inside a word diff
 RESTRUCTURED_WORDS = 30  # words shown of a restructured change (its words did not change)
 SUMMARY_KINDS = ("modified", "added", "removed", "moved", "restructured")
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    tag: Literal["equal", "delete", "insert"]
-    text: str
-    signal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +44,7 @@ def segments(change: Change) -> list[Segment]:
         words = (change.new or "").replace("\n\n", PARAGRAPH_BREAK).split(" ")
         return [
             Segment(
-                "equal",
+                "same",
                 " ".join(words[:RESTRUCTURED_WORDS]) + (" …" if len(words) > RESTRUCTURED_WORDS else ""),
             )
         ]
@@ -65,10 +59,10 @@ def segments(change: Change) -> list[Segment]:
     old_at = new_at = 0
     for op in change.ops:
         if op.tag == "equal":
-            result.append(Segment("equal", op.new))
+            result.append(Segment("same", op.new))
         else:
-            result.extend(_marked("delete", op.old, old_at, old_signals))
-            result.extend(_marked("insert", op.new, new_at, new_signals))
+            result.extend(_marked("del", op.old, old_at, old_signals))
+            result.extend(_marked("ins", op.new, new_at, new_signals))
         old_at += len(op.old)
         new_at += len(op.new)
     return result
@@ -78,15 +72,15 @@ def coalesce(parts: list[Segment]) -> list[Segment]:
     """Join neighbouring pieces of the same kind (for formats that do not mark signal words inline)."""
     result: list[Segment] = []
     for part in parts:
-        if result and result[-1].tag == part.tag:
-            result[-1] = Segment(part.tag, result[-1].text + part.text)
+        if result and result[-1].kind == part.kind:
+            result[-1] = Segment(part.kind, result[-1].text + part.text)
         else:
-            result.append(Segment(part.tag, part.text))
+            result.append(Segment(part.kind, part.text))
     return result
 
 
 def _marked(
-    tag: Literal["delete", "insert"], text: str, offset: int, spans: list[tuple[int, int]]
+    tag: Literal["del", "ins"], text: str, offset: int, spans: list[tuple[int, int]]
 ) -> Iterator[Segment]:
     """Cut `text` (starting at `offset` in its side) at the signal spans."""
     at = 0

@@ -72,14 +72,14 @@ def render_text(
 
 def _text_segment(segment: Segment, color: bool) -> str:
     text = segment.text.replace("\n\n", PARAGRAPH_BREAK)
-    if segment.tag == "equal":
+    if segment.kind == "same":
         return text
     if not color:
-        return f"[-{text}-]" if segment.tag == "delete" else f"{{+{text}+}}"
-    fg = "red" if segment.tag == "delete" else "green"
+        return f"[-{text}-]" if segment.kind == "del" else f"{{+{text}+}}"
+    fg = "red" if segment.kind == "del" else "green"
     signal = segment.signal or None  # None: leave the attribute alone rather than switch it off
     return click.style(
-        text, fg=fg, bold=signal, underline=signal, strikethrough=segment.tag == "delete" or None
+        text, fg=fg, bold=signal, underline=signal, strikethrough=segment.kind == "del" or None
     )
 
 
@@ -101,11 +101,11 @@ def _md_line(text: str) -> str:
 def _md_segment(segment: Segment) -> str:
     text = segment.text.replace("\n\n", PARAGRAPH_BREAK)
     core = text.strip()
-    if segment.tag == "equal" or not core:
-        return _md(text) if segment.tag != "delete" else ""
+    if segment.kind == "same" or not core:
+        return _md(text) if segment.kind != "del" else ""
     # Emphasis markers must hug the text (CommonMark), so edge whitespace stays outside them.
     lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
-    marker = "~~" if segment.tag == "delete" else "**"
+    marker = "~~" if segment.kind == "del" else "**"
     return f"{lead}{marker}{_md(core)}{marker}{trail}"
 
 

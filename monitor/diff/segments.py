@@ -1,6 +1,6 @@
 """Word diffs for reading: deleted / inserted / unchanged runs of text, long unchanged runs elided.
 
-Used by the digest, the feed and any page-derived diff shown to a person: the segments carry text only (the
+The one word-diff model: `diff` in every format, alerts, the digest and the feed all mark these up. Used by the digest, the feed and any page-derived diff shown to a person: the segments carry text only (the
 templates escape it), and eliding keeps every edit with a few words of context, so a three-word change in a
 2,000-character paragraph stays visible.
 """
@@ -19,8 +19,11 @@ SegmentKind = Literal["same", "del", "ins", "gap"]
 
 @dataclass(frozen=True, slots=True)
 class Segment:
+    """A run of text of one kind; `signal` marks a signal word inside an edit (the diff formats stress it)."""
+
     kind: SegmentKind
     text: str
+    signal: bool = False
 
 
 def block_segments(kind: str, old: str | None, new: str | None, ops: Sequence[Any]) -> list[Segment]:

@@ -139,6 +139,7 @@ class CheckRecord:
     timings: dict[str, float] = field(default_factory=dict)
     cosmetic: bool | None = None  # a change whose every edit is cosmetic
     changes: dict[str, Any] = field(default_factory=dict)  # summary counts by kind and class
+    summary: dict[str, Any] | None = None  # ChangeSummary.to_json() of a change: what a reader sees first
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:

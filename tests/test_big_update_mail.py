@@ -99,6 +99,8 @@ def test_the_december_2025_update_arrives_as_one_alert_and_a_digest_a_phone_can_
     one = render_alerts(result.alerts, configured, summary=summary)
     assert one.subject == (f"[privacy-monitor] {TITLE}: products-covered changed (high) and 1 more alert")
     assert str(alert_mail["Subject"]) == one.subject
+    # The delivered mail opens with the summary stored at check time, as render_alerts shows it.
+    assert f"Change:   {summary.line()}" in alert_mail.get_body(("plain",)).get_content()
     assert max(len(one.text.encode()), len(one.html.encode())) < MAX_INLINE
     assert one.text.splitlines()[:4] == [
         f"2 watches on {TITLE} fired, most severe first.",

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from monitor.config.loading import PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
-from monitor.diff.summary import bounded
+from monitor.diff.summary import ChangeSummary, bounded
 from monitor.templating import get_template
 from monitor.watch.alerts import Alert
-
-if TYPE_CHECKING:
-    from monitor.diff.summary import ChangeSummary
 
 SUBJECT_PREFIX = "[privacy-monitor]"
 PASSAGES = 3  # changed passages shown of a section watch's alert
@@ -89,6 +86,8 @@ def render_alerts(
         raise ValueError("render_alerts needs at least one alert")
     ordered = sorted(alerts, key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.watch))
     first = ordered[0]
+    if summary is None and first.details.get("change"):  # stored with the alert at check time
+        summary = ChangeSummary.from_json(first.details["change"])
     more = len(ordered) - 1
     title = subject(first, page) + (f" and {more} more alert{'' if more == 1 else 's'}" if more else "")
     context = {

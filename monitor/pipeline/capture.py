@@ -55,6 +55,7 @@ class Capture:
     reason: str | None = None
     status: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    retry_at: Any = None  # datetime: the server asked not to be fetched again before then (Retry-After)
 
 
 def capture_page(
@@ -73,7 +74,7 @@ def capture_page(
     try:
         capture.fetched = ctx.fetcher(page.renderer).fetch(page, validators=validators)
     except FetchError as error:
-        capture.reason, capture.status = error.reason, error.status
+        capture.reason, capture.status, capture.retry_at = error.reason, error.status, error.retry_at
         return capture
     capture.status = capture.fetched.status
     capture.timings["fetch"] = round(time.perf_counter() - started, 4)

@@ -33,6 +33,7 @@ class CheckResult:
     diff: Any = None  # DocumentDiff when the page changed
     alerts: list[Any] = field(default_factory=list)
     delivery: Any = None  # the outbox's DeliveryReport, when alerts were sent
+    retry_at: Any = None  # datetime: when the server (Retry-After) lets this page be fetched again
     undelivered: list[str] = field(default_factory=list)  # one line per alert that could not be sent
 
     @property
@@ -105,7 +106,9 @@ def _check_page(ctx: Context, page: PageConfig, started: float) -> CheckResult:
         record.coverage = round(capture.extraction.coverage, 5)
     if capture.reason:
         record.reason = capture.reason
-        return _record_failure(ctx, record, started)
+        failed = _record_failure(ctx, record, started)
+        failed.retry_at = capture.retry_at
+        return failed
     if fetched.not_modified:
         return _record_text(ctx, page, record, None, None, started)
     if capture.extraction.coverage < ctx.config.quality.min_coverage:
@@ -158,6 +161,7 @@ def _record_text(
                 if result.diff is not None:
                     record.changes = result.diff.summary()
                     record.cosmetic = result.diff.cosmetic_only
+                    record.summary = _summary(ctx, page, result.diff)
                 result.alerts = _evaluate_watches(ctx, page, old, document, result.diff, record)
                 record.alerts = [alert.to_json() for alert in result.alerts]
         record.timings["total"] = round(time.perf_counter() - started, 4)
@@ -193,6 +197,13 @@ def _diff(old: Document | None, new: Document) -> Any:
     return diff_documents(old, new)
 
 
+def _summary(ctx: Context, page: PageConfig, diff: Any) -> dict[str, Any]:
+    from monitor.diff.summary import summarize
+
+    watched = [watch for watch in ctx.config.watches if page.id in watch.pages]
+    return summarize(diff, watched=watched).to_json()
+
+
 def _evaluate_watches(
     ctx: Context,
     page: PageConfig,
@@ -223,6 +234,9 @@ def _evaluate_watches(
         previous=record.previous,
         time=record.time,
     )
+    if record.summary:  # the alert mail opens with the change's summary, as every change output does
+        for alert in alerts:
+            alert.details["change"] = record.summary
     # One message for every alert of this check, committed with the check record that mentions it.
     Outbox(ctx.store, ctx.clock, ctx.config.notify).put_message(alerts)
     return alerts

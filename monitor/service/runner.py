@@ -130,7 +130,7 @@ class Service:
 
     def _respect_retry_after(self, page: PageConfig, fetcher: Any, result: CheckResult) -> None:
         """Note when the server said to come back, and move the page's job there when it would run sooner."""
-        retry_at = getattr(result, "retry_at", None)  # set by the pipeline once it passes FetchError.retry_at
+        retry_at = result.retry_at  # the pipeline passes FetchError.retry_at
         if retry_at is None and result.record.outcome == Outcome.FAILED and hasattr(fetcher, "not_before"):
             retry_at = fetcher.not_before(page.url)
         if retry_at is None or result.record.outcome != Outcome.FAILED:

@@ -127,9 +127,11 @@ def test_a_page_goes_new_unchanged_changed_failed_and_back(project: Path, site: 
     code, output = run(project, clock, "history", "policy")
     assert code == 0
     assert output.splitlines() == [
-        "VERSION       SINCE                 UNTIL                 CHECKS",
-        f"{first['version'][:12]}  2026-01-05 08:00 UTC  2026-01-07 08:00 UTC  2",
-        f"{changed['version'][:12]}  2026-01-07 08:00 UTC  now                   2",
+        "VERSION       SINCE                 UNTIL                 CHECKS  EFFECTIVE",
+        f"{first['version'][:12]}  2026-01-05 08:00 UTC  2026-01-07 08:00 UTC  2       -",
+        "  first version",
+        f"{changed['version'][:12]}  2026-01-07 08:00 UTC  now                   2       -",
+        "  1 substantive change",
     ]
     code, output = run(project, clock, "history", "policy", "--json")
     assert code == 0

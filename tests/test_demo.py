@@ -36,7 +36,9 @@ def test_demo_keeps_its_store_for_exploring(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     history = CliRunner().invoke(main, ["-c", str(keep / "config.toml"), "history", "ki-bei-meta-de"])
     assert history.exit_code == 0
-    assert len(history.output.splitlines()) == 3  # header + two versions
+    versions = [line for line in history.output.splitlines()[1:] if not line.startswith("  ")]
+    assert len(versions) == 2  # two versions, each followed by its summary line
+    assert history.output.splitlines()[-1] == "  2 substantive changes"
     diff = CliRunner().invoke(
         main, ["-c", str(keep / "config.toml"), "diff", "ki-bei-meta-de", "--format", "json"]
     )

@@ -164,14 +164,39 @@ def history(state: State, page: str, all_checks: bool, as_json: bool) -> None:
     if not versions:
         say(nothing_yet(store, page))
         return
-    header = ("VERSION", "SINCE", "UNTIL", "CHECKS")
+    details = _version_details(store, page, versions)
+    header = ("VERSION", "SINCE", "UNTIL", "CHECKS", "EFFECTIVE")
     rows = [
-        (short(i.id), human_time(i.since, zone), human_time(i.until, zone, none="now"), str(i.checks))
-        for i in versions
+        (short(i.id), human_time(i.since, zone), human_time(i.until, zone, none="now"), str(i.checks), dated)
+        for i, (dated, _) in zip(versions, details, strict=True)
     ]
     widths = [max(len(row[n]) for row in [header, *rows]) for n in range(len(header))]
-    for row in [header, *rows]:
+    say("  ".join(cell.ljust(w) for cell, w in zip(header, widths, strict=True)).rstrip())
+    for row, (_, line) in zip(rows, details, strict=True):
         say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if line:
+            say(f"  {line}")
+
+
+def _version_details(store: Store, page: str, versions: list) -> list[tuple[str, str]]:
+    """Per version: its date line ("Effective December 16, 2025", or "-") and the one-line summary of the
+    change that brought it (stored with that check), or what it was when no summary was stored."""
+    from monitor.diff.structure import metadata
+    from monitor.diff.summary import ChangeSummary
+
+    started = {r.time: r for r in store.checks(page) if r.outcome in (Outcome.NEW, Outcome.CHANGED)}
+    result = []
+    for info in versions:
+        dated = metadata(store.read_document(page, info.id)).get("updated") or "-"
+        record = started.get(info.since)
+        if record is None or record.outcome == Outcome.NEW:
+            line = "first version" if info is versions[0] else ""
+        elif record.summary:
+            line = ChangeSummary.from_json(record.summary).line()
+        else:
+            line = ""
+        result.append((dated, line))
+    return result
 
 
 def _version_json(info: object) -> dict[str, object]:

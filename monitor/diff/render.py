@@ -110,7 +110,7 @@ def layout(diff: DocumentDiff, context: int) -> Iterator[Item]:
     wanted: set[int] = set()
     for order, change in enumerate(diff.changes):
         if change.new_index is not None:
-            start, end = change.new_index, change.new_index + len(change.new_blocks) - 1
+            start, end = float(change.new_index), float(change.new_index + len(change.new_blocks) - 1)
         else:
             start = end = kept_before[change.old_index or 0] + 0.5
         entries.append((start, order, end, Item("change", change=change, section=change.section)))
@@ -151,7 +151,7 @@ def _describe(blocks: tuple[Block, ...]) -> str:
 
 def headline(change: Change) -> str:
     """'modified · substantive · signals: may, will' (plus where a moved block came from)."""
-    parts = [change.kind, change.cls]
+    parts: list[str] = [change.kind, change.cls]
     if change.kind == "moved":
         moved_from = " › ".join(change.old_section) or "(top)"
         parts.append("within the section" if change.old_section == change.section else f"from {moved_from}")

@@ -103,8 +103,8 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     header = _HEADER_CHARSET.search(content_type)
     meta = _META_CHARSET.search(body[:_META_SCAN])
     for declared in (header.group(1) if header else None, meta.group(1).decode("ascii") if meta else None):
-        if encoding := _codec(declared):
-            return body.decode(encoding, errors="replace"), encoding
+        if codec := _codec(declared):
+            return body.decode(codec, errors="replace"), codec
     try:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -180,7 +180,7 @@ def _codec(label: str | None) -> str | None:
 def format_duration(seconds: float) -> str:
     """3600 -> "1h", 5400 -> "1h 30m", 42 -> "42s", 90061 -> "1d 1h" (the two largest units, to the second)."""
     remaining = max(round(seconds), 0)
-    parts = []
+    parts: list[str] = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if remaining >= size or (unit == "s" and not parts):
             parts.append(f"{remaining // size}{unit}")

@@ -203,7 +203,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
         trouble=trouble,
         lag=translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
         undelivered=[
-            _alert_line(alert, pages[alert.get("page")])
+            _alert_line(alert, pages[alert["page"]])
             for alert in store.undelivered()
             if alert.get("page") in pages
         ],

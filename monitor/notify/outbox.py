@@ -204,13 +204,14 @@ class Outbox:
         if waiting and parse_time(state["next_attempt"]) > now:
             report.deferred.append((entry.id, target, state["next_attempt"]))
             return
-        people = state.setdefault("recipients", {}) if notifier.recipients(target) else None
-        if people is not None:
+        # Per-recipient state only for channels with recipients (mail); others succeed or fail as one target.
+        people: dict[str, Any] = state.setdefault("recipients", {}) if notifier.recipients(target) else {}
+        if notifier.recipients(target):
             for address in notifier.recipients(target):
                 person = people.setdefault(address, {"state": "pending", "error": None})
                 if force and person["state"] == "failed":
                     person["state"] = "pending"
-        todo = [a for a, p in (people or {}).items() if p["state"] in ("pending", "sending")]
+        todo = [a for a, p in people.items() if p["state"] in ("pending", "sending")]
         interrupted = state["state"] == "sending"
         if interrupted:
             state["interrupted"] += 1

@@ -217,9 +217,11 @@ def _evaluate_watches(
     from monitor.notify.outbox import Outbox
     from monitor.watch.evaluate import evaluate_watches, unevaluated
 
+    version = record.version
+    assert version is not None  # watches only ever see a stored version
     watches = [watch for watch in ctx.config.watches if page.id in watch.pages]
     if only_new and watches:
-        watches = unevaluated(ctx.store, watches, page.id, record.version)
+        watches = unevaluated(ctx.store, watches, page.id, version)
     if not watches:
         return []
 
@@ -230,7 +232,7 @@ def _evaluate_watches(
         old=old,
         new=new,
         diff=diff,
-        version=record.version,
+        version=version,
         previous=record.previous,
         time=record.time,
     )

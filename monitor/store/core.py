@@ -93,7 +93,8 @@ class Store(CheckQueries):
              record.text_sha256, record.raw_sha256, record.reason,
              data, record_digest(data)),
         )  # fmt: skip
-        check_id = int(cursor.lastrowid)
+        check_id = cursor.lastrowid
+        assert check_id is not None  # an INSERT always has a row id
         last = conn.execute(
             "SELECT seq FROM versions WHERE page = ? ORDER BY seq DESC LIMIT 1", (record.page,)
         ).fetchone()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ def _statuses(state: State) -> tuple[list[PageStatus], int | None]:
     return store_status(state.loaded.config, store, state.clock()), service_holder(store.root)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -41,10 +42,10 @@ def _next_run(s: PageStatus, now: datetime, zone: tzinfo) -> str:
 
 def _verdict_line(code: ExitStatus, culprits: list[PageStatus], running: bool, failing_after: str) -> str:
     if code == ExitStatus.OK:
-        overdue = "" if running else ", none overdue"
-        return f"ok: no page failing for longer than failing_after ({failing_after}){overdue}"
-    failing = [s.page for s in culprits if s.failing_too_long]
-    overdue = [s.page for s in culprits if not s.failing_too_long]
+        none_overdue = "" if running else ", none overdue"
+        return f"ok: no page failing for longer than failing_after ({failing_after}){none_overdue}"
+    failing: list[str] = [s.page for s in culprits if s.failing_too_long]
+    overdue: list[str] = [s.page for s in culprits if not s.failing_too_long]
     reasons = []
     if failing:
         reasons.append(f"{', '.join(failing)} failing for longer than failing_after ({failing_after})")

@@ -152,13 +152,19 @@ def classify_capture(
 
 
 def _recognized(extraction: ExtractionLike, walls: Sequence[WallConfig], *, min_words: int = 0) -> str | None:
-    visible = f"{extraction.title or ''} {extraction.visible_text or extraction.document.to_text()}"
-    words = len(visible.split())
+    body = extraction.visible_text or extraction.document.to_text()
     user = tuple(Recognizer.of(wall.reason, wall.pattern, wall.max_words) for wall in walls)
-    candidates = [r for r in user + RECOGNIZERS if r.max_words is None or words <= r.max_words]
+    recognizers = user + RECOGNIZERS
+    # Words counted only up to the largest limit: on a 19 MiB page a full split() alone costs 70 MB.
+    limits = [r.max_words for r in recognizers if r.max_words is not None]
+    unlimited = any(r.max_words is None for r in recognizers)
+    words = _count_words(
+        f"{extraction.title or ''} ", body, limit=None if unlimited else max(limits, default=0) + 1
+    )
+    candidates = [r for r in recognizers if r.max_words is None or words <= r.max_words]
     if not candidates:  # a long page (the usual case): no need to fold its text
         return None
-    text = fold_typography(normalize_text(visible))
+    text = fold_typography(normalize_text(f"{extraction.title or ''} {body}"))
     found = [r for r in candidates if r.pattern.search(text)]
     if not found:
         return None
@@ -167,6 +173,20 @@ def _recognized(extraction: ExtractionLike, walls: Sequence[WallConfig], *, min_
     if inside or extraction.document.words() < max(min_words, 1):
         return inside or found[0].reason
     return None  # a banner or prompt beside a region that holds the text: the document
+
+
+def _count_words(*texts: str, limit: int | None) -> int:
+    """Whitespace-separated words in `texts`, counting no further than `limit` (None: all of them)."""
+    count = 0
+    for text in texts:
+        for _ in _WORD_RUN.finditer(text):
+            count += 1
+            if limit is not None and count >= limit:
+                return count
+    return count
+
+
+_WORD_RUN = re.compile(r"\S+")
 
 
 def _redirected_away(fetched: FetchResult) -> str | None:

@@ -3,5 +3,6 @@
 Takes a `PageConfig` and the fetch settings; gives a `FetchResult` (body, decoded HTML, status, headers).
 Each renderer is a `Fetcher` kind (base.py) registered on `monitor.registry.FETCHERS` under its config name:
 `http` (http.py: requests), `browser` (browser.py: Playwright driving Chromium), `auto` (auto.py: HTTP
-first, the browser when that is not enough). common.py holds what they share: headers, cookies, charset.
+first, the browser when that is not enough). common.py holds what they share: headers, cookies, charset, binary detection;
+deadline.py bounds each attempt as a whole.
 """

@@ -121,6 +121,8 @@ class BrowserFetcher(Fetcher):
             )
         except PlaywrightError as error:
             raise self._failure(page.url, error, watchdog_fired=fired.is_set()) from None
+        except TimeoutError:  # the browser thread itself stopped answering
+            raise self._timed_out(page.url) from None
         return result
 
     def close(self) -> None:

@@ -123,10 +123,15 @@ class _Worker:
         watchdog.daemon = True
         watchdog.start()
         try:
-            if not self.alive():
+            try:
+                job.result = self.attempt(job, started)
+            except Exception:
+                if job.fired.is_set() or self.alive(scan=False):
+                    raise
+                # The browser died before or during the page (a crash the process scan did not see yet):
+                # the page gets one more try on a fresh browser, within the same watchdog.
                 self.shutdown()
-                self.start(job.launch)
-            job.result = job.action(self.browser, started)
+                job.result = self.attempt(job, started)
         except BaseException as error:  # noqa: BLE001 - handed to the waiting caller, who raises it
             job.error = error
         finally:
@@ -138,6 +143,12 @@ class _Worker:
             if job.fired.is_set() or not answered or not self.alive(scan=False):
                 self.shutdown()
             job.done.set()
+
+    def attempt(self, job: _Job, started: float) -> Any:
+        if not self.alive():
+            self.shutdown()
+            self.start(job.launch)
+        return job.action(self.browser, started)
 
     def kill(self, fired: threading.Event) -> None:
         fired.set()
@@ -214,8 +225,17 @@ class BrowserThread:
             if self._worker is None:
                 self._worker = _Worker(self)
                 self._worker.thread.start()
-            self._worker.jobs.put(job)
-        job.done.wait()
+            worker = self._worker
+            job_queue = worker.jobs
+            job_queue.put(job)
+        # The watchdog ends every job in time; this bound is for a Playwright that hangs even so: that worker is
+        # given up (its browser killed) and the next page starts a new one.
+        if not job.done.wait(watchdog + SHUTDOWN_LIMIT + 5):
+            with self._lock:
+                if self._worker is not None and self._worker.jobs is job_queue:
+                    self._worker = None
+            kill_marked(worker.token)
+            raise TimeoutError("the browser thread did not answer")
         if job.error is not None:
             raise job.error
         return job.result

@@ -1,7 +1,9 @@
 """The browser fetcher with real headless Chromium against one shared loopback server.
 
-Browser tests are slow by nature (a Chromium start per fetch), so there are few and each asserts several things.
-Orphans are looked for by an environment marker every process of the fetch inherits (Linux /proc).
+Browser tests are slow by nature (a Chromium start per fetcher), so there are few and each asserts several things.
+Orphans are looked for by an environment marker every process of the fetcher inherits (Linux /proc); a fetcher
+keeps its browser between pages, so "nothing left behind" is asserted after its close(), or right after a fetch
+whose browser the watchdog had to kill.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterator
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,6 +82,7 @@ class Loopback:
             "/echo": self._echo,
             "/bot-wall": self._bot_wall,
             "/freeze": self._freeze,
+            "/set-cookie": self._set_cookie,
         }
         loopback = self
 
@@ -146,6 +150,15 @@ class Loopback:
         language, cookie = handler.headers.get("Accept-Language", "-"), handler.headers.get("Cookie", "-")
         self._send(handler, 200, ECHO_PAGE.format(language=language, cookie=cookie))
 
+    def _set_cookie(self, handler: BaseHTTPRequestHandler) -> None:
+        data = b"<html><body><p>cookie set</p></body></html>"
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Set-Cookie", "leaked=from-an-earlier-page; Path=/; Max-Age=3600")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
     def _bot_wall(self, handler: BaseHTTPRequestHandler) -> None:
         # Refuses clients that do not look like a browser (no Sec-Fetch-* headers), as bot walls do.
         if "Sec-Fetch-Mode" in handler.headers:
@@ -171,10 +184,21 @@ def token(monkeypatch: pytest.MonkeyPatch, loopback: Loopback) -> str:
 
 
 SETTINGS = FetchConfig(timeout=5, retries=0, browser_timeout=10, user_agent="pm-test/1")
+_OPEN: list[Any] = []
 
 
-def browser(settings: FetchConfig = SETTINGS, base_dir: Path = Path(".")) -> object:
-    return FETCHERS.get("browser")(settings, base_dir=base_dir)
+@pytest.fixture(autouse=True)
+def _close_fetchers() -> Iterator[None]:
+    """Every fetcher a test made is closed after it, so no test leaves a browser to the next."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def browser(settings: FetchConfig = SETTINGS, base_dir: Path = Path(".")) -> Any:
+    fetcher = FETCHERS.get("browser")(settings, base_dir=base_dir)
+    _OPEN.append(fetcher)
+    return fetcher
 
 
 def page(url: str, **options: object) -> PageConfig:
@@ -266,28 +290,32 @@ def test_locale_language_and_cookies_reach_the_server(loopback: Loopback, tmp_pa
 
 @pytest.mark.browser
 def test_a_slow_page_still_completes_and_leaves_no_process(loopback: Loopback, token: str) -> None:
-    result = browser().fetch(page(loopback.url("/slow"), select=["#root"]))
+    fetcher = browser()
+    result = fetcher.fetch(page(loopback.url("/slow"), select=["#root"]))
 
     assert "<h1>Slow</h1>" in result.html
     assert loopback.seen_during_slow, (
         "the marker must find the browser while it runs, or the check below is void"
     )
+    fetcher.close()
     assert marked_pids(token) == []
 
 
 @pytest.mark.browser
 def test_a_page_that_never_finishes_times_out_and_leaves_no_process(loopback: Loopback, token: str) -> None:
     settings = FetchConfig(browser_timeout=3, user_agent="pm-test/1")
+    fetcher = browser(settings)
     started = time.monotonic()
 
     with pytest.raises(FetchError) as caught:
-        browser(settings).fetch(page(loopback.url("/never")))
+        fetcher.fetch(page(loopback.url("/never")))
 
     assert (caught.value.reason, caught.value.hint) == (
         "timed out after 3s",
         "raise fetch.browser_timeout for slow pages",
     )
     assert time.monotonic() - started < 3 + 5
+    fetcher.close()
     assert marked_pids(token) == []
 
 
@@ -331,3 +359,39 @@ def test_without_any_chromium_the_message_says_what_to_install(
 
     assert caught.value.reason == "browser renderer unavailable: no Chromium found"
     assert "playwright install chromium" in caught.value.hint
+
+
+@pytest.mark.browser
+def test_one_browser_serves_many_pages_and_a_crashed_one_is_replaced(loopback: Loopback, token: str) -> None:
+    fetcher = browser()
+    fetcher.fetch(page(loopback.url("/echo")))
+    first = set(marked_pids(token, browser_only=True))
+    fetcher.fetch(page(loopback.url("/echo")))
+    assert first & set(marked_pids(token, browser_only=True)), "the second page must reuse the browser"
+
+    for pid in marked_pids(token, browser_only=True):
+        os.kill(pid, signal.SIGKILL)  # the browser crashes between two pages
+    result = fetcher.fetch(page(loopback.url("/js"), select=["#root"]))
+
+    assert POLICY_TEXT in result.html
+    assert not first & set(marked_pids(token, browser_only=True)), "a new browser, not the dead one"
+    fetcher.close()
+    assert marked_pids(token) == []
+
+
+@pytest.mark.browser
+def test_pages_of_one_run_never_share_cookies(loopback: Loopback, tmp_path: Path) -> None:
+    for name, value in (("a", "alice"), ("b", "bob")):
+        (tmp_path / f"{name}.txt").write_text(
+            f"# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tc_user\t{value}\n"
+        )
+    fetcher = browser(base_dir=tmp_path)
+
+    fetcher.fetch(page(loopback.url("/set-cookie"), cookies_file="a.txt"))  # the site sets one more cookie
+    alice = fetcher.fetch(page(loopback.url("/echo"), cookies_file="a.txt"))
+    bob = fetcher.fetch(page(loopback.url("/echo"), cookies_file="b.txt", locale="fr_FR"))
+    nobody = fetcher.fetch(page(loopback.url("/echo")))
+
+    assert "Cookie: c_user=alice<" in alice.html
+    assert "Cookie: c_user=bob<" in bob.html and "navigator: fr-FR" in bob.html
+    assert "Cookie: -<" in nobody.html and "navigator: fr-FR" not in nobody.html

@@ -1,8 +1,11 @@
 """`renderer = "browser"`: Playwright driving a headless Chromium, for pages whose text JavaScript writes.
 
-One browser per fetch, with a fresh context carrying the page's locale, Accept-Language, user agent and
-cookies; images, media and fonts are not loaded. `browser_timeout` bounds the whole fetch, and a watchdog
-kills every process of the fetch if Playwright itself stops answering, so nothing is ever left behind.
+One Chromium per fetcher, started at its first page and kept for the run (the pipeline's `Context` keeps one
+fetcher per renderer and closes it at the end); each page gets a fresh context carrying that page's locale,
+Accept-Language, user agent and cookies, so pages never share cookies or storage. Images, media and fonts are not
+loaded. `browser_timeout` bounds each page, and a watchdog kills the browser if Playwright itself stops
+answering; the next page then gets a new one. The browser lives in a thread of its own, which is why, and how
+nothing is ever left behind: monitor/fetch/chromium.py.
 
 Playwright is an optional extra: `pip install 'privacy-monitor[browser]'`. The system Chromium
 (`/usr/bin/chromium`, Debian package `chromium`) is used when present, otherwise Playwright's own
@@ -13,22 +16,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import signal
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
-from monitor.config.loading import PageConfig
+from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
+from monitor.fetch.chromium import MARKER_ENV, BrowserThread, Launch, kill_marked, marked_processes
 from monitor.fetch.common import HTML_TYPES, load_cookies, request_headers, selected_headers
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
+
+__all__ = ["MARKER_ENV", "BrowserFetcher", "kill_marked", "marked_processes", "playwright_cookies"]
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +43,6 @@ CHROMIUM_FLAGS = (
     "--disable-component-update", "--disable-sync",
 )  # fmt: skip
 BLOCKED_RESOURCES = frozenset({"image", "media", "font"})
-# Every process of one fetch carries this variable, so the watchdog can find them all (Linux /proc).
-MARKER_ENV = "PRIVACY_MONITOR_FETCH"
 WATCHDOG_GRACE = 3.0  # seconds after browser_timeout before the watchdog kills what is left
 _REGION_HAS_TEXT = """selectors => selectors.some(selector => {
   try { const el = document.querySelector(selector); return !!el && el.innerText.trim().length > 0; }
@@ -59,31 +60,6 @@ _NETWORK_ERRORS = (
     ("ERR_TOO_MANY_REDIRECTS", "too many redirects"),
     ("Download is starting", "not HTML: a download"),
 )
-
-
-def marked_processes(token: str) -> list[int]:
-    """Pids of live processes whose environment holds MARKER_ENV=token (empty where /proc is absent)."""
-    needle = f"{MARKER_ENV}={token}".encode()
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
-
-
-def kill_marked(token: str) -> int:
-    killed = 0
-    for pid in marked_processes(token):
-        try:
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
-        except (ProcessLookupError, PermissionError):
-            pass
-    return killed
 
 
 def playwright_cookies(jar: CookieJar) -> list[dict[str, Any]]:
@@ -121,48 +97,37 @@ def _router(language: str | None) -> Callable[[Any], None]:
 class BrowserFetcher(Fetcher):
     name = "browser"
 
+    def __init__(self, settings: FetchConfig, *, base_dir: Path) -> None:
+        super().__init__(settings, base_dir=base_dir)
+        self._browsers = BrowserThread()  # starts nothing until the first page
+
     def fetch(self, page: PageConfig, *, validators: Mapping[str, str] | None = None) -> FetchResult:
         try:
             from playwright.sync_api import Error as PlaywrightError
-            from playwright.sync_api import sync_playwright
         except ImportError:
             reason = "browser renderer unavailable: Playwright is not installed"
             raise FetchError(page.url, reason, hint=INSTALL_HINT) from None
-        executable = self._executable(page.url)
-        jar = load_cookies(page, self.base_dir)
-        token = uuid.uuid4().hex
         timeout = self.settings.browser_timeout
+        launch = Launch(self._executable(page.url), CHROMIUM_FLAGS, timeout)
+        jar = load_cookies(page, self.base_dir)
         fired = threading.Event()
 
-        def kill_everything() -> None:
-            fired.set()
-            kill_marked(token)
+        def render(browser: Any, started: float) -> FetchResult:
+            return self._render(browser, page, jar, deadline=started + timeout, started=started)
 
-        watchdog = threading.Timer(timeout + WATCHDOG_GRACE, kill_everything)
-        watchdog.daemon = True
-        started = time.monotonic()
-        watchdog.start()
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=executable,
-                    headless=True,
-                    args=list(CHROMIUM_FLAGS),
-                    env={**os.environ, MARKER_ENV: token},
-                    timeout=timeout * 1000,
-                )
-                try:
-                    return self._render(browser, page, jar, deadline=started + timeout, started=started)
-                finally:
-                    # Raises when the browser is already gone (crashed, or killed by the watchdog).
-                    with contextlib.suppress(PlaywrightError):
-                        browser.close()
+            result: FetchResult = self._browsers.run(
+                render, launch=launch, watchdog=timeout + WATCHDOG_GRACE, fired=fired
+            )
         except PlaywrightError as error:
             raise self._failure(page.url, error, watchdog_fired=fired.is_set()) from None
-        finally:
-            watchdog.cancel()
-            if killed := kill_marked(token):
-                log.warning("%s: killed %d browser process(es) left after the fetch", page.url, killed)
+        except TimeoutError:  # the browser thread itself stopped answering
+            raise self._timed_out(page.url) from None
+        return result
+
+    def close(self) -> None:
+        """Ends the browser and Playwright (the next fetch would start them again)."""
+        self._browsers.close()
 
     def _executable(self, url: str) -> str | None:
         if self.settings.browser_executable:

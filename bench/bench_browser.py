@@ -1,0 +1,77 @@
+"""Per-page cost of the browser renderer on loopback JavaScript pages, against a fresh Chromium per page (how
+every browser page was fetched before one browser served a whole run), measured in the same run.
+
+- baseline: a new BrowserFetcher for each page, closed after it (launch + page + close);
+- ours: one BrowserFetcher for all pages (one launch, a fresh context per page), closed at the end; its total
+  time divided by the number of pages.
+Same number of pages for both, wall clock (Chromium's time is not this process's CPU time). Goal: <= 0.5x.
+    .venv/bin/python bench/bench_browser.py [--pages 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from benchlib import ROOT, result  # noqa: F401 - also puts the project on sys.path
+
+PAGE = b"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Privacy Policy</title></head>
+<body><div id="root"></div><script>setTimeout(function () {
+  document.getElementById("root").innerHTML = "<h1>Privacy Policy</h1><p>We collect the content you provide.</p>";
+}, 50);</script></body></html>"""
+GOAL = 0.5
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        self.wfile.write(PAGE)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=6)
+    args = parser.parse_args()
+    from monitor.config.loading import FetchConfig, PageConfig
+    from monitor.fetch.browser import BrowserFetcher
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = FetchConfig(browser_timeout=20, retries=0)
+    pages = [
+        PageConfig(id=f"p{n}", url=f"http://127.0.0.1:{server.server_address[1]}/{n}", select=["#root"])
+        for n in range(args.pages)
+    ]
+    try:
+        started = time.perf_counter()
+        for page in pages:
+            fetcher = BrowserFetcher(settings, base_dir=Path("."))
+            assert "We collect" in fetcher.fetch(page).html
+            fetcher.close()
+        fresh = (time.perf_counter() - started) / len(pages)
+        started = time.perf_counter()
+        fetcher = BrowserFetcher(settings, base_dir=Path("."))
+        for page in pages:
+            assert "We collect" in fetcher.fetch(page).html
+        fetcher.close()
+        shared = (time.perf_counter() - started) / len(pages)
+    finally:
+        server.shutdown()
+    print(f"{len(pages)} loopback JavaScript pages, wall clock per page")
+    print(f"  baseline: a fresh Chromium per page   {fresh * 1000:8.1f} ms")
+    print(f"  one Chromium for the run              {shared * 1000:8.1f} ms")
+    return 0 if result("browser-per-page/wall", shared / fresh, GOAL) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -53,11 +53,10 @@ FB_V2 = document_text(
 FB_DE = document_text("# Wie verwenden wir deine Informationen?", "Wir teilen Informationen mit Partnern.")
 IG_V1 = document_text("# Cookies", 'We use "cookies" - small files.')
 IG_V2 = document_text("# Cookies", "We use “cookies” – small files.")
+# The alert fb-en's change must give: record_check follows `old` with a real clause watch `sharing`.
 ALERT = {
     "watch": "sharing", "kind": "changed", "severity": "high", "page": "fb-en",
-    "section": ["How do we use your information?"], "old": "We may share", "new": "We will share",
-    "ops": [{"tag": "equal", "old": "We ", "new": "We "}, {"tag": "replace", "old": "may", "new": "will"},
-            {"tag": "equal", "old": " share", "new": " share"}],
+    "section": ["How do we use your information?"], "old": "We may share your information with partners.",
 }  # fmt: skip
 DAY1, DAY2 = utc("2026-03-02 08:00"), utc("2026-03-03 08:00")
 
@@ -179,7 +178,7 @@ PRIVACY NOTICE DIGEST
 
 [HIGH] Facebook Privacy Policy: watch sharing changed
   Section: How do we use your information?
-  We [-may-]{{+will+}} share
+  We [-may-]{{+will+}} share your information with partners{{+ <script>alert(1)</script>+}}.
 
 == CHANGES (1) ==
 

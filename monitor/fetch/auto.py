@@ -45,6 +45,13 @@ class AutoFetcher(Fetcher):
     def not_before(self, url: str) -> datetime | None:
         return self.http.not_before(url)
 
+    def close(self) -> None:
+        """End the browser this fetcher started, if it started one (the pipeline calls this after a run)."""
+        close = getattr(self._browser, "close", None)
+        if close is not None:
+            close()
+        self._browser = None
+
     @property
     def browser(self) -> Fetcher:
         if self._browser is None:

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config.loading import load_config, parse_config, parse_duration
+from monitor.config.loading import LoadedConfig, load_config, parse_config, parse_duration
 from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = '[[pages]]\nid = "a"\nurl = "https://example.org/"\n'
 
 BAD_CONFIGS = [
+    (
+        '[report]\nbase_url = "report.example.org"',
+        "config.toml: report.base_url: 'report.example.org' is not an http(s) URL",
+    ),
     (
         PAGE + 'selectt = ["#root"]',
         "config.toml: pages[0] (id 'a').selectt: unknown key (hint: did you mean 'select'?)",
@@ -198,3 +202,14 @@ def test_the_shipped_default_config_is_valid() -> None:
 )
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
+
+
+def test_the_report_base_url_is_where_the_mails_link_to(tmp_path: Path) -> None:
+    from monitor.notify.digest_mail import DigestMailer
+    from monitor.store.core import Store
+
+    config = parse_config({"report": {"base_url": "https://report.example.org/privacy"}})
+    loaded = LoadedConfig(config, None)
+    assert DigestMailer(loaded, Store(tmp_path / "store"), lambda: None).base_url == (  # type: ignore[arg-type]
+        "https://report.example.org/privacy"
+    )

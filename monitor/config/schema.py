@@ -232,6 +232,19 @@ class DigestConfig(Strict):
     _duration = field_validator("grace")(classmethod(lambda cls, v: _check_duration(v)))
 
 
+class ReportConfig(Strict):
+    # Where the full comparisons are published (the mails link to `<base_url>/<page>-<old>-<new>.html`
+    # instead of only attaching them); an http(s) URL.
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
 class ServiceConfig(Strict):
     default_schedule: str = "every 6h"
     jitter: str = "5m"  # random delay added to each run, to spread many pages
@@ -252,6 +265,7 @@ class Config(Strict):
     notify: NotifyConfig = NotifyConfig()
     digest: DigestConfig = DigestConfig()
     service: ServiceConfig = ServiceConfig()
+    report: ReportConfig = ReportConfig()
 
     def check_references(self) -> None:
         seen: set[str] = set()

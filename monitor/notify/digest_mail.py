@@ -229,8 +229,8 @@ class DigestMailer:
 
     @property
     def base_url(self) -> str | None:
-        """`[report] base_url`, where the full comparisons are published, once the config has it."""
-        return getattr(getattr(self.config, "report", None), "base_url", None)
+        """`[report] base_url`, where the full comparisons are published."""
+        return self.config.report.base_url
 
     def recipients(self) -> list[str]:
         return list(self.config.digest.to or self.email.to)

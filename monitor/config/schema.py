@@ -36,6 +36,12 @@ def _check_kind(registry: Registry, value: str) -> str:
     return value
 
 
+def _check_http_url(value: str) -> str:
+    if not re.match(r"https?://[^/\s]+", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
 def _check_renderer(value: str) -> str:
     if value not in FETCHERS:
         *first, last = [repr(name) for name in FETCHERS.in_order()]
@@ -122,12 +128,7 @@ class PageConfig(Strict):
 
     _known_renderer = field_validator("renderer")(classmethod(lambda cls, value: _check_renderer(value)))
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"https?://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _http_url = field_validator("url")(classmethod(lambda cls, value: _check_http_url(value)))
 
     @field_validator("schedule")
     @classmethod
@@ -237,12 +238,9 @@ class ReportConfig(Strict):
     # instead of only attaching them); an http(s) URL.
     base_url: str | None = None
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"https?://[^/\s]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    _http_base = field_validator("base_url")(
+        classmethod(lambda cls, value: None if value is None else _check_http_url(value))
+    )
 
 
 class ServiceConfig(Strict):

@@ -32,7 +32,9 @@ def corpus_present() -> bool:
 
 def chromium_present() -> bool:
     """Debian's Chromium, or one that `playwright install chromium` put in its cache."""
-    if Path("/usr/bin/chromium").exists() or shutil.which("chromium"):
+    from monitor.fetch.browser import SYSTEM_CHROMIUM, is_executable
+
+    if is_executable(SYSTEM_CHROMIUM) or shutil.which("chromium"):
         return True
     cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache" / "ms-playwright"))
     return any(cache.glob("chromium-*/chrome-linux/chrome"))

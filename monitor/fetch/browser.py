@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -36,6 +37,13 @@ __all__ = ["MARKER_ENV", "BrowserFetcher", "kill_marked", "marked_processes", "p
 log = logging.getLogger(__name__)
 
 SYSTEM_CHROMIUM = Path("/usr/bin/chromium")
+
+
+def is_executable(path: Path) -> bool:
+    """A program that can run: a regular file with the execute bit (not a placeholder or a device)."""
+    return path.is_file() and os.access(path, os.X_OK)
+
+
 INSTALL_HINT = "pip install 'privacy-monitor[browser]' (uses /usr/bin/chromium if present, else run `playwright install chromium`)"
 # This machine's closed network refuses Chromium's background connections; they only cost time anyway.
 CHROMIUM_FLAGS = (
@@ -138,7 +146,7 @@ class BrowserFetcher(Fetcher):
                     url, reason, hint="fix fetch.browser_executable, or remove it to use /usr/bin/chromium"
                 )
             return str(path)
-        return str(SYSTEM_CHROMIUM) if SYSTEM_CHROMIUM.exists() else None  # None: Playwright's own Chromium
+        return str(SYSTEM_CHROMIUM) if is_executable(SYSTEM_CHROMIUM) else None  # None: Playwright's own
 
     def _render(
         self, browser: Any, page: PageConfig, jar: CookieJar | None, *, deadline: float, started: float

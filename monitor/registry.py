@@ -39,6 +39,10 @@ class Registry(Generic[T]):
         self._kinds[name] = cls
         return cls
 
+    def unregister(self, name: str) -> None:
+        """Forget a kind (an extension that is unloaded, or one registered for a while only)."""
+        self._kinds.pop(name, None)
+
     def _load_builtins(self) -> None:
         if not self._loaded:
             self._loaded = True

@@ -94,7 +94,7 @@ def served(url: str, text: str | None, reason: str | None) -> Iterator[None]:
         yield
     finally:
         del SERVED[url]
-        FETCHERS._kinds.pop(ServedFetcher.name, None)  # the Registry has no public way to unregister
+        FETCHERS.unregister(ServedFetcher.name)
 
 
 def render_html(text: str) -> str:

@@ -43,6 +43,9 @@ SELECT_HINT = "check the page's select in config.toml; try `privacy-monitor test
 _ANCHOR_MIN_WORDS = 4
 _CONTENT_CONTAINERS = ("main", "article")
 _WORD = re.compile(r"\w+")
+# Above this size (characters) trafilatura is not asked for the region, the body is: on a 19 MiB page it took
+# 545 MB and 141 s (its tree copies), for a region that on every real capture we have is the body anyway.
+TRAFILATURA_MAX_CHARS = 2_000_000
 
 
 @dataclass(slots=True)
@@ -93,11 +96,10 @@ def extract_document(
         region, title = _main_region(html, body, sourced)
         roots = [region]
         if region is not body:
-            inside = set(region.iter())
-            sourced = [s for s in sourced if s.element in inside]
+            sourced = [s for s in sourced if _within(s.element, region)]
     document = Document([s.block for s in sourced], title=title)
     region_text, visible_text = _visible_texts(page, roots, skipper)
-    region_tokens = Counter(_WORD.findall(region_text))
+    region_tokens = _word_counts((region_text,))
     return Extraction(
         document=document,
         coverage=_coverage(region_tokens, document),
@@ -157,17 +159,20 @@ def _html_title(page: HtmlElement) -> str | None:
 
 def _main_region(html: str, body: HtmlElement, sourced: list[SourcedBlock]) -> tuple[HtmlElement, str | None]:
     """The container of the main content as trafilatura sees it, and the title trafilatura gives the page."""
+    page = body.getroottree().getroot()
+    if len(html) > TRAFILATURA_MAX_CHARS:
+        return body, _trafilatura_title(page) or _html_title(page)
     import trafilatura  # slow to import; only pages without `select` need it
 
     found: Any  # trafilatura's Document (its return type also admits a dict, which as_dict=False never gives)
     try:
-        # Only the main text is used: metadata off spares htmldate/dateparser, most of the time on big pages.
-        # Its `fast` mode finds another region on 12 of the 104 corpus captures (llama.developer pages), so the
-        # default mode stays; the region and title are identical to the metadata run on all of them.
-        found = trafilatura.bare_extraction(html, include_tables=True)
+        # Only the main region is used: metadata off spares htmldate/dateparser (most of the time on big
+        # pages), comments off spares a second search, and the fast mode its readability/justext fallbacks.
+        # On the 104 corpus captures the region is the same as with the default options. It reads our own
+        # tree (it works on copies of it), so the page is parsed once.
+        found = trafilatura.bare_extraction(page, include_tables=False, fast=True, include_comments=False)
     except Exception:  # noqa: BLE001 - a heuristic failing must not fail the check; the whole body is the region
         found = None
-    page = body.getroottree().getroot()
     title = _trafilatura_title(page) if found is not None else None
     if not title:
         title = _html_title(page)
@@ -220,8 +225,7 @@ def _visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper
     shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
     it, as the conversion does; that text then counts for the region but not for the page.
     """
-    page_pieces: list[str] = []
-    region_pieces: list[str] = []
+    page_text, region_text = _Text(), _Text()
     region_roots = set(roots)
     hosts = {ancestor for root in roots for ancestor in root.iterancestors()}
     hiding: set[HtmlElement] = (
@@ -240,11 +244,22 @@ def _visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper
             block_parents[parent] = holds_only_blocks(parent)
         return block_parents[parent]
 
+    page_pieces, region_pieces = page_text.pieces, region_text.pieces
+
     def add(text: str) -> None:
         if not hiding:
             page_pieces.append(text)
         if inside:
             region_pieces.append(text)
+
+    chunk = _Text.CHUNK
+
+    def add_break() -> None:
+        add(" ")
+        if len(page_pieces) >= chunk:
+            page_text.flush()
+        if len(region_pieces) >= chunk:
+            region_text.flush()
 
     walker = etree.iterwalk(page, events=("start", "end"))
     skipped = None
@@ -259,7 +274,7 @@ def _visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper
             if element in region_roots:
                 inside += 1
             if breaks(element):
-                add(" ")
+                add_break()
             if element.text:
                 add(element.text)
         elif element is not page:
@@ -267,18 +282,58 @@ def _visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper
                 skipped = None
             else:
                 if breaks(element):
-                    add(" ")
+                    add_break()
                 inside -= element in region_roots
                 hiding.discard(element)
             if element.tail:
                 add(element.tail)
-    return normalize_text("".join(region_pieces)), normalize_text("".join(page_pieces))
+    return region_text.normalized(), page_text.normalized()
+
+
+class _Text:
+    """Text pieces normalized a chunk at a time, each chunk ending at a space: the same result as normalizing
+    the whole at once (normalize_text collapses the space and nothing combines across it), without holding
+    the pieces, their join and each normalization's copy of a 19 MiB page at the same time. The walk appends
+    to `pieces` and calls `flush` after a space once CHUNK pieces have gathered."""
+
+    CHUNK = 20_000  # pieces
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.chunks: list[str] = []
+
+    def normalized(self) -> str:
+        self.flush()
+        return " ".join(self.chunks)
+
+    def flush(self) -> None:
+        if chunk := normalize_text("".join(self.pieces)):
+            self.chunks.append(chunk)
+        self.pieces.clear()
+
+
+def _word_counts(texts: Iterable[str], window: int = 1_000_000) -> Counter[str]:
+    """Each word's count, a window of text at a time (cut at a space): a list of every word of a 19 MiB page
+    at once costs ~150 MB."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        start = 0
+        while start < len(text):
+            cut = text.find(" ", start + window)
+            stop = len(text) if cut < 0 else cut
+            counts.update(_WORD.findall(text, start, stop))
+            start = stop
+    return counts
+
+
+def _within(element: HtmlElement, region: HtmlElement) -> bool:
+    return element is region or any(ancestor is region for ancestor in element.iterancestors())
 
 
 def _coverage(region_tokens: Counter[str], document: Document) -> float:
     total = sum(region_tokens.values())
     if not total:
         return 1.0
-    found = Counter(_WORD.findall("\n".join(block.text for block in document.blocks)))
+    found = _word_counts(["\n".join(block.text for block in document.blocks)])
     present = sum(min(count, found[token]) for token, count in region_tokens.items())
     return present / total

@@ -88,8 +88,8 @@ class Service:
         self._feed_guard = threading.Lock()
         self._warned_no_email = False
         # Pages whose server said when to come back (HTTP 429/503 Retry-After longer than a check can wait):
-        # not checked before then. In memory: after a restart the page's schedule decides again.
-        self.not_before: dict[str, datetime] = {}
+        # not checked before then. Kept in the store too, so a restart does not knock on the door early.
+        self.not_before: dict[str, datetime] = self._stored_not_before()
         self._scheduler: Any = None
 
     # -- decisions -------------------------------------------------------------------------------------
@@ -134,13 +134,29 @@ class Service:
         if retry_at is None and result.record.outcome == Outcome.FAILED and hasattr(fetcher, "not_before"):
             retry_at = fetcher.not_before(page.url)
         if retry_at is None or result.record.outcome != Outcome.FAILED:
-            self.not_before.pop(page.id, None)
+            if self.not_before.pop(page.id, None) is not None:
+                self.store.delete(_not_before_path(page.id))
             return
+        # The fetcher dates Retry-After by the wall clock; the service's own clock decides here (a test's is
+        # simulated), so the distance is kept, not the date.
+        retry_at = self.clock() + (retry_at - datetime.now(UTC))
         self.not_before[page.id] = retry_at
+        self.store.write_json(_not_before_path(page.id), {"not_before": retry_at.isoformat()})
         log.info("%s: not checked again before %s (the server asked)", page.id, retry_at.isoformat())
         job = self._scheduler.get_job(f"check:{page.id}") if self._scheduler is not None else None
         if job is not None and (job.next_run_time is None or job.next_run_time < retry_at):
             job.modify(next_run_time=retry_at)
+
+    def _stored_not_before(self) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        for page in self.config.pages:
+            try:
+                data = self.store.read_json(_not_before_path(page.id))
+                if data is not None:
+                    found[page.id] = datetime.fromisoformat(data["not_before"])
+            except (MonitorError, KeyError, TypeError, ValueError):  # unreadable: the schedule decides
+                continue
+        return found
 
     def send_digests(self, now: datetime | None = None) -> list[str]:
         """Finish unfinished digests and send the due one (never two at once)."""
@@ -272,3 +288,7 @@ class Service:
             )  # fmt: skip
         else:
             log.info("%s: %s %s", record.page, record.outcome, (record.version or "")[:12], extra=fields)
+
+
+def _not_before_path(page_id: str) -> str:
+    return f"service/not-before/{page_id}.json"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import monitor.extract.document as document_module
+import monitor.extract.visible as visible_module
 from monitor.errors import ConfigError, FetchError
 from monitor.extract.document import document_from_markdown, extract_document
 from monitor.models import Block
@@ -273,7 +274,7 @@ def test_a_page_read_a_chunk_at_a_time_reads_as_when_read_at_once(monkeypatch: p
     # Big pages normalize their visible text in chunks (memory); the chunking must not change a character.
     html = (FIXTURES / "article-with-furniture.html").read_text(encoding="utf-8")
     whole = extract_document(html)
-    monkeypatch.setattr(document_module._Text, "CHUNK", 2)
+    monkeypatch.setattr(visible_module._Text, "CHUNK", 2)
     chunked = extract_document(html)
     assert (chunked.visible_text, chunked.coverage, chunked.region_words) == (
         whole.visible_text,

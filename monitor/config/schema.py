@@ -237,6 +237,8 @@ class ReportConfig(Strict):
     # Where the full comparisons are published (the mails link to `<base_url>/<page>-<old>-<new>.html`
     # instead of only attaching them); an http(s) URL.
     base_url: str | None = None
+    # Where the service keeps the static report site (a folder; relative to the config file); none: no site.
+    out: str | None = None
 
     _http_base = field_validator("base_url")(
         classmethod(lambda cls, value: None if value is None else _check_http_url(value))

@@ -39,7 +39,7 @@ CLAUSE = (
 PAYLOADS = (
     "<img src=x onerror=\"document.title='XSS';window.__xss=1\">",
     "<script>window.__xss=2</script>",
-    "<svg onload=\"window.__xss=3\"></svg>",
+    '<svg onload="window.__xss=3"></svg>',
 )
 FILLER = " ".join(["This page explains how we use the information we collect about you."] * 6)
 
@@ -114,7 +114,13 @@ def config_for(server: Loopback, *, watches: bool = True, **sections: Any) -> Lo
     config: dict[str, Any] = {"pages": pages, "fetch": {"retries": 0, "timeout": 10}, **sections}
     if watches:
         config["watches"] = [
-            {"id": "products-covered", "pages": [PRINTABLE], "kind": "clause", "text": CLAUSE, "severity": "high"}
+            {
+                "id": "products-covered",
+                "pages": [PRINTABLE],
+                "kind": "clause",
+                "text": CLAUSE,
+                "severity": "high",
+            }
         ]
     loaded = LoadedConfig(parse_config(config), None)
     return loaded

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -30,6 +32,8 @@ from monitor.report import links
 from monitor.report.model import ChangeInfo, PageModel, page_model
 from monitor.report.render import Renderer, substantive_words
 from monitor.store.core import Store
+
+log = logging.getLogger("monitor.report")
 
 FORMAT = 1  # raise it when a template changes what an existing page shows: every page is written again
 
@@ -69,7 +73,9 @@ class _Site:
     def build(self, wanted: list[PageConfig]) -> BuildReport:
         if self.out.exists() and not self.out.is_dir():
             raise UsageError(f"{self.out}: not a folder (the report site is written into a folder)")
-        self.write(links.STYLE, resources.files("monitor.report").joinpath("templates/style.css").read_bytes())
+        self.write(
+            links.STYLE, resources.files("monitor.report").joinpath("templates/style.css").read_bytes()
+        )
         models: dict[str, PageModel] = {}
         for page in wanted:
             model = models[page.id] = page_model(self.store, page)
@@ -214,3 +220,22 @@ def report_dir(loaded: LoadedConfig) -> Path | None:
     """`[report] out`, resolved against the config file's folder like every path of the config; None: unset."""
     out = loaded.config.report.out
     return loaded.resolve(out) if out else None
+
+
+_service_builds = threading.Lock()  # the service's check threads: one site build at a time
+
+
+def update_report(loaded: LoadedConfig, store: Store, page_id: str) -> BuildReport | None:
+    """After a check recorded a change: bring the site in `[report] out` up to date for that page and the
+    index (nothing when no folder is configured). Never raises: a site that cannot be written is logged."""
+    out = report_dir(loaded)
+    if out is None:
+        return None
+    try:
+        with _service_builds:
+            built = build_site(store, loaded.config, out, [page_id], base_url=loaded.config.report.base_url)
+    except (MonitorError, OSError) as error:
+        log.error("report site not written: %s", error)
+        return None
+    log.info("report site: %d files written for %s", len(built.written), page_id, extra={"page": page_id})
+    return built

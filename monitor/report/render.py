@@ -106,7 +106,9 @@ class Renderer:
     def version(self, model: PageModel, entry: VersionEntry, document: Document) -> str:
         return self._render("version.html.j2", entry.file, m=model, v=entry, blocks=document.blocks)
 
-    def change(self, model: PageModel, change: ChangeInfo, diff: DocumentDiff | None, error: str | None) -> str:
+    def change(
+        self, model: PageModel, change: ChangeInfo, diff: DocumentDiff | None, error: str | None
+    ) -> str:
         groups = change_groups(diff) if diff is not None else []
         return self._render(
             "change.html.j2",
@@ -121,9 +123,7 @@ class Renderer:
         )
 
     def watch(self, watch: Any, histories: list[tuple[PageModel, list[Any]]]) -> str:
-        return self._render(
-            "watch.html.j2", links.watch_file(watch.id), w=watch, histories=histories
-        )
+        return self._render("watch.html.j2", links.watch_file(watch.id), w=watch, histories=histories)
 
 
 def change_groups(diff: DocumentDiff) -> list[Group]:
@@ -147,5 +147,3 @@ def substantive_words(diff: DocumentDiff) -> int:
 
 def _edited_words(change: Change) -> int:
     return sum(len(s.text.split()) for s in segments(change) if s.kind in ("del", "ins"))
-
-

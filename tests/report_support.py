@@ -8,6 +8,7 @@ second page serves a hostile text (`<img src=x onerror=...>`, `<script>`) so the
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from monitor.config.loading import LoadedConfig, parse_config
+from monitor.config.loading import LoadedConfig, load_config
 from monitor.models import CheckRecord
 from monitor.pipeline.check import Context, check_page
 from monitor.store.core import Store
@@ -103,7 +104,28 @@ def hostile_html(extra: str) -> bytes:
     ).encode()
 
 
-def config_for(server: Loopback, *, watches: bool = True, **sections: Any) -> LoadedConfig:
+def to_toml(data: dict[str, Any]) -> str:
+    """A config dict as TOML: tables and arrays of tables of strings, numbers, booleans and string lists."""
+
+    def value(item: Any) -> str:
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, list):
+            return "[" + ", ".join(value(v) for v in item) + "]"
+        return json.dumps(item) if isinstance(item, str) else repr(item)
+
+    lines: list[str] = []
+    for key, item in data.items():
+        tables = item if isinstance(item, list) else [item]
+        for table in tables:
+            lines.append(f"[[{key}]]" if isinstance(item, list) else f"[{key}]")
+            lines.extend(f"{name} = {value(v)}" for name, v in table.items())
+            lines.append("")
+    return "\n".join(lines)
+
+
+def site_config(server: Loopback, root: Path, *, watches: bool = True, **sections: Any) -> LoadedConfig:
+    """config.toml in `root` (the store in root/snapshots) for the printable policy and the hostile page."""
     pages = [
         {"id": PRINTABLE, "url": server.url("/privacy/policy/printable/"),
          "title": "Meta Privacy Policy (printable)", "document": "meta-privacy", "locale": "en-GB",
@@ -111,7 +133,12 @@ def config_for(server: Loopback, *, watches: bool = True, **sections: Any) -> Lo
         {"id": HOSTILE, "url": server.url("/hostile/"), "title": "Hostile <img src=x onerror=window.__xss=5>",
          "locale": "de-DE", "min_words": 0, "collapse_ratio": 1e-9},
     ]  # fmt: skip
-    config: dict[str, Any] = {"pages": pages, "fetch": {"retries": 0, "timeout": 10}, **sections}
+    config: dict[str, Any] = {
+        "fetch": {"retries": 0, "timeout": 10},
+        "digest": {"timezone": "UTC"},
+        **sections,
+    }
+    config["pages"] = pages
     if watches:
         config["watches"] = [
             {
@@ -122,8 +149,9 @@ def config_for(server: Loopback, *, watches: bool = True, **sections: Any) -> Lo
                 "severity": "high",
             }
         ]
-    loaded = LoadedConfig(parse_config(config), None)
-    return loaded
+    path = root / "config.toml"
+    path.write_text(to_toml(config), encoding="utf-8")
+    return load_config(path)
 
 
 def fill_store(
@@ -131,9 +159,8 @@ def fill_store(
 ) -> tuple[LoadedConfig, Store, list[CheckRecord]]:
     """Check each capture in turn (at its capture time), a failed period after the second, and the hostile
     page twice; returns the config, the store and every check record."""
-    loaded = config_for(server, **sections)
-    loaded.base_dir = root
-    store = Store(root / "snapshots")
+    loaded = site_config(server, root, **sections)
+    store = Store(loaded.store_path)
     now = [capture_time(captures[0])]
     ctx = Context(loaded, store, clock=lambda: now[0], deliver=False)
     printable, hostile = loaded.config.pages

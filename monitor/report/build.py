@@ -4,7 +4,7 @@
 the neighbours it links to, the page's title and locale, the format of the templates) and the substantive words
 each change changed (the heights of the timeline's bars). A later build renders a change page only when its
 fingerprint differs, so after one new change it diffs that change and re-links its predecessor, and rewrites
-the page, the index and the feed; every other file stays as it is. The manifest is written last: a build that
+the page, the index and the feed; every other file stays as it is. Its fingerprints include a hash of the templates, so a new release writes every page again. The manifest is written last: a build that
 stops half-way leaves complete files and a manifest that still describes the ones it did not finish.
 """
 
@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,18 @@ from monitor.store.core import Store
 
 log = logging.getLogger("monitor.report")
 
-FORMAT = 1  # raise it when a template changes what an existing page shows: every page is written again
+FORMAT = 1  # of the manifest; a manifest of another format is ignored (every page is written again)
+
+
+@cache
+def templates_digest() -> str:
+    """A hash of the report's templates: a page written by other templates is written again."""
+    digest = hashlib.sha256()
+    for item in sorted(
+        resources.files("monitor.report").joinpath("templates").iterdir(), key=lambda i: i.name
+    ):
+        digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(slots=True)
@@ -110,7 +122,8 @@ class _Site:
 
     def current(self, path: str, inputs: Any) -> tuple[bool, str]:
         """Whether `path` is already written from `inputs`, and their fingerprint."""
-        text = json.dumps([FORMAT, self.config.digest.timezone, inputs], sort_keys=True, default=str)
+        stamp = [FORMAT, templates_digest(), self.config.digest.timezone]
+        text = json.dumps([stamp, inputs], sort_keys=True, default=str)
         fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return self.fingerprints.get(path) == fingerprint and (self.out / path).exists(), fingerprint
 

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from monitor.store.timeline import parse_time
 
-WIDTH, HEIGHT = 720, 160
+WIDTH, HEIGHT = 1000, 180
 SMALL = (240, 40)  # the index's sparkline
 PAD_LEFT, PAD_RIGHT, PAD_TOP, AXIS = 8, 8, 8, 22
 MIN_BAR = 3.0
@@ -109,9 +109,10 @@ def _ticks(first: datetime, last: datetime, x: Callable[[datetime], float], base
         if moment >= first:
             left = x(moment)
             label = moment.strftime("%b %Y" if monthly else "%Y")
+            middle = min(max(left, PAD_LEFT + 24), WIDTH - PAD_RIGHT - 24)  # the label stays inside the plot
             out.append(
                 f'<line x1="{left:.1f}" y1="{base}" x2="{left:.1f}" y2="{base + 4}" stroke="#57606a"/>'
-                f'<text x="{left:.1f}" y="{base + 16}" font-size="11" fill="#1f2328" '
+                f'<text x="{middle:.1f}" y="{base + 16}" font-size="12" fill="#1f2328" '
                 f'text-anchor="middle">{label}</text>'
             )
         year, month = (moment.year, moment.month + 1) if monthly else (moment.year + 1, 1)

@@ -17,7 +17,7 @@ from monitor.errors import UsageError
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the site into (default: [report] out in the config).",
 )
-@click.argument("pages", nargs=-1)
+@click.argument("pages", nargs=-1, metavar="[PAGE]...")
 @pass_state
 def report(state: State, out: Path | None, pages: tuple[str, ...]) -> None:
     """Write the report site: an index, a timeline per page, a page per change and version, the feed.

@@ -66,13 +66,14 @@ def render_text(
         )
         block = (change.new_blocks or change.old_blocks)[0]
         pieces = segments(change) if color else coalesce(segments(change))
-        out.append("    " + block_prefix(block) + "".join(_text_segment(s, color) for s in pieces))
+        out.append("    " + block_prefix(block) + "".join(mark_segment(s, color) for s in pieces))
     return "\n".join(out) + "\n"
 
 
-def _text_segment(segment: Segment, color: bool) -> str:
+def mark_segment(segment: Segment, color: bool) -> str:
+    """One word-diff segment for a terminal: [-deleted-] {+inserted+}, or in colour."""
     text = segment.text.replace("\n\n", PARAGRAPH_BREAK)
-    if segment.kind == "same":
+    if segment.kind in ("same", "gap"):
         return text
     if not color:
         return f"[-{text}-]" if segment.kind == "del" else f"{{+{text}+}}"

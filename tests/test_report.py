@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from report_support import HOSTILE, PAYLOADS, PRINTABLE, Loopback, fill_store, loopback
+from markupsafe import escape
+from report_support import HOSTILE, PAYLOADS, PRINTABLE, fill_store, loopback
 from service_support import FakeClock, utc
 
 from monitor.cli.main import State, main
@@ -88,7 +89,7 @@ def site(project: tuple[Path, list]) -> Path:
     root, _ = project
     out = root / "site"
     assert run(root, "report", "--out", str(out)) == (
-        0, f"{out}: 2 pages, 2 changes; 11 files written, 0 already current\n"
+        0, f"{out}: 2 pages, 2 changes; 12 files written, 0 already current\n"
     )  # fmt: skip
     return out
 
@@ -101,7 +102,7 @@ def test_the_site_has_an_index_a_page_per_page_change_and_version_and_the_feed(s
     names = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
     assert [n for n in names if not n.startswith(("changes/", "versions/"))] == [
         "feed.xml", "index.html", "manifest.json", "pages/hostile-page.html",
-        "pages/meta-privacy-printable.html", "style.css",
+        "pages/meta-privacy-printable.html", "style.css", "watches/products-covered.html",
     ]  # fmt: skip
     assert len([n for n in names if n.startswith("changes/")]) == 2
     assert len([n for n in names if n.startswith("versions/")]) == 4
@@ -112,7 +113,7 @@ def test_a_second_run_writes_nothing_and_one_page_can_be_asked_for(
 ) -> None:
     root, _ = project
     assert run(root, "report", "--out", str(site)) == (
-        0, f"{site}: 2 pages, 2 changes; 0 files written, 11 already current\n"
+        0, f"{site}: 2 pages, 2 changes; 0 files written, 12 already current\n"
     )  # fmt: skip
     assert run(root, "report", "--out", str(site), HOSTILE) == (
         0, f"{site}: 1 page, 1 change; 0 files written, 7 already current\n"
@@ -143,7 +144,7 @@ def test_the_configured_folder_is_relative_to_the_config_file(
     config.write_text(text + f'\n[store]\npath = "{root / "snapshots"}"\n\n[report]\nout = "public"\n')
     result = CliRunner().invoke(main, ["-c", str(config), "report"], obj=State(clock=FakeClock(NOW)))
     assert (result.exit_code, result.output) == (
-        0, f"{tmp_path / 'public'}: 2 pages, 2 changes; 11 files written, 0 already current\n"
+        0, f"{tmp_path / 'public'}: 2 pages, 2 changes; 12 files written, 0 already current\n"
     )  # fmt: skip
     assert (tmp_path / "public" / "index.html").is_file()
 
@@ -169,7 +170,8 @@ def test_every_page_has_one_h1_a_lang_the_csp_and_no_script(site: Path) -> None:
         parsed = parse(page)
         assert len(parsed.h1) == 1, page
         (html,) = parsed.all("html")
-        expected = "de-DE" if HOSTILE in page.name else "en-GB" if PRINTABLE in page.name else "en"
+        where = str(page.relative_to(site))
+        expected = "de-DE" if HOSTILE in where else "en-GB" if PRINTABLE in where else "en"
         assert html["lang"] == expected, page
         metas = [m for m in parsed.all("meta") if m.get("http-equiv") == "Content-Security-Policy"]
         assert [m["content"] for m in metas] == [CSP], page
@@ -202,9 +204,9 @@ def test_page_text_is_escaped_everywhere(site: Path) -> None:
         assert "<img src=x" not in text and "<script>" not in text and "<svg onload" not in text, page
         seen += "&lt;img src=x onerror" in text
     assert seen >= 4  # index, the page, its change and versions: all show the text, escaped
-    change = next((site / "changes").glob(f"{HOSTILE}-*.html")).read_text(encoding="utf-8")
+    version = next((site / "versions" / HOSTILE).glob("*.html")).read_text(encoding="utf-8")
     for payload in PAYLOADS:
-        assert payload.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;") in change
+        assert str(escape(payload)) in version
 
 
 def test_the_change_page_opens_with_its_summary_then_the_outline_and_folded_cosmetic_edits(
@@ -262,7 +264,7 @@ def test_mails_link_to_the_change_pages_under_the_base_url(project: tuple[Path, 
 
     _, records = project
     record = next(r for r in records if r.outcome == Outcome.CHANGED and r.page == PRINTABLE)
-    alert = Alert(**{k: v for k, v in record.alerts[0].items() if k in Alert.__slots__})  # type: ignore[attr-defined]
+    alert = Alert.from_json(record.alerts[0])
     rendered = render_alerts([alert], base_url="https://example.org/pm/")
     url = f"https://example.org/pm/changes/{PRINTABLE}-{record.previous[:12]}-{record.version[:12]}.html"
     assert f"Full comparison: {url}\n" in rendered.text
@@ -297,19 +299,27 @@ def test_a_site_folder_copied_elsewhere_still_works(site: Path, tmp_path: Path) 
                 assert (page.parent / unquote(parts.path)).resolve().is_file()
 
 
-def test_build_site_reports_what_it_wrote(project: tuple[Path, list], tmp_path: Path) -> None:
+def test_asking_for_one_page_writes_the_pages_the_site_lacks_too(
+    project: tuple[Path, list], tmp_path: Path
+) -> None:
     from monitor.config.loading import load_config
     from monitor.store.core import Store
 
     root, _ = project
     loaded = load_config(root / "config.toml")
-    built = build_site(Store(loaded.store_path), loaded.config, tmp_path / "s", [PRINTABLE])
-    assert (built.pages, built.changes, built.unchanged) == (1, 1, 0)
-    assert sorted(built.written) == sorted(
-        ["style.css", "index.html", "feed.xml", links.page_file(PRINTABLE)]
-        + [str(p.relative_to(tmp_path / "s")) for p in (tmp_path / "s").glob("*/meta-privacy-printable*/*")]
-        + [str(p.relative_to(tmp_path / "s")) for p in (tmp_path / "s" / "changes").glob("*")]
-    )
+    store = Store(loaded.store_path)
+    built = build_site(store, loaded.config, tmp_path / "s", [PRINTABLE])
+    assert (built.pages, built.changes, built.unchanged, len(built.written)) == (2, 2, 0, 12)
+    again = build_site(store, loaded.config, tmp_path / "s", [PRINTABLE])
+    assert (again.pages, again.changes, again.written) == (1, 1, [])
 
 
-_ = Loopback  # the server type the fixtures use
+def test_the_watch_page_tells_the_wording_through_time(site: Path) -> None:
+    page = site / links.watch_file("products-covered")
+    parsed = parse(page)
+    assert parsed.h1 == ["Watch products-covered: its wording through time"]
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<li>") == 2  # the wording of December 1, and the one the update brought
+    assert "<ins>Messenger </ins>and <del>Messenger</del><ins>AI at Meta </ins>." in text
+    assert "alert: changed (high)" in text
+    assert 'href="../changes/meta-privacy-printable-' in text

@@ -32,6 +32,7 @@ from monitor.notify.lag import version_of
 from monitor.report import links
 from monitor.report.model import ChangeInfo, PageModel, page_model
 from monitor.report.render import Renderer, substantive_words
+from monitor.report.watches import histories, watch_inputs
 from monitor.store.core import Store
 
 log = logging.getLogger("monitor.report")
@@ -69,6 +70,10 @@ def build_site(
 ) -> BuildReport:
     """Write (or bring up to date) the site in `out`: all pages, or only `pages` (ids) and the index."""
     wanted = [config.page(page_id) for page_id in pages] if pages else list(config.pages)
+    # A page the site does not have yet is written too, so the index never links to a missing file.
+    wanted += [
+        p for p in config.pages if p not in wanted and not (Path(out) / links.page_file(p.id)).exists()
+    ]
     site = _Site(store, config, Path(out), base_url)
     return site.build(wanted)
 
@@ -171,7 +176,18 @@ class _Site:
             return None, str(error)
 
     def watch_pages(self, models: list[PageModel], wanted: set[str]) -> None:
-        """Hook for the per-watch pages (see watch_pages.py when present)."""
+        """A page per watch: written again when its config or one of its pages' timelines changed."""
+        by_id = {model.id: model for model in models}
+        for watch in self.config.watches:
+            path = links.watch_file(watch.id)
+            if not set(watch.pages) & wanted and (self.out / path).exists():
+                continue
+            done, fingerprint = self.current(path, watch_inputs(watch, by_id))
+            if done:
+                self.report.unchanged += 1
+                continue
+            self.write(path, self.renderer.watch(watch, histories(self.store, watch, by_id)))
+            self.fingerprints[path] = fingerprint
 
     # -- feed ------------------------------------------------------------------------------------------
 

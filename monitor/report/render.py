@@ -122,7 +122,7 @@ class Renderer:
             cosmetic_total=sum(len(g.cosmetic) for g in groups),
         )
 
-    def watch(self, watch: Any, histories: list[tuple[PageModel, list[Any]]]) -> str:
+    def watch(self, watch: Any, histories: Sequence[Any]) -> str:
         return self._render("watch.html.j2", links.watch_file(watch.id), w=watch, histories=histories)
 
 

@@ -183,3 +183,12 @@ def fill_store(
     finally:
         ctx.close()
     return loaded, store, records
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Headless Chromium as the project's browser fetcher launches it: Debian's /usr/bin/chromium when present
+    (else Playwright's own), with the same flags."""
+    from monitor.fetch.browser import CHROMIUM_FLAGS, SYSTEM_CHROMIUM, is_executable
+
+    executable = str(SYSTEM_CHROMIUM) if is_executable(SYSTEM_CHROMIUM) else None
+    return playwright.chromium.launch(executable_path=executable, headless=True, args=list(CHROMIUM_FLAGS))

@@ -20,8 +20,10 @@ def change_name(page: str, previous: str, version: str) -> str:
     return f"{page}-{previous[:12]}-{version[:12]}.html"
 
 
-def change_file(page: str, previous: str, version: str) -> str:
-    return f"changes/{change_name(page, previous, version)}"
+def change_file(page: str, previous: str, version: str, occurrence: int = 1) -> str:
+    """A change's page; the same two texts changing again later (A, B, A, B) is the `occurrence`-th one."""
+    name = change_name(page, previous, version)
+    return f"changes/{name}" if occurrence == 1 else f"changes/{name.removesuffix('.html')}-{occurrence}.html"
 
 
 def page_file(page: str) -> str:

@@ -150,11 +150,13 @@ def failure_runs(checks: list[CheckRecord]) -> list[Failure]:
 
 def _changes(page_id: str, checks: list[CheckRecord]) -> list[ChangeInfo]:
     changes: list[ChangeInfo] = []
+    seen: dict[tuple[str, str], int] = {}
     for record in checks:
         if record.outcome != Outcome.CHANGED or not record.previous or not record.version:
             continue
         summary = ChangeSummary.from_json(record.summary) if record.summary else None
-        file = links.change_file(page_id, record.previous, record.version)
+        occurrence = seen[record.previous, record.version] = seen.get((record.previous, record.version), 0) + 1
+        file = links.change_file(page_id, record.previous, record.version, occurrence)
         changes.append(ChangeInfo(record, file, len(changes) + 1, summary))
     for before, after in zip(changes, changes[1:], strict=False):
         before.next_change, after.previous_change = after.file, before.file

@@ -36,7 +36,10 @@ def history() -> list[tuple[datetime, str]]:
     """(date, file) of each recorded version with a text, oldest first."""
     with (HISTORY / "index.tsv").open(encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle, delimiter="\t") if row["extracted_file"]]
-    return [(datetime.fromisoformat(row["date_utc"].replace("Z", "+00:00")), row["extracted_file"]) for row in rows]
+    return [
+        (datetime.fromisoformat(row["date_utc"].replace("Z", "+00:00")), row["extracted_file"])
+        for row in rows
+    ]
 
 
 def main() -> int:
@@ -79,13 +82,17 @@ def main() -> int:
         started = time.perf_counter()
         full = build_site(store, loaded.config, out)
         whole = time.perf_counter() - started
-        print(f"whole site: {whole:.2f} s, {len(full.written)} files, {full.changes} change pages", flush=True)
+        print(
+            f"whole site: {whole:.2f} s, {len(full.written)} files, {full.changes} change pages", flush=True
+        )
 
         outcome = check(len(versions) - 1)
         started = time.perf_counter()
         again = build_site(store, loaded.config, out, [PAGE_ID])
         incremental = time.perf_counter() - started
-        print(f"after one more check ({outcome}): {incremental:.2f} s, wrote {', '.join(sorted(again.written))}")
+        print(
+            f"after one more check ({outcome}): {incremental:.2f} s, wrote {', '.join(sorted(again.written))}"
+        )
         ctx.close()
 
     met = result("report_whole_site_60_versions", whole / FULL_BUDGET, 1)

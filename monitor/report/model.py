@@ -155,7 +155,9 @@ def _changes(page_id: str, checks: list[CheckRecord]) -> list[ChangeInfo]:
         if record.outcome != Outcome.CHANGED or not record.previous or not record.version:
             continue
         summary = ChangeSummary.from_json(record.summary) if record.summary else None
-        occurrence = seen[record.previous, record.version] = seen.get((record.previous, record.version), 0) + 1
+        occurrence = seen[record.previous, record.version] = (
+            seen.get((record.previous, record.version), 0) + 1
+        )
         file = links.change_file(page_id, record.previous, record.version, occurrence)
         changes.append(ChangeInfo(record, file, len(changes) + 1, summary))
     for before, after in zip(changes, changes[1:], strict=False):

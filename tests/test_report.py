@@ -101,7 +101,7 @@ def html_files(site: Path) -> list[Path]:
 def test_the_site_has_an_index_a_page_per_page_change_and_version_and_the_feed(site: Path) -> None:
     names = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
     assert [n for n in names if not n.startswith(("changes/", "versions/"))] == [
-        "feed.xml", "index.html", "manifest.json", "pages/hostile-page.html",
+        ".lock", "feed.xml", "index.html", "manifest.json", "pages/hostile-page.html",
         "pages/meta-privacy-printable.html", "style.css", "watches/products-covered.html",
     ]  # fmt: skip
     assert len([n for n in names if n.startswith("changes/")]) == 2
@@ -323,3 +323,37 @@ def test_the_watch_page_tells_the_wording_through_time(site: Path) -> None:
     assert "<ins>Messenger </ins>and <del>Messenger</del><ins>AI at Meta </ins>." in text
     assert "alert: changed (high)" in text
     assert 'href="../changes/meta-privacy-printable-' in text
+
+
+def test_a_site_another_build_is_writing_is_exit_5(
+    project: tuple[Path, list], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import threading
+
+    from monitor import fsutil
+    from monitor.report import build
+
+    root, _ = project
+    monkeypatch.setattr(build, "LOCK_WAIT", 0.0)
+    (tmp_path / "busy").mkdir()
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        lock = fsutil.WriterLock.for_path(tmp_path / "busy" / build.LOCK)
+        lock.acquire()
+        holding.set()
+        done.wait(10)
+        lock.release()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(10)
+    try:
+        assert run(root, "report", "--out", str(tmp_path / "busy")) == (
+            5, f"Error: {tmp_path / 'busy'}: another privacy-monitor process is writing this report site "
+            f"(pid {os.getpid()}); run it again when that one is done\n",
+        )  # fmt: skip
+    finally:
+        done.set()
+        holder.join()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,7 +23,7 @@ from typing import Any
 from monitor import fsutil
 from monitor.config.loading import Config, LoadedConfig, PageConfig
 from monitor.diff.core import DocumentDiff, diff_documents
-from monitor.errors import MonitorError, StoreDamaged, UsageError
+from monitor.errors import MonitorError, StoreDamaged, StoreLocked, UsageError
 from monitor.models import CheckRecord
 from monitor.notify.digest import BlockChange, PageChange, page_change
 from monitor.notify.feed import build_feed
@@ -37,6 +36,7 @@ from monitor.store.core import Store
 
 log = logging.getLogger("monitor.report")
 
+LOCK, LOCK_WAIT = ".lock", 120.0  # seconds a build waits for another one to finish
 FORMAT = 1  # of the manifest; a manifest of another format is ignored (every page is written again)
 
 
@@ -74,8 +74,22 @@ def build_site(
     wanted += [
         p for p in config.pages if p not in wanted and not (Path(out) / links.page_file(p.id)).exists()
     ]
-    site = _Site(store, config, Path(out), base_url)
-    return site.build(wanted)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: not a folder (the report site is written into a folder)")
+    fsutil.ensure_dir(out)
+    lock = fsutil.WriterLock.for_path(out / LOCK)  # the service and a `report` by hand: one build at a time
+    try:
+        lock.acquire(LOCK_WAIT)
+    except fsutil.LockBusy as busy:
+        raise StoreLocked(
+            f"{out}: another privacy-monitor process is writing this report site (pid {busy.pid}); "
+            "run it again when that one is done"
+        ) from None
+    try:
+        return _Site(store, config, out, base_url).build(wanted)
+    finally:
+        lock.release()
 
 
 class _Site:
@@ -88,8 +102,6 @@ class _Site:
         self.renderer = Renderer(config, self.words)
 
     def build(self, wanted: list[PageConfig]) -> BuildReport:
-        if self.out.exists() and not self.out.is_dir():
-            raise UsageError(f"{self.out}: not a folder (the report site is written into a folder)")
         self.write(
             links.STYLE, resources.files("monitor.report").joinpath("templates/style.css").read_bytes()
         )
@@ -251,9 +263,6 @@ def report_dir(loaded: LoadedConfig) -> Path | None:
     return loaded.resolve(out) if out else None
 
 
-_service_builds = threading.Lock()  # the service's check threads: one site build at a time
-
-
 def update_report(loaded: LoadedConfig, store: Store, page_id: str) -> BuildReport | None:
     """After a check recorded a change: bring the site in `[report] out` up to date for that page and the
     index (nothing when no folder is configured). Never raises: a site that cannot be written is logged."""
@@ -261,8 +270,7 @@ def update_report(loaded: LoadedConfig, store: Store, page_id: str) -> BuildRepo
     if out is None:
         return None
     try:
-        with _service_builds:
-            built = build_site(store, loaded.config, out, [page_id], base_url=loaded.config.report.base_url)
+        built = build_site(store, loaded.config, out, [page_id], base_url=loaded.config.report.base_url)
     except (MonitorError, OSError) as error:
         log.error("report site not written: %s", error)
         return None

@@ -34,6 +34,7 @@ from monitor.models import Clock, Outcome
 from monitor.notify.digest_mail import DigestMailer
 from monitor.notify.feed import write_feed
 from monitor.pipeline.check import CheckResult, Context, check_page, deliver_alerts
+from monitor.report.build import update_report
 from monitor.service.schedule import HostGate, Stopping, digest_zone, next_due, next_slot
 from monitor.service.status import SERVICE_LOCK, page_schedule
 from monitor.store.core import Store
@@ -126,6 +127,8 @@ class Service:
         self._respect_retry_after(page, fetcher, result)
         if result.record.outcome == Outcome.CHANGED:
             self.update_feed()
+        if result.record.outcome in (Outcome.NEW, Outcome.CHANGED):
+            update_report(self.ctx.loaded, self.store, page.id)
         return result
 
     def _respect_retry_after(self, page: PageConfig, fetcher: Any, result: CheckResult) -> None:

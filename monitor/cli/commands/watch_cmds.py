@@ -210,7 +210,12 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
     box = Outbox(open_store(state), state.clock, loaded.config.notify)
     report = None
     if retry:
-        notifiers = build_notifiers(loaded.config.notify, base_dir=loaded.base_dir, pages=loaded.config.pages)
+        notifiers = build_notifiers(
+            loaded.config.notify,
+            base_dir=loaded.base_dir,
+            pages=loaded.config.pages,
+            base_url=loaded.config.report.base_url,
+        )
         if not notifiers:
             raise UsageError("no notifier configured: add [notify.email] or [notify.apprise] to the config")
         report = box.deliver(notifiers, force=True)

@@ -258,6 +258,38 @@ def test_the_service_brings_the_site_up_to_date_after_a_change(corpus: Path, tmp
     assert all(HOSTILE in c for c in changed if c != "index.html")
 
 
+def test_the_service_refreshes_the_site_when_a_page_starts_and_stops_failing(
+    corpus: Path, tmp_path: Path
+) -> None:
+    from monitor.pipeline.check import Context
+    from monitor.service.runner import Service
+
+    with loopback() as server:
+        loaded, store, _ = fill_store(corpus, tmp_path, server, report={"out": "public"})
+        out = tmp_path / "public"
+        update_report(loaded, store, PRINTABLE)
+        index = out / "index.html"
+        page = loaded.config.page(HOSTILE)
+        clock = FakeClock(utc("2026-01-10 08:00"))
+        ctx = Context(loaded, store, clock=clock, deliver=False)
+        try:
+            service = Service(ctx, clock)
+            stamps, health = [], []
+            for status in (503, 503, 200):
+                route = server.routes["/hostile/"]
+                server.routes["/hostile/"] = (status, route[1])
+                stamps.append(index.stat().st_mtime_ns)
+                service.check(page)
+                health.append("failing since 2026-01-10 08:00 UTC" in index.read_text(encoding="utf-8"))
+                clock.advance(hours=6)
+            stamps.append(index.stat().st_mtime_ns)
+        finally:
+            ctx.close()
+    first_failure, second_failure, back = (b != a for a, b in zip(stamps, stamps[1:], strict=False))
+    assert (first_failure, second_failure, back) == (True, False, True)  # written at each turn, not between
+    assert health == [True, True, False]
+
+
 def test_mails_link_to_the_change_pages_under_the_base_url(project: tuple[Path, list]) -> None:
     from monitor.notify.message import render_alerts
     from monitor.watch.alerts import Alert

@@ -111,6 +111,7 @@ class Service:
         fetcher = self.ctx.fetcher(page.renderer)
         if hasattr(fetcher, "sleep"):
             fetcher.sleep = self.gate.sleep  # retry waits: out of the host's turn, and ended by a shutdown
+        was_failing = self._failing(page.id)
         try:
             with self.gate.turn(page.url):
                 result = check_page(self.ctx, page)
@@ -127,9 +128,19 @@ class Service:
         self._respect_retry_after(page, fetcher, result)
         if result.record.outcome == Outcome.CHANGED:
             self.update_feed()
-        if result.record.outcome in (Outcome.NEW, Outcome.CHANGED):
+        # The site follows each change, and each start and end of a run of failed checks (its health column
+        # and shading); an unchanged check leaves it as it is.
+        failing = result.record.outcome == Outcome.FAILED
+        if result.record.outcome in (Outcome.NEW, Outcome.CHANGED) or failing != was_failing:
             update_report(self.ctx.loaded, self.store, page.id)
         return result
+
+    def _failing(self, page_id: str) -> bool:
+        try:
+            last = self.store.last_check(page_id)
+        except MonitorError:  # damage is the check's to report, as a failed check
+            return True
+        return last is not None and last.outcome == Outcome.FAILED
 
     def _respect_retry_after(self, page: PageConfig, fetcher: Any, result: CheckResult) -> None:
         """Note when the server said to come back, and move the page's job there when it would run sooner."""

@@ -219,26 +219,13 @@ def page_change(
     store: Store, page: PageConfig, record: CheckRecord, watches: Sequence[Any] = ()
 ) -> PageChange:
     """The change `record` recorded, with its summary (`watches`: the config's, ranked first)."""
-    assert record.previous and record.version
-    change = PageChange(
-        page=page.id,
-        title=page.title or page.id,
-        url=page.url,
-        time=record.time,
-        previous=record.previous,
-        version=record.version,
-        substantive=[],
-        cosmetic=[],
-        diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
-        version_file=str(store.text_path(page.id, record.version)),
-        version_of=version_of(page),
-    )
+    change = change_shell(store, page, record)
     try:
         from monitor.diff.core import diff_documents
         from monitor.diff.summary import summarize
 
         diff = diff_documents(
-            store.read_document(page.id, record.previous), store.read_document(page.id, record.version)
+            store.read_document(page.id, change.previous), store.read_document(page.id, change.version)
         )
     except MonitorError as error:
         change.error = str(error)
@@ -255,6 +242,24 @@ def page_change(
         )
         (change.cosmetic if item.cls == "cosmetic" else change.substantive).append(block)
     return change
+
+
+def change_shell(store: Store, page: PageConfig, record: CheckRecord) -> PageChange:
+    """The change `record` recorded, before its blocks and summary are filled in."""
+    assert record.previous and record.version
+    return PageChange(
+        page=page.id,
+        title=page.title or page.id,
+        url=page.url,
+        time=record.time,
+        previous=record.previous,
+        version=record.version,
+        substantive=[],
+        cosmetic=[],
+        diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
+        version_file=str(store.text_path(page.id, record.version)),
+        version_of=version_of(page),
+    )
 
 
 def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:

@@ -25,9 +25,8 @@ from monitor.config.loading import Config, LoadedConfig, PageConfig
 from monitor.diff.core import DocumentDiff, diff_documents
 from monitor.errors import MonitorError, StoreDamaged, StoreLocked, UsageError
 from monitor.models import CheckRecord
-from monitor.notify.digest import BlockChange, PageChange, page_change
+from monitor.notify.digest import BlockChange, PageChange, change_shell, page_change
 from monitor.notify.feed import build_feed
-from monitor.notify.lag import version_of
 from monitor.report import links
 from monitor.report.model import ChangeInfo, PageModel, page_model
 from monitor.report.render import Renderer, substantive_words
@@ -223,24 +222,14 @@ def stored_change(store: Store, page: PageConfig, record: CheckRecord) -> PageCh
 
     if not record.summary or not record.previous or not record.version:
         return page_change(store, page, record)
-    summary = ChangeSummary.from_json(record.summary)
-    return PageChange(
-        page=page.id,
-        title=page.title or page.id,
-        url=page.url,
-        time=record.time,
-        previous=record.previous,
-        version=record.version,
-        substantive=[
-            BlockChange(h.kind, "substantive", h.section, list(h.segments), list(h.signals))
-            for h in summary.highlights
-        ],
-        cosmetic=[BlockChange("modified", "cosmetic", "", [])] * summary.cosmetic,
-        diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
-        version_file=str(store.text_path(page.id, record.version)),
-        version_of=version_of(page),
-        summary=summary,
-    )
+    change = change_shell(store, page, record)
+    change.summary = ChangeSummary.from_json(record.summary)
+    change.substantive = [
+        BlockChange(h.kind, "substantive", h.section, list(h.segments), list(h.signals))
+        for h in change.summary.highlights
+    ]
+    change.cosmetic = [BlockChange("modified", "cosmetic", "", [])] * change.summary.cosmetic
+    return change
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from monitor.config.loading import Config, LoadedConfig, PageConfig
 from monitor.diff.core import DocumentDiff, diff_documents
 from monitor.errors import MonitorError, StoreDamaged, StoreLocked, UsageError
 from monitor.models import CheckRecord
-from monitor.notify.digest import BlockChange, PageChange, change_shell, page_change
+from monitor.notify.changes import BlockChange, PageChange, change_shell, page_change
 from monitor.notify.feed import build_feed
 from monitor.report import links
 from monitor.report.model import ChangeInfo, PageModel, page_model

@@ -23,7 +23,7 @@ from jinja2 import (
 from markupsafe import Markup, escape
 
 from monitor.diff.segments import marked
-from monitor.diff.summary import kind_label, renamed, touches
+from monitor.diff.wording import kind_label, renamed, touches
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_TEMPLATES = Path(__file__).parent / "report" / "templates"  # named "report/<file>"

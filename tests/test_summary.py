@@ -11,7 +11,8 @@ from pathlib import Path
 
 from monitor.diff.core import Change, DocumentDiff, diff_documents
 from monitor.diff.segments import Segment, marked
-from monitor.diff.summary import ChangeSummary, Watched, bounded, kind_label, summarize, touches
+from monitor.diff.summary import ChangeSummary, Watched, bounded, summarize
+from monitor.diff.wording import kind_label, touches
 from monitor.extract.document import document_from_markdown
 from monitor.models import Document
 

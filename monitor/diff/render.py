@@ -16,7 +16,7 @@ from typing import Any, Literal
 from monitor.diff.core import Change, DocumentDiff
 from monitor.diff.segments import Segment
 from monitor.diff.signals import changed_spans, signals_in
-from monitor.diff.summary import touches
+from monitor.diff.wording import touches
 from monitor.models import Block
 
 PARAGRAPH_BREAK = " ¶ "  # how a split or merged paragraph's blank line is shown inside a word diff

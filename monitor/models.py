@@ -141,6 +141,14 @@ class CheckRecord:
     changes: dict[str, Any] = field(default_factory=dict)  # summary counts by kind and class
     summary: dict[str, Any] | None = None  # ChangeSummary.to_json() of a change: what a reader sees first
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    request_headers: dict[str, str] = field(
+        default_factory=dict
+    )  # what the monitor asked with (never cookies)
+    # Where an imported version came from ({"kind": "git", "id": <commit>, ...}); None for a live check.
+    source: dict[str, Any] | None = None
+    chain: str | None = (
+        None  # sha256 of the page's previous record as stored (None for its first): the hash chain
+    )
 
     def to_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}

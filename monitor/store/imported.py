@@ -16,6 +16,7 @@ from typing import Any
 
 from monitor.models import CheckRecord
 from monitor.store.chain import record_hash
+from monitor.store.layout import blob_path
 from monitor.store.records import CheckQueries
 
 
@@ -75,6 +76,14 @@ class ImportedQueries(CheckQueries):
 
     def has_live_checks(self, page_id: str) -> bool:
         return self.first_live_time(page_id) is not None
+
+    def raw_is_private(self, page_id: str, raw_sha256: str) -> bool:
+        """Whether a raw capture is stored owner-only (it was fetched with a cookies file)."""
+        path = blob_path(self._page_dir(page_id), "raw_sha256", raw_sha256)
+        try:
+            return not path.stat().st_mode & 0o077
+        except OSError:
+            return False
 
     def version_record(self, page_id: str, since: str, version: str) -> ChainedRecord | None:
         """The record that brought the timeline entry (`since`, `version`), with its chain position."""

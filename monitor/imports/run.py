@@ -83,11 +83,11 @@ def import_versions(
     for version in sorted(versions, key=lambda version: version.time):
         if on_version:
             on_version(version)
-        if version.id in known:
+        if version.key in known:
             report.present += 1
             continue
         _import_one(ctx, page, version, report, watch=first_live is None)
-        known.add(version.id)
+        known.add(version.key)
     return report
 
 
@@ -97,7 +97,7 @@ def _import_one(
     store = ctx.store
     data = version.read()
     record = CheckRecord(page=page.id, time=version.time, url=page.url, outcome=Outcome.FAILED)
-    record.source, record.renderer = version.source(), "import"
+    record.source, record.renderer = version.source() | {"key": version.key}, "import"
     raw = data if version.format == "html" else None
     with store.transaction(wait=WRITER_WAIT):
         timeline = store.versions(page.id)

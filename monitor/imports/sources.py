@@ -44,6 +44,12 @@ class SourceVersion:
     location: str  # the repository, or the file
     path: str = ""  # the file inside the repository
 
+    @property
+    def key(self) -> str:
+        """What makes it the same version again in any source: its id at its date (a file whose bytes come
+        back later, A B A, is a version again)."""
+        return f"{self.id}@{self.time}"
+
     def read(self) -> bytes:
         if self.kind == "git":
             return _git(Path(self.location), "show", f"{self.id}:{self.path}").stdout

@@ -92,7 +92,7 @@ class Store(ImportedQueries):
         ).fetchone()
         record.chain = chain_head(conn, record.page)
         data = json.dumps(record.to_json(), ensure_ascii=False)
-        source = str(record.source["id"]) if record.source else None
+        source = str(record.source.get("key") or record.source["id"]) if record.source else None
         cursor = conn.execute(
             "INSERT INTO checks (page, n, time, outcome, version, previous, text_sha256, raw_sha256, reason,"
             " record, digest, source, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

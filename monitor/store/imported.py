@@ -62,7 +62,7 @@ class ImportedQueries(CheckQueries):
     """Reads for `import` (what is there already) and `export` (a record with its chain position)."""
 
     def imported_sources(self, page_id: str) -> set[str]:
-        """The source ids (commits, file hashes) already imported for the page."""
+        """The source keys (`<commit or file sha256>@<time>`) already imported for the page."""
         self._page_dir(page_id)
         rows = self._rows("SELECT source FROM checks WHERE page = ? AND source IS NOT NULL", (page_id,))
         return {str(source) for (source,) in rows}

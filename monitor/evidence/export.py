@@ -66,7 +66,7 @@ def export_capture(store: Store, page: PageConfig, at: str, out: Path) -> Export
         "position": chained.n,
         "of": chained.total,
         "record_sha256": chained.sha256,
-        "previous_record_sha256": record.chain,
+        "previous_record_sha256": chained.previous,
         "named_by_next_record": chained.next_chain,
         "head_sha256": chained.head,
     }

@@ -90,15 +90,17 @@ class Store(ImportedQueries):
         (n,) = conn.execute(
             "SELECT COALESCE(MAX(n), 0) + 1 FROM checks WHERE page = ?", (record.page,)
         ).fetchone()
-        record.chain = chain_head(conn, record.page)
-        data = json.dumps(record.to_json(), ensure_ascii=False)
+        chain = chain_head(
+            conn, record.page
+        )  # the stored record names its predecessor; the caller's is untouched
+        data = json.dumps(record.to_json() | {"chain": chain}, ensure_ascii=False)
         source = str(record.source.get("key") or record.source["id"]) if record.source else None
         cursor = conn.execute(
             "INSERT INTO checks (page, n, time, outcome, version, previous, text_sha256, raw_sha256, reason,"
             " record, digest, source, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.page, n, record.time, str(record.outcome), record.version, record.previous,
              record.text_sha256, record.raw_sha256, record.reason,
-             data, record_digest(data), source, record.chain),
+             data, record_digest(data), source, chain),
         )  # fmt: skip
         check_id = cursor.lastrowid
         assert check_id is not None  # an INSERT always has a row id

@@ -54,6 +54,7 @@ class ChainedRecord:
     n: int  # its position in the page's chain (1 = first)
     total: int  # how many records the page has
     sha256: str
+    previous: str | None  # the `chain` it carries: the sha256 of the record before it (None for the first)
     next_chain: str | None  # what the record after it names as its predecessor (None when it is the last)
     head: str  # the sha256 of the page's last record
 
@@ -107,6 +108,7 @@ class ImportedQueries(CheckQueries):
         ]
         data = str(rows[0][3])
         following = json.loads(rows[1][3]).get("chain") if len(rows) > 1 else None
+        previous = json.loads(data).get("chain")
         return ChainedRecord(
-            record, data, n, int(last[0]), record_hash(data), following, record_hash(str(last[1]))
+            record, data, n, int(last[0]), record_hash(data), previous, following, record_hash(str(last[1]))
         )

@@ -1,4 +1,5 @@
-"""The one Jinja environment: every template in monitor/templates renders through it.
+"""The one Jinja environment: every template in monitor/templates (and monitor/report/templates, as
+`report/<name>`) renders through it.
 
 Undefined names are errors (StrictUndefined), so a template never prints "None" or an empty hole;
 `.html.j2` templates are autoescaped, so text that comes from a page can never become markup.
@@ -10,13 +11,22 @@ import textwrap
 from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
 from markupsafe import Markup, escape
 
 from monitor.diff.segments import marked
 from monitor.diff.summary import kind_label, renamed, touches
 
 TEMPLATES = Path(__file__).parent / "templates"
+REPORT_TEMPLATES = Path(__file__).parent / "report" / "templates"  # named "report/<file>"
 
 
 def indent_wrap(text: str, width: int = 76, indent: str = "    ") -> str:
@@ -36,7 +46,9 @@ def breaks(text: str) -> Markup:
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=ChoiceLoader(
+            [FileSystemLoader(TEMPLATES), PrefixLoader({"report": FileSystemLoader(REPORT_TEMPLATES)})]
+        ),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -71,6 +71,7 @@ def test_the_december_2025_update_arrives_as_one_alert_and_a_digest_a_phone_can_
             fetch={"retries": 0, "timeout": 10},
             notify=email_section(port),
             digest={"time": "08:00", "timezone": "UTC"},
+            report={"base_url": "https://example.org/privacy-monitor/"},
         )
         store = Store(tmp_path / "snapshots")
         clock = FakeClock(utc("2025-12-11 23:35"))
@@ -101,6 +102,12 @@ def test_the_december_2025_update_arrives_as_one_alert_and_a_digest_a_phone_can_
     assert str(alert_mail["Subject"]) == one.subject
     # The delivered mail opens with the summary stored at check time, as render_alerts shows it.
     assert f"Change:   {summary.line()}" in alert_mail.get_body(("plain",)).get_content()
+    # [report] base_url: the delivered alert links the change page the report site has for this change.
+    change_page = (
+        "https://example.org/privacy-monitor/changes/meta-privacy-printable-"
+        f"{result.record.previous[:12]}-{result.record.version[:12]}.html"
+    )
+    assert f"Full comparison: {change_page}" in alert_mail.get_body(("plain",)).get_content()
     assert max(len(one.text.encode()), len(one.html.encode())) < MAX_INLINE
     assert one.text.splitlines()[:4] == [
         f"2 watches on {TITLE} fired, most severe first.",

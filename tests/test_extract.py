@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import monitor.extract.document as document_module
+import monitor.extract.visible as visible_module
 from monitor.errors import ConfigError, FetchError
 from monitor.extract.document import document_from_markdown, extract_document
 from monitor.models import Block
@@ -266,6 +268,29 @@ def test_without_a_selector_the_main_content_is_found_and_read_completely() -> N
     # The region is the content column; only its feedback widget ("Was this page helpful? Yes No") is not text.
     assert (extraction.region_words, extraction.coverage) == (189, 183 / 189)
     assert "Subscribe to our newsletter" in extraction.visible_text
+
+
+def test_a_page_read_a_chunk_at_a_time_reads_as_when_read_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Big pages normalize their visible text in chunks (memory); the chunking must not change a character.
+    html = (FIXTURES / "article-with-furniture.html").read_text(encoding="utf-8")
+    whole = extract_document(html)
+    monkeypatch.setattr(visible_module._Text, "CHUNK", 2)
+    chunked = extract_document(html)
+    assert (chunked.visible_text, chunked.coverage, chunked.region_words) == (
+        whole.visible_text,
+        whole.coverage,
+        whole.region_words,
+    )
+
+
+def test_a_page_too_big_for_the_region_heuristic_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above TRAFILATURA_MAX_CHARS the body is the region (trafilatura took 545 MB on a 19 MiB page).
+    html = (FIXTURES / "article-with-furniture.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(document_module, "TRAFILATURA_MAX_CHARS", len(html) - 1)
+    extraction = extract_document(html)
+    assert "Subscribe to our newsletter" in extraction.document.to_text()  # the furniture is in the body
+    assert extraction.title == "Example Privacy Notice"
+    assert extraction.coverage == extract_document(html, select=["body"]).coverage
 
 
 MARKDOWN_CASES = [

@@ -190,3 +190,41 @@ def test_serve_stops_cleanly_when_asked(site, inbox, tmp_path):
         runner.join(timeout=timedelta(seconds=20).total_seconds())
     assert not runner.is_alive()
     assert store.verify().ok
+
+
+def test_a_server_asking_to_come_back_tomorrow_is_not_asked_sooner_even_after_a_restart(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    answers = iter([Response("slow down", status=429, headers={"Retry-After": "86400"})])
+
+    def answer(request: Request) -> Response:
+        return next(answers, None) or Response(PAGE.format(sharing=SHARING_V1), content_type="text/html")
+
+    httpserver.expect_request("/privacy").respond_with_handler(answer)
+    config = make_config(
+        [{"id": "policy", "url": httpserver.url_for("/privacy")}],
+        fetch={"retries": 1, "timeout": 5, "per_host_min_gap": 0},
+        digest={"enabled": False},
+        service={"default_schedule": "every 1h", "jitter": "0s"},
+    )
+    clock = FakeClock(utc("2026-03-02 08:00"))
+    service = start_service(config, tmp_path / "snapshots", clock)
+    (result,) = service.tick().checked
+    assert (result.record.outcome, result.record.reason) == (Outcome.FAILED, "HTTP 429: retry after 1d")
+    page = config.pages[0]
+    asked = utc("2026-03-03 08:00")
+    assert abs((service.next_due(page, clock()) - asked).total_seconds()) < 5
+
+    # A restart an hour later: the page's hourly schedule says "due", the server's word still holds.
+    clock.advance(hours=1)
+    restarted = start_service(config, tmp_path / "snapshots", clock)
+    assert restarted.tick().checked == []
+    assert abs((restarted.next_due(page, clock()) - asked).total_seconds()) < 5
+
+    clock.set(asked + timedelta(seconds=5))
+    (result,) = restarted.tick().checked
+    assert result.record.outcome == Outcome.NEW
+    # Answered: the page is back on its schedule, in this process and the next.
+    assert start_service(config, tmp_path / "snapshots", clock).next_due(
+        page, clock()
+    ) == clock() + timedelta(hours=1)

@@ -198,6 +198,7 @@ REFS = {
     "2026-03-02": "A",
     "2026-03-03": "B",
     "2026-03-09": "C",
+    "9999-12-31": "C",  # the last day a date can name: the latest known version, no overflow
     "2026-03-03T11:59": "A",
     "2026-03-03T12:00": "B",
     "2026-03-03T12:00:00Z": "B",

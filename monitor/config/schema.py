@@ -234,9 +234,11 @@ class DigestConfig(Strict):
 
 
 class ReportConfig(Strict):
-    # Where the full comparisons are published (the mails link to `<base_url>/<page>-<old>-<new>.html`
-    # instead of only attaching them); an http(s) URL.
+    # Where the report site is published (the mails link to its change pages,
+    # `<base_url>/changes/<page>-<old>-<new>.html`, besides attaching the full comparison); an http(s) URL.
     base_url: str | None = None
+    # Where the service keeps the static report site (a folder; relative to the config file); none: no site.
+    out: str | None = None
 
     _http_base = field_validator("base_url")(
         classmethod(lambda cls, value: None if value is None else _check_http_url(value))

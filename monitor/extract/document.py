@@ -5,14 +5,14 @@ The region is the page's `select` selectors when set; otherwise trafilatura poin
 region is the smallest container holding everything it found (its own output is never used as the text: on the
 real printable privacy policy it drops about 6% of the paragraphs). The region is then converted completely
 (monitor/html_blocks.py) minus what the rules in monitor/boilerplate.py and the page's `remove` selectors take out.
-`coverage` checks that claim independently: the share of the region's visible words found in the extracted text.
+`coverage` (monitor/extract/visible.py) checks that claim independently: the share of the region's visible words
+found in the extracted text.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,16 +24,14 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.errors import ConfigError, FetchError
-from monitor.extract.boilerplate import Skipper, find_widgets, is_invisible
+from monitor.extract.boilerplate import Skipper, find_widgets
 from monitor.extract.html_blocks import (
-    BLOCK_TAGS,
-    SPACED_TAGS,
     SourcedBlock,
-    holds_only_blocks,
     html_to_blocks,
 )
 from monitor.extract.markdown_blocks import document_from_markdown
 from monitor.extract.normalize import normalize_text
+from monitor.extract.visible import coverage, visible_texts, word_counts
 from monitor.models import Document
 
 __all__ = ["Extraction", "document_from_markdown", "extract_document"]
@@ -43,6 +41,9 @@ SELECT_HINT = "check the page's select in config.toml; try `privacy-monitor test
 _ANCHOR_MIN_WORDS = 4
 _CONTENT_CONTAINERS = ("main", "article")
 _WORD = re.compile(r"\w+")
+# Above this size (characters) trafilatura is not asked for the region, the body is: on a 19 MiB page it took
+# 545 MB and 141 s (its tree copies), for a region that on every real capture we have is the body anyway.
+TRAFILATURA_MAX_CHARS = 2_000_000
 
 
 @dataclass(slots=True)
@@ -84,7 +85,7 @@ def extract_document(
     if select:
         roots = _outermost(_match(page, select, url))
         if not roots:
-            shown = _visible_texts(page, [], skipper)[1]
+            shown = visible_texts(page, [], skipper)[1]
             raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, _html_title(page), shown))
         sourced = html_to_blocks(roots, skipper)
         title = _html_title(page)
@@ -93,14 +94,13 @@ def extract_document(
         region, title = _main_region(html, body, sourced)
         roots = [region]
         if region is not body:
-            inside = set(region.iter())
-            sourced = [s for s in sourced if s.element in inside]
+            sourced = [s for s in sourced if _within(s.element, region)]
     document = Document([s.block for s in sourced], title=title)
-    region_text, visible_text = _visible_texts(page, roots, skipper)
-    region_tokens = Counter(_WORD.findall(region_text))
+    region_text, visible_text = visible_texts(page, roots, skipper)
+    region_tokens = word_counts((region_text,))
     return Extraction(
         document=document,
-        coverage=_coverage(region_tokens, document),
+        coverage=coverage(region_tokens, document),
         region_words=sum(region_tokens.values()),
         title=title,
         visible_text=visible_text,
@@ -157,17 +157,20 @@ def _html_title(page: HtmlElement) -> str | None:
 
 def _main_region(html: str, body: HtmlElement, sourced: list[SourcedBlock]) -> tuple[HtmlElement, str | None]:
     """The container of the main content as trafilatura sees it, and the title trafilatura gives the page."""
+    page = body.getroottree().getroot()
+    if len(html) > TRAFILATURA_MAX_CHARS:
+        return body, _trafilatura_title(page) or _html_title(page)
     import trafilatura  # slow to import; only pages without `select` need it
 
     found: Any  # trafilatura's Document (its return type also admits a dict, which as_dict=False never gives)
     try:
-        # Only the main text is used: metadata off spares htmldate/dateparser, most of the time on big pages.
-        # Its `fast` mode finds another region on 12 of the 104 corpus captures (llama.developer pages), so the
-        # default mode stays; the region and title are identical to the metadata run on all of them.
-        found = trafilatura.bare_extraction(html, include_tables=True)
+        # Only the main region is used: metadata off spares htmldate/dateparser (most of the time on big
+        # pages), comments off spares a second search, and the fast mode its readability/justext fallbacks.
+        # On the 104 corpus captures the region is the same as with the default options. It reads our own
+        # tree (it works on copies of it), so the page is parsed once.
+        found = trafilatura.bare_extraction(page, include_tables=False, fast=True, include_comments=False)
     except Exception:  # noqa: BLE001 - a heuristic failing must not fail the check; the whole body is the region
         found = None
-    page = body.getroottree().getroot()
     title = _trafilatura_title(page) if found is not None else None
     if not title:
         title = _html_title(page)
@@ -213,72 +216,5 @@ def _common_ancestor(elements: Iterable[HtmlElement]) -> HtmlElement:
     return common
 
 
-def _visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[str, str]:
-    """What a reader sees of the region and of the whole page (furniture included), each normalized to one line.
-
-    Independent of the block conversion on purpose, so that `coverage` can check it: it only decides what is
-    shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
-    it, as the conversion does; that text then counts for the region but not for the page.
-    """
-    page_pieces: list[str] = []
-    region_pieces: list[str] = []
-    region_roots = set(roots)
-    hosts = {ancestor for root in roots for ancestor in root.iterancestors()}
-    hiding: set[HtmlElement] = (
-        set()
-    )  # hidden region roots and their hidden ancestors, walked into all the same
-    block_parents: dict[HtmlElement, bool] = {}
-    inside = 0
-
-    def breaks(element: HtmlElement) -> bool:
-        if element.tag in BLOCK_TAGS or element.tag in SPACED_TAGS:
-            return True
-        parent = element.getparent()
-        if parent is None:
-            return False
-        if parent not in block_parents:
-            block_parents[parent] = holds_only_blocks(parent)
-        return block_parents[parent]
-
-    def add(text: str) -> None:
-        if not hiding:
-            page_pieces.append(text)
-        if inside:
-            region_pieces.append(text)
-
-    walker = etree.iterwalk(page, events=("start", "end"))
-    skipped = None
-    for event, element in walker:
-        if event == "start":
-            if element is not page and (is_invisible(element) or skipper.is_removed(element)):
-                if element not in hosts and element not in region_roots:
-                    walker.skip_subtree()
-                    skipped = element
-                    continue
-                hiding.add(element)
-            if element in region_roots:
-                inside += 1
-            if breaks(element):
-                add(" ")
-            if element.text:
-                add(element.text)
-        elif element is not page:
-            if element is skipped:
-                skipped = None
-            else:
-                if breaks(element):
-                    add(" ")
-                inside -= element in region_roots
-                hiding.discard(element)
-            if element.tail:
-                add(element.tail)
-    return normalize_text("".join(region_pieces)), normalize_text("".join(page_pieces))
-
-
-def _coverage(region_tokens: Counter[str], document: Document) -> float:
-    total = sum(region_tokens.values())
-    if not total:
-        return 1.0
-    found = Counter(_WORD.findall("\n".join(block.text for block in document.blocks)))
-    present = sum(min(count, found[token]) for token, count in region_tokens.items())
-    return present / total
+def _within(element: HtmlElement, region: HtmlElement) -> bool:
+    return element is region or any(ancestor is region for ancestor in element.iterancestors())

@@ -187,6 +187,7 @@ def _count_words(*texts: str, limit: int | None) -> int:
 
 
 _WORD_RUN = re.compile(r"\S+")
+_SCRIPT_TAG = re.compile(r"<script", re.IGNORECASE)
 
 
 def _redirected_away(fetched: FetchResult) -> str | None:
@@ -201,6 +202,8 @@ def javascript_shell(html: str, *, min_words: int = 30, rendered: bool = False) 
 
     `rendered`: the HTML comes from a browser, so the scripts did run and a left-over plea means nothing.
     """
+    if not _SCRIPT_TAG.search(html):  # no script at all: nothing to write the text (and no parse needed)
+        return False
     try:
         root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_UTF8_PARSER)
     except etree.ParserError:  # nothing to parse
@@ -213,7 +216,9 @@ def javascript_shell(html: str, *, min_words: int = 30, rendered: bool = False) 
     for node in list(root.iter(*_INVISIBLE_TAGS)):
         node.drop_tree()
     visible = root.text_content()
-    words = len(visible.split())
+    del root  # the tree of a big page is most of the memory here; only its text is needed from now on
+    # Counted no further than the largest limit: a list of every word of a 19 MiB page costs ~70 MB.
+    words = _count_words(visible, limit=max(SHELL_MAX_WORDS, min_words) + 1)
     if not rendered and (asks_for_javascript or _ENABLE_JAVASCRIPT.search(visible)):
         return words <= SHELL_MAX_WORDS
     return words < min_words

@@ -61,7 +61,7 @@ class AppriseNotifier(Notifier):
         url = next((url for url in self._urls() if target_name(url) == target), None)
         if url is None:
             raise NotifyError(f"{target}: this Apprise URL is no longer configured")
-        rendered = render_alerts(message.alerts, self.pages.get(message.page))
+        rendered = render_alerts(message.alerts, self.pages.get(message.page), base_url=self.base_url)
         client = apprise.Apprise()
         with _quiet():
             if not client.add(url):

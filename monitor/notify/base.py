@@ -43,10 +43,13 @@ class Notifier:
 
     name: ClassVar[str]
 
-    def __init__(self, settings: Any, *, base_dir: Path, pages: Sequence[PageConfig] = ()) -> None:
+    def __init__(
+        self, settings: Any, *, base_dir: Path, pages: Sequence[PageConfig] = (), base_url: str | None = None
+    ) -> None:
         self.settings = settings
         self.base_dir = base_dir
         self.pages = {page.id: page for page in pages}
+        self.base_url = base_url  # `[report] base_url`: messages link to the change's page there
 
     def targets(self) -> list[str]:
         """The names the outbox keeps delivery state under: one per destination that succeeds or fails on
@@ -66,12 +69,12 @@ class Notifier:
 
 
 def build_notifiers(
-    notify: NotifyConfig, *, base_dir: Path, pages: Sequence[PageConfig] = ()
+    notify: NotifyConfig, *, base_dir: Path, pages: Sequence[PageConfig] = (), base_url: str | None = None
 ) -> list[Notifier]:
     """A notifier for every `[notify.<name>]` table present in the config, in registry order."""
     notifiers = []
     for name in NOTIFIERS.names():
         settings = getattr(notify, name, None)
         if settings is not None:
-            notifiers.append(NOTIFIERS.get(name)(settings, base_dir=base_dir, pages=pages))
+            notifiers.append(NOTIFIERS.get(name)(settings, base_dir=base_dir, pages=pages, base_url=base_url))
     return notifiers

@@ -19,6 +19,7 @@ from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord, Outcome
 from monitor.notify.lag import Lag, translation_lag, version_of
+from monitor.report.links import change_name, change_url
 from monitor.service.status import period_facts
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
@@ -55,8 +56,12 @@ class PageChange:
 
     @property
     def report_name(self) -> str:
-        """The file name of the full comparison (attachment, and the path under report.base_url)."""
+        """The file name of the full comparison (the attachment, and the change page of the report site)."""
         return report_name(self.page, self.previous, self.version)
+
+    def report_url(self, base_url: str) -> str:
+        """The change's page on the report site published under `[report] base_url`."""
+        return change_url(base_url, self.page, self.previous, self.version)
 
     @property
     def cosmetic_only(self) -> bool:
@@ -155,7 +160,7 @@ ALERT_WORDS = {
 
 
 def report_name(page: str, previous: str, version: str) -> str:
-    return f"{page}-{previous[:12]}-{version[:12]}.html"
+    return change_name(page, previous, version)
 
 
 def _count(number: int, noun: str) -> str:

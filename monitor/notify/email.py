@@ -28,9 +28,15 @@ from monitor.watch.alerts import Alert
 
 
 def compose(
-    mail: Message, *, sender: str, to: list[str], now: datetime, page: PageConfig | None = None
+    mail: Message,
+    *,
+    sender: str,
+    to: list[str],
+    now: datetime,
+    page: PageConfig | None = None,
+    base_url: str | None = None,
 ) -> EmailMessage:
-    rendered = render_alerts(mail.alerts, page)
+    rendered = render_alerts(mail.alerts, page, base_url=base_url)
     alert = mail.alerts[0]
     message = EmailMessage()
     message["Subject"] = rendered.subject
@@ -151,7 +157,14 @@ class EmailNotifier(Notifier):
     ) -> Refused:
         message = as_message(message)
         page = self.pages.get(message.page)
-        mail = compose(message, sender=self.settings.sender, to=self.settings.to, now=now, page=page)
+        mail = compose(
+            message,
+            sender=self.settings.sender,
+            to=self.settings.to,
+            now=now,
+            page=page,
+            base_url=self.base_url,
+        )
         return smtp_deliver(self.settings, self.base_dir, mail, recipients)
 
 

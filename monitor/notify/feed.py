@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +33,16 @@ def entry_id(record: CheckRecord) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, key)}"
 
 
-def build_feed(store: Store, config: Config, *, limit: int = FEED_LIMIT) -> FeedGenerator:
+def build_feed(
+    store: Store,
+    config: Config,
+    *,
+    limit: int = FEED_LIMIT,
+    change_of: Callable[[PageConfig, CheckRecord], PageChange] | None = None,
+    link: Callable[[PageConfig, CheckRecord], str] | None = None,
+) -> FeedGenerator:
+    """The feed of the newest `limit` changes. `change_of` gives an entry's PageChange (default: diffed here,
+    cached); `link` the entry's link (default: the page's URL; the report site links its change pages)."""
     pages = {page.id: page for page in config.pages}
     changes: list[tuple[PageConfig, CheckRecord]] = [
         (pages[record.page], record)
@@ -50,11 +60,11 @@ def build_feed(store: Store, config: Config, *, limit: int = FEED_LIMIT) -> Feed
     feed.language("en")
     feed.updated(parse_time(changes[-1][1].time) if changes else _EPOCH)
     for page, record in changes:  # feedgen prepends: the newest entry ends up first
-        change = _changes.get(store, page, record)
+        change = change_of(page, record) if change_of else _changes.get(store, page, record)
         entry = feed.add_entry()
         entry.id(entry_id(record))
         entry.title(_title(change))
-        entry.link(href=page.url)
+        entry.link(href=link(page, record) if link else page.url)
         entry.published(parse_time(record.time))
         entry.updated(parse_time(record.time))
         entry.content(get_template("feed_entry.html.j2").render(c=change), type="html")

@@ -16,6 +16,7 @@ from typing import Any
 from monitor.config.loading import PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.diff.summary import ChangeSummary, bounded
+from monitor.report.links import change_url
 from monitor.templating import get_template
 from monitor.watch.alerts import Alert
 
@@ -95,7 +96,7 @@ def render_alerts(
         "page_title": _title(first, page),
         "page_url": page.url if page else None,
         "summary": summary.line() if summary else None,
-        "link": f"{base_url.rstrip('/')}/{report}" if base_url and report else None,
+        "link": _link(first, base_url, report),
         "items": [_item(alert) for alert in ordered[:MAX_ALERTS]],
         "unshown": [alert.headline for alert in ordered[MAX_ALERTS:]],
     }
@@ -104,6 +105,17 @@ def render_alerts(
         text=get_template("alert.txt.j2").render(**context),
         html=get_template("alert.html.j2").render(**context),
     )
+
+
+def _link(alert: Alert, base_url: str | None, report: str | None) -> str | None:
+    """The change's page on the report site (`[report] base_url`); `report` names another file there."""
+    if not base_url:
+        return None
+    if report:
+        return f"{base_url.rstrip('/')}/{report}"
+    if alert.previous and alert.version:
+        return change_url(base_url, alert.page, alert.previous, alert.version)
+    return None
 
 
 def _title(alert: Alert, page: PageConfig | None) -> str:

@@ -259,7 +259,12 @@ def deliver_alerts(ctx: Context) -> Any:
     from monitor.notify.base import build_notifiers
     from monitor.notify.outbox import Outbox
 
-    notifiers = build_notifiers(ctx.config.notify, base_dir=ctx.loaded.base_dir, pages=ctx.config.pages)
+    notifiers = build_notifiers(
+        ctx.config.notify,
+        base_dir=ctx.loaded.base_dir,
+        pages=ctx.config.pages,
+        base_url=ctx.config.report.base_url,
+    )
     if not notifiers:
         return None
     try:

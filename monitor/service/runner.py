@@ -34,6 +34,7 @@ from monitor.models import Clock, Outcome
 from monitor.notify.digest_mail import DigestMailer
 from monitor.notify.feed import write_feed
 from monitor.pipeline.check import CheckResult, Context, check_page, deliver_alerts
+from monitor.report.build import update_report
 from monitor.service.schedule import HostGate, Stopping, digest_zone, next_due, next_slot
 from monitor.service.status import SERVICE_LOCK, page_schedule
 from monitor.store.core import Store
@@ -88,8 +89,8 @@ class Service:
         self._feed_guard = threading.Lock()
         self._warned_no_email = False
         # Pages whose server said when to come back (HTTP 429/503 Retry-After longer than a check can wait):
-        # not checked before then. In memory: after a restart the page's schedule decides again.
-        self.not_before: dict[str, datetime] = {}
+        # not checked before then. Kept in the store too, so a restart does not knock on the door early.
+        self.not_before: dict[str, datetime] = self._stored_not_before()
         self._scheduler: Any = None
 
     # -- decisions -------------------------------------------------------------------------------------
@@ -126,6 +127,8 @@ class Service:
         self._respect_retry_after(page, fetcher, result)
         if result.record.outcome == Outcome.CHANGED:
             self.update_feed()
+        if result.record.outcome in (Outcome.NEW, Outcome.CHANGED):
+            update_report(self.ctx.loaded, self.store, page.id)
         return result
 
     def _respect_retry_after(self, page: PageConfig, fetcher: Any, result: CheckResult) -> None:
@@ -134,13 +137,29 @@ class Service:
         if retry_at is None and result.record.outcome == Outcome.FAILED and hasattr(fetcher, "not_before"):
             retry_at = fetcher.not_before(page.url)
         if retry_at is None or result.record.outcome != Outcome.FAILED:
-            self.not_before.pop(page.id, None)
+            if self.not_before.pop(page.id, None) is not None:
+                self.store.delete(_not_before_path(page.id))
             return
+        # The fetcher dates Retry-After by the wall clock; the service's own clock decides here (a test's is
+        # simulated), so the distance is kept, not the date.
+        retry_at = self.clock() + (retry_at - datetime.now(UTC))
         self.not_before[page.id] = retry_at
+        self.store.write_json(_not_before_path(page.id), {"not_before": retry_at.isoformat()})
         log.info("%s: not checked again before %s (the server asked)", page.id, retry_at.isoformat())
         job = self._scheduler.get_job(f"check:{page.id}") if self._scheduler is not None else None
         if job is not None and (job.next_run_time is None or job.next_run_time < retry_at):
             job.modify(next_run_time=retry_at)
+
+    def _stored_not_before(self) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        for page in self.config.pages:
+            try:
+                data = self.store.read_json(_not_before_path(page.id))
+                if data is not None:
+                    found[page.id] = datetime.fromisoformat(data["not_before"])
+            except (MonitorError, KeyError, TypeError, ValueError):  # unreadable: the schedule decides
+                continue
+        return found
 
     def send_digests(self, now: datetime | None = None) -> list[str]:
         """Finish unfinished digests and send the due one (never two at once)."""
@@ -272,3 +291,7 @@ class Service:
             )  # fmt: skip
         else:
             log.info("%s: %s %s", record.page, record.outcome, (record.version or "")[:12], extra=fields)
+
+
+def _not_before_path(page_id: str) -> str:
+    return f"service/not-before/{page_id}.json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from monitor.errors import UsageError
 from monitor.models import Outcome
@@ -74,7 +74,7 @@ def resolve_ref(page_id: str, timeline: Sequence[VersionInfo], ref: str) -> Vers
         except ValueError:
             raise UsageError(f"{ref!r} is not a valid date (page {page_id!r}); use YYYY-MM-DD") from None
         # The version in effect at the END of that UTC day: the last one that started before midnight.
-        return _at(page_id, timeline, day + timedelta(days=1) - timedelta(microseconds=1), ref)
+        return _at(page_id, timeline, day.replace(hour=23, minute=59, second=59, microsecond=999999), ref)
     if _HEX_PREFIX.match(lowered):
         return _by_prefix(page_id, timeline, lowered, ref)
     try:

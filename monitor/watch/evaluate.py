@@ -23,11 +23,12 @@ from typing import Any
 from monitor.config.loading import WatchConfig
 from monitor.models import Document
 from monitor.watch.alerts import Alert, alert_id
-from monitor.watch.kinds import DEFAULT_THRESHOLD, WATCH_KINDS, PageVersion, WatchKind
+from monitor.watch.kinds import DEFAULT_THRESHOLD, WATCH_KINDS, Hit, PageVersion, WatchKind
 
 __all__ = [
     "DEFAULT_THRESHOLD",
     "WATCH_KINDS",
+    "alerts_from_hits",
     "WatchKind",
     "evaluate_watches",
     "read_watch_states",
@@ -82,25 +83,9 @@ def evaluate_watches(
         after = kind.observe(new, page.index(new), before)
         hits = kind.compare(before, after, page)
         transition = int(before.get("transitions", 0)) if before else 0
-        made = [
-            Alert(
-                id=alert_id(config.id, page_id, version, hit.kind, transition),
-                watch=config.id,
-                kind=hit.kind,
-                severity=hit.severity or config.severity,
-                page=page_id,
-                version=version,
-                previous=previous,
-                time=time,
-                watch_kind=config.kind,
-                section=tuple(hit.section),
-                old=hit.old,
-                new=hit.new,
-                ops=tuple(hit.ops),
-                details=hit.details,
-            )
-            for hit in hits
-        ]
+        made = alerts_from_hits(
+            config, hits, page_id, version=version, previous=previous, time=time, transition=transition
+        )
         after.update(
             watch=config.id,
             page=page_id,
@@ -117,6 +102,38 @@ def evaluate_watches(
         store.write_json(rel, after)
         alerts.extend(made)
     return alerts
+
+
+def alerts_from_hits(
+    config: WatchConfig,
+    hits: Sequence[Hit],
+    page_id: str,
+    *,
+    version: str,
+    previous: str | None,
+    time: str,
+    transition: int,
+) -> list[Alert]:
+    """The alerts of one watch's hits on one version: the live evaluation and the history replay share it."""
+    return [
+        Alert(
+            id=alert_id(config.id, page_id, version, hit.kind, transition),
+            watch=config.id,
+            kind=hit.kind,
+            severity=hit.severity or config.severity,
+            page=page_id,
+            version=version,
+            previous=previous,
+            time=time,
+            watch_kind=config.kind,
+            section=tuple(hit.section),
+            old=hit.old,
+            new=hit.new,
+            ops=tuple(hit.ops),
+            details=hit.details,
+        )
+        for hit in hits
+    ]
 
 
 def _last_change(

@@ -1,5 +1,6 @@
 """`privacy-monitor diff`: compare two stored versions of a page, a stored version with the live page, or any
-two files or URLs. Exit codes as diff(1): 0 no change shown, 1 changes shown, 2 trouble."""
+two files or URLs. Exit codes as diff(1): 0 no change shown, 1 changes shown, 2 trouble; and, as every
+command, 4 when the store is damaged (the file to restore is named)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from monitor.cli.main import State, main, pass_state
 from monitor.cli.output import human_time
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.diff.formats import FORMATS
-from monitor.errors import ConfigError, ExitStatus, MonitorError, UsageError
+from monitor.errors import ConfigError, ExitStatus, MonitorError, StoreDamaged, UsageError
 from monitor.models import Document, isoformat
 
 LIVE = "live"
@@ -21,7 +22,8 @@ _HTML_START = re.compile(r"\s*(<!doctype|<html|<head|<body|<\?xml|<div|<meta|<ma
 
 
 class DiffTrouble(click.ClickException):
-    """Any failure of `diff` exits 2, as diff(1) does, whatever the error's usual exit code."""
+    """A failure of `diff` exits 2, as diff(1) does, whatever the error's usual exit code; only a damaged store
+    keeps its 4, so that a script tells "restore this file" from "wrong arguments"."""
 
     exit_code = int(ExitStatus.USAGE)
 
@@ -116,6 +118,8 @@ def diff(
                 raise UsageError(f"{out}: cannot write ({error.strerror})") from None
         else:
             click.echo(text, nl=False, color=use_color)
+    except StoreDamaged:
+        raise
     except MonitorError as error:
         if state.traceback:
             raise

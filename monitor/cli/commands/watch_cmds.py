@@ -14,22 +14,35 @@ from monitor.errors import ExitStatus, UsageError
 
 
 @main.command()
+@click.argument("watch", required=False)
+@click.option(
+    "--history", is_flag=True, help="The watch's wording through every stored version of its pages."
+)
+@click.option("--page", "pages", multiple=True, metavar="PAGE", help="Only this page (repeatable).")
 @json_option
 @pass_state
-def watches(state: State, as_json: bool) -> None:
+def watches(state: State, watch: str | None, history: bool, pages: tuple[str, ...], as_json: bool) -> None:
     """Show each watch on each of its pages: the wording it follows now (or that it is not found, with the
-    closest text), its section, and when it last changed.
+    closest text), its section, and when it last changed. With WATCH, only that watch; with --history, its
+    wording through the page's whole stored history (imported versions included): each wording, since
+    when, the word diff from the one before and the alerts that change raised.
 
     The score (0-100) says how closely the text found matches the wording the watch followed until then;
     a clause scoring below its threshold (default 80) counts as removed.
 
-    Example: privacy-monitor watches --json
+    Example: privacy-monitor watches ai-objection --history
     """
     from monitor.watch.evaluate import read_watch_states
 
     config = state.loaded.config
+    chosen = _chosen_watches(config, watch, pages, history)
+    if history:
+        _print_histories(state, chosen, pages, as_json)
+        return
     rows = [
-        _watch_row(c, page, data) for c, page, data in read_watch_states(open_store(state), config.watches)
+        _watch_row(c, page, data)
+        for c, page, data in read_watch_states(open_store(state), chosen)
+        if not pages or page in pages
     ]
     if as_json:
         json_listing({"watches": rows})
@@ -42,6 +55,78 @@ def watches(state: State, as_json: bool) -> None:
             say()
         for line in _watch_lines(row, state.zone):
             say(line)
+
+
+def _chosen_watches(config: Any, watch: str | None, pages: tuple[str, ...], history: bool) -> list[Any]:
+    if history and watch is None:
+        raise UsageError("--history needs a WATCH: privacy-monitor watches WATCH --history")
+    known = {page.id for page in config.pages}
+    for page in pages:
+        if page not in known:
+            raise UsageError(f"unknown page {page!r} in --page (see `privacy-monitor pages`)")
+    if watch is None:
+        return list(config.watches)
+    chosen = [c for c in config.watches if c.id == watch]
+    if not chosen:
+        names = ", ".join(c.id for c in config.watches) or "none configured"
+        raise UsageError(f"unknown watch {watch!r} (watches: {names})")
+    return chosen
+
+
+def _print_histories(state: State, chosen: list[Any], pages: tuple[str, ...], as_json: bool) -> None:
+    from monitor.watch.history import watched_pages, wording_history
+
+    store = open_store(state)
+    stories = [
+        (config, page, wording_history(store, config, page))
+        for config in chosen
+        for page in watched_pages(config, pages or None)
+    ]
+    if as_json:
+        json_listing(
+            {
+                "history": [
+                    {"watch": c.id, "page": page, "wordings": [w.to_json() for w in story]}
+                    for c, page, story in stories
+                ]
+            }
+        )
+        return
+    for number, (config, page, story) in enumerate(stories):
+        if number:
+            say()
+        for line in _history_lines(config, page, story, state.zone):
+            say(line)
+
+
+def _history_lines(config: Any, page: str, story: list[Any], zone: tzinfo) -> list[str]:
+    from monitor.diff.render_text import mark_segment
+    from monitor.diff.segments import elide, ops_segments
+
+    versions = sum(w.versions for w in story)
+    head = f"{config.id} ({config.kind}) on {page}: "
+    if not story:
+        return [head + f"no stored version yet (run `privacy-monitor check {page}`)"]
+    lines = [head + f"{plural(len(story), 'wording')} in {plural(versions, 'version')}"]
+    for wording in story:
+        until = human_time(wording.until, zone) if wording.until else "now"
+        kinds = ", ".join(dict.fromkeys(a.kind for a in wording.alerts))
+        what = "NOT FOUND" if wording.status == "missing" else "found"
+        where = " › ".join(wording.section) or "(top of the page)"
+        lines.append("")
+        lines.append(
+            f"{human_time(wording.since, zone)} → {until}: {what}"
+            + (f" ({kinds})" if kinds else "")
+            + f", {plural(wording.versions, 'version')} from {short(wording.version)}"
+        )
+        if wording.status == "found":
+            lines.append(f"  section:  {where}")
+        if wording.ops:
+            marked = "".join(mark_segment(seg, False) for seg in elide(list(ops_segments(wording.ops))))
+            lines.append(f"  change:   {marked}")
+        elif wording.wording:
+            lines.append(f"  wording:  {wording.wording}")
+    return lines
 
 
 def _watch_row(config: Any, page: str, data: dict[str, Any] | None) -> dict[str, Any]:
@@ -125,7 +210,12 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
     box = Outbox(open_store(state), state.clock, loaded.config.notify)
     report = None
     if retry:
-        notifiers = build_notifiers(loaded.config.notify, base_dir=loaded.base_dir, pages=loaded.config.pages)
+        notifiers = build_notifiers(
+            loaded.config.notify,
+            base_dir=loaded.base_dir,
+            pages=loaded.config.pages,
+            base_url=loaded.config.report.base_url,
+        )
         if not notifiers:
             raise UsageError("no notifier configured: add [notify.email] or [notify.apprise] to the config")
         report = box.deliver(notifiers, force=True)

@@ -1,0 +1,140 @@
+"""What a reader sees of a page, apart from the block conversion: the visible text of the region and of the
+whole page (`visible_texts`), and `coverage`, the share of the region's visible words the extracted text holds.
+
+Independent of monitor.extract.html_blocks on purpose, so that coverage checks the conversion. Built to stay
+within a page-sized amount of memory on a 19 MiB page: text is normalized a chunk at a time and words are
+counted a window at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from monitor.extract.boilerplate import Skipper, is_invisible
+from monitor.extract.html_blocks import BLOCK_TAGS, SPACED_TAGS, holds_only_blocks
+from monitor.extract.normalize import normalize_text
+from monitor.models import Document
+
+_WORD = re.compile(r"\w+")
+
+
+def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[str, str]:
+    """What a reader sees of the region and of the whole page (furniture included), each normalized to one line.
+
+    Independent of the block conversion on purpose, so that `coverage` can check it: it only decides what is
+    shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
+    it, as the conversion does; that text then counts for the region but not for the page.
+    """
+    page_text, region_text = _Text(), _Text()
+    region_roots = set(roots)
+    hosts = {ancestor for root in roots for ancestor in root.iterancestors()}
+    hiding: set[HtmlElement] = (
+        set()
+    )  # hidden region roots and their hidden ancestors, walked into all the same
+    block_parents: dict[HtmlElement, bool] = {}
+    inside = 0
+
+    def breaks(element: HtmlElement) -> bool:
+        if element.tag in BLOCK_TAGS or element.tag in SPACED_TAGS:
+            return True
+        parent = element.getparent()
+        if parent is None:
+            return False
+        if parent not in block_parents:
+            block_parents[parent] = holds_only_blocks(parent)
+        return block_parents[parent]
+
+    page_pieces, region_pieces = page_text.pieces, region_text.pieces
+
+    def add(text: str) -> None:
+        if not hiding:
+            page_pieces.append(text)
+        if inside:
+            region_pieces.append(text)
+
+    chunk = _Text.CHUNK
+
+    def add_break() -> None:
+        add(" ")
+        if len(page_pieces) >= chunk:
+            page_text.flush()
+        if len(region_pieces) >= chunk:
+            region_text.flush()
+
+    walker = etree.iterwalk(page, events=("start", "end"))
+    skipped = None
+    for event, element in walker:
+        if event == "start":
+            if element is not page and (is_invisible(element) or skipper.is_removed(element)):
+                if element not in hosts and element not in region_roots:
+                    walker.skip_subtree()
+                    skipped = element
+                    continue
+                hiding.add(element)
+            if element in region_roots:
+                inside += 1
+            if breaks(element):
+                add_break()
+            if element.text:
+                add(element.text)
+        elif element is not page:
+            if element is skipped:
+                skipped = None
+            else:
+                if breaks(element):
+                    add_break()
+                inside -= element in region_roots
+                hiding.discard(element)
+            if element.tail:
+                add(element.tail)
+    return region_text.normalized(), page_text.normalized()
+
+
+class _Text:
+    """Text pieces normalized a chunk at a time, each chunk ending at a space: the same result as normalizing
+    the whole at once (normalize_text collapses the space and nothing combines across it), without holding
+    the pieces, their join and each normalization's copy of a 19 MiB page at the same time. The walk appends
+    to `pieces` and calls `flush` after a space once CHUNK pieces have gathered."""
+
+    CHUNK = 20_000  # pieces
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.chunks: list[str] = []
+
+    def normalized(self) -> str:
+        self.flush()
+        return " ".join(self.chunks)
+
+    def flush(self) -> None:
+        if chunk := normalize_text("".join(self.pieces)):
+            self.chunks.append(chunk)
+        self.pieces.clear()
+
+
+def word_counts(texts: Iterable[str], window: int = 1_000_000) -> Counter[str]:
+    """Each word's count, a window of text at a time (cut at a space): a list of every word of a 19 MiB page
+    at once costs ~150 MB."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        start = 0
+        while start < len(text):
+            cut = text.find(" ", start + window)
+            stop = len(text) if cut < 0 else cut
+            counts.update(_WORD.findall(text, start, stop))
+            start = stop
+    return counts
+
+
+def coverage(region_tokens: Counter[str], document: Document) -> float:
+    total = sum(region_tokens.values())
+    if not total:
+        return 1.0
+    found = word_counts(["\n".join(block.text for block in document.blocks)])
+    present = sum(min(count, found[token]) for token, count in region_tokens.items())
+    return present / total

@@ -1,0 +1,49 @@
+"""Where each file of the report site lives, and the one function that builds a change page's public URL.
+
+Every link inside the site is relative (`rel`), so the folder works from file:// and from any subpath of a web
+server. The change page's name is the full comparison's file name the digest attaches (`<page>-<old>-<new>.html`),
+so an attachment and the published page carry the same name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+INDEX = "index.html"
+STYLE = "style.css"
+FEED = "feed.xml"
+MANIFEST = "manifest.json"
+
+
+def change_name(page: str, previous: str, version: str) -> str:
+    """The file name of one change (the digest's attachment has the same)."""
+    return f"{page}-{previous[:12]}-{version[:12]}.html"
+
+
+def change_file(page: str, previous: str, version: str, occurrence: int = 1) -> str:
+    """A change's page; the same two texts changing again later (A, B, A, B) is the `occurrence`-th one."""
+    name = change_name(page, previous, version)
+    return f"changes/{name}" if occurrence == 1 else f"changes/{name.removesuffix('.html')}-{occurrence}.html"
+
+
+def page_file(page: str) -> str:
+    return f"pages/{page}.html"
+
+
+def version_file(page: str, seq: int, version: str) -> str:
+    """The text of one timeline entry (a text that comes back is a new entry: `seq` keeps them apart)."""
+    return f"versions/{page}/{seq:04d}-{version[:12]}.html"
+
+
+def watch_file(watch: str) -> str:
+    return f"watches/{watch}.html"
+
+
+def change_url(base_url: str, page: str, previous: str, version: str) -> str:
+    """The published change page under `[report] base_url`: what alert and digest mails link to."""
+    return f"{base_url.rstrip('/')}/{change_file(page, previous, version)}"
+
+
+def rel(target: str, start: str) -> str:
+    """`target` (a site path) as a relative link from the file `start` (a site path)."""
+    return posixpath.relpath(target, posixpath.dirname(start) or ".")

@@ -1,0 +1,183 @@
+"""What the report shows of each page, gathered from the store with indexed reads and no diffing.
+
+A page's model is its version timeline, its changes (the `changed` checks, with the summary the pipeline
+stored at check time), the periods its checks failed, and its health. Everything here is cheap: the diff of a
+change is computed only when its page is written (build.py), and the words it changed are kept in the manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from monitor.config.loading import Config, PageConfig
+from monitor.diff.summary import ChangeSummary
+from monitor.errors import StoreDamaged
+from monitor.models import CheckRecord, Outcome
+from monitor.report import links
+from monitor.store.core import Store
+from monitor.store.timeline import VersionInfo
+
+
+@dataclass(slots=True)
+class ChangeInfo:
+    """One `changed` check of a page: where its page lives and what its stored summary says."""
+
+    record: CheckRecord
+    file: str  # site path of its change page
+    number: int  # 1-based among the page's changes
+    summary: ChangeSummary | None
+    before: str | None = None  # site path of the version page it replaced
+    after: str | None = None  # site path of the version page it brought
+    previous_change: str | None = None  # site paths of the neighbouring changes
+    next_change: str | None = None
+
+    @property
+    def line(self) -> str:
+        if self.summary is not None:
+            return self.summary.line()
+        return "cosmetic edits only" if self.record.cosmetic else "changed"
+
+    @property
+    def substantive(self) -> int:
+        if self.summary is not None:
+            return self.summary.substantive
+        return int((self.record.changes.get("by_class") or {}).get("substantive", 0))
+
+    @property
+    def watched(self) -> list[str]:
+        """The watches the change touched: alerts raised, and highlights that touch a watched wording."""
+        names = [str(alert.get("watch")) for alert in self.record.alerts if alert.get("watch")]
+        if self.summary is not None:
+            names += [name for h in self.summary.highlights for name in h.watched]
+        return list(dict.fromkeys(names))
+
+
+@dataclass(slots=True)
+class VersionEntry:
+    seq: int  # 1-based position in the timeline
+    info: VersionInfo
+    file: str
+    change: str | None  # the change page of the change that brought it (None: the first version)
+    effective: str | None  # the date line in effect ("Effective December 16, 2025"), when known
+
+
+@dataclass(slots=True)
+class Failure:
+    start: str  # the first failed check of a run
+    end: str | None  # the next good check (None: still failing)
+    reason: str
+    checks: int
+
+
+@dataclass(slots=True)
+class PageModel:
+    page: PageConfig
+    versions: list[VersionEntry] = field(default_factory=list)
+    changes: list[ChangeInfo] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    first_check: str | None = None
+    last_check: str | None = None
+    last_success: str | None = None
+    checks: int = 0
+    damage: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.page.id
+
+    @property
+    def title(self) -> str:
+        return self.page.title or self.page.id
+
+    @property
+    def lang(self) -> str:
+        """The HTML `lang` of the page's text (BCP 47: `en-GB`, `de-DE`); English when not configured."""
+        return (self.page.locale or "en").replace("_", "-")
+
+    @property
+    def file(self) -> str:
+        return links.page_file(self.page.id)
+
+    @property
+    def failing(self) -> Failure | None:
+        return self.failures[-1] if self.failures and self.failures[-1].end is None else None
+
+    @property
+    def last_change(self) -> ChangeInfo | None:
+        return self.changes[-1] if self.changes else None
+
+
+def page_model(store: Store, page: PageConfig) -> PageModel:
+    """The model of one page; a page whose data is damaged gets `damage` (the message naming the file)."""
+    model = PageModel(page)
+    try:
+        checks = store.checks(page.id)
+        timeline = store.versions(page.id)
+    except StoreDamaged as error:
+        model.damage = str(error)
+        return model
+    model.checks = len(checks)
+    if checks:
+        model.first_check, model.last_check = checks[0].time, checks[-1].time
+    good = [record for record in checks if record.outcome != Outcome.FAILED]
+    model.last_success = good[-1].time if good else None
+    model.failures = failure_runs(checks)
+    model.changes = _changes(page.id, checks)
+    model.versions = _versions(page.id, timeline, model.changes)
+    return model
+
+
+def site_models(store: Store, config: Config) -> list[PageModel]:
+    return [page_model(store, page) for page in config.pages]
+
+
+def failure_runs(checks: list[CheckRecord]) -> list[Failure]:
+    """Each run of consecutive failed checks, from its first failure to the next good check."""
+    runs: list[Failure] = []
+    current: Failure | None = None
+    for record in checks:
+        if record.outcome == Outcome.FAILED:
+            if current is None:
+                current = Failure(record.time, None, record.reason or "failed", 0)
+                runs.append(current)
+            current.checks += 1
+            current.reason = record.reason or current.reason
+        elif current is not None:
+            current.end = record.time
+            current = None
+    return runs
+
+
+def _changes(page_id: str, checks: list[CheckRecord]) -> list[ChangeInfo]:
+    changes: list[ChangeInfo] = []
+    seen: dict[tuple[str, str], int] = {}
+    for record in checks:
+        if record.outcome != Outcome.CHANGED or not record.previous or not record.version:
+            continue
+        summary = ChangeSummary.from_json(record.summary) if record.summary else None
+        occurrence = seen[record.previous, record.version] = (
+            seen.get((record.previous, record.version), 0) + 1
+        )
+        file = links.change_file(page_id, record.previous, record.version, occurrence)
+        changes.append(ChangeInfo(record, file, len(changes) + 1, summary))
+    for before, after in zip(changes, changes[1:], strict=False):
+        before.next_change, after.previous_change = after.file, before.file
+    return changes
+
+
+def _versions(page_id: str, timeline: list[VersionInfo], changes: list[ChangeInfo]) -> list[VersionEntry]:
+    by_time = {change.record.time: change for change in changes}
+    entries: list[VersionEntry] = []
+    effective: str | None = None
+    for seq, info in enumerate(timeline, 1):
+        change = by_time.get(info.since)
+        if change is not None and change.summary is not None and change.summary.effective:
+            effective = change.summary.effective
+        entry = VersionEntry(seq, info, links.version_file(page_id, seq, info.id), None, effective)
+        if change is not None:
+            entry.change = change.file
+            change.after = entry.file
+            if entries:
+                change.before = entries[-1].file
+        entries.append(entry)
+    return entries

@@ -5,10 +5,12 @@ raw captures), live checks on loopback after an import; exact output and exit co
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
 import subprocess
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from service_support import FakeClock
+from warcio.archiveiterator import ArchiveIterator
 
 from monitor.cli.main import State, main
 from monitor.extract.document import document_from_markdown
@@ -362,6 +365,33 @@ def test_a_git_history_of_small_versions(tmp_path: Path) -> None:
     records = json.loads(run(config, "history", PAGE, "--checks", "--json")[1])["checks"]
     assert [record["source"]["kind"] for record in records] == ["git"] * 3
     assert [record["outcome"] for record in records] == ["new", "unchanged", "changed"]
+
+    # FILE is relative to SOURCE, which may be a folder inside the repository.
+    (tmp_path / "other").mkdir()
+    other = write_config(tmp_path / "other")
+    assert run(other, "import", PAGE, str(repo / "Facebook"), "--path", "Privacy Policy.md") == (
+        0, "2 versions imported, 1 merged, 0 failed\n"
+    )  # fmt: skip
+
+    # An imported version exports as evidence too: its text as a resource record naming its commit.
+    out = tmp_path / "v1.zip"
+    code, output = run(config, "export", PAGE, "--at", "2024-02-15", "--out", str(out))
+    assert (code, output) == (
+        0, f"{out}: version {versions[0]['id'][:12]} since 2024-01-01T08:00:00Z, record 1 of 3 in the page's hash chain\n"
+    )  # fmt: skip
+    with zipfile.ZipFile(out) as bundle:
+        assert sorted(bundle.namelist()) == [
+            "README.txt", "SHA256SUMS", "capture.warc.gz", "chain.json", "check.json", "text.md"
+        ]  # fmt: skip
+        warc = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Source-URI"))
+            for r in ArchiveIterator(io.BytesIO(bundle.read("capture.warc.gz")))
+        ]
+    assert warc == [
+        ("warcinfo", None),
+        ("resource", f"git:{records[0]['source']['id']}:{FILE}"),
+        ("metadata", None),
+    ]
 
 
 def _file(path: Path) -> Path:

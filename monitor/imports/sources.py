@@ -52,7 +52,7 @@ class SourceVersion:
 
     def read(self) -> bytes:
         if self.kind == "git":
-            return _git(Path(self.location), "show", f"{self.id}:{self.path}").stdout
+            return _git(Path(self.location), "show", f"{self.id}:./{self.path}").stdout  # ./: from SOURCE
         try:
             return Path(self.location).read_bytes()
         except OSError as error:
@@ -84,7 +84,7 @@ def open_source(source: Path, path: str | None) -> list[SourceVersion]:
 
 
 def git_versions(repository: Path, path: str) -> list[SourceVersion]:
-    if not _is_repository(repository):
+    if not _is_repository(repository, top=False):
         raise ImportSourceError(
             f"{repository}: not a git repository (--path FILE reads a file's history in one)"
         )
@@ -142,7 +142,7 @@ def _zone(text: str | None) -> timezone:
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
 
 
-def _is_repository(folder: Path) -> bool:
+def _is_repository(folder: Path, *, top: bool = True) -> bool:
     try:
         result = subprocess.run(
             ["git", "-C", str(folder), "rev-parse", "--show-prefix"],
@@ -152,8 +152,9 @@ def _is_repository(folder: Path) -> bool:
         )
     except FileNotFoundError:
         return False  # no git on this machine: no folder can be read as a repository
-    # Inside a repository but not at its top (a folder of captures kept in a repository): a folder.
-    return result.returncode == 0 and not result.stdout.strip()
+    # Inside a repository but not at its top (a folder of captures kept in a repository): a folder, unless
+    # --path asks for a file's history (FILE is then relative to SOURCE).
+    return result.returncode == 0 and (not top or not result.stdout.strip())
 
 
 def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

@@ -294,3 +294,26 @@ def test_export_needs_a_zip_and_a_version(project: Path, httpserver: HTTPServer,
     assert (code, output) == (
         2, "Error: page 'policy' had no version yet at 2025-01-01; tracking started 2026-01-05T08:00:00Z\n"
     )  # fmt: skip
+
+
+def test_a_record_that_no_longer_matches_its_digest_is_one_problem_not_two(
+    project: Path, httpserver: HTTPServer
+) -> None:
+    clock = checked(project, httpserver, "policy", ["One.", "Two.", "Three."])
+    row_id, _, data = rows(project)[1]
+    damage(
+        project,
+        (
+            "UPDATE checks SET record = ? WHERE id = ?",
+            (data.replace('"status": 200', '"status": 203'), row_id),
+        ),
+    )
+
+    code, output = run(project, clock, "verify")
+
+    db = project.parent / "store" / "monitor.db"
+    assert code == 4
+    assert [line for line in output.splitlines() if line.startswith("damaged: ")] == [
+        f"damaged: {db}: checks row {row_id} (page 'policy'): damaged record (it does not hash to its digest); "
+        "restore monitor.db from a backup, or rebuild it: `sqlite3 monitor.db .recover | sqlite3 new.db`"
+    ]

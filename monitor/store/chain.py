@@ -36,16 +36,19 @@ def chain_head(conn: sqlite3.Connection, page: str) -> str | None:
 
 
 def chain_problems(conn: sqlite3.Connection, where: str) -> list[str]:
-    """Per page, the first record at which the chain breaks (a deleted, edited or inserted record)."""
+    """Per page, the first record at which the chain breaks (a deleted, edited or inserted record). A record
+    that does not match its digest ends the walk: `verify` reports it as damaged already."""
     problems = []
     pages = [page for (page,) in conn.execute("SELECT DISTINCT page FROM checks ORDER BY page")]
     for page in pages:
         previous: str | None = None
         expected_n = 1
         rows = conn.execute(
-            "SELECT id, n, time, record, chain FROM checks WHERE page = ? ORDER BY n", (page,)
+            "SELECT id, n, time, record, chain, digest FROM checks WHERE page = ? ORDER BY n", (page,)
         )
-        for row_id, n, time, data, column in rows:
+        for row_id, n, time, data, column, digest in rows:
+            if not isinstance(data, str) or record_digest(data) != digest:
+                break  # a damaged record is reported as such (verify.py); the chain after it says nothing more
             name = f"{where}: checks row {row_id} (page {page!r}, record {n} of {time})"
             problem = _link_problem(data, column, previous, n, expected_n)
             if problem:

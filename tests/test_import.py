@@ -120,6 +120,7 @@ def expected_timeline(corpus: Path) -> list[tuple[str, str]]:
 # --- the real Facebook history from a git repository -----------------------------------------------------
 
 
+@pytest.mark.corpus
 def test_the_facebook_history_imports_from_git_with_its_real_dates(
     corpus: Path, facebook_repo: Path, tmp_path: Path
 ) -> None:
@@ -183,6 +184,7 @@ def test_the_facebook_history_imports_from_git_with_its_real_dates(
     assert code == 0, verified
 
 
+@pytest.mark.corpus
 def test_since_and_until_select_part_of_the_history(
     corpus: Path, facebook_repo: Path, tmp_path: Path
 ) -> None:
@@ -211,6 +213,7 @@ def test_since_and_until_select_part_of_the_history(
 # --- a folder of the corpus's dated HTML captures --------------------------------------------------------
 
 
+@pytest.mark.corpus
 def test_a_folder_of_real_captures_imports_with_the_pages_region_rules(corpus: Path, tmp_path: Path) -> None:
     folder = tmp_path / "captures"
     folder.mkdir()
@@ -422,6 +425,7 @@ WATCHED = {
 }
 
 
+@pytest.mark.corpus
 def test_the_clause_watch_history_over_the_imported_facebook_history_matches_the_live_alerts(
     facebook_repo: Path, tmp_path: Path
 ) -> None:

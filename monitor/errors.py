@@ -95,3 +95,10 @@ class StoreDamaged(StoreError):
         super().__init__(message)
         self.path = path
         self.page = page
+
+
+class ImportSourceError(UsageError):
+    """An import source that cannot be read as one: not a repository or folder, a file the repository never
+    had, a file without a date in its name, or versions dated after the page's first live check."""
+
+    exit_status = ExitStatus.USAGE

@@ -120,7 +120,8 @@ class FetchResult:
 
 @dataclass(slots=True)
 class CheckRecord:
-    """One line of a page's append-only check log."""
+    """One line of a page's append-only check log. The store adds `chain` to the JSON it keeps: the sha256 of
+    the page's previous record as stored (monitor/store/chain.py); the dataclass does not carry it."""
 
     page: str
     time: str  # ISO 8601 UTC, e.g. 2026-11-29T04:44:38Z
@@ -141,6 +142,10 @@ class CheckRecord:
     changes: dict[str, Any] = field(default_factory=dict)  # summary counts by kind and class
     summary: dict[str, Any] | None = None  # ChangeSummary.to_json() of a change: what a reader sees first
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    # What the monitor asked with (never cookies): for the request record of an evidence export.
+    request_headers: dict[str, str] = field(default_factory=dict)
+    # Where an imported version came from ({"kind": "git", "id": <commit>, ...}); None for a live check.
+    source: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}

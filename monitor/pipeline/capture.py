@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import LoadedConfig, PageConfig
 from monitor.errors import FetchError
-from monitor.models import Clock, Document, system_clock
+from monitor.models import Clock, Document, FetchResult, system_clock
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
@@ -66,9 +66,6 @@ def capture_page(
     last_good: Document | None = None,
 ) -> Capture:
     """Fetch, extract and classify one page (used by `check`, `test`, `add` and `diff ... live`)."""
-    from monitor.extract.document import SelectorMissed, extract_document
-    from monitor.extract.walls import classify_capture
-
     capture = Capture()
     started = time.perf_counter()
     try:
@@ -81,35 +78,45 @@ def capture_page(
     if capture.fetched.not_modified:
         return capture
     extracted_at = time.perf_counter()
+    capture.extraction, capture.reason = extract_capture(ctx, page, capture.fetched, last_good=last_good)
+    capture.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
+    return capture
+
+
+def extract_capture(
+    ctx: Context, page: PageConfig, fetched: FetchResult, *, last_good: Document | None
+) -> tuple[Any, str | None]:
+    """Extract the page's region from a capture and judge it: (Extraction or None, the reason it is not the
+    document or None). Shared by checks and by `import` of a folder of dated HTML captures."""
+    from monitor.extract.document import SelectorMissed, extract_document
+    from monitor.extract.walls import classify_capture
+
     try:
-        capture.extraction = extract_document(
-            capture.fetched.html, url=capture.fetched.final_url, select=page.select, remove=page.remove
+        extraction = extract_document(
+            fetched.html, url=fetched.final_url, select=page.select, remove=page.remove
         )
     except SelectorMissed as error:
         # A login wall or an error page has none of the document's structure: say which it is.
         wall = classify_capture(
-            capture.fetched,
+            fetched,
             error.extraction,
             last_good=None,
             page=page,
             quality=ctx.config.quality,
             walls=ctx.config.walls,
         )
-        capture.reason = wall if wall and wall != "empty page" else error.reason
-        return capture
+        return None, wall if wall and wall != "empty page" else error.reason
     except FetchError as error:
-        capture.reason = error.reason
-        return capture
-    capture.reason = classify_capture(
-        capture.fetched,
-        capture.extraction,
+        return None, error.reason
+    reason = classify_capture(
+        fetched,
+        extraction,
         last_good=last_good,
         page=page,
         quality=ctx.config.quality,
         walls=ctx.config.walls,
     )
-    capture.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
-    return capture
+    return extraction, reason
 
 
 def capture_now(

@@ -100,6 +100,7 @@ def _check_page(ctx: Context, page: PageConfig, started: float) -> CheckResult:
     if fetched is not None:
         record.final_url, record.renderer = fetched.final_url, fetched.renderer
         record.headers = dict(fetched.headers)
+        record.request_headers = _request_headers(ctx, page)
         if not fetched.not_modified:
             record.raw_sha256 = hashlib.sha256(fetched.body).hexdigest()
     if capture.extraction is not None:
@@ -114,6 +115,14 @@ def _check_page(ctx: Context, page: PageConfig, started: float) -> CheckResult:
     if capture.extraction.coverage < ctx.config.quality.min_coverage:
         record.reason = f"low coverage: {capture.extraction.coverage:.1%} of the page's words extracted"
     return _record_text(ctx, page, record, capture.extraction.document, fetched.body, started)
+
+
+def _request_headers(ctx: Context, page: PageConfig) -> dict[str, str]:
+    """The headers the monitor asks with (for the evidence export); credentials are never stored."""
+    from monitor.fetch.common import request_headers
+
+    headers = request_headers(page, ctx.config.fetch)
+    return {name: value for name, value in headers.items() if name.lower() not in ("cookie", "authorization")}
 
 
 def _record_failure(ctx: Context, record: CheckRecord, started: float) -> CheckResult:
@@ -155,7 +164,8 @@ def _record_text(
             else:
                 record.outcome = Outcome.CHANGED if current else Outcome.NEW
                 record.previous = current.id if current else None
-                record.version = ctx.store.put_version(page.id, text, raw)
+                private = page.cookies_file is not None  # the capture may hold a logged-in person's data
+                record.version = ctx.store.put_version(page.id, text, raw, private=private)
                 old = ctx.store.read_document(page.id, current.id) if current else None
                 result.diff = _diff(old, document)
                 if result.diff is not None:

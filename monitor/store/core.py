@@ -16,7 +16,9 @@ from monitor import fsutil
 from monitor.errors import StoreDamaged, StoreError, UsageError
 from monitor.models import CheckRecord, Document, Outcome, system_clock
 from monitor.models import Clock as Clock
+from monitor.store.chain import chain_head
 from monitor.store.db import record_digest
+from monitor.store.imported import ImportedQueries, rebuild_timeline
 from monitor.store.layout import (
     PAGE_ID,
     PAGES,
@@ -31,14 +33,14 @@ from monitor.store.layout import (
     referenced_blobs,
     sha256_hex,
 )
-from monitor.store.records import CheckQueries, check_problem
+from monitor.store.records import check_problem
 from monitor.store.timeline import STARTS_VERSION, VersionInfo, resolve_ref
 from monitor.store.verify import VerifyReport, verify_store
 
 __all__ = ["Store", "VerifyReport", "VersionInfo", "sha256_hex"]
 
 
-class Store(CheckQueries):
+class Store(ImportedQueries):
     reserved = (PAGES,)
 
     def __init__(self, root: Path | str, *, clock: Clock = system_clock) -> None:
@@ -48,14 +50,17 @@ class Store(CheckQueries):
 
     # -- writing -----------------------------------------------------------------------------------------
 
-    def put_version(self, page_id: str, text: str, raw: bytes | None) -> str:
-        """Store a text version and the raw capture that produced it (each once); returns sha256(text)."""
+    def put_version(self, page_id: str, text: str, raw: bytes | None, *, private: bool = False) -> str:
+        """Store a text version and the raw capture that produced it (each once); returns sha256(text).
+        `private`: the capture was fetched with a logged-in session's cookies, its file is owner-only (0600)."""
         page = self._page_dir(page_id)
         data = text.encode("utf-8")
         version_id = sha256_hex(data)
         self._ensure_root()
         if raw is not None:
-            self._put_blob(page / RAWS / f"{sha256_hex(raw)}{RAW_SUFFIX}", raw)
+            self._put_blob(
+                page / RAWS / f"{sha256_hex(raw)}{RAW_SUFFIX}", raw, mode=0o600 if private else 0o644
+            )
         self._put_blob(page / TEXTS / f"{version_id}{TEXT_SUFFIX}", data)
         return version_id
 
@@ -85,16 +90,23 @@ class Store(CheckQueries):
         (n,) = conn.execute(
             "SELECT COALESCE(MAX(n), 0) + 1 FROM checks WHERE page = ?", (record.page,)
         ).fetchone()
-        data = json.dumps(record.to_json(), ensure_ascii=False)
+        chain = chain_head(
+            conn, record.page
+        )  # the stored record names its predecessor; the caller's is untouched
+        data = json.dumps(record.to_json() | {"chain": chain}, ensure_ascii=False)
+        source = str(record.source.get("key") or record.source["id"]) if record.source else None
         cursor = conn.execute(
             "INSERT INTO checks (page, n, time, outcome, version, previous, text_sha256, raw_sha256, reason,"
-            " record, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " record, digest, source, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (record.page, n, record.time, str(record.outcome), record.version, record.previous,
              record.text_sha256, record.raw_sha256, record.reason,
-             data, record_digest(data)),
+             data, record_digest(data), source, chain),
         )  # fmt: skip
         check_id = cursor.lastrowid
         assert check_id is not None  # an INSERT always has a row id
+        if source is not None:
+            rebuild_timeline(conn, record.page)  # an imported version is placed by its date, not appended
+            return check_id
         last = conn.execute(
             "SELECT seq FROM versions WHERE page = ? ORDER BY seq DESC LIMIT 1", (record.page,)
         ).fetchone()
@@ -243,11 +255,13 @@ class Store(CheckQueries):
             raise UsageError(f"{page_id!r} is not a valid page id (lowercase letters, digits, '.', '_', '-')")
         return self.root / PAGES / page_id
 
-    def _put_blob(self, path: Path, data: bytes) -> None:
+    def _put_blob(self, path: Path, data: bytes, *, mode: int = 0o644) -> None:
         if path.exists():  # content-addressed: same name, same content
+            if mode == 0o600 and path.stat().st_mode & 0o077:
+                path.chmod(mode)  # the same bytes came with cookies this time: they may hold a person's data
             return
         with self._writing(path):
-            fsutil.atomic_write(path, compress(data))
+            fsutil.atomic_write(path, compress(data), mode=mode)
 
     def _read_blob(self, page_id: str, path: Path, digest: str) -> bytes:
         try:

@@ -9,7 +9,6 @@ same folder in that thread, so a transaction opened through one instance is reen
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import threading
@@ -19,9 +18,12 @@ from pathlib import Path
 
 from monitor import fsutil
 from monitor.errors import StoreDamaged, StoreError, StoreLocked
+from monitor.store.chain import record_digest, upgrade_schema
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "Database", "close_all", "damaged", "record_digest"]
 
 DB_NAME = "monitor.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the hash chain (checks.chain) and imported history (checks.source)
 READ_WAIT = 10.0  # seconds a reader may wait, only ever for WAL recovery after a crash
 
 SCHEMA = """
@@ -35,13 +37,16 @@ CREATE TABLE IF NOT EXISTS checks (
     version TEXT, previous TEXT, text_sha256 TEXT, raw_sha256 TEXT,
     reason TEXT,
     record TEXT NOT NULL,          -- the whole CheckRecord as JSON
-    digest TEXT NOT NULL           -- sha256 of `record`: a flipped byte SQLite cannot see is still found
+    digest TEXT NOT NULL,          -- sha256 of `record`: a flipped byte SQLite cannot see is still found
+    source TEXT,                   -- an imported version: its source id (a commit, a file's sha256), NULL: checked live
+    chain TEXT                     -- sha256 of the page's previous `record` (n - 1), NULL for its first (the hash chain)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS checks_by_page ON checks (page, n);
 CREATE INDEX IF NOT EXISTS checks_by_page_time ON checks (page, time);
 CREATE INDEX IF NOT EXISTS checks_good ON checks (page, n) WHERE outcome != 'failed';
 CREATE INDEX IF NOT EXISTS checks_changes ON checks (page, n) WHERE outcome IN ('new', 'changed');
 CREATE INDEX IF NOT EXISTS changes_by_time ON checks (time) WHERE outcome IN ('new', 'changed');
+CREATE INDEX IF NOT EXISTS checks_imported ON checks (page, source) WHERE source IS NOT NULL;
 CREATE TABLE IF NOT EXISTS versions (
     page TEXT NOT NULL,
     seq INTEGER NOT NULL,          -- 1, 2, ... the page's timeline in order
@@ -85,10 +90,6 @@ class _Local(threading.local):
 _local = _Local()
 
 
-def record_digest(record_json: str) -> str:
-    return hashlib.sha256(record_json.encode("utf-8")).hexdigest()[:32]
-
-
 def close_all() -> None:
     """Close this thread's connections (a test that damages the file on purpose reads it afresh after)."""
     for conn in _local.connections.values():
@@ -123,13 +124,16 @@ class Database:
             conn = sqlite3.connect(self.path, timeout=READ_WAIT, isolation_level=None)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")  # a committed check survives a power cut too
-            if not _has_schema(conn):
+            version = _schema_version(conn)
+            if version is None:
                 try:
                     conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_VERSION_ROW}COMMIT;")
                 except BaseException:
                     if conn.in_transaction:
                         conn.rollback()
                     raise
+            elif version < SCHEMA_VERSION:
+                upgrade_schema(conn, SCHEMA)
         except sqlite3.OperationalError as error:
             if _is_busy(error):
                 raise self.locked() from None
@@ -199,14 +203,21 @@ class Database:
 _VERSION_ROW = f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
 
 
-def _has_schema(conn: sqlite3.Connection) -> bool:
-    """Readers must not take the write lock: the schema is only created when it is not there yet."""
+def _schema_version(conn: sqlite3.Connection) -> int | None:
+    """Readers must not take the write lock: the schema is only created (or upgraded) when it is not there
+    yet (or older than this code's)."""
     try:
-        return conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone() is not None
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
-            return False
+            return None
         raise
+    if row is None:
+        return None
+    try:
+        return int(row[0])
+    except ValueError:
+        raise sqlite3.DatabaseError(f"schema_version {row[0]!r} is not a number") from None
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:

@@ -21,6 +21,9 @@ TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
 _COLUMNS = "id, page, time, record, digest"
 GOOD = "outcome != 'failed'"
 CHANGE = "outcome IN ('new', 'changed')"
+# Imported history is the timeline's, not news: every query about checks in a period, and every "latest"
+# query, reads the checks made live only (`source IS NULL`).
+LIVE = "source IS NULL"
 # DISTINCT would read every check; this hops from page to page through the index (a skip scan).
 _PAGES = """WITH RECURSIVE p(page) AS (
     SELECT MIN(page) FROM checks
@@ -64,12 +67,14 @@ class CheckQueries(StateArea):
     def checks(
         self, page_id: str, *, since: str | None = None, before: str | None = None, until: str | None = None
     ) -> list[CheckRecord]:
-        """The checks of a page, oldest first; `since <= time < before`, `time <= until` when given."""
+        """The checks of a page, oldest first; `since <= time < before`, `time <= until` when given.
+
+        With a bound, only the checks made live (a period's checks are news; imported history is not);
+        without one, every record of the page, imported versions included, in the order of their times."""
         self._page_dir(page_id)
         where, params = bounds(since, before, until)
-        rows = self._rows(
-            f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where} ORDER BY n", (page_id, *params)
-        )
+        order = f" AND {LIVE} ORDER BY n" if where else " ORDER BY time, n"
+        rows = self._rows(f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where}{order}", (page_id, *params))
         return [self._record(row) for row in rows]
 
     def last_check(self, page_id: str, *, until: str | None = None, good: bool = False) -> CheckRecord | None:
@@ -78,7 +83,7 @@ class CheckQueries(StateArea):
         where, params = bounds(None, None, until, latest=True)
         kind = f" AND {GOOD}" if good else ""
         rows = self._rows(
-            f"SELECT {_COLUMNS} FROM checks WHERE page = ?{kind}{where} ORDER BY n DESC LIMIT 1",
+            f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {LIVE}{kind}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
         )
         return self._record(rows[0]) if rows else None
@@ -91,29 +96,38 @@ class CheckQueries(StateArea):
         """The latest `new` or `changed` check, up to `until` if given."""
         where, params = bounds(None, None, until, latest=True)
         rows = self._rows(
-            f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {CHANGE}{where} ORDER BY n DESC LIMIT 1",
+            f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {CHANGE} AND {LIVE}{where}"
+            " ORDER BY n DESC LIMIT 1",
             (page_id, *params),
         )
         return self._record(rows[0]) if rows else None
 
     def count_checks(self, page_id: str, *, until: str | None = None) -> int:
-        """How many checks the page had up to `until` (the per-page ordinal: no scan)."""
+        """How many live checks the page had up to `until` (the per-page ordinal less the imported records
+        before it: no scan of the checks)."""
         where, params = bounds(None, None, until, latest=True)
         rows = self._rows(
-            f"SELECT n FROM checks WHERE page = ?{where} ORDER BY n DESC LIMIT 1", (page_id, *params)
+            f"SELECT n FROM checks WHERE page = ? AND {LIVE}{where} ORDER BY n DESC LIMIT 1",
+            (page_id, *params),
         )
-        return int(rows[0][0]) if rows else 0
+        if not rows:
+            return 0
+        (imported,) = self._rows(
+            "SELECT COUNT(*) FROM checks WHERE page = ? AND source IS NOT NULL AND n < ?",
+            (page_id, rows[0][0]),
+        )[0]
+        return int(rows[0][0]) - int(imported)
 
     def failures(self, page_id: str, *, until: str | None = None) -> list[CheckRecord]:
         """The run of failed checks since the last good one (oldest first), up to `until` if given."""
         where, params = bounds(None, None, until, latest=True)
         good = self._rows(
-            f"SELECT id FROM checks WHERE page = ? AND {GOOD}{where} ORDER BY n DESC LIMIT 1",
+            f"SELECT id FROM checks WHERE page = ? AND {GOOD} AND {LIVE}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
         )
         rows = self._rows(
             # `+page`, `+time`: walk the primary key from the last good check, not the page's whole index
-            f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND id > ?"
+            f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND {LIVE} AND id > ?"
             f"{where} ORDER BY id",
             (page_id, good[0][0] if good else 0, *params),
         )
@@ -124,7 +138,10 @@ class CheckQueries(StateArea):
     ) -> list[CheckRecord]:
         """`changed` checks of every page in a period, oldest first (the newest `limit` when given)."""
         where, params = bounds(since, before, None)
-        sql = f"SELECT {_COLUMNS} FROM checks WHERE outcome IN ('new', 'changed'){where} ORDER BY time DESC, id DESC"
+        sql = (
+            f"SELECT {_COLUMNS} FROM checks WHERE outcome IN ('new', 'changed') AND {LIVE}{where}"
+            " ORDER BY time DESC, id DESC"
+        )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = self._rows(sql, params)

@@ -2,7 +2,8 @@
 every stored value; touch nothing and never crash: each problem names the file and what to do about it.
 
 A problem is damage (a blob whose content does not hash to its name or does not decompress, a database page
-SQLite finds corrupt, a row with a bad value, a reference to a missing blob); a warning is a harmless leftover
+SQLite finds corrupt, a row with a bad value, a reference to a missing blob, the first record of a page where
+its hash chain breaks: an edited, deleted or inserted record, see chain.py); a warning is a harmless leftover
 of a crash (a temp file) or an orphan blob.
 """
 
@@ -104,6 +105,7 @@ class _Verifier:
                 self.problems.append(f"{self.db.path}: damaged database ({detail}); {RESTORE_DB}")
                 return  # its rows cannot be trusted enough to check references
             self.checks(conn)
+            self.chain(conn)
             self.versions(conn)
             self.json_rows(conn)
         finally:
@@ -144,6 +146,17 @@ class _Verifier:
             if not path.exists():
                 self.reported.add(path)
                 self.problems.append(f"{path}: missing, referenced by {where}; {RESTORE_BLOB}")
+
+    def chain(self, conn: sqlite3.Connection) -> None:
+        from monitor.store.chain import chain_problems
+
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(checks)")}
+        if "chain" not in columns:
+            self.warnings.append(
+                f"{self.db.path}: schema version 1, not chained yet (the next check upgrades it)"
+            )
+            return
+        self.problems.extend(chain_problems(conn, str(self.db.path)))
 
     def versions(self, conn: sqlite3.Connection) -> None:
         for page, seq, version, raw in conn.execute("SELECT page, seq, version, raw_sha256 FROM versions"):

@@ -1,0 +1,123 @@
+"""The hash chain of each page's check records, and the upgrade of a version-1 database that brings it.
+
+Every record (the JSON in `checks.record`) carries in its `chain` field the sha256 of the page's previous record
+as stored (None for the page's first), and the `chain` column repeats it. Editing, deleting or inserting a record
+therefore breaks the chain at the record after it (or at the record itself, for an insertion), and `verify`
+names that record. A record's hash is `sha256sum` of its JSON text exactly as stored, so anyone holding two
+consecutive records (an exported bundle holds one and the hash of the one before) can check the link.
+
+The chain proves order and integrity, not time: whoever controls the whole database can rewrite all of it.
+Anchoring the head elsewhere (an exported bundle, a published hash) is what makes a rewrite visible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+RESTORE = "restore monitor.db from a backup (a copy of the store folder is a complete backup)"
+
+
+def record_digest(record_json: str) -> str:
+    """The `digest` column: a flipped byte SQLite cannot see is still found (kept short, as version 1 had it)."""
+    return hashlib.sha256(record_json.encode("utf-8")).hexdigest()[:32]
+
+
+def record_hash(record_json: str) -> str:
+    """The sha256 of a stored record (what the next record of its page names in `chain`)."""
+    return hashlib.sha256(record_json.encode("utf-8")).hexdigest()
+
+
+def chain_head(conn: sqlite3.Connection, page: str) -> str | None:
+    """The hash a new record of `page` must carry: that of the page's last record, None for its first."""
+    row = conn.execute("SELECT record FROM checks WHERE page = ? ORDER BY n DESC LIMIT 1", (page,)).fetchone()
+    return record_hash(row[0]) if row else None
+
+
+def chain_problems(conn: sqlite3.Connection, where: str) -> list[str]:
+    """Per page, the first record at which the chain breaks (a deleted, edited or inserted record). A record
+    that does not match its digest ends the walk: `verify` reports it as damaged already."""
+    problems = []
+    pages = [page for (page,) in conn.execute("SELECT DISTINCT page FROM checks ORDER BY page")]
+    for page in pages:
+        previous: str | None = None
+        expected_n = 1
+        rows = conn.execute(
+            "SELECT id, n, time, record, chain, digest FROM checks WHERE page = ? ORDER BY n", (page,)
+        )
+        for row_id, n, time, data, column, digest in rows:
+            if not isinstance(data, str) or record_digest(data) != digest:
+                break  # a damaged record is reported as such (verify.py); the chain after it says nothing more
+            name = f"{where}: checks row {row_id} (page {page!r}, record {n} of {time})"
+            problem = _link_problem(data, column, previous, n, expected_n)
+            if problem:
+                problems.append(f"{name}: the hash chain breaks here: {problem}; {RESTORE}")
+                break
+            previous, expected_n = record_hash(str(data)), n + 1
+    return problems
+
+
+def _link_problem(data: object, column: object, previous: str | None, n: int, expected_n: int) -> str | None:
+    if n != expected_n:
+        missing = f"record {expected_n}" if n == expected_n + 1 else f"records {expected_n} to {n - 1}"
+        return f"{missing} of this page {'is' if n == expected_n + 1 else 'are'} missing (deleted)"
+    try:
+        stored = json.loads(str(data)).get("chain")
+    except (ValueError, AttributeError):
+        return "its record is not JSON"
+    if stored != column:
+        return "its chain column differs from the chain in its record"
+    if stored != previous:
+        if previous is None:
+            return "the page's first record names a record before it (records before it were deleted)"
+        return (
+            f"it names {str(stored)[:12]} as the record before it, but record {n - 1} hashes to {previous[:12]} "
+            "(that record was edited, or this one was inserted)"
+        )
+    return None
+
+
+def upgrade_schema(conn: sqlite3.Connection, schema: str) -> None:
+    """Bring a version-1 database to version 2 in one transaction: the `source` and `chain` columns, and every
+    existing record chained in its page's order (a record that does not hash to its digest is left as it is,
+    for `verify` to report: an upgrade never launders damage)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        (current,) = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if int(current) < 2:  # another process may have upgraded it meanwhile
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(checks)")}
+            for column in ("source", "chain"):
+                if column not in columns:
+                    conn.execute(f"ALTER TABLE checks ADD COLUMN {column} TEXT")
+            for statement in schema.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            _chain_existing(conn)
+            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def _chain_existing(conn: sqlite3.Connection) -> None:
+    previous: dict[str, str | None] = {}
+    rows = conn.execute("SELECT id, page, record, digest FROM checks ORDER BY page, n").fetchall()
+    for row_id, page, data, digest in rows:
+        chain = previous.get(page)
+        if not isinstance(data, str) or record_digest(data) != digest:
+            previous[page] = record_hash(str(data))
+            continue
+        try:
+            record = json.loads(data)
+        except ValueError:
+            previous[page] = record_hash(data)
+            continue
+        record["chain"] = chain
+        chained = json.dumps(record, ensure_ascii=False)
+        conn.execute(
+            "UPDATE checks SET record = ?, digest = ?, chain = ? WHERE id = ?",
+            (chained, record_digest(chained), chain, row_id),
+        )
+        previous[page] = record_hash(chained)

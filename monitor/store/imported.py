@@ -1,0 +1,114 @@
+"""Imported history in the store: the timeline rebuilt by date, and the reads an import and an export need.
+
+A live check appends to the page's timeline. An imported version (a record with a `source`) is placed by its
+date instead: the page's `versions` rows are rebuilt from all its good records in time order, in the
+transaction that adds the record. The rule is the timeline's own: a good record whose text differs from the
+version in effect before it starts an entry, one with the same text extends it (a markup-only duplicate, or
+the same version from another source, merges), a failed one neither starts nor ends one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.models import CheckRecord
+from monitor.store.chain import record_hash
+from monitor.store.layout import blob_path
+from monitor.store.records import CheckQueries
+
+
+def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
+    """Recompute the page's `versions` rows from its good records, oldest first (by time, then order)."""
+    rows = conn.execute(
+        "SELECT id, time, COALESCE(text_sha256, version), raw_sha256 FROM checks"
+        " WHERE page = ? AND outcome != 'failed' ORDER BY time, n",
+        (page,),
+    ).fetchall()
+    entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw, check_id]
+    for check_id, time, text, raw in rows:
+        if text is None:
+            continue
+        if entries and entries[-1][0] == text:
+            entries[-1][3] += 1
+            entries[-1][4] = time
+            continue
+        if entries:
+            entries[-1][2] = time
+        entries.append([text, time, None, 1, time, raw, check_id])
+    conn.execute("DELETE FROM versions WHERE page = ?", (page,))
+    conn.executemany(
+        "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(page, seq, *entry) for seq, entry in enumerate(entries, start=1)],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChainedRecord:
+    """A stored record with its place in the page's hash chain."""
+
+    record: CheckRecord
+    json: str  # exactly as stored: `sha256sum` of it is `sha256`
+    n: int  # its position in the page's chain (1 = first)
+    total: int  # how many records the page has
+    sha256: str
+    previous: str | None  # the `chain` it carries: the sha256 of the record before it (None for the first)
+    next_chain: str | None  # what the record after it names as its predecessor (None when it is the last)
+    head: str  # the sha256 of the page's last record
+
+
+class ImportedQueries(CheckQueries):
+    """Reads for `import` (what is there already) and `export` (a record with its chain position)."""
+
+    def imported_sources(self, page_id: str) -> set[str]:
+        """The source keys (`<commit or file sha256>@<time>`) already imported for the page."""
+        self._page_dir(page_id)
+        rows = self._rows("SELECT source FROM checks WHERE page = ? AND source IS NOT NULL", (page_id,))
+        return {str(source) for (source,) in rows}
+
+    def first_live_time(self, page_id: str) -> str | None:
+        """The time of the page's first check that was not imported, or None."""
+        rows = self._rows(
+            "SELECT time FROM checks WHERE page = ? AND source IS NULL ORDER BY n LIMIT 1", (page_id,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def has_live_checks(self, page_id: str) -> bool:
+        return self.first_live_time(page_id) is not None
+
+    def raw_is_private(self, page_id: str, raw_sha256: str) -> bool:
+        """Whether a raw capture is stored owner-only (it was fetched with a cookies file)."""
+        path = blob_path(self._page_dir(page_id), "raw_sha256", raw_sha256)
+        try:
+            return not path.stat().st_mode & 0o077
+        except OSError:
+            return False
+
+    def version_record(self, page_id: str, since: str, version: str) -> ChainedRecord | None:
+        """The record that brought the timeline entry (`since`, `version`), with its chain position."""
+        rows = self._rows(
+            "SELECT c.n FROM versions v JOIN checks c ON c.id = v.check_id"
+            " WHERE v.page = ? AND v.since = ? AND v.version = ?",
+            (page_id, since, version),
+        )
+        return self.chained(page_id, int(rows[0][0])) if rows else None
+
+    def chained(self, page_id: str, n: int) -> ChainedRecord | None:
+        rows = self._rows(
+            "SELECT id, page, time, record, digest FROM checks WHERE page = ? AND n IN (?, ?) ORDER BY n",
+            (page_id, n, n + 1),
+        )
+        if not rows:
+            return None
+        record = self._record(rows[0])  # validated: a damaged record is not exported
+        last = self._rows("SELECT n, record FROM checks WHERE page = ? ORDER BY n DESC LIMIT 1", (page_id,))[
+            0
+        ]
+        data = str(rows[0][3])
+        following = json.loads(rows[1][3]).get("chain") if len(rows) > 1 else None
+        previous = json.loads(data).get("chain")
+        return ChainedRecord(
+            record, data, n, int(last[0]), record_hash(data), previous, following, record_hash(str(last[1]))
+        )

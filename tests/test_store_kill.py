@@ -158,14 +158,18 @@ def test_sigkill_anywhere_in_the_check_transaction_loses_no_alert(tmp_path: Path
     base = f"http://127.0.0.1:{server.server_port}"
     try:
         reference = write_config(tmp_path / "reference", server.server_port)
+        began = time.monotonic()
         start(reference, base, 0, "none").wait(timeout=120)
+        # A timer kill lands within the first two checks' time, however fast this machine checks, so that the
+        # schedule is not over before KILLS runs have died.
+        per_check = (time.monotonic() - began) / CHECKS
         killed = write_config(tmp_path / "killed", server.server_port)
         rng, kills = random.Random(SEED), 0
         for run in range(KILLS * 4):
             mode = "statement" if run % 2 else "timer"
             child = start(killed, base, SEED + run, mode)
             if mode == "timer":
-                time.sleep(rng.uniform(0.0, 0.3))  # the fault injection itself: a random moment to die at
+                time.sleep(rng.uniform(0.0, 2 * per_check))  # the fault injection: a random moment to die at
                 child.send_signal(signal.SIGKILL)
             child.wait(timeout=60)
             kills += child.returncode == -signal.SIGKILL

@@ -70,10 +70,13 @@ class CheckQueries(StateArea):
         """The checks of a page, oldest first; `since <= time < before`, `time <= until` when given.
 
         With a bound, only the checks made live (a period's checks are news; imported history is not);
-        without one, every record of the page, imported versions included, in the order of their times."""
+        without one, every record of the page: the imported history by its dates (an import may come after
+        live checks, but is always older than them), then the live checks in the order they were recorded
+        (a check's time is when it started: one that waited on a slow server is recorded after a later one)."""
         self._page_dir(page_id)
         where, params = bounds(since, before, until)
-        order = f" AND {LIVE} ORDER BY n" if where else " ORDER BY time, n"
+        imported_first = f"ORDER BY {LIVE}, CASE WHEN {LIVE} THEN n END, time, n"
+        order = f" AND {LIVE} ORDER BY n" if where else f" {imported_first}"
         rows = self._rows(f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where}{order}", (page_id, *params))
         return [self._record(row) for row in rows]
 

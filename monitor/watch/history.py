@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from monitor.config.loading import WatchConfig
-from monitor.diff.classify import Op, word_diff
+from monitor.diff.classify import Op, classify, word_diff
 from monitor.watch.alerts import Alert
 from monitor.watch.evaluate import alerts_from_hits
 from monitor.watch.kinds import WATCH_KINDS, PageVersion
@@ -36,6 +36,7 @@ class Wording:
     versions: int  # how many stored versions carried this view
     alerts: tuple[Alert, ...] = ()  # what the change into this view raised (empty: the first, or cosmetic)
     ops: tuple[Op, ...] = field(default=())  # word diff from the previous wording
+    cosmetic: bool = False  # the rewording is cosmetic only (punctuation, a footnote number): no alert
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,6 +49,7 @@ class Wording:
             "versions": self.versions,
             "alerts": [{"id": a.id, "kind": a.kind, "severity": a.severity} for a in self.alerts],
             "ops": [[op.tag, op.old, op.new] for op in self.ops],
+            "cosmetic": self.cosmetic,
         }
 
 
@@ -90,11 +92,15 @@ def wording_history(store: Any, config: WatchConfig, page_id: str) -> list[Wordi
             entries[-1] = replace(last, versions=last.versions + 1)
             continue
         ops: tuple[Op, ...] = ()
+        cosmetic = False
         if last is not None and last.wording and wording and last.wording != wording:
             ops = tuple(word_diff(last.wording, wording))
+            cosmetic = classify(last.wording, wording) == "cosmetic"
         if last is not None:
             entries[-1] = replace(last, until=step.time)
-        entries.append(Wording(status, wording, section, step.version, step.time, None, 1, step.alerts, ops))
+        entries.append(
+            Wording(status, wording, section, step.version, step.time, None, 1, step.alerts, ops, cosmetic)
+        )
     return entries
 
 

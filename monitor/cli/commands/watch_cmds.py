@@ -110,7 +110,9 @@ def _history_lines(config: Any, page: str, story: list[Any], zone: tzinfo) -> li
     lines = [head + f"{plural(len(story), 'wording')} in {plural(versions, 'version')}"]
     for wording in story:
         until = human_time(wording.until, zone) if wording.until else "now"
-        kinds = ", ".join(dict.fromkeys(a.kind for a in wording.alerts))
+        kinds = ", ".join(dict.fromkeys(a.kind for a in wording.alerts)) or (
+            "cosmetic" if wording.cosmetic else ""
+        )
         what = "NOT FOUND" if wording.status == "missing" else "found"
         where = " › ".join(wording.section) or "(top of the page)"
         lines.append("")

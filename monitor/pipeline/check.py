@@ -110,11 +110,12 @@ def _check_page(ctx: Context, page: PageConfig, started: float) -> CheckResult:
         failed = _record_failure(ctx, record, started)
         failed.retry_at = capture.retry_at
         return failed
+    read = (current.id, last_good) if current and last_good else None
     if fetched.not_modified:
-        return _record_text(ctx, page, record, None, None, started)
+        return _record_text(ctx, page, record, None, None, started, read)
     if capture.extraction.coverage < ctx.config.quality.min_coverage:
         record.reason = f"low coverage: {capture.extraction.coverage:.1%} of the page's words extracted"
-    return _record_text(ctx, page, record, capture.extraction.document, fetched.body, started)
+    return _record_text(ctx, page, record, capture.extraction.document, fetched.body, started, read)
 
 
 def _request_headers(ctx: Context, page: PageConfig) -> dict[str, str]:
@@ -142,8 +143,11 @@ def _record_text(
     document: Document | None,
     raw: bytes | None,
     started: float,
+    read: tuple[str, Document] | None = None,
 ) -> CheckResult:
-    """Store a good capture (document None = 304 Not Modified) and everything that follows from it."""
+    """Store a good capture (document None = 304 Not Modified) and everything that follows from it.
+    `read`: the last good version as the check read it before fetching (id, document), used again when it
+    is still the current one, so a change reads and parses it once."""
     result = CheckResult(record)
     with ctx.store.transaction(wait=WRITER_WAIT):
         current = ctx.store.current(page.id)  # again, under the lock: another writer may have moved on
@@ -154,8 +158,8 @@ def _record_text(
             else:
                 record.outcome, record.version, record.text_sha256 = Outcome.UNCHANGED, current.id, current.id
         else:
-            text = document.to_text()
-            record.text_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            text = document.to_text().encode("utf-8")
+            record.text_sha256 = hashlib.sha256(text).hexdigest()
             if current and current.id == record.text_sha256:
                 record.outcome, record.version = Outcome.UNCHANGED, current.id
                 # A watch added to the config since the page last changed gets its baseline now.
@@ -165,8 +169,14 @@ def _record_text(
                 record.outcome = Outcome.CHANGED if current else Outcome.NEW
                 record.previous = current.id if current else None
                 private = page.cookies_file is not None  # the capture may hold a logged-in person's data
-                record.version = ctx.store.put_version(page.id, text, raw, private=private)
-                old = ctx.store.read_document(page.id, current.id) if current else None
+                record.version = ctx.store.put_version(
+                    page.id, text, raw, private=private, hashed=(record.text_sha256, record.raw_sha256)
+                )
+                old = None
+                if read is not None and current is not None and read[0] == current.id:
+                    old = read[1]
+                elif current is not None:
+                    old = ctx.store.read_document(page.id, current.id)
                 result.diff = _diff(old, document)
                 if result.diff is not None:
                     record.changes = result.diff.summary()

@@ -8,7 +8,6 @@ same transaction as the check that changes it. Readers never wait (WAL).
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from monitor.store.layout import (
     TEXT_SUFFIX,
     TEXTS,
     blob_path,
-    blob_problem,
+    checked_content,
     compress,
     referenced_blobs,
     sha256_hex,
@@ -50,17 +49,26 @@ class Store(ImportedQueries):
 
     # -- writing -----------------------------------------------------------------------------------------
 
-    def put_version(self, page_id: str, text: str, raw: bytes | None, *, private: bool = False) -> str:
+    def put_version(
+        self,
+        page_id: str,
+        text: str | bytes,
+        raw: bytes | None,
+        *,
+        private: bool = False,
+        hashed: tuple[str, str | None] | None = None,
+    ) -> str:
         """Store a text version and the raw capture that produced it (each once); returns sha256(text).
-        `private`: the capture was fetched with a logged-in session's cookies, its file is owner-only (0600)."""
+        `text` as str, or as its UTF-8 bytes; `hashed`: (sha256 of the text, of the raw capture) when the
+        caller has them already, so a check hashes each once. `private`: the capture was fetched with a
+        logged-in session's cookies, its file is owner-only (0600)."""
         page = self._page_dir(page_id)
-        data = text.encode("utf-8")
-        version_id = sha256_hex(data)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        version_id, raw_id = hashed if hashed is not None else (sha256_hex(data), None)
         self._ensure_root()
         if raw is not None:
-            self._put_blob(
-                page / RAWS / f"{sha256_hex(raw)}{RAW_SUFFIX}", raw, mode=0o600 if private else 0o644
-            )
+            raw_id = raw_id or sha256_hex(raw)
+            self._put_blob(page / RAWS / f"{raw_id}{RAW_SUFFIX}", raw, mode=0o600 if private else 0o644)
         self._put_blob(page / TEXTS / f"{version_id}{TEXT_SUFFIX}", data)
         return version_id
 
@@ -276,10 +284,10 @@ class Store(ImportedQueries):
             raise UsageError(f"page {page_id!r} has no stored version {digest[:12]}") from None
         except OSError as error:
             raise StoreDamaged(f"{path}: cannot read ({error.strerror})", path=path, page=page_id) from None
-        problem = blob_problem(path, compressed, digest)
+        data, problem = checked_content(path, compressed, digest)
         if problem:
             raise StoreDamaged(f"{problem}; restore it from a backup", path=path, page=page_id)
-        return gzip.decompress(compressed)
+        return data
 
 
 _VALIDATORS = (("etag", "etag"), ("last_modified", "last-modified"))

@@ -52,11 +52,16 @@ def blob_path(page_dir: Path, field_name: str, digest: str) -> Path:
 
 def blob_problem(path: Path, compressed: bytes, digest: str) -> str | None:
     """Why a stored blob is damaged (naming the file), or None when its content hashes to its name."""
+    return checked_content(path, compressed, digest)[1]
+
+
+def checked_content(path: Path, compressed: bytes, digest: str) -> tuple[bytes, str | None]:
+    """A blob's content, decompressed once and hashed once, and why it is damaged (None: it is not)."""
     try:
         data = gzip.decompress(compressed)
     except (OSError, EOFError, ValueError, zlib.error) as error:  # any decompression error is damage
-        return f"{path}: damaged, not a complete gzip file ({error})"
+        return b"", f"{path}: damaged, not a complete gzip file ({error})"
     actual = sha256_hex(data)
     if actual != digest:
-        return f"{path}: damaged, its content hashes to {actual[:12]}, not to its name"
-    return None
+        return data, f"{path}: damaged, its content hashes to {actual[:12]}, not to its name"
+    return data, None

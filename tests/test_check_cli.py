@@ -8,11 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import run_cli, write_project
 from pytest_httpserver import HTTPServer
 from service_support import FakeClock
-
-from monitor.cli.main import State, main
 
 POLICY = """<html><head><title>Privacy Policy</title></head><body>
 <nav>Home · Help</nav>
@@ -54,25 +52,10 @@ def serve(server: HTTPServer, body: str, status: int = 200) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, site: HTTPServer) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[fetch]
-retries = 0
-timeout = 5
-
-[[pages]]
-id = "policy"
-url = "{site.url_for("/policy")}"
-select = ["#root"]
-"""
-    )
-    return config
+    return write_project(tmp_path, {"policy": site.url_for("/policy")}, select="#root")
 
 
-def run(config: Path, clock: Clock, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["-c", str(config), *args], obj=State(clock=clock))
-    return result.exit_code, result.output
+run = run_cli
 
 
 def check_json(config: Path, clock: Clock) -> tuple[int, dict]:

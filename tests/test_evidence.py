@@ -14,12 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import run_cli, write_project
 from pytest_httpserver import HTTPServer
 from service_support import FakeClock
 from warcio.archiveiterator import ArchiveIterator
 
-from monitor.cli.main import State, main
 from monitor.store.core import Store
 from monitor.store.db import close_all
 
@@ -43,33 +42,13 @@ def project(tmp_path: Path, httpserver: HTTPServer) -> Path:
     (tmp_path / "cookies.txt").write_text(
         f"# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tc_user\t{SECRET}\n"
     )
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""[store]
-path = "store"
-
-[fetch]
-retries = 0
-timeout = 5
-
-[[pages]]
-id = "policy"
-url = "{httpserver.url_for("/policy")}"
-select = ["#root"]
-
-[[pages]]
-id = "objection"
-url = "{httpserver.url_for("/objection")}"
-select = ["#root"]
-cookies_file = "cookies.txt"
-"""
-    )
+    pages = {name: httpserver.url_for(f"/{name}") for name in ("policy", "objection")}
+    config = write_project(tmp_path, pages, select="#root", head='[store]\npath = "store"\n')
+    config.write_text(config.read_text() + 'cookies_file = "cookies.txt"\n')  # for the last page, objection
     return config
 
 
-def run(config: Path, clock: FakeClock, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["-c", str(config), *args], obj=State(clock=clock))
-    return result.exit_code, result.output
+run = run_cli
 
 
 def checked(config: Path, server: HTTPServer, page: str, texts: list[str]) -> FakeClock:

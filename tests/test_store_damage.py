@@ -13,10 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import run_cli, write_project
 from pytest_httpserver import HTTPServer
 
-from monitor.cli.main import State, main
 from monitor.store.core import Store
 from monitor.store.db import close_all
 
@@ -34,31 +33,12 @@ class Clock:
 
 def run(project: Path, clock: Clock, *args: str) -> tuple[int, str]:
     close_all()  # read the files as they are now, as a new process would
-    result = CliRunner().invoke(main, ["-c", str(project / "config.toml"), *args], obj=State(clock=clock))
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.output
+    return run_cli(project / "config.toml", clock, *args)
 
 
 @pytest.fixture
 def project(tmp_path: Path, httpserver: HTTPServer) -> tuple[Path, Clock]:
-    (tmp_path / "config.toml").write_text(
-        f"""
-[fetch]
-retries = 0
-timeout = 5
-
-[[pages]]
-id = "policy"
-url = "{httpserver.url_for("/policy")}"
-select = ["main"]
-
-[[pages]]
-id = "terms"
-url = "{httpserver.url_for("/terms")}"
-select = ["main"]
-""",
-        encoding="utf-8",
-    )
+    write_project(tmp_path, {name: httpserver.url_for(f"/{name}") for name in ("policy", "terms")})
     clock = Clock()
     for text in ("We may share your data with partners.", "We will share your data with partners."):
         httpserver.clear()

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_support import run_cli, write_project
 from pytest_httpserver import HTTPServer
 from smtp_support import Inbox, free_port, smtp_server
 
-from monitor.cli.main import State, main
 from monitor.config.loading import load_config
 from monitor.notify.base import build_notifiers
 from monitor.notify.digest import build_digest
@@ -68,17 +67,10 @@ class Clock:
 @pytest.fixture
 def project(tmp_path: Path, httpserver: HTTPServer) -> tuple[Path, int]:
     port = free_port()
-    (tmp_path / "config.toml").write_text(
-        f"""
-[fetch]
-retries = 0
-timeout = 5
-
-[[pages]]
-id = "policy"
-url = "{httpserver.url_for("/policy")}"
-select = ["main"]
-
+    write_project(
+        tmp_path,
+        {"policy": httpserver.url_for("/policy")},
+        extra=f"""
 [[watches]]
 id = "accounts-center-scope"
 pages = ["policy"]
@@ -105,7 +97,6 @@ from = "monitor@example.org"
 to = {json.dumps(READERS)}
 timeout = 5
 """,
-        encoding="utf-8",
     )
     return tmp_path / "config.toml", port
 
@@ -115,9 +106,7 @@ def serve(server: HTTPServer, body: str) -> None:
     server.expect_request("/policy").respond_with_data(body, content_type="text/html")
 
 
-def run(config: Path, clock: Clock, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["-c", str(config), *args], obj=State(clock=clock))
-    return result.exit_code, result.output
+run = run_cli
 
 
 def first_then_changed(config: Path, clock: Clock, httpserver: HTTPServer) -> tuple[int, str]:

@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from cli_support import run_cli, write_project
 from pytest_httpserver import HTTPServer
 from service_support import FakeClock, loaded, make_config, render_html
 
-from monitor.cli.main import State, main
 from monitor.extract.document import document_from_markdown
 from monitor.pipeline.check import Context, check_page
 from monitor.store.core import Store
@@ -31,18 +30,7 @@ NARROWER = "Your objection applies to the account you are logged in to and to so
 
 @pytest.fixture
 def project(tmp_path: Path, httpserver: HTTPServer) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[fetch]
-retries = 0
-timeout = 5
-
-[[pages]]
-id = "policy"
-url = "{httpserver.url_for("/policy")}"
-select = ["main"]
-
+    watch = f"""
 [[watches]]
 id = "objection-scope"
 pages = ["policy"]
@@ -50,13 +38,10 @@ kind = "clause"
 text = "{OBJECTION}"
 severity = "high"
 """
-    )
-    return config
+    return write_project(tmp_path, {"policy": httpserver.url_for("/policy")}, extra=watch)
 
 
-def run(config: Path, clock: FakeClock, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["-c", str(config), *args], obj=State(clock=clock))
-    return result.exit_code, result.output
+run = run_cli
 
 
 def test_the_history_lists_each_wording_since_when_and_the_word_diff(

@@ -126,6 +126,13 @@ id = "facebook-privacy-policy-en"
 title = "Facebook Privacy Policy (English)"
 url = "{httpserver.url_for("/policy")}"
 select = ["#root"]
+
+[[watches]]
+id = "accounts-center-scope-en"
+pages = ["facebook-privacy-policy-en"]
+kind = "clause"
+text = "Your objection applies to every account in the same Accounts Center."
+severity = "high"
 """
     )
     (tmp_path / "old.html").write_text(POLICY.format(verb="may"))

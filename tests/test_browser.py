@@ -343,7 +343,9 @@ def test_a_browser_that_stops_answering_is_killed_by_the_watchdog(
         browser(settings).fetch(page(loopback.url("/freeze")))
 
     assert caught.value.reason == "timed out after 2s"
-    assert time.monotonic() - started < 2 + 0.5 + 3
+    # Not a speed target: without the watchdog the fetch never returns. The margin covers a loaded machine's
+    # Chromium start-up, which the bound includes.
+    assert time.monotonic() - started < 2 + 0.5 + 30
     assert marked_pids(token) == []
 
 

@@ -4,6 +4,7 @@ CPU), and the `RESULT name ratio goal` line run_all.py gathers into its table.""
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -37,23 +38,33 @@ class Timing:
     cpu: float
 
 
+def cpu_time() -> float:
+    """CPU seconds of this process and of its finished children (a baseline that runs as a process of its
+    own, `git diff` or urlwatch, is charged its CPU time too)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def paired(actions: dict[str, Callable[[], object]], repeat: int) -> dict[str, Timing]:
     """Each action `repeat` times, taking turns (so a noisy moment of the machine hits all of them alike),
     the best wall and the best CPU time of each: same repetitions, same conditions for baseline and subject."""
+    if repeat < 1:
+        raise ValueError("repeat must be at least 1: nothing would be measured")
     walls = dict.fromkeys(actions, float("inf"))
     cpus = dict.fromkeys(actions, float("inf"))
     for _ in range(repeat):
         for name, action in actions.items():
-            wall, cpu = time.perf_counter(), time.process_time()
+            wall, cpu = time.perf_counter(), cpu_time()
             action()
             walls[name] = min(walls[name], time.perf_counter() - wall)
-            cpus[name] = min(cpus[name], time.process_time() - cpu)
+            cpus[name] = min(cpus[name], cpu_time() - cpu)
     return {name: Timing(walls[name], cpus[name]) for name in actions}
 
 
 def result(name: str, ratio: float, goal: float) -> bool:
-    """Prints the machine-readable `RESULT name ratio goal` line; True when the goal (ratio <= goal) is met."""
-    met = ratio <= goal
+    """Prints the machine-readable `RESULT name ratio goal` line; True when the goal (ratio <= goal) is met.
+    A ratio that is not a number (nothing measured) never meets a goal."""
+    met = ratio <= goal  # False for NaN
     print(f"{RESULT_PREFIX} {name} {ratio:.3f} {goal:g}", flush=True)
     return met
 

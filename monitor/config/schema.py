@@ -79,6 +79,7 @@ class FetchConfig(Strict):
     user_agent: str = DEFAULT_USER_AGENT
     browser_executable: str | None = None  # default: /usr/bin/chromium when present, else Playwright's own
     browser_timeout: float = Field(60, gt=0)
+    concurrency: int = Field(4, ge=1)  # pages a manual `check` runs at once, across hosts
     per_host_concurrency: int = Field(1, ge=1)
     per_host_min_gap: float = Field(2.0, ge=0)  # seconds between two requests to one host
 

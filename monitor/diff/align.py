@@ -9,20 +9,22 @@ gaps between those anchors. Gaps small enough for difflib go to difflib.
 `BlockPairing` aligns whole blocks with `opcodes`, then pairs what is left over: the same block in another
 gap is moved; a similar block in the same gap is modified (grown into a split or merge when one old block
 matches several consecutive new ones better, or the reverse); a similar block elsewhere is moved with an
-edit. Similarity is rapidfuzz's ratio on case- and typography-folded text, compared only between blocks
-whose lengths can reach the threshold.
+edit. Similarity is rapidfuzz's ratio on case- and typography-folded text (folded once per block), compared
+only between blocks whose lengths can reach the threshold; `monitor.diff.candidates` hands the pairs over best
+first without collecting them all.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from difflib import SequenceMatcher
 from typing import Literal
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
+from monitor.diff.candidates import best_pairs
 from monitor.extract.normalize import fold_typography
 from monitor.models import Block
 
@@ -142,6 +144,10 @@ class BlockPairing:
 
     def __init__(self, old: Sequence[Block], new: Sequence[Block]) -> None:
         self.old, self.new = old, new
+        # Folded once, when first compared (most blocks are unchanged and never are): pairing and widening
+        # read the same texts many times.
+        self._old_folded: dict[int, str] = {}
+        self._new_folded: dict[int, str] = {}
         old_lines = [block.to_line() for block in old]
         new_lines = [block.to_line() for block in new]
         ids: dict[str, int] = {}
@@ -210,9 +216,7 @@ class BlockPairing:
         news = [j for j in news if j in self.free_new]
         if not olds or not news:
             return
-        for score, i, j in _best_pairs(
-            [_folded(self.old[i]) for i in olds], [_folded(self.new[j]) for j in news], PAIR_SCORE
-        ):
+        for score, i, j in self._best_pairs(olds, news, PAIR_SCORE):
             old_index, new_index = olds[i], news[j]
             if old_index in self.free_old and new_index in self.free_new:
                 old_span, new_span = self._widen([old_index], [new_index], score)
@@ -236,38 +240,37 @@ class BlockPairing:
         return olds, news
 
     def _score(self, olds: list[int], news: list[int]) -> float:
-        old_text = " ".join(_folded(self.old[i]) for i in olds)
-        new_text = " ".join(_folded(self.new[j]) for j in news)
+        old_text = " ".join(self._old_text(i) for i in olds)
+        new_text = " ".join(self._new_text(j) for j in news)
         return fuzz.ratio(old_text, new_text)
+
+    def _old_text(self, i: int) -> str:
+        if i not in self._old_folded:
+            self._old_folded[i] = _folded(self.old[i])
+        return self._old_folded[i]
+
+    def _new_text(self, j: int) -> str:
+        if j not in self._new_folded:
+            self._new_folded[j] = _folded(self.new[j])
+        return self._new_folded[j]
 
     def _pair_moved_with_edit(self) -> None:
         olds = [i for i in sorted(self.free_old) if len(self.old[i].text.split()) >= MOVE_MIN_WORDS]
         news = [j for j in sorted(self.free_new) if len(self.new[j].text.split()) >= MOVE_MIN_WORDS]
         if not olds or not news:
             return
-        for _, i, j in _best_pairs(
-            [_folded(self.old[i]) for i in olds], [_folded(self.new[j]) for j in news], MOVE_SCORE
-        ):
+        for _, i, j in self._best_pairs(olds, news, MOVE_SCORE):
             if olds[i] in self.free_old and news[j] in self.free_new:
                 self._take("moved", [olds[i]], [news[j]])
 
-
-def _best_pairs(olds: list[str], news: list[str], cutoff: float) -> list[tuple[float, int, int]]:
-    """All (score, old, new) pairs at or above `cutoff`, best first (ties: nearest positions first).
-
-    Only lengths that can reach the cutoff are compared: ratio = 2·matches / (len a + len b) <= 2·shorter /
-    (sum), so a block more than (200 - cutoff) / cutoff times longer than another cannot match it."""
-    by_length = sorted(range(len(news)), key=lambda j: len(news[j]))
-    lengths = [len(news[j]) for j in by_length]
-    texts = [news[j] for j in by_length]
-    stretch = (200 - cutoff) / cutoff
-    found: list[tuple[float, int, int]] = []
-    for i, text in enumerate(olds):
-        low = bisect_left(lengths, len(text) / stretch)
-        high = bisect_right(lengths, len(text) * stretch)
-        for _, score, k in process.extract_iter(
-            text, texts[low:high], scorer=fuzz.ratio, score_cutoff=cutoff
-        ):
-            found.append((score, i, by_length[low + k]))
-    found.sort(key=lambda item: (-item[0], abs(item[1] / len(olds) - item[2] / len(news)), item[1]))
-    return found
+    def _best_pairs(
+        self, olds: list[int], news: list[int], cutoff: float
+    ) -> Iterator[tuple[float, int, int]]:
+        """Candidate pairs of these old and new blocks, best first, as `monitor.diff.candidates` finds them."""
+        return best_pairs(
+            [self._old_text(i) for i in olds],
+            [self._new_text(j) for j in news],
+            cutoff,
+            lambda i: olds[i] in self.free_old,
+            lambda j: news[j] in self.free_new,
+        )

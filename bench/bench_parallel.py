@@ -1,0 +1,163 @@
+"""`privacy-monitor check` of 200 small loopback pages against urlwatch 2.29 running the same 200 jobs, in one run.
+
+The pages are served by a process of their own (ThreadingHTTPServer on 127.0.0.1), so its CPU time is nobody's.
+Both tools run as a user runs them, a process each (`python -m monitor check`, `urlwatch`), on the same 200
+URLs, each with its own store / cache, first once untimed (the first run stores every page), then `--repeat`
+times taking turns, all pages unchanged: fetch 200 pages, compare each with its last version, store the check.
+urlwatch runs 10 jobs at once (its MAX_WORKERS); ours runs `[fetch] concurrency` = 10 too, with the per-host
+limits opened (per_host_concurrency = 10, per_host_min_gap = 0: all 200 pages are on one host here).
+Wall and CPU time (the child process's, from getrusage), best of N. Goal: ours at most 1.0x urlwatch, wall and
+CPU.
+
+urlwatch is installed into a bench-only venv, bench/.venv-urlwatch (`python -m venv` + `pip install
+urlwatch==2.29`), on first use; when that fails the bench says so and skips its rows (exit status 2: nothing
+compared).
+
+    .venv/bin/python bench/bench_parallel.py [--pages 200] [--repeat 3] [--concurrency 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+from benchlib import ROOT, paired, result
+
+URLWATCH_VENV = ROOT / "bench" / ".venv-urlwatch"
+URLWATCH = URLWATCH_VENV / "bin" / "urlwatch"
+URLWATCH_VERSION = "2.29"
+URLWATCH_WORKERS = 10  # urlwatch/worker.py MAX_WORKERS in 2.29
+GOAL = 1.0
+
+PAGE_SERVER = r"""
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BODY = ("<html><head><title>Policy {n}</title></head><body><main><h1>Privacy Policy {n}</h1>"
+        + "<p>We collect information about how you use our Products, such as the content you view or engage "
+          "with, the features you use and the actions you take. Section {n}.</p>" * 6
+        + "</main></body></html>")
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self):
+        body = BODY.format(n=self.path.rsplit("/", 1)[-1]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+def ensure_urlwatch() -> str | None:
+    """The urlwatch executable of the bench's own venv, installed on first use; None (said why) when it fails."""
+    if URLWATCH.exists():
+        return str(URLWATCH)
+    print(f"installing urlwatch {URLWATCH_VERSION} into {URLWATCH_VENV} ...", flush=True)
+    try:
+        venv.EnvBuilder(with_pip=True, clear=True).create(URLWATCH_VENV)
+        pip = [str(URLWATCH_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, f"urlwatch=={URLWATCH_VERSION}"], check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", "") or str(error)
+        print(f"urlwatch could not be installed, its rows are skipped: {detail.strip()[-400:]}", flush=True)
+        return None
+    return str(URLWATCH) if URLWATCH.exists() else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each tool; the best is kept")
+    parser.add_argument("--concurrency", type=int, default=URLWATCH_WORKERS, help="our [fetch] concurrency")
+    args = parser.parse_args()
+    urlwatch = ensure_urlwatch()
+    if urlwatch is None:
+        print("NOT MEASURED: no urlwatch to compare with")
+        return 2
+
+    server = subprocess.Popen([sys.executable, "-c", PAGE_SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        urls = [f"http://127.0.0.1:{port}/p/{n}" for n in range(args.pages)]
+        with tempfile.TemporaryDirectory(prefix="bench-parallel-") as folder:
+            work = Path(folder)
+            config = work / "config.toml"
+            lines = [
+                "[fetch]",
+                "retries = 0",
+                "timeout = 10",
+                f"concurrency = {args.concurrency}",
+                f"per_host_concurrency = {args.concurrency}",
+                "per_host_min_gap = 0",
+                "",
+            ]
+            for n, url in enumerate(urls):
+                lines += ["[[pages]]", f'id = "page-{n:03d}"', f'url = "{url}"', 'select = ["main"]', ""]
+            config.write_text("\n".join(lines))
+            jobs = work / "urls.yaml"
+            jobs.write_text("---\n".join(f"name: page-{n:03d}\nurl: {url}\n" for n, url in enumerate(urls)))
+            urlwatch_config = work / "urlwatch.yaml"
+            urlwatch_config.write_text("report:\n  text:\n    details: true\n  stdout:\n    enabled: true\n")
+            ours_command = [sys.executable, "-m", "monitor", "-c", str(config), "check"]
+            theirs_command = [
+                urlwatch,
+                "--urls",
+                str(jobs),
+                "--config",
+                str(urlwatch_config),
+                "--cache",
+                str(work / "cache.db"),
+                "--hooks",
+                str(work / "hooks.py"),
+            ]
+
+            def ours() -> None:
+                done = subprocess.run(ours_command, cwd=ROOT, capture_output=True, text=True, check=False)
+                if done.returncode != 0 or done.stdout.count("\n") != args.pages:
+                    raise RuntimeError(
+                        f"check failed ({done.returncode}): {done.stdout[-300:]}{done.stderr[-300:]}"
+                    )
+
+            def theirs() -> None:
+                done = subprocess.run(theirs_command, capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    raise RuntimeError(f"urlwatch failed ({done.returncode}): {done.stderr[-300:]}")
+
+            ours()  # first runs: every page new, stored
+            theirs()
+            timings = paired(
+                {"privacy-monitor check": ours, f"urlwatch {URLWATCH_VERSION}": theirs}, args.repeat
+            )
+    finally:
+        server.terminate()
+        server.wait()
+
+    print(
+        f"{args.pages} unchanged loopback pages, best of {args.repeat}, taking turns (each a process of its own)"
+    )
+    for name, timing in timings.items():
+        print(f"  {name:<24} wall {timing.wall:7.3f} s   CPU {timing.cpu:7.3f} s")
+    mine, base = timings["privacy-monitor check"], timings[f"urlwatch {URLWATCH_VERSION}"]
+    print(f"ours: [fetch] concurrency {args.concurrency}; urlwatch: {URLWATCH_WORKERS} workers")
+    ok = result("check-200-pages-vs-urlwatch/wall", mine.wall / base.wall, GOAL)
+    ok &= result("check-200-pages-vs-urlwatch/cpu", mine.cpu / base.cpu, GOAL)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

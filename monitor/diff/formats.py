@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from monitor.diff.core import DocumentDiff
-from monitor.diff.render import layout
-from monitor.diff.render_html import render_html
-from monitor.diff.render_text import render_markdown, render_text, render_unified
+if TYPE_CHECKING:
+    from monitor.diff.core import DocumentDiff
 
 Format = Literal["text", "unified", "markdown", "html", "json"]
 FORMATS: tuple[Format, ...] = ("text", "unified", "markdown", "html", "json")
@@ -28,6 +26,10 @@ def render(
 ) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown diff format {fmt!r} (one of {', '.join(FORMATS)})")
+    # The renderers (and Jinja) load when a diff is shown: `check` and the other commands start without them.
+    from monitor.diff.render import layout
+    from monitor.diff.render_html import render_html
+    from monitor.diff.render_text import render_markdown, render_text, render_unified
     from monitor.diff.summary import summarize
 
     shown = diff.filtered(substantive_only=substantive_only, section=section)

@@ -46,7 +46,7 @@ CREATE INDEX IF NOT EXISTS checks_by_page_time ON checks (page, time);
 CREATE INDEX IF NOT EXISTS checks_good ON checks (page, n) WHERE outcome != 'failed';
 CREATE INDEX IF NOT EXISTS checks_changes ON checks (page, n) WHERE outcome IN ('new', 'changed');
 CREATE INDEX IF NOT EXISTS changes_by_time ON checks (time) WHERE outcome IN ('new', 'changed');
-CREATE INDEX IF NOT EXISTS checks_imported ON checks (page, source) WHERE source IS NOT NULL;
+CREATE INDEX IF NOT EXISTS checks_imported ON checks (page, n, source) WHERE source IS NOT NULL;
 CREATE TABLE IF NOT EXISTS versions (
     page TEXT NOT NULL,
     seq INTEGER NOT NULL,          -- 1, 2, ... the page's timeline in order

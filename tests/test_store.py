@@ -530,3 +530,5 @@ def test_status_and_digest_queries_search_an_index_never_scan_the_checks(tmp_pat
         plan = [row[-1] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}")]
         steps = [step for step in plan if " checks" in f" {step}"]
         assert all(step.startswith("SEARCH") for step in steps), (sql, plan)
+        # A search can still walk a page's whole history: all of its checks before the newest by n.
+        assert not any("checks_by_page (page=? AND n<?)" in step for step in steps), (sql, plan)

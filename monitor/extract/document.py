@@ -31,7 +31,7 @@ from monitor.extract.html_blocks import (
 )
 from monitor.extract.markdown_blocks import document_from_markdown
 from monitor.extract.normalize import normalize_text
-from monitor.extract.visible import coverage, visible_texts, word_counts
+from monitor.extract.visible import coverage, visible_texts
 from monitor.models import Document
 
 __all__ = ["Extraction", "document_from_markdown", "extract_document"]
@@ -96,8 +96,7 @@ def extract_document(
         if region is not body:
             sourced = [s for s in sourced if _within(s.element, region)]
     document = Document([s.block for s in sourced], title=title)
-    region_text, visible_text = visible_texts(page, roots, skipper)
-    region_tokens = word_counts((region_text,))
+    region_tokens, visible_text = visible_texts(page, roots, skipper)
     return Extraction(
         document=document,
         coverage=coverage(region_tokens, document),

@@ -23,14 +23,17 @@ from monitor.models import Document
 _WORD = re.compile(r"\w+")
 
 
-def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[str, str]:
-    """What a reader sees of the region and of the whole page (furniture included), each normalized to one line.
+def visible_texts(
+    page: HtmlElement, roots: list[HtmlElement], skipper: Skipper
+) -> tuple[Counter[str], str]:
+    """What a reader sees of the region, as its words' counts, and of the whole page (furniture included),
+    normalized to one line. The region's text is counted a chunk at a time and never held whole.
 
     Independent of the block conversion on purpose, so that `coverage` can check it: it only decides what is
     shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
     it, as the conversion does; that text then counts for the region but not for the page.
     """
-    page_text, region_text = _Text(), _Text()
+    page_text, region_text = _Text(), _Text(count=True)
     region_roots = set(roots)
     hosts = {ancestor for root in roots for ancestor in root.iterancestors()}
     hiding: set[HtmlElement] = (
@@ -92,7 +95,8 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
                 hiding.discard(element)
             if element.tail:
                 add(element.tail)
-    return region_text.normalized(), page_text.normalized()
+    region_text.flush()
+    return region_text.counts, page_text.normalized()
 
 
 class _Text:
@@ -103,9 +107,11 @@ class _Text:
 
     CHUNK = 20_000  # pieces
 
-    def __init__(self) -> None:
+    def __init__(self, *, count: bool = False) -> None:
         self.pieces: list[str] = []
         self.chunks: list[str] = []
+        self.count = count  # keep only the words' counts, not the text (no word spans a chunk's end)
+        self.counts: Counter[str] = Counter()
 
     def normalized(self) -> str:
         self.flush()
@@ -113,7 +119,10 @@ class _Text:
 
     def flush(self) -> None:
         if chunk := normalize_text("".join(self.pieces)):
-            self.chunks.append(chunk)
+            if self.count:
+                self.counts.update(_WORD.findall(chunk))
+            else:
+                self.chunks.append(chunk)
         self.pieces.clear()
 
 

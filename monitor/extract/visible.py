@@ -23,9 +23,7 @@ from monitor.models import Document
 _WORD = re.compile(r"\w+")
 
 
-def visible_texts(
-    page: HtmlElement, roots: list[HtmlElement], skipper: Skipper
-) -> tuple[Counter[str], str]:
+def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[Counter[str], str]:
     """What a reader sees of the region, as its words' counts, and of the whole page (furniture included),
     normalized to one line. The region's text is counted a chunk at a time and never held whole.
 

@@ -33,7 +33,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from benchlib import CORPUS, ROOT
+from benchlib import CORPUS, ROOT, missing, result
 
 CAPTURE = (
     CORPUS / "html/genai-eu-snapshots/Llama_API/Privacy_Policy_privacy-policy-printable/"
@@ -122,10 +122,7 @@ def main() -> int:
         measure_check(args.target)
         return 0
     if not CAPTURE.exists():
-        print(
-            f"capture not found: {CAPTURE} (set PRIVACY_MONITOR_CORPUS to the corpus folder)", file=sys.stderr
-        )
-        return 2
+        return missing(CAPTURE)
 
     with tempfile.TemporaryDirectory(prefix="bench-memory-site-") as site:
         page = Path(site) / "privacy.html"
@@ -151,7 +148,8 @@ def main() -> int:
         f"ratio check / lxml parse = {check / baseline:.2f}; check / page size = {check / (len(raw) / 2**20):.1f}"
     )
     print(f"goal: check peak < {args.goal_mb:.0f} MB: {'met' if check < args.goal_mb else 'MISSED'}")
-    return 0 if check < args.goal_mb else 1
+    met = result(f"check-peak-rss-{args.mib:g}MiB/{args.goal_mb:g}MB", check / args.goal_mb, 1)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

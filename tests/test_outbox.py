@@ -265,3 +265,39 @@ def test_whatever_the_server_does_each_alert_arrives_once(tmp_path_factory, runs
         == [f"<alert-alert{n:02d}@privacy-monitor>" for n in range(1, alerts + 1)]
     )
     assert outbox.entries() == []
+
+
+class SlowInbox(Inbox):
+    """Takes its time over each message, as a slow mail server does: long enough for a second deliverer to
+    find the message marked "sending"."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        import asyncio
+
+        await asyncio.sleep(0.5)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_deliverers_at_once_send_each_alert_once(store: Store, clock: FakeTime) -> None:
+    """Parallel checks and the service each deliver after their own check: one waits for the other."""
+    import threading
+
+    port = free_port()
+    settings = notify_config(port)
+    outbox = Outbox(store, clock, settings)
+    outbox.put(alert(1))
+    inbox = SlowInbox()
+    with smtp_server(inbox, port=port):
+        reports: list[Any] = []
+        threads = [
+            threading.Thread(
+                target=lambda: reports.append(outbox.deliver(build_notifiers(settings, base_dir=store.root)))
+            )
+            for _ in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert inbox.message_ids() == ["<alert-alert01@privacy-monitor>"]
+    assert sorted(len(report.sent) for report in reports) == [0, 1]

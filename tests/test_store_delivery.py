@@ -159,6 +159,20 @@ def test_a_recipient_refused_for_good_fails_alone_and_the_others_get_one_copy(
     assert len(entry.alerts) == 2
 
 
+def test_a_refused_recipient_removed_from_the_config_gets_nothing_and_the_others_no_second_copy(
+    project, httpserver: HTTPServer
+) -> None:
+    config, port = project
+    clock, inbox = Clock(), PickyInbox({"bo@example.org": "550 5.1.1 no such user"})
+    with smtp_server(inbox, port=port):
+        first_then_changed(config, clock, httpserver)
+        config.write_text(config.read_text().replace('"bo@example.org", ', ""), encoding="utf-8")
+        code, output = run(config, clock, "outbox", "--retry")
+    assert code == 0, output
+    [message_id] = {mid for _, mid in inbox.copies()}
+    assert inbox.copies() == Counter({("ana@example.org", message_id): 1, ("cy@example.org", message_id): 1})
+
+
 def test_a_recipient_refused_for_now_is_retried_alone_after_the_backoff(
     project, httpserver: HTTPServer
 ) -> None:

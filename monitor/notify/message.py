@@ -18,12 +18,11 @@ from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.diff.summary import ChangeSummary, bounded
 from monitor.report.links import change_url
 from monitor.templating import get_template
-from monitor.watch.alerts import Alert
+from monitor.watch.alerts import Alert, severity_rank
 
 SUBJECT_PREFIX = "[privacy-monitor]"
 PASSAGES = 3  # changed passages shown of a section watch's alert
 MAX_ALERTS = 20  # alerts shown in full in one mail; the rest are named
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 _WHAT = {
@@ -85,7 +84,7 @@ def render_alerts(
     `report` (the full comparison's file name): a link to the complete diff."""
     if not alerts:
         raise ValueError("render_alerts needs at least one alert")
-    ordered = sorted(alerts, key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.watch))
+    ordered = sorted(alerts, key=lambda alert: (-severity_rank(alert.severity), alert.watch))
     first = ordered[0]
     if summary is None and first.details.get("change"):  # stored with the alert at check time
         summary = ChangeSummary.from_json(first.details["change"])

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor import fsutil
 from monitor.config.loading import NotifyConfig, parse_duration
 from monitor.errors import NotifyError
 from monitor.models import Clock, isoformat
@@ -35,7 +36,8 @@ from monitor.watch.alerts import Alert, severity_rank
 log = logging.getLogger(__name__)  # the service logs each failed attempt through this
 
 MAX_DELAY = timedelta(days=1)  # the doubling backoff stops growing here
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+DELIVERY_LOCK = "outbox.lock"
+DELIVERY_WAIT = 120.0  # seconds a deliverer waits for another one to finish
 
 
 def message_key(alerts: Sequence[Alert]) -> str:
@@ -149,7 +151,7 @@ class Outbox:
     def put_message(self, alerts: Sequence[Alert]) -> bool:
         """Queue one message for the alerts of one check (in the caller's transaction, if any); False (and
         nothing written) when it is already known."""
-        ordered = sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 3), a.watch, a.id))
+        ordered = sorted(alerts, key=lambda a: (-severity_rank(a.severity), a.watch, a.id))
         key = message_key(ordered)
         if not ordered or self.get(key) is not None:
             return False
@@ -179,16 +181,32 @@ class Outbox:
         """Every alert of a message that has not reached all its targets and recipients (for the digest: it
         must say they were not delivered, since nobody else will), most severe first."""
         alerts = [alert for entry in self.entries() for alert in entry.alerts]
-        return sorted(alerts, key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.page))
+        return sorted(alerts, key=lambda alert: (-severity_rank(alert.severity), alert.page))
 
     def deliver(self, notifiers: Sequence[Notifier], *, force: bool = False) -> DeliveryReport:
         """Try every target that is due (all of them with `force`, failed ones included), outside any store
         transaction; never raises for a failed send: that is recorded, retried later and reported."""
         report = DeliveryReport()
-        for entry in self.entries():
-            for notifier in notifiers:
-                for target in notifier.targets():
-                    self._attempt(entry, notifier, target, report, force=force)
+        # One deliverer at a time, across threads and processes (parallel checks, the service beside a manual
+        # check): a message another deliverer is sending right now reads as "sending", which alone would look
+        # like an interrupted attempt and be sent again. Its own lock, never the store's: a slow SMTP server
+        # holds up other deliveries only, not checks.
+        fsutil.ensure_dir(self.store.root)
+        lock = fsutil.WriterLock.for_path(self.store.path(DELIVERY_LOCK))
+        try:
+            lock.acquire(DELIVERY_WAIT)
+        except fsutil.LockBusy:
+            log.warning(
+                "outbox: another process has been delivering for %ds; left for the next run", DELIVERY_WAIT
+            )
+            return report
+        try:
+            for entry in self.entries():
+                for notifier in notifiers:
+                    for target in notifier.targets():
+                        self._attempt(entry, notifier, target, report, force=force)
+        finally:
+            lock.release()
         return report
 
     def _attempt(
@@ -205,13 +223,16 @@ class Outbox:
             report.deferred.append((entry.id, target, state["next_attempt"]))
             return
         # Per-recipient state only for channels with recipients (mail); others succeed or fail as one target.
-        people: dict[str, Any] = state.setdefault("recipients", {}) if notifier.recipients(target) else {}
-        if notifier.recipients(target):
-            for address in notifier.recipients(target):
-                person = people.setdefault(address, {"state": "pending", "error": None})
-                if force and person["state"] == "failed":
-                    person["state"] = "pending"
-        todo = [a for a, p in people.items() if p["state"] in ("pending", "sending")]
+        configured = notifier.recipients(target)
+        people: dict[str, Any] = state.setdefault("recipients", {}) if configured else {}
+        for address in configured:
+            person = people.setdefault(address, {"state": "pending", "error": None})
+            if force and person["state"] == "failed":
+                person["state"] = "pending"
+        # Only the addresses configured now: one removed from the config gets nothing more.
+        todo = [a for a in configured if people[a]["state"] in ("pending", "sending")]
+        if configured and not todo:
+            return  # nobody left to send to (an empty list would mean "every recipient" to the channel)
         interrupted = state["state"] == "sending"
         if interrupted:
             state["interrupted"] += 1

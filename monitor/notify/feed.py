@@ -103,7 +103,9 @@ class _ChangeCache:
         if key in self._items:
             self._items.move_to_end(key)
             return self._items[key]
-        change = self._items[key] = page_change(store, page, record)
+        change = page_change(store, page, record)
+        change.diff = None  # the feed shows the blocks and the summary; two whole documents per entry stay out
+        self._items[key] = change
         while len(self._items) > self.size:
             self._items.popitem(last=False)
         return change

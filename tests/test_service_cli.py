@@ -266,6 +266,8 @@ def test_digest_to_a_text_file_is_the_text_part(project: Path, tmp_path: Path) -
     )
     _, printed = run(project, "digest", "--print")
     assert (tmp_path / "d.txt").read_text() == printed.split("\n", 1)[1]
+    # Nothing is attached to a printed or written digest: it names the command instead.
+    assert "attached" not in printed and "Full comparison: privacy-monitor diff " in printed
 
 
 def test_digest_to_an_eml_file_needs_no_mail_server(project: Path, tmp_path: Path) -> None:

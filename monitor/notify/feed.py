@@ -104,7 +104,9 @@ class _ChangeCache:
             self._items.move_to_end(key)
             return self._items[key]
         change = page_change(store, page, record)
-        change.diff = None  # the feed shows the blocks and the summary; two whole documents per entry stay out
+        change.diff = (
+            None  # the feed shows the blocks and the summary; two whole documents per entry stay out
+        )
         self._items[key] = change
         while len(self._items) > self.size:
             self._items.popitem(last=False)

@@ -71,23 +71,29 @@ def digest(state: State, since: str | None, action: str, out: Path | None) -> No
     if out is not None and kind is None:
         raise UsageError(f"--out {out}: write to a .txt, .html or .eml file")
     report = build_digest(store, loaded.config, start, end)
+    base_url = (
+        loaded.config.report.base_url
+    )  # links to the report's change pages, as the service's digest has
+    # Printed or written as text/HTML, nothing is attached: no line may say "attached".
     period = f"{human_time(start, state.zone)} to {human_time(state.clock(), state.zone)}"
     if out is None and action == "print":
         say(f"Digest of {period} ({how})")
-        say(render_text(report), nl=False)
+        say(render_text(report, base_url=base_url, attached=()), nl=False)
         return
     now = state.clock()
     message_id = f"<digest.manual.{now.strftime('%Y%m%dT%H%M%SZ')}@privacy-monitor.invalid>"
     if out is not None:
         if kind == "text":
-            data = render_text(report).encode("utf-8")
+            data = render_text(report, base_url=base_url, attached=()).encode("utf-8")
         elif kind == "html":
-            data = render_html(report).encode("utf-8")
+            data = render_html(report, base_url=base_url, attached=()).encode("utf-8")
         else:
             email = loaded.config.notify.email
             to = list(loaded.config.digest.to or (email.to if email else []))
             sender = email.sender if email else NO_SENDER
-            data = bytes(compose(report, sender=sender, to=to, message_id=message_id, now=now))
+            data = bytes(
+                compose(report, sender=sender, to=to, message_id=message_id, now=now, base_url=base_url)
+            )
         try:
             out.write_bytes(data)
         except OSError as error:
@@ -98,7 +104,14 @@ def digest(state: State, since: str | None, action: str, out: Path | None) -> No
 
         mailer = DigestMailer(loaded, store, state.clock)
         recipients = mailer.recipients()
-        message = compose(report, sender=mailer.email.sender, to=recipients, message_id=message_id, now=now)
+        message = compose(
+            report,
+            sender=mailer.email.sender,
+            to=recipients,
+            message_id=message_id,
+            now=now,
+            base_url=base_url,
+        )
         smtp_send(mailer.email, loaded.base_dir, message)
         say(f"digest of {period} sent to {plural(len(recipients), 'recipient')}: {', '.join(recipients)}")
 

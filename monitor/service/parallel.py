@@ -36,6 +36,16 @@ class _Slot:
     error: BaseException | None = None
 
 
+def ready_fetchers(ctx: Context, pages: Iterable[PageConfig], gate: HostGate) -> None:
+    """Create the fetcher of each renderer the pages use, in this one thread (Context.fetcher() creates one on
+    first use, unguarded: two threads could each start a browser), with their retry waits going through the
+    gate (out of the host's turn; ended by `stop`)."""
+    for renderer in dict.fromkeys(page.renderer for page in pages):
+        fetcher = ctx.fetcher(renderer)
+        if hasattr(fetcher, "sleep"):
+            fetcher.sleep = gate.sleep
+
+
 def check_in_parallel(
     ctx: Context,
     pages: Iterable[PageConfig],
@@ -51,12 +61,7 @@ def check_in_parallel(
     from monitor.pipeline.check import check_page
 
     slots = [_Slot(page) for page in pages]
-    # Context.fetcher() creates a renderer's fetcher on first use, unguarded: create them all here, in one
-    # thread, and route their retry waits through the gate (out of the host's turn; ended by `stop`).
-    for renderer in dict.fromkeys(slot.page.renderer for slot in slots):
-        fetcher = ctx.fetcher(renderer)
-        if hasattr(fetcher, "sleep"):
-            fetcher.sleep = gate.sleep
+    ready_fetchers(ctx, [slot.page for slot in slots], gate)
     waiting = iter(slots)
     take = threading.Lock()
 

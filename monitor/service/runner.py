@@ -35,6 +35,7 @@ from monitor.notify.digest_mail import DigestMailer
 from monitor.notify.feed import write_feed
 from monitor.pipeline.check import CheckResult, Context, check_page, deliver_alerts
 from monitor.report.build import update_report
+from monitor.service.parallel import ready_fetchers
 from monitor.service.schedule import HostGate, Stopping, digest_zone, next_due, next_slot
 from monitor.service.status import SERVICE_LOCK, page_schedule
 from monitor.store.core import Store
@@ -84,6 +85,7 @@ class Service:
         self.stop = threading.Event()
         fetch = self.config.fetch
         self.gate = HostGate(fetch.per_host_concurrency, fetch.per_host_min_gap, stop=self.stop)
+        ready_fetchers(ctx, self.config.pages, self.gate)
         self.mailer = mailer or DigestMailer(ctx.loaded, ctx.store, self.clock)
         self._digest_guard = threading.Lock()
         self._feed_guard = threading.Lock()
@@ -108,9 +110,7 @@ class Service:
 
     def check(self, page: PageConfig) -> CheckResult | None:
         """One check, in its host's turn; None when it did not complete (it stays due)."""
-        fetcher = self.ctx.fetcher(page.renderer)
-        if hasattr(fetcher, "sleep"):
-            fetcher.sleep = self.gate.sleep  # retry waits: out of the host's turn, and ended by a shutdown
+        fetcher = self.ctx.fetcher(page.renderer)  # made in __init__ (ready_fetchers), not here in a worker
         was_failing = self._failing(page.id)
         try:
             with self.gate.turn(page.url):

@@ -296,3 +296,29 @@ def test_a_record_that_no_longer_matches_its_digest_is_one_problem_not_two(
         f"damaged: {db}: checks row {row_id} (page 'policy'): damaged record (it does not hash to its digest); "
         "restore monitor.db from a backup, or rebuild it: `sqlite3 monitor.db .recover | sqlite3 new.db`"
     ]
+
+
+def test_an_imported_capture_exports_as_a_resource_every_record_refers_to(
+    project: Path, tmp_path: Path
+) -> None:
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    words = "We collect information about how you use our Products and the content you share with us. " * 5
+    (captures / "2025-01-01T08-00-00Z.html").write_text(
+        f"<html><body><div id='root'><h1>Privacy Policy</h1><p>{words}</p></div></body></html>"
+    )
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    code, output = run(project, clock, "import", "policy", str(captures))
+    assert code == 0, output
+    out = tmp_path / "imported.zip"
+    code, output = run(project, clock, "export", "policy", "--at", "2025-01-02", "--out", str(out))
+    assert code == 0, output
+    folder = tmp_path / "imported"
+    with zipfile.ZipFile(out) as bundle:
+        bundle.extractall(folder)
+    with (folder / "capture.warc.gz").open("rb") as handle:
+        records = list(ArchiveIterator(handle))
+    assert [item.rec_type for item in records] == ["warcinfo", "resource", "conversion", "metadata"]
+    ids = {item.rec_headers.get_header("WARC-Record-ID") for item in records}
+    refers = [item.rec_headers.get_header("WARC-Refers-To") for item in records[2:]]
+    assert refers and all(target in ids for target in refers)

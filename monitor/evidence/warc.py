@@ -51,11 +51,12 @@ def build_warc(record: CheckRecord, raw: bytes | None, text: bytes, record_json:
             warc_headers_dict=_headers(key, "response", date) | {"WARC-Concurrent-To": _id(key, "request")},
         )  # fmt: skip
         writer.write_record(response)
-    elif raw is not None:
-        writer.write_record(_resource(writer, record, key, raw, "text/html"))
-    else:
+    else:  # imported history: the capture, or without one the text, is the resource the others refer to
         refers = _id(key, "resource")
-        writer.write_record(_resource(writer, record, key, text, "text/markdown; charset=utf-8"))
+        if raw is not None:
+            writer.write_record(_resource(writer, record, key, raw, "text/html"))
+        else:
+            writer.write_record(_resource(writer, record, key, text, "text/markdown; charset=utf-8"))
     if raw is not None:
         writer.write_record(
             writer.create_warc_record(

@@ -17,14 +17,15 @@ from typing import Any
 from monitor.models import CheckRecord
 from monitor.store.chain import record_hash
 from monitor.store.layout import blob_path
-from monitor.store.records import CheckQueries
+from monitor.store.records import IMPORTED_FIRST, CheckQueries
 
 
 def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
-    """Recompute the page's `versions` rows from its good records, oldest first (by time, then order)."""
+    """Recompute the page's `versions` rows from its good records in the order `checks()` lists them: the
+    imported history by date, then the live checks in the order they were recorded."""
     rows = conn.execute(
         "SELECT id, time, COALESCE(text_sha256, version), raw_sha256 FROM checks"
-        " WHERE page = ? AND outcome != 'failed' ORDER BY time, n",
+        f" WHERE page = ? AND outcome != 'failed' {IMPORTED_FIRST}",
         (page,),
     ).fetchall()
     entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw, check_id]

@@ -24,6 +24,9 @@ CHANGE = "outcome IN ('new', 'changed')"
 # Imported history is the timeline's, not news: every query about checks in a period, and every "latest"
 # query, reads the checks made live only (`source IS NULL`).
 LIVE = "source IS NULL"
+# A page's records in timeline order: the imported history by its dates (always older than the live checks),
+# then the live checks in the order they were recorded.
+IMPORTED_FIRST = f"ORDER BY {LIVE}, CASE WHEN {LIVE} THEN n END, time, n"
 # DISTINCT would read every check; this hops from page to page through the index (a skip scan).
 _PAGES = """WITH RECURSIVE p(page) AS (
     SELECT MIN(page) FROM checks
@@ -75,8 +78,7 @@ class CheckQueries(StateArea):
         (a check's time is when it started: one that waited on a slow server is recorded after a later one)."""
         self._page_dir(page_id)
         where, params = bounds(since, before, until)
-        imported_first = f"ORDER BY {LIVE}, CASE WHEN {LIVE} THEN n END, time, n"
-        order = f" AND {LIVE} ORDER BY n" if where else f" {imported_first}"
+        order = f" AND {LIVE} ORDER BY n" if where else f" {IMPORTED_FIRST}"
         rows = self._rows(f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where}{order}", (page_id, *params))
         return [self._record(row) for row in rows]
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import FACEBOOK_HISTORY, ROOT, result  # noqa: F401 - ROOT puts the project on sys.path
+from benchlib import FACEBOOK_HISTORY, ROOT, missing, result  # noqa: F401 - ROOT puts the project on sys.path
 
 PAGE = "facebook-privacy-policy-en"
 FILE = "Facebook/Privacy Policy.md"
@@ -74,8 +74,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args(argv)
     if not FACEBOOK_HISTORY.is_dir():
-        print(f"corpus not found at {FACEBOOK_HISTORY}: nothing to measure", file=sys.stderr)
-        return 2
+        return missing(FACEBOOK_HISTORY)
     ok = True
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)

@@ -19,8 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchlib import RESULT_PREFIX
+
 HERE = Path(__file__).resolve().parent
-RESULT_PREFIX = "RESULT"  # as benchlib.result prints it
 FULL_ONLY = {"bench_soak": ["--full"]}  # the extra arguments --full gives a bench
 
 

@@ -34,13 +34,13 @@ def render(
 
     shown = diff.filtered(substantive_only=substantive_only, section=section)
     meta = dict(meta or {})
+    lines = DEFAULT_CONTEXT[fmt] if context is None else max(0, context)
+    if fmt == "unified":  # diff -u has no summary above it
+        return render_unified(diff, shown, meta, lines)
     overview = summarize(diff)  # of the whole change, whatever the filters show of it
     line = overview.line() if shown.changes else ""  # "No changes." needs no summary above it
-    lines = DEFAULT_CONTEXT[fmt] if context is None else max(0, context)
     if fmt == "json":
         return _json(shown, meta, overview.to_json())
-    if fmt == "unified":
-        return render_unified(diff, shown, meta, lines)
     if fmt == "html":
         return render_html(shown, meta, list(layout(shown, lines)), line)
     if fmt == "markdown":

@@ -140,7 +140,7 @@ class BrowserFetcher(Fetcher):
     def _executable(self, url: str) -> str | None:
         if self.settings.browser_executable:
             path = Path(self.settings.browser_executable).expanduser()
-            if not path.exists():
+            if not is_executable(path):
                 reason = f"browser renderer unavailable: no browser at {path}"
                 raise FetchError(
                     url, reason, hint="fix fetch.browser_executable, or remove it to use /usr/bin/chromium"

@@ -124,7 +124,9 @@ def _import_one(
             record.outcome = Outcome.CHANGED if before else Outcome.NEW
             record.previous = before.id if before else None
             private = page.cookies_file is not None
-            record.version = store.put_version(page.id, text, raw, private=private)
+            record.version = store.put_version(
+                page.id, text, raw, private=private, hashed=(record.text_sha256, record.raw_sha256)
+            )
             report.imported += 1
             if watch and not later:
                 _follow_watches(ctx, page, old, document, record)

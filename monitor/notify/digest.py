@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.config.loading import Config, PageConfig
@@ -21,9 +21,6 @@ from monitor.notify.lag import Lag, translation_lag
 from monitor.service.status import period_facts
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(slots=True)

@@ -77,11 +77,10 @@ def render_alerts(
     *,
     summary: ChangeSummary | None = None,
     base_url: str | None = None,
-    report: str | None = None,
 ) -> Rendered:
     """One mail for every alert one check of one page raised, most severe first; the subject names the
-    page's title and the most severe watch. `summary`: the change's summary, shown first; `base_url` and
-    `report` (the full comparison's file name): a link to the complete diff."""
+    page's title and the most severe watch. `summary`: the change's summary, shown first; `base_url`: where the
+    report site is published, for a link to the change's page."""
     if not alerts:
         raise ValueError("render_alerts needs at least one alert")
     ordered = sorted(alerts, key=lambda alert: (-severity_rank(alert.severity), alert.watch))
@@ -95,7 +94,7 @@ def render_alerts(
         "page_title": _title(first, page),
         "page_url": page.url if page else None,
         "summary": summary.line() if summary else None,
-        "link": _link(first, base_url, report),
+        "link": _link(first, base_url),
         "items": [_item(alert) for alert in ordered[:MAX_ALERTS]],
         "unshown": [alert.headline for alert in ordered[MAX_ALERTS:]],
     }
@@ -106,12 +105,10 @@ def render_alerts(
     )
 
 
-def _link(alert: Alert, base_url: str | None, report: str | None) -> str | None:
-    """The change's page on the report site (`[report] base_url`); `report` names another file there."""
+def _link(alert: Alert, base_url: str | None) -> str | None:
+    """The change's page on the report site (`[report] base_url`)."""
     if not base_url:
         return None
-    if report:
-        return f"{base_url.rstrip('/')}/{report}"
     if alert.previous and alert.version:
         return change_url(base_url, alert.page, alert.previous, alert.version)
     return None

@@ -130,12 +130,13 @@ class CheckQueries(StateArea):
             f"SELECT id FROM checks WHERE page = ? AND {GOOD} AND {LIVE}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
         )
-        rows = self._rows(
+        if good:
             # `+page`, `+time`: walk the primary key from the last good check, not the page's whole index
-            f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND {LIVE} AND id > ?"
-            f"{where} ORDER BY id",
-            (page_id, good[0][0] if good else 0, *params),
-        )
+            sql = f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND {LIVE} AND id > ?"
+            rows = self._rows(f"{sql}{where} ORDER BY id", (page_id, good[0][0], *params))
+        else:  # never a good check: every failure of the page, through its own index (not every page's)
+            sql = f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND outcome = 'failed' AND {LIVE}"
+            rows = self._rows(f"{sql}{where} ORDER BY n", (page_id, *params))
         return [self._record(row) for row in rows]
 
     def changes(

@@ -48,6 +48,10 @@ def regroup(pairs: BlockPairing) -> None:
         replacement = None
         if any(kind in ("added", "removed") for kind, _, _ in entries):
             replacement = _reflow_gap(pairs, gap, entries, crossing_old, crossing_new)
+        if replacement is not None:  # the gap's old pairing goes, its positions with it
+            for _, olds, _ in entries:
+                for i in olds:
+                    pairs.new_position.pop(i, None)
         for kind, olds, news in entries if replacement is None else replacement:
             kept.append((kind, olds, news))
             if kind != "moved":

@@ -82,6 +82,16 @@ def test_an_edit_touching_a_watched_clause_or_term_comes_first() -> None:
     )
 
 
+def test_a_watched_term_counts_where_the_watch_would_match_it_not_inside_another_word() -> None:
+    # The ranking matches as the term watch does: whole words, typography folded.
+    old, new = doc("# P", "He said no."), doc("# P", "He said yes.")
+    assert summarize(diff_documents(old, new), watched=["AI"]).highlights[0].watched == ()
+    old, new = doc("# P", "We don’t train AI."), doc("# P", "We do train AI.")
+    assert summarize(diff_documents(old, new), watched=["don't train"]).highlights[0].watched == (
+        "don't train",
+    )
+
+
 def test_the_summary_survives_json_as_the_pipeline_stores_it() -> None:
     summary = summarize(diff_documents(OLD, NEW))
     data = json.loads(json.dumps(summary.to_json()))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.diff.core import Change, DocumentDiff
@@ -36,6 +36,13 @@ class Watched:
     text: str
     kind: str = "term"
     regex: bool = False
+    pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The watches' own pattern, over folded text: the ranking calls "watched" what the watch would match.
+        from monitor.watch.kinds import wording_pattern
+
+        object.__setattr__(self, "pattern", wording_pattern(self.text, regex=self.regex, watch_id=self.name))
 
     @classmethod
     def of(cls, watch: Any) -> Watched:
@@ -54,9 +61,9 @@ class Watched:
         return any(self._found(text) for text in (change.old, change.new) if text)
 
     def _found(self, text: str) -> bool:
-        if self.regex:
-            return re.search(self.text, text, re.IGNORECASE) is not None
-        return _fold(self.text) in _fold(text)
+        from monitor.watch.locate import fold
+
+        return self.pattern.search(fold(text)) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,10 +260,6 @@ _MONTHS = set(
         "Dezember",
     ]
 )
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().replace("’", "'").split())
 
 
 def _count(number: int, noun: str) -> str:

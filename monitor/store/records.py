@@ -132,7 +132,9 @@ class CheckQueries(StateArea):
         )
         if good:
             # `+page`, `+time`: walk the primary key from the last good check, not the page's whole index
-            sql = f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND {LIVE} AND id > ?"
+            sql = (
+                f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND {LIVE} AND id > ?"
+            )
             rows = self._rows(f"{sql}{where} ORDER BY id", (page_id, good[0][0], *params))
         else:  # never a good check: every failure of the page, through its own index (not every page's)
             sql = f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND outcome = 'failed' AND {LIVE}"

@@ -184,3 +184,27 @@ def test_the_printable_policy_reads_like_the_archives_own_version(corpus: Path) 
         if b.text not in our_words and b.text.replace(" ", "") not in our_words.replace(" ", "")
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("folder", SCOPES)
+def test_the_automatic_region_skips_trafilatura_only_where_trafilatura_finds_the_same_region(
+    corpus: Path, folder: str
+) -> None:
+    """A page whose every block lies in one main/article container gets that container as its region without
+    asking trafilatura (most of the automatic region's time): on every capture where that shortcut applies,
+    trafilatura's own answer is the very same element, and the title is the same."""
+    from monitor.extract import document
+    from monitor.extract.boilerplate import Skipper, find_widgets
+    from monitor.extract.html_blocks import html_to_blocks
+
+    for capture in captures(corpus, folder):
+        html = capture.path.read_text(encoding="utf-8")
+        page = document._parse(html)
+        assert page is not None
+        sourced = html_to_blocks([page.body], Skipper([], find_widgets(page, html)))
+        shortcut = document._container_of_everything(sourced)
+        if shortcut is None:
+            continue
+        region, title = document._trafilatura_region(page, page.body, sourced)
+        assert region is shortcut, capture.name
+        assert document._main_region(html, page.body, sourced) == (shortcut, title), capture.name

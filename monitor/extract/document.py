@@ -94,7 +94,8 @@ def extract_document(
         region, title = _main_region(html, body, sourced)
         roots = [region]
         if region is not body:
-            sourced = [s for s in sourced if _within(s.element, region)]
+            inside = _inside(region, dict.fromkeys(s.element for s in sourced))
+            sourced = [s for s in sourced if s.element in inside]
     document = Document([s.block for s in sourced], title=title)
     region_tokens, visible_text = visible_texts(page, roots, skipper)
     return Extraction(
@@ -106,16 +107,23 @@ def extract_document(
     )
 
 
+def _parser(**options: Any) -> lxml.html.HTMLParser:
+    """An HTML parser whose every element is an HtmlElement, chosen in C: lxml.html's default asks a Python
+    method for each element's class (to give forms and inputs classes of their own, which nothing here uses),
+    a fifth of the time of the walks on a React page. A parser per call: lxml parsers must not be shared
+    between threads."""
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True, **options)
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(element=HtmlElement))
+    return parser
+
+
 def _parse(html: str) -> HtmlElement | None:
     if not html.strip():
         return None
-    # A parser per call: lxml parsers must not be shared between threads.
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        return lxml.html.document_fromstring(html, parser=parser)
+        return lxml.html.document_fromstring(html, parser=_parser())
     except ValueError:  # a str that declares its own encoding (<?xml encoding=...?>)
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True, encoding="utf-8")
-        return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_parser(encoding="utf-8"))
     except etree.ParserError:  # nothing but whitespace or comments
         return None
 
@@ -159,6 +167,16 @@ def _main_region(html: str, body: HtmlElement, sourced: list[SourcedBlock]) -> t
     page = body.getroottree().getroot()
     if len(html) > TRAFILATURA_MAX_CHARS:
         return body, _trafilatura_title(page) or _html_title(page)
+    if (container := _container_of_everything(sourced)) is not None:
+        # What trafilatura would point at lies in this container, and the region climbs to it (below): the
+        # region's text is the whole body's whatever trafilatura finds. The Meta legal pages are all like this.
+        return container, _trafilatura_title(page) or _html_title(page)
+    return _trafilatura_region(page, body, sourced)
+
+
+def _trafilatura_region(
+    page: HtmlElement, body: HtmlElement, sourced: list[SourcedBlock]
+) -> tuple[HtmlElement, str | None]:
     import trafilatura  # slow to import; only pages without `select` need it
 
     found: Any  # trafilatura's Document (its return type also admits a dict, which as_dict=False never gives)
@@ -183,11 +201,36 @@ def _main_region(html: str, body: HtmlElement, sourced: list[SourcedBlock]) -> t
             anchors.append(by_text[text])
     if len(set(anchors)) < 2:
         return body, title
-    region = _common_ancestor(anchors)
-    for ancestor in region.iterancestors():
-        if ancestor.tag in _CONTENT_CONTAINERS or ancestor.get("role") == "main":
-            region = ancestor
-    return region, title
+    common = _common_ancestor(anchors)
+    container = _outermost_container(common)
+    return (common if container is None else container), title
+
+
+def _is_container(element: HtmlElement) -> bool:
+    return element.tag in _CONTENT_CONTAINERS or element.get("role") == "main"
+
+
+def _outermost_container(element: HtmlElement) -> HtmlElement | None:
+    """The outermost content container (main, article, role=main) among `element` and its ancestors."""
+    outermost = element if _is_container(element) else None
+    for ancestor in element.iterancestors():
+        if _is_container(ancestor):
+            outermost = ancestor
+    return outermost
+
+
+def _container_of_everything(sourced: list[SourcedBlock]) -> HtmlElement | None:
+    """The outermost content container holding every block of the body, or None when there is none.
+
+    Any anchors trafilatura finds are some of these blocks: their common ancestor lies within the common
+    ancestor of all of them, and so climbs to the same outermost container, which holds the same text."""
+    if not sourced:
+        return None
+    elements = dict.fromkeys(s.element for s in sourced)
+    container = _outermost_container(_common_ancestor([sourced[0].element, sourced[-1].element]))
+    if container is None or len(_inside(container, elements)) < len(elements):
+        return None
+    return container
 
 
 def _trafilatura_title(page: HtmlElement) -> str | None:
@@ -215,5 +258,16 @@ def _common_ancestor(elements: Iterable[HtmlElement]) -> HtmlElement:
     return common
 
 
-def _within(element: HtmlElement, region: HtmlElement) -> bool:
-    return element is region or any(ancestor is region for ancestor in element.iterancestors())
+def _inside(region: HtmlElement, elements: Iterable[HtmlElement]) -> set[HtmlElement]:
+    """Those of `elements` that are `region` or lie in it. Each walk up stops at an element already placed,
+    so blocks sharing ancestors cost little (a block-by-block ancestor walk cost milliseconds on deep pages)."""
+    placed: dict[HtmlElement, bool] = {region: True}
+    for element in elements:
+        path = []
+        node: HtmlElement | None = element
+        while node is not None and node not in placed:
+            path.append(node)
+            node = node.getparent()
+        verdict = node is not None and placed[node]
+        placed.update(dict.fromkeys(path, verdict))
+    return {element for element, verdict in placed.items() if verdict}

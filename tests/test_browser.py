@@ -45,6 +45,14 @@ JS_PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>
 <script>setTimeout(function () {{
   document.getElementById("root").innerHTML = "<h1>Privacy Policy</h1><p>{POLICY_TEXT}</p>";
 }}, 300);</script></body></html>"""
+# The region shows "Loading…" while its text is fetched (the server takes 0.6 s), then the text in two steps
+# 150 ms apart, with no request between them.
+LOADING_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Privacy Policy</title></head>
+<body><div id="root"><p>Loading…</p></div><script>
+fetch("/policy-data").then(r => r.text()).then(text => {
+  document.getElementById("root").innerHTML = "<h1>Privacy Policy</h1>";
+  setTimeout(() => { document.getElementById("root").innerHTML += "<p>" + text + "</p>"; }, 150);
+});</script></body></html>"""
 ECHO_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>echo</title></head><body>
 <p id="language"></p><script>document.getElementById("language").textContent = "navigator: " + navigator.language;
 </script><p>Accept-Language: {language}</p><p>Cookie: {cookie}</p><img src="/pixel.png" alt=""></body></html>"""
@@ -83,6 +91,8 @@ class Loopback:
             "/bot-wall": self._bot_wall,
             "/freeze": self._freeze,
             "/set-cookie": self._set_cookie,
+            "/loading": lambda h: self._send(h, 200, LOADING_PAGE),
+            "/policy-data": self._policy_data,
         }
         loopback = self
 
@@ -131,6 +141,10 @@ class Loopback:
         self._send(
             handler, 200, f"<html><body><div id='root'><h1>Slow</h1><p>{POLICY_TEXT}</p></div></body></html>"
         )
+
+    def _policy_data(self, handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(0.6)
+        self._send(handler, 200, POLICY_TEXT, "text/plain")
 
     def _never(self, handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
@@ -299,6 +313,16 @@ def test_a_slow_page_still_completes_and_leaves_no_process(loopback: Loopback, t
     )
     fetcher.close()
     assert marked_pids(token) == []
+
+
+@pytest.mark.browser
+def test_the_region_is_taken_once_its_fetched_text_has_come_whole_not_while_it_shows_loading(
+    loopback: Loopback,
+) -> None:
+    result = browser().fetch(page(loopback.url("/loading"), select=["#root"]))
+
+    text = extract_document(result.html, select=["#root"]).document.to_text()
+    assert text == f"# Privacy Policy\n\n{POLICY_TEXT}\n"
 
 
 @pytest.mark.browser

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -532,3 +533,37 @@ def test_status_and_digest_queries_search_an_index_never_scan_the_checks(tmp_pat
         assert all(step.startswith("SEARCH") for step in steps), (sql, plan)
         # A search can still walk a page's whole history: all of its checks before the newest by n.
         assert not any("checks_by_page (page=? AND n<?)" in step for step in steps), (sql, plan)
+
+
+def test_threads_opening_the_store_while_others_write_all_write(tmp_path: Path) -> None:
+    """Parallel checks open a connection per thread, some while others are writing; a thread opening at such
+    a moment failed with "another privacy-monitor process is writing to this store"."""
+    for attempt in range(20):
+        root = tmp_path / f"store-{attempt}"
+        start = threading.Barrier(8)
+        failures: list[BaseException] = []
+
+        def write(
+            n: int,
+            root: Path = root,
+            start: threading.Barrier = start,
+            failures: list[BaseException] = failures,
+        ) -> None:
+            start.wait()
+            time.sleep(n % 2 * 0.001)  # half of them open while the first ones create the store
+            try:
+                store = Store(root)
+                for k in range(10):
+                    store.write_json(f"service/thread-{n}.json", {"n": n, "k": k})
+            except BaseException as error:  # noqa: BLE001 - the test reports every thread's failure
+                failures.append(error)
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert [Store(root).read_json(f"service/thread-{n}.json") for n in range(8)] == [
+            {"n": n, "k": 9} for n in range(8)
+        ]

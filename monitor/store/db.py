@@ -88,6 +88,21 @@ class _Local(threading.local):
 
 
 _local = _Local()
+# Threads of this process queue here for a database's write transaction, before SQLite's own lock: SQLite makes
+# a waiting connection sleep 1, 2, 5, 10 ... ms between tries, so ten threads checking pages at once spent more
+# time asleep than writing. Other processes still meet at SQLite's lock (busy_timeout).
+_writers: dict[str, threading.Lock] = {}
+_writers_guard = threading.Lock()
+
+
+# Threads open their connections one at a time: on a new database, the first one's switch to WAL and its schema
+# made another thread opening at that moment fail as "busy" (SQLite does not wait out a journal-mode change).
+_opening = threading.Lock()
+
+
+def _writer_lock(key: str) -> threading.Lock:
+    with _writers_guard:
+        return _writers.setdefault(key, threading.Lock())
 
 
 def close_all() -> None:
@@ -119,6 +134,12 @@ class Database:
         conn = _local.connections.get(self.key)
         if conn is not None:
             return conn
+        with _opening:
+            conn = self._open()
+        _local.connections[self.key] = conn
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
         try:
             fsutil.ensure_dir(self.root)
             conn = sqlite3.connect(self.path, timeout=READ_WAIT, isolation_level=None)
@@ -142,7 +163,6 @@ class Database:
             raise damaged(self.path, error) from None
         except OSError as error:
             raise StoreError(f"{self.root}: cannot create the store folder ({error.strerror})") from None
-        _local.connections[self.key] = conn
         return conn
 
     @contextmanager
@@ -157,12 +177,18 @@ class Database:
             finally:
                 _local.depth[self.key] = depth
             return
-        with self._immediate(conn, wait):
-            _local.depth[self.key] = 1
-            try:
-                yield conn
-            finally:
-                _local.depth[self.key] = 0
+        writers = _writer_lock(self.key)
+        if not writers.acquire(timeout=max(wait, 0)):
+            raise self.locked()
+        try:
+            with self._immediate(conn, wait):
+                _local.depth[self.key] = 1
+                try:
+                    yield conn
+                finally:
+                    _local.depth[self.key] = 0
+        finally:
+            writers.release()
 
     @contextmanager
     def _immediate(self, conn: sqlite3.Connection, wait: float) -> Iterator[None]:

@@ -6,12 +6,15 @@ attempt's `Deadline`; when the deadline passes, a timer shuts those sockets down
 at once (a shut-down socket reads as closed), and the fetcher turns the cut answer into "timed out" because
 `Deadline.expired` says why the read ended. The sockets come from a connection class of our own, mounted on
 the session by `DeadlineAdapter`; a thread-local says which deadline is current, since a fetch runs in one
-thread and the pool hands connections to that thread only.
+thread and the pool hands connections to that thread only. One thread of the process watches every deadline
+(a timer thread per attempt cost more than the rest of a loopback fetch).
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -32,10 +35,9 @@ class Deadline:
         self.seconds = seconds
         self.ends = time.monotonic() + seconds
         self.expired = False
+        self.finished = False
         self._sockets: set[socket.socket] = set()
         self._guard = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def remaining(self) -> float:
         return max(self.ends - time.monotonic(), 0.0)
@@ -49,8 +51,10 @@ class Deadline:
             else:
                 self._sockets.add(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._guard:
+            if self.finished:
+                return
             self.expired = True
             for sock in self._sockets:
                 _shut(sock)
@@ -58,16 +62,53 @@ class Deadline:
     def __enter__(self) -> Deadline:
         self._previous = getattr(_current, "deadline", None)
         _current.deadline = self
-        self._timer.start()
+        _watcher.watch(self)
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._timer.cancel()
         _current.deadline = self._previous
         with self._guard:
+            self.finished = True
             self._sockets.clear()
+
+
+class _Watcher:
+    """Sleeps until the earliest deadline due and expires it; finished ones are dropped when they come up."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()  # ties never compare Deadlines
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: Deadline) -> None:
+        with self._wake:
+            heapq.heappush(self._due, (deadline.ends, next(self._order), deadline))
+            if self._thread is None or not self._thread.is_alive():  # first use, or after a fork
+                self._thread = threading.Thread(target=self._run, name="fetch-deadlines", daemon=True)
+                self._thread.start()
+            elif self._due[0][2] is deadline:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._due and self._due[0][2].finished:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                ends, _, deadline = self._due[0]
+                if (left := ends - time.monotonic()) > 0:
+                    self._wake.wait(left)
+                    continue
+                heapq.heappop(self._due)
+                deadline.expire()
+
+
+_watcher = _Watcher()
 
 
 def _shut(sock: socket.socket) -> None:

@@ -586,3 +586,22 @@ def test_auto_does_not_try_the_browser_for_a_missing_page(
     with pytest.raises(FetchError, match="HTTP 404"):
         AutoFetcher(settings, base_dir=tmp_path).fetch(page(httpserver.url_for("/p")))
     assert len(httpserver.log) == 1
+
+
+def test_proxies_and_no_proxy_come_from_the_environment(
+    httpserver: HTTPServer,
+    settings: FetchConfig,
+    tmp_path: Path,
+    sleeps: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The environment is read once per host, not per request, and still decides as requests would: a page
+    goes through HTTP_PROXY (the loopback server plays the proxy here), unless NO_PROXY names its host."""
+    httpserver.expect_request("/privacy").respond_with_data(POLICY, content_type=HTML)
+    monkeypatch.setenv("HTTP_PROXY", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.setenv("NO_PROXY", "direct.invalid")
+    fetcher = HttpFetcher(settings, base_dir=tmp_path, sleep=sleeps.append)
+    assert fetcher.fetch(page("http://policy.invalid/privacy")).html == POLICY
+
+    error = fetch_error(fetcher, page("http://direct.invalid/privacy"))
+    assert error.reason == "network error: name not resolved"

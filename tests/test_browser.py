@@ -53,6 +53,10 @@ fetch("/policy-data").then(r => r.text()).then(text => {
   document.getElementById("root").innerHTML = "<h1>Privacy Policy</h1>";
   setTimeout(() => { document.getElementById("root").innerHTML += "<p>" + text + "</p>"; }, 150);
 });</script></body></html>"""
+# A script sends the reader on to the JavaScript page while the region shows a first text.
+SENDS_ON_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Redirecting</title></head>
+<body><div id="root"><p>One moment…</p></div><script>setTimeout(() => { location.href = "/js"; }, 100);</script>
+</body></html>"""
 ECHO_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>echo</title></head><body>
 <p id="language"></p><script>document.getElementById("language").textContent = "navigator: " + navigator.language;
 </script><p>Accept-Language: {language}</p><p>Cookie: {cookie}</p><img src="/pixel.png" alt=""></body></html>"""
@@ -92,6 +96,7 @@ class Loopback:
             "/freeze": self._freeze,
             "/set-cookie": self._set_cookie,
             "/loading": lambda h: self._send(h, 200, LOADING_PAGE),
+            "/sends-on": lambda h: self._send(h, 200, SENDS_ON_PAGE),
             "/policy-data": self._policy_data,
         }
         loopback = self
@@ -323,6 +328,14 @@ def test_the_region_is_taken_once_its_fetched_text_has_come_whole_not_while_it_s
 
     text = extract_document(result.html, select=["#root"]).document.to_text()
     assert text == f"# Privacy Policy\n\n{POLICY_TEXT}\n"
+
+
+@pytest.mark.browser
+def test_a_page_a_script_sends_on_is_read_where_it_lands(loopback: Loopback) -> None:
+    result = browser().fetch(page(loopback.url("/sends-on"), select=["#root"]))
+
+    assert result.final_url == loopback.url("/js")
+    assert POLICY_TEXT in result.html
 
 
 @pytest.mark.browser

@@ -29,6 +29,7 @@ from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
 from monitor.fetch.chromium import MARKER_ENV, BrowserThread, Launch, kill_marked, marked_processes
 from monitor.fetch.common import HTML_TYPES, load_cookies, request_headers, selected_headers
+from monitor.fetch.settle import Network, document_html, wait_for_region
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
 
@@ -52,20 +53,6 @@ CHROMIUM_FLAGS = (
 )  # fmt: skip
 BLOCKED_RESOURCES = frozenset({"image", "media", "font"})
 WATCHDOG_GRACE = 3.0  # seconds after browser_timeout before the watchdog kills what is left
-# What Playwright's `content()` returns, read in the page's own world: `content()` first builds an isolated one,
-# a tenth of a second per page.
-_DOCUMENT_HTML = """() => {
-  let html = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : "";
-  if (document.documentElement) html += document.documentElement.outerHTML;
-  return html;
-}"""
-# The region is written once its text has stopped changing, with no request in flight, for this long.
-QUIET = 0.2  # seconds
-POLL = 50  # ms between looks at the region
-_REGION_TEXT_LENGTH = """selectors => Math.max(-1, ...selectors.map(selector => {
-  try { const el = document.querySelector(selector); return el ? el.innerText.trim().length : -1; }
-  catch (e) { return -1; }
-}))"""
 _NETWORK_ERRORS = (
     ("ERR_CONNECTION_REFUSED", "network error: connection refused"),
     ("ERR_NAME_NOT_RESOLVED", "network error: name not resolved"),
@@ -109,56 +96,6 @@ def _router(language: str | None) -> Callable[[Any], None]:
             route.continue_()
 
     return handle
-
-
-class _Network:
-    """How many of a tab's requests are in flight, and since when none has started or ended."""
-
-    def __init__(self, tab: Any) -> None:
-        self.in_flight = 0
-        self.changed = time.monotonic()
-        tab.on("request", self._started)
-        tab.on("requestfinished", self._ended)
-        tab.on("requestfailed", self._ended)
-
-    def _started(self, _request: Any) -> None:
-        self.in_flight += 1
-        self.changed = time.monotonic()
-
-    def _ended(self, _request: Any) -> None:
-        self.in_flight = max(self.in_flight - 1, 0)
-        self.changed = time.monotonic()
-
-    def quiet_for(self, now: float) -> float:
-        return 0.0 if self.in_flight else now - self.changed
-
-
-def _wait_for_region(
-    tab: Any, page: PageConfig, network: _Network, *, settle: float, deadline: float
-) -> None:
-    """Until the `select` region has text that has not changed, with no request in flight, for QUIET seconds.
-
-    The text may be slow to come (the whole budget); once it has come, settling it takes at most `settle`
-    seconds, then the page is taken as it is. A page that writes its text late without any request (a timer)
-    is waited for as one that fetches it, which Playwright's "no request for 500 ms" would not see; a page
-    whose text is there at once costs QUIET, not 500 ms.
-    """
-    selectors = list(page.select)
-    length, since, settled_by = None, time.monotonic(), None
-    while True:
-        seen = tab.evaluate(_REGION_TEXT_LENGTH, selectors)
-        now = time.monotonic()
-        if seen != length:
-            length, since = seen, now
-            if seen > 0 and settled_by is None:
-                settled_by = now + settle
-        elif seen > 0 and now - since >= QUIET and network.quiet_for(now) >= QUIET:
-            return
-        if now >= deadline or (settled_by is not None and now >= settled_by):
-            if not length or length <= 0:
-                log.info("%s: the select region held no text within the time limit", page.url)
-            return
-        tab.wait_for_timeout(min(POLL, max((deadline - now) * 1000, 1)))
 
 
 @FETCHERS.register
@@ -227,7 +164,7 @@ class BrowserFetcher(Fetcher):
                 context.add_cookies(playwright_cookies(jar))
             context.route("**/*", _router(language))
             tab = context.new_page()
-            network = _Network(tab)
+            network = Network(tab)
             try:
                 response = tab.goto(page.url, wait_until="domcontentloaded", timeout=remaining_ms())
             except PlaywrightTimeout:
@@ -238,11 +175,11 @@ class BrowserFetcher(Fetcher):
             with contextlib.suppress(PlaywrightTimeout):
                 tab.wait_for_load_state("load", timeout=min(settle, remaining_ms()))
             if page.select:
-                _wait_for_region(tab, page, network, settle=settle / 1000, deadline=deadline)
+                wait_for_region(tab, page, network, settle=settle / 1000, deadline=deadline)
             else:  # no region to watch: Playwright's rule, no request for 500 ms
                 with contextlib.suppress(PlaywrightTimeout):
                     tab.wait_for_load_state("networkidle", timeout=min(settle, remaining_ms()))
-            html = tab.evaluate(_DOCUMENT_HTML)
+            html = document_html(tab)
             final_url = tab.url
         finally:
             context.close()

@@ -226,6 +226,17 @@ def test_a_user_recognizer_without_max_words_applies_to_any_length() -> None:
     assert classify(html_of(document), walls=[moved]) == "moved"
 
 
+def test_a_user_pattern_with_groups_of_its_own_still_matches() -> None:
+    """The recognizers are first searched as one union; a pattern whose groups a union would renumber (a
+    back-reference, a named group) makes each pattern be searched on its own, as before."""
+    repeated = WallConfig(reason="stutter", pattern=r"\b(\w+) \1 \1\b", max_words=50)
+    named = WallConfig(reason="named", pattern=r"(?P<word>blocked) (?P=word)", max_words=50)
+    html = "<html><body><p>Access is blocked blocked here, sorry sorry sorry.</p></body></html>"
+
+    assert classify(html, walls=[repeated]) == "stutter"
+    assert classify(html, walls=[named]) == "named"
+
+
 def test_user_patterns_match_typographic_quotes_written_either_way() -> None:
     curly = WallConfig(reason="gone", pattern=r"we’re sorry, this page is gone", max_words=50)
     html = "<html><body><p>We're sorry, this page is gone.</p></body></html>"

@@ -234,13 +234,15 @@ def _evaluate_watches(
     *,
     only_new: bool = False,
 ) -> list[Any]:
-    from monitor.notify.outbox import Outbox
-    from monitor.watch.evaluate import evaluate_watches, unevaluated
-
     version = record.version
     assert version is not None  # watches only ever see a stored version
     watches = [watch for watch in ctx.config.watches if page.id in watch.pages]
-    if only_new and watches:
+    if not watches:
+        return []
+    from monitor.notify.outbox import Outbox  # a check of a page without watches never loads them
+    from monitor.watch.evaluate import evaluate_watches, unevaluated
+
+    if only_new:
         watches = unevaluated(ctx.store, watches, page.id, version)
     if not watches:
         return []

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import TYPE_CHECKING
 
 from monitor.durations import parse_duration
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:  # APScheduler loads only for a cron schedule or the service: not for every command
+    from apscheduler.triggers.base import BaseTrigger
+    from apscheduler.triggers.cron import CronTrigger
 
 # Standard cron numbers days of the week from Sunday (0 or 7); APScheduler 3 numbers them from Monday.
 # Names mean the same in both, so numbers are rewritten as names.
@@ -68,6 +69,8 @@ class PageSchedule:
 
     def trigger(self, *, start: datetime, jitter: float, timezone: tzinfo) -> BaseTrigger:
         """The APScheduler trigger that fires this schedule in production, first at `start` (UTC)."""
+        from apscheduler.triggers.interval import IntervalTrigger
+
         whole_jitter = int(jitter) or None
         if self.interval is not None:
             return IntervalTrigger(
@@ -77,6 +80,8 @@ class PageSchedule:
 
 
 def cron_trigger(expression: str, timezone: tzinfo, *, jitter: int | None = None) -> CronTrigger:
+    from apscheduler.triggers.cron import CronTrigger
+
     fields = expression.split()
     if len(fields) != 5:
         raise ValueError(f"expected 5 fields, got {len(fields)}")

@@ -43,14 +43,7 @@ def build_feed(
 ) -> FeedGenerator:
     """The feed of the newest `limit` changes. `change_of` gives an entry's PageChange (default: diffed here,
     cached); `link` the entry's link (default: the page's URL; the report site links its change pages)."""
-    pages = {page.id: page for page in config.pages}
-    changes: list[tuple[PageConfig, CheckRecord]] = [
-        (pages[record.page], record)
-        for record in store.changes()  # an indexed query: the checks in between are never read
-        if record.page in pages and record.outcome == Outcome.CHANGED and record.previous and record.version
-    ]
-    changes.sort(key=lambda item: (parse_time(item[1].time), item[0].id))
-    changes = changes[-limit:]
+    changes = newest_changes(store, config, limit)
     feed = FeedGenerator()
     feed.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'privacy-monitor:feed:{store.root.resolve()}')}")
     feed.title("privacy-monitor: privacy notice changes")
@@ -69,6 +62,39 @@ def build_feed(
         entry.updated(parse_time(record.time))
         entry.content(get_template("feed_entry.html.j2").render(c=change), type="html")
     return feed
+
+
+def newest_changes(store: Store, config: Config, limit: int) -> list[tuple[PageConfig, CheckRecord]]:
+    """The newest `limit` changes of the config's pages, oldest first.
+
+    Read newest first, a few times `limit` rows at a time, not the whole history: the service writes the feed
+    after every change, and reading (and parsing the summary of) every change ever recorded each time made the
+    process's memory grow with the store's age. More rows are read only while the newest `limit` could still
+    be missing one: too few changes among the rows, or one in the oldest row's second (the rows come in the
+    order of their time text, the feed in the order of the time; they agree to the second)."""
+    pages = {page.id: page for page in config.pages}
+    want = max(2 * limit, 16) if limit > 0 else None  # limit 0 (changes[-0:]) has always meant all of them
+    while True:
+        records = store.changes(limit=want)  # an indexed query: the checks in between are never read
+        changes = [
+            (pages[record.page], record)
+            for record in records
+            if record.page in pages
+            and record.outcome == Outcome.CHANGED
+            and record.previous
+            and record.version
+        ]
+        changes.sort(key=lambda item: (parse_time(item[1].time), item[0].id))
+        if want is None or len(records) < want:  # every change there is
+            break
+        if len(changes) >= limit and _second(records[0].time) < _second(changes[-limit][1].time):
+            break
+        want *= 4
+    return changes[-limit:]
+
+
+def _second(time: str) -> str:
+    return time[:19]  # a stored time is YYYY-MM-DDTHH:MM:SS[.fff]Z (monitor.store.records.TIME)
 
 
 def write_feed(store: Store, config: Config, path: Path, *, limit: int = FEED_LIMIT) -> int:

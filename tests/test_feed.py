@@ -81,3 +81,15 @@ def test_the_feed_keeps_the_newest_changes(store: Store, tmp_path: Path) -> None
 def test_an_empty_feed_is_still_a_valid_feed(store: Store, tmp_path: Path) -> None:
     assert write_feed(store, make_config(PAGES), tmp_path / "feed.atom") == 0
     assert entries(tmp_path / "feed.atom") == []
+
+
+def test_the_newest_changes_are_found_behind_many_of_other_pages(store: Store, tmp_path: Path) -> None:
+    # The feed reads the store's newest changes a few at a time: changes of pages the config no longer
+    # has, newer than all of the watched page's, send it further back, not to a shorter feed.
+    config = make_config(PAGES)
+    for day in range(1, 5):
+        record_check(store, "fb", utc(f"2026-03-0{day} 06:00"), text=A if day % 2 else B)
+    for hour in range(20):
+        record_check(store, "gone", utc(f"2026-03-05 {hour:02d}:00"), text=A if hour % 2 else B)
+    assert write_feed(store, config, tmp_path / "feed.atom", limit=2) == 2
+    assert [e["updated"][:10] for e in entries(tmp_path / "feed.atom")] == ["2026-03-04", "2026-03-03"]

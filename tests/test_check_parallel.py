@@ -168,16 +168,17 @@ def test_pages_run_at_once_across_hosts_and_one_host_keeps_its_limit(tmp_path: P
 
 
 def test_starts_on_one_host_are_per_host_min_gap_apart(tmp_path: Path, sites: Sites) -> None:
-    gap = 0.4
+    gap = 0.8
     pages = [(f"same-{n}", HOSTS[0], f"/s{n}") for n in range(3)] + [("other", HOSTS[1], "/o")]
     config = write_config(tmp_path, sites, pages, concurrency=4, per_host_concurrency=3, per_host_min_gap=gap)
     code, output = run(config)
     assert code == ExitStatus.OK, output
     starts = sorted(moment for host, _, moment in sites.arrivals if host == HOSTS[0])
     assert len(starts) == 3
-    # Arrival times at the server: a request can only arrive later than the gate let it start, never earlier
-    # by more than the (loopback) difference of two connections' set-up, hence the small allowance.
-    assert all(later - earlier >= gap - 0.05 for earlier, later in zip(starts, starts[1:], strict=False))
+    # Arrival times at the server: a request arrives a little after the gate let it start, by its connection's
+    # set-up, which on a loaded machine (the suite runs two workers on two cores) can take a tenth of a second
+    # longer for one request than for the next; without the gate the three would arrive at once.
+    assert all(later - earlier >= gap - 0.2 for earlier, later in zip(starts, starts[1:], strict=False))
     other = [moment for host, _, moment in sites.arrivals if host == HOSTS[1]]
     assert other[0] - starts[0] < gap  # another host does not wait for this one's gap
 

@@ -393,3 +393,19 @@ def test_html_and_its_markdown_give_the_same_blocks(body: str, markdown: str) ->
         extract_document(page(body), select=["body"]).document.blocks
         == document_from_markdown(markdown).blocks
     )
+
+
+def test_a_page_whose_text_all_lies_in_its_main_has_that_main_as_its_region() -> None:
+    """The automatic region: when every block of the body lies in one main/article container, that container
+    is the region without asking trafilatura (it is where trafilatura's region climbs to). On a short page
+    trafilatura finds too little to point at anything and the body was the region: the text is the same, but
+    the site's header and footer no longer count as region words the text lost."""
+    html = (
+        "<html><body><header><nav><a href='/'>Home</a> <a href='/help'>Help</a> <a href='/about'>About us"
+        "</a></nav></header><main><h1>Policy</h1><p>We collect data.</p><p>We share it.</p></main><footer>"
+        "(c) 2026 Example Inc all rights reserved</footer></body></html>"
+    )
+    extraction = extract_document(html)
+
+    assert extraction.document.to_text() == "# Policy\n\nWe collect data.\n\nWe share it.\n"
+    assert (extraction.coverage, extraction.region_words) == (1.0, 7)

@@ -231,10 +231,14 @@ def test_a_user_pattern_with_groups_of_its_own_still_matches() -> None:
     back-reference, a named group) makes each pattern be searched on its own, as before."""
     repeated = WallConfig(reason="stutter", pattern=r"\b(\w+) \1 \1\b", max_words=50)
     named = WallConfig(reason="named", pattern=r"(?P<word>blocked) (?P=word)", max_words=50)
+    group = WallConfig(reason="group", pattern=r"(account) disabled", max_words=50)
+    conditional = WallConfig(reason="signed out", pattern=r"(signed)?(?(1) out|please log in)", max_words=50)
     html = "<html><body><p>Access is blocked blocked here, sorry sorry sorry.</p></body></html>"
 
     assert classify(html, walls=[repeated]) == "stutter"
     assert classify(html, walls=[named]) == "named"
+    signed_out = "<html><body><p>You are signed out.</p></body></html>"
+    assert classify(signed_out, walls=[group, conditional]) == "signed out"
 
 
 def test_user_patterns_match_typographic_quotes_written_either_way() -> None:

@@ -191,7 +191,7 @@ def _any_of(recognizers: tuple[Recognizer, ...]) -> re.Pattern[str] | None:
         return None
 
 
-_REFERENCE = re.compile(r"\\[1-9]|\(\?P[=<]|\(\?<")
+_REFERENCE = re.compile(r"\\[1-9]|\(\?P[=<]|\(\?<|\(\?\(")
 
 
 def _count_words(*texts: str, limit: int | None) -> int:

@@ -179,7 +179,7 @@ class BrowserFetcher(Fetcher):
             else:  # no region to watch: Playwright's rule, no request for 500 ms
                 with contextlib.suppress(PlaywrightTimeout):
                     tab.wait_for_load_state("networkidle", timeout=min(settle, remaining_ms()))
-            html = document_html(tab)
+            html = document_html(tab, deadline=deadline)
             final_url = tab.url
         finally:
             context.close()

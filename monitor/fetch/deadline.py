@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -26,6 +27,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _current = threading.local()
+log = logging.getLogger(__name__)
 
 
 class Deadline:
@@ -105,7 +107,10 @@ class _Watcher:
                     self._wake.wait(left)
                     continue
                 heapq.heappop(self._due)
-                deadline.expire()
+                try:
+                    deadline.expire()
+                except Exception:  # noqa: BLE001 - the one watcher must outlive any deadline's trouble
+                    log.exception("could not expire a fetch deadline")
 
 
 _watcher = _Watcher()

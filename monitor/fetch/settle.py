@@ -24,10 +24,16 @@ _DOCUMENT_HTML = """() => {
 # The region is written once its text has stopped changing, with no request in flight, for this long.
 QUIET = 0.2  # seconds
 POLL = 50  # ms between looks at the region
-_REGION_TEXT_LENGTH = """selectors => Math.max(-1, ...selectors.map(selector => {
-  try { const el = document.querySelector(selector); return el ? el.innerText.trim().length : -1; }
-  catch (e) { return -1; }
-}))"""
+# The text of every element the selectors match, as extraction reads them all; -1 while none matches.
+_REGION_TEXT_LENGTH = """selectors => {
+  let found = false, length = 0;
+  for (const selector of selectors) {
+    let matches = [];
+    try { matches = document.querySelectorAll(selector); } catch (e) { continue; }
+    for (const el of matches) { found = true; length += el.innerText.trim().length; }
+  }
+  return found ? length : -1;
+}"""
 
 
 class Network:
@@ -52,19 +58,20 @@ class Network:
         return 0.0 if self.in_flight else now - self.changed
 
 
-def _evaluate(tab: Any, script: str, arg: Any = None) -> Any:
+def _evaluate(tab: Any, script: str, arg: Any = None, *, deadline: float) -> Any:
     """`script` in the page's world; when the page navigates meanwhile (a script sends it on to another
-    address), again in the next document, as Playwright's own waits do."""
+    address), again in the next document, as Playwright's own waits do, until `deadline` (monotonic)."""
     from playwright.sync_api import Error as PlaywrightError
 
     for _ in range(_NAVIGATIONS):
         try:
             return tab.evaluate(script, arg)
         except PlaywrightError as error:
-            if not any(sign in str(error) for sign in _NAVIGATED):
+            left = deadline - time.monotonic()
+            if left <= 0 or not any(sign in str(error) for sign in _NAVIGATED):
                 raise
             with contextlib.suppress(PlaywrightError):
-                tab.wait_for_load_state("domcontentloaded")
+                tab.wait_for_load_state("domcontentloaded", timeout=left * 1000)
     return tab.evaluate(script, arg)
 
 
@@ -83,7 +90,7 @@ def wait_for_region(tab: Any, page: PageConfig, network: Network, *, settle: flo
     selectors = list(page.select)
     length, since, settled_by = None, time.monotonic(), None
     while True:
-        seen = _evaluate(tab, _REGION_TEXT_LENGTH, selectors)
+        seen = _evaluate(tab, _REGION_TEXT_LENGTH, selectors, deadline=deadline)
         now = time.monotonic()
         if seen != length:
             length, since = seen, now
@@ -98,7 +105,9 @@ def wait_for_region(tab: Any, page: PageConfig, network: Network, *, settle: flo
         tab.wait_for_timeout(min(POLL, max((deadline - now) * 1000, 1)))
 
 
-def document_html(tab: Any) -> str:
-    """What Playwright's `content()` returns (doctype and outer HTML), without its isolated world."""
-    html: str = _evaluate(tab, _DOCUMENT_HTML)
+def document_html(tab: Any, *, deadline: float) -> str:
+    """What Playwright's `content()` returns (doctype and outer HTML), read in the page's own world: a page
+    script could change what it reads (as it can change its own text), and building the isolated world that
+    `content()` reads in cost a tenth of a second per page."""
+    html: str = _evaluate(tab, _DOCUMENT_HTML, deadline=deadline)
     return html

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -177,11 +178,13 @@ class Database:
             finally:
                 _local.depth[self.key] = depth
             return
-        writers = _writer_lock(self.key)
+        writers, started = _writer_lock(self.key), time.monotonic()
         if not writers.acquire(timeout=max(wait, 0)):
-            raise self.locked()
+            raise StoreLocked(
+                f"{self.root}: another check of this process held the store for {wait:g}s; try again"
+            )
         try:
-            with self._immediate(conn, wait):
+            with self._immediate(conn, wait - (time.monotonic() - started)):
                 _local.depth[self.key] = 1
                 try:
                     yield conn

@@ -48,12 +48,22 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-@pytest.fixture(autouse=True)
-def _chromium_for_browser_tests(request: pytest.FixtureRequest) -> None:
+def _require_chromium(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("browser") and not chromium_present():
         if IN_CI:
             pytest.fail(f"CI=true and {NO_CHROMIUM} (.ci/run installs it)")
         pytest.skip(NO_CHROMIUM)
+
+
+@pytest.fixture(autouse=True)
+def _chromium_for_browser_tests(request: pytest.FixtureRequest) -> None:
+    _require_chromium(request)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium_for_browser_modules(request: pytest.FixtureRequest) -> None:
+    """The same, before a module's own module-scoped fixtures (a shared browser) try to launch one."""
+    _require_chromium(request)
 
 
 @pytest.fixture(scope="session")

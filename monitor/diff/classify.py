@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
@@ -117,9 +120,32 @@ def _comparable(text: str) -> str:
     return _NUMBERING.sub("", _NOTE_REFERENCE.sub(" ", folded.replace("\n\n", "\n")))
 
 
-def cosmetic_key(text: str) -> list[str]:
-    """What must stay the same for an edit to count as cosmetic."""
-    return [token.casefold() for token in _MEANINGFUL.findall(_comparable(text))]
+def cosmetic_key(text: str) -> tuple[str, ...]:
+    """What must stay the same for an edit to count as cosmetic (once per text within `keys_kept`)."""
+    memo = _KEYS.get()
+    if memo is not None and (known := memo.get(text)) is not None:
+        return known
+    key = tuple(token.casefold() for token in _MEANINGFUL.findall(_comparable(text)))
+    if memo is not None:
+        memo[text] = key
+    return key
+
+
+_KEYS: ContextVar[dict[str, tuple[str, ...]] | None] = ContextVar("cosmetic_keys", default=None)
+
+
+@contextmanager
+def keys_kept() -> Iterator[None]:
+    """Within it, each text's cosmetic key is worked out once: one diff asks for a block's key several times
+    (pairing, regrouping, classifying). The keys go with the diff, not with the process."""
+    if _KEYS.get() is not None:
+        yield
+        return
+    token = _KEYS.set({})
+    try:
+        yield
+    finally:
+        _KEYS.reset(token)
 
 
 def _tokens_and_sentence_starts(text: str) -> list[tuple[str, bool]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from monitor.diff.align import BlockPairing
-from monitor.diff.classify import ChangeClass, Op, classify, word_diff
+from monitor.diff.classify import ChangeClass, Op, classify, keys_kept, word_diff
 from monitor.diff.reflow import describe, regroup
 from monitor.diff.signals import change_signals
 from monitor.diff.structure import section_structure
@@ -120,6 +120,11 @@ class DocumentDiff:
 
 
 def diff_documents(old: Document, new: Document) -> DocumentDiff:
+    with keys_kept():
+        return _diff_documents(old, new)
+
+
+def _diff_documents(old: Document, new: Document) -> DocumentDiff:
     pairs = BlockPairing(old.blocks, new.blocks)
     regroup(pairs)  # regrouped blocks (a table become a list, ...) matched word by word
     old_sections, new_sections = old.sections(), new.sections()

@@ -409,3 +409,27 @@ def test_a_page_whose_text_all_lies_in_its_main_has_that_main_as_its_region() ->
 
     assert extraction.document.to_text() == "# Policy\n\nWe collect data.\n\nWe share it.\n"
     assert (extraction.coverage, extraction.region_words) == (1.0, 7)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><main><h1>Policy</h1><p>We collect data, and we share it.</p><p>You may object.</p></main>"
+        "<nav>Home Help</nav></body></html>",
+        "<html><body><table><tr><td>Data</td><td>Why we keep it</td></tr><tr><td>Posts</td><td>To show them"
+        "</td></tr></table><p>Ask us anything.</p><p hidden>secret</p></body></html>",
+    ],
+)
+def test_coverage_is_the_same_whether_the_region_text_is_kept_or_only_counted(
+    html: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page-sized region keeps its text (coverage is whole without counting when it reads as the extracted
+    text); a bigger one is only counted, a chunk at a time. Both give the same figures."""
+    from monitor.extract import visible
+
+    kept = extract_document(html)
+    monkeypatch.setattr(visible.RegionWords, "KEEP_MAX", 5)
+    counted = extract_document(html)
+
+    assert (counted.coverage, counted.region_words) == (kept.coverage, kept.region_words)
+    assert kept.region_words > 0

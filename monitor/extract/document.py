@@ -97,11 +97,12 @@ def extract_document(
             inside = _inside(region, dict.fromkeys(s.element for s in sourced))
             sourced = [s for s in sourced if s.element in inside]
     document = Document([s.block for s in sourced], title=title)
-    region_tokens, visible_text = visible_texts(page, roots, skipper)
+    region, visible_text = visible_texts(page, roots, skipper)
+    share, region_words = coverage(region, document)
     return Extraction(
         document=document,
-        coverage=coverage(region_tokens, document),
-        region_words=sum(region_tokens.values()),
+        coverage=share,
+        region_words=region_words,
         title=title,
         visible_text=visible_text,
     )

@@ -2,8 +2,8 @@
 whole page (`visible_texts`), and `coverage`, the share of the region's visible words the extracted text holds.
 
 Independent of monitor.extract.html_blocks on purpose, so that coverage checks the conversion. Built to stay
-within a page-sized amount of memory on a 19 MiB page: text is normalized a chunk at a time and words are
-counted a window at a time.
+within a page-sized amount of memory on a 19 MiB page: text is normalized a chunk at a time, and a region
+above two million characters has its words counted a chunk at a time instead of being kept.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from monitor.models import Document
 _WORD = re.compile(r"\w+")
 
 
-def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[Counter[str], str]:
-    """What a reader sees of the region, as its words' counts, and of the whole page (furniture included),
-    normalized to one line. The region's text is counted a chunk at a time and never held whole.
+def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[RegionWords, str]:
+    """What a reader sees of the region, as its words, and of the whole page (furniture included),
+    normalized to one line. A big region's text is counted a chunk at a time and never held whole.
 
     Independent of the block conversion on purpose, so that `coverage` can check it: it only decides what is
     shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
     it, as the conversion does; that text then counts for the region but not for the page.
     """
-    page_text, region_text = _Text(), _Text(count=True)
+    page_text, region_text = _Text(), RegionWords()
     region_roots = set(roots)
     hosts = {ancestor for root in roots for ancestor in root.iterancestors()}
     hiding: set[HtmlElement] = (
@@ -94,7 +94,7 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
             if element.tail:
                 add(element.tail)
     region_text.flush()
-    return region_text.counts, page_text.normalized()
+    return region_text, page_text.normalized()
 
 
 class _Text:
@@ -105,11 +105,9 @@ class _Text:
 
     CHUNK = 20_000  # pieces
 
-    def __init__(self, *, count: bool = False) -> None:
+    def __init__(self) -> None:
         self.pieces: list[str] = []
         self.chunks: list[str] = []
-        self.count = count  # keep only the words' counts, not the text (no word spans a chunk's end)
-        self.counts: Counter[str] = Counter()
 
     def normalized(self) -> str:
         self.flush()
@@ -117,11 +115,45 @@ class _Text:
 
     def flush(self) -> None:
         if chunk := normalize_text("".join(self.pieces)):
-            if self.count:
-                self.counts.update(_WORD.findall(chunk))
-            else:
-                self.chunks.append(chunk)
+            self._add(chunk)
         self.pieces.clear()
+
+    def _add(self, chunk: str) -> None:
+        self.chunks.append(chunk)
+
+
+class RegionWords(_Text):
+    """The region's visible text, kept while it is page-sized (then `text` is it): most often it reads as the
+    extracted text does, and coverage is then whole without counting a word. A bigger one keeps only its
+    words' counts (no word spans a chunk's end)."""
+
+    KEEP_MAX = 2_000_000  # characters
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._size = 0
+        self._counts: Counter[str] | None = None  # once the text is too big to keep
+
+    def _add(self, chunk: str) -> None:
+        self._size += len(chunk)
+        if self._counts is None and self._size > self.KEEP_MAX:
+            self._counts = Counter()
+            for kept in self.chunks:
+                self._counts.update(_WORD.findall(kept))
+            self.chunks.clear()
+        if self._counts is None:
+            self.chunks.append(chunk)
+        else:
+            self._counts.update(_WORD.findall(chunk))
+
+    @property
+    def text(self) -> str | None:
+        return " ".join(self.chunks) if self._counts is None else None
+
+    def counts(self) -> Counter[str]:
+        if self._counts is not None:
+            return self._counts
+        return word_counts(self.chunks)
 
 
 def word_counts(texts: Iterable[str], window: int = 1_000_000) -> Counter[str]:
@@ -138,10 +170,15 @@ def word_counts(texts: Iterable[str], window: int = 1_000_000) -> Counter[str]:
     return counts
 
 
-def coverage(region_tokens: Counter[str], document: Document) -> float:
+def coverage(region: RegionWords, document: Document) -> tuple[float, int]:
+    """The share of the region's visible words the document holds, and how many words the region has."""
+    text = region.text
+    if text is not None and text == " ".join(block.text for block in document.blocks):
+        return 1.0, _WORD.subn("", text)[1]  # the same words in the same order: all there
+    region_tokens = region.counts()
     total = sum(region_tokens.values())
     if not total:
-        return 1.0
+        return 1.0, 0
     found = word_counts(["\n".join(block.text for block in document.blocks)])
     present = sum(min(count, found[token]) for token, count in region_tokens.items())
-    return present / total
+    return present / total, total

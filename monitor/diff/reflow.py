@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from monitor.diff.align import BlockPairing, EditKind, opcodes
-from monitor.diff.classify import classify, cosmetic_key
+from monitor.diff.classify import classify, cosmetic_key, keys_kept
 from monitor.models import Block
 
 Span = tuple[EditKind, list[int], list[int]]
@@ -29,6 +29,11 @@ Span = tuple[EditKind, list[int], list[int]]
 
 def regroup(pairs: BlockPairing) -> None:
     """Rewrite `pairs.result` gap by gap where the word alignment reports less than the block pairing."""
+    with keys_kept():  # each block's key is asked for several times: its gap's tokens, costs, chunks
+        _regroup(pairs)
+
+
+def _regroup(pairs: BlockPairing) -> None:
     gap_of_old = {i: g for g, (olds, _) in enumerate(pairs.regions) for i in olds}
     gap_of_new = {j: g for g, (_, news) in enumerate(pairs.regions) for j in news}
     by_gap: dict[int, list[Span]] = {}
@@ -43,11 +48,10 @@ def regroup(pairs: BlockPairing) -> None:
             crossing_old.update(olds)
             crossing_new.update(news)
     kept = [entry for entry in pairs.result if set(entry[1]) & crossing_old or set(entry[2]) & crossing_new]
-    keys = _Keys()
     for gap, entries in by_gap.items():
         replacement = None
         if any(kind in ("added", "removed") for kind, _, _ in entries):
-            replacement = _reflow_gap(pairs, gap, entries, crossing_old, crossing_new, keys)
+            replacement = _reflow_gap(pairs, gap, entries, crossing_old, crossing_new)
         if replacement is not None:  # the gap's old pairing goes, its positions with it
             for _, olds, _ in entries:
                 for i in olds:
@@ -61,20 +65,15 @@ def regroup(pairs: BlockPairing) -> None:
 
 
 def _reflow_gap(
-    pairs: BlockPairing,
-    gap: int,
-    current: list[Span],
-    crossing_old: set[int],
-    crossing_new: set[int],
-    keys: _Keys,
+    pairs: BlockPairing, gap: int, current: list[Span], crossing_old: set[int], crossing_new: set[int]
 ) -> list[Span] | None:
     gap_olds, gap_news = pairs.regions[gap]
     olds = [i for i in gap_olds if i not in crossing_old]
     news = [j for j in gap_news if j not in crossing_new]
-    chunks, cost = chunk_blocks(pairs.old, pairs.new, olds, news, keys)
+    chunks, cost = chunk_blocks(pairs.old, pairs.new, olds, news)
     # Only a clear gain: in a small gap a common word ("at", "the") matched across two blocks saves a
     # token or two, and the block pairing then reads better (a reworded sentence, then a new section).
-    if cost > 0.9 * _cost(pairs, current, keys) - 3:
+    if cost > 0.9 * _cost(pairs, current) - 3:
         return None
     result: list[Span] = []
     run: list[tuple[list[int], list[int]]] = []  # consecutive cosmetic chunks, to become one change
@@ -93,9 +92,7 @@ def _reflow_gap(
         if len(chunk_olds) == len(chunk_news) == 1 and pairs.old[chunk_olds[0]] == pairs.new[chunk_news[0]]:
             close_run()  # the very same block: kept, as the line alignment would have kept it
             pairs.unchanged[chunk_olds[0]] = pairs.new_position[chunk_olds[0]] = chunk_news[0]
-        elif (
-            chunk_olds and chunk_news and _same_words(pairs, chunk_olds, chunk_news, old_text, new_text, keys)
-        ):
+        elif chunk_olds and chunk_news and _same_words(pairs, chunk_olds, chunk_news, old_text, new_text):
             run.append((chunk_olds, chunk_news))
         else:
             close_run()
@@ -118,37 +115,22 @@ def _joined(blocks: Sequence[Block], indices: list[int]) -> str:
     return "\n\n".join(blocks[index].text for index in indices)
 
 
-class _Keys(dict[str, tuple[str, ...]]):
-    """The folded words of block texts (`cosmetic_key`), for one `regroup`, which asks for each block's
-    several times (its gap's tokens, the cost of the gap's pairing, each chunk's words). Kept for that diff
-    only: the process-wide cache it replaces held every text the service regrouped, about 2 KB each (17 MB
-    when full), for texts a later diff seldom meets again."""
-
-    def __missing__(self, text: str) -> tuple[str, ...]:
-        key = self[text] = tuple(cosmetic_key(text))
-        return key
+def _key(blocks: Sequence[Block], indices: list[int]) -> list[str]:
+    # cosmetic_key works each text out once per diff (diff_documents, and regroup, keep the keys)
+    return [token for index in indices for token in cosmetic_key(blocks[index].text)]
 
 
-def _key(blocks: Sequence[Block], indices: list[int], keys: _Keys) -> list[str]:
-    return [token for index in indices for token in keys[blocks[index].text]]
-
-
-def _same_words(
-    pairs: BlockPairing, olds: list[int], news: list[int], old_text: str, new_text: str, keys: _Keys
-) -> bool:
+def _same_words(pairs: BlockPairing, olds: list[int], news: list[int], old_text: str, new_text: str) -> bool:
     """Cosmetic by the rule of monitor.diff.classify (the per-block keys first: they are at hand)."""
-    return (
-        _key(pairs.old, olds, keys) == _key(pairs.new, news, keys)
-        and classify(old_text, new_text) == "cosmetic"
-    )
+    return _key(pairs.old, olds) == _key(pairs.new, news) and classify(old_text, new_text) == "cosmetic"
 
 
-def _cost(pairs: BlockPairing, entries: list[Span], keys: _Keys) -> int:
+def _cost(pairs: BlockPairing, entries: list[Span]) -> int:
     """Folded words the block pairing reports as changed for these changes (a move within the gap counts
     too: the word alignment would have matched those words in place)."""
     total = 0
     for _, olds, news in entries:
-        old_key, new_key = _key(pairs.old, olds, keys), _key(pairs.new, news, keys)
+        old_key, new_key = _key(pairs.old, olds), _key(pairs.new, news)
         if not (olds and news):
             total += len(old_key) + len(new_key)
         elif classify(_joined(pairs.old, olds), _joined(pairs.new, news)) == "substantive":
@@ -166,14 +148,12 @@ def chunk_blocks(
     new: Sequence[Block],
     olds: list[int],
     news: list[int],
-    keys: _Keys | None = None,
 ) -> tuple[list[tuple[list[int], list[int]]], int]:
     """Cut two runs of blocks where a block boundary falls at the same place in both sides' word alignment.
     A block moved to or from elsewhere may sit inside a piece: that piece is cut around it. Also returns
     the number of folded words the alignment found changed."""
-    keys = _Keys() if keys is None else keys
-    old_tokens, old_starts = _tokens(old, olds, keys)
-    new_tokens, new_starts = _tokens(new, news, keys)
+    old_tokens, old_starts = _tokens(old, olds)
+    new_tokens, new_starts = _tokens(new, news)
     old_cut, new_cut = set(old_starts) | {len(old_tokens)}, set(new_starts) | {len(new_tokens)}
     cuts: list[tuple[int, int]] = [(0, 0)]
 
@@ -218,12 +198,12 @@ def _runs(indices: list[int]) -> list[list[int]]:
     return runs
 
 
-def _tokens(blocks: Sequence[Block], indices: list[int], keys: _Keys) -> tuple[list[str], list[int]]:
+def _tokens(blocks: Sequence[Block], indices: list[int]) -> tuple[list[str], list[int]]:
     tokens: list[str] = []
     starts: list[int] = []
     for index in indices:
         starts.append(len(tokens))
-        tokens.extend(keys[blocks[index].text])
+        tokens.extend(cosmetic_key(blocks[index].text))
     return tokens, starts
 
 

@@ -207,4 +207,4 @@ def test_the_automatic_region_skips_trafilatura_only_where_trafilatura_finds_the
             continue
         region, title = document._trafilatura_region(page, page.body, sourced)
         assert region is shortcut, capture.name
-        assert document._main_region(html, page.body, sourced) == (shortcut, title), capture.name
+        assert document._main_region(html, page.body, sourced) == (shortcut, title, sourced), capture.name

@@ -91,11 +91,8 @@ def extract_document(
         title = _html_title(page)
     else:
         sourced = html_to_blocks([body], skipper)
-        region, title = _main_region(html, body, sourced)
+        region, title, sourced = _main_region(html, body, sourced)
         roots = [region]
-        if region is not body:
-            inside = _inside(region, dict.fromkeys(s.element for s in sourced))
-            sourced = [s for s in sourced if s.element in inside]
     document = Document([s.block for s in sourced], title=title)
     region, visible_text = visible_texts(page, roots, skipper)
     share, region_words = coverage(region, document)
@@ -163,16 +160,23 @@ def _html_title(page: HtmlElement) -> str | None:
     return (normalize_text(element.text_content()) or None) if element is not None else None
 
 
-def _main_region(html: str, body: HtmlElement, sourced: list[SourcedBlock]) -> tuple[HtmlElement, str | None]:
-    """The container of the main content as trafilatura sees it, and the title trafilatura gives the page."""
+def _main_region(
+    html: str, body: HtmlElement, sourced: list[SourcedBlock]
+) -> tuple[HtmlElement, str | None, list[SourcedBlock]]:
+    """The container of the main content as trafilatura sees it, the title trafilatura gives the page, and
+    the blocks of the body that lie in that container."""
     page = body.getroottree().getroot()
     if len(html) > TRAFILATURA_MAX_CHARS:
-        return body, _trafilatura_title(page) or _html_title(page)
+        return body, _trafilatura_title(page) or _html_title(page), sourced
     if (container := _container_of_everything(sourced)) is not None:
         # What trafilatura would point at lies in this container, and the region climbs to it (below): the
         # region's text is the whole body's whatever trafilatura finds. The Meta legal pages are all like this.
-        return container, _trafilatura_title(page) or _html_title(page)
-    return _trafilatura_region(page, body, sourced)
+        return container, _trafilatura_title(page) or _html_title(page), sourced
+    region, title = _trafilatura_region(page, body, sourced)
+    if region is not body:
+        inside = _inside(region, dict.fromkeys(s.element for s in sourced))
+        sourced = [s for s in sourced if s.element in inside]
+    return region, title, sourced
 
 
 def _trafilatura_region(

@@ -99,7 +99,7 @@ def wait_for_region(tab: Any, page: PageConfig, network: Network, *, settle: flo
         elif seen > 0 and now - since >= QUIET and network.quiet_for(now) >= QUIET:
             return
         if now >= deadline or (settled_by is not None and now >= settled_by):
-            if not length or length <= 0:
+            if length is None or length <= 0:
                 log.info("%s: the select region held no text within the time limit", page.url)
             return
         tab.wait_for_timeout(min(POLL, max((deadline - now) * 1000, 1)))

@@ -89,16 +89,14 @@ class _Local(threading.local):
 
 
 _local = _Local()
+# Threads open their connections one at a time: on a new database, the first one's switch to WAL and its schema
+# made another thread opening at that moment fail as "busy" (SQLite does not wait out a journal-mode change).
+_opening = threading.Lock()
 # Threads of this process queue here for a database's write transaction, before SQLite's own lock: SQLite makes
 # a waiting connection sleep 1, 2, 5, 10 ... ms between tries, so ten threads checking pages at once spent more
 # time asleep than writing. Other processes still meet at SQLite's lock (busy_timeout).
 _writers: dict[str, threading.Lock] = {}
 _writers_guard = threading.Lock()
-
-
-# Threads open their connections one at a time: on a new database, the first one's switch to WAL and its schema
-# made another thread opening at that moment fail as "busy" (SQLite does not wait out a journal-mode change).
-_opening = threading.Lock()
 
 
 def _writer_lock(key: str) -> threading.Lock:

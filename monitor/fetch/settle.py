@@ -23,7 +23,9 @@ _DOCUMENT_HTML = """() => {
 }"""
 # The region is written once its text has stopped changing, with no request in flight, for this long.
 QUIET = 0.2  # seconds
-POLL = 50  # ms between looks at the region
+# ms between looks at the region: a change is seen this much late at most, and the quiet is counted from
+# when it was seen, so a finer look takes the page sooner (50 ms cost about 40 ms more per page).
+POLL = 25
 # The text of every element the selectors match, as extraction reads them all; -1 while none matches.
 _REGION_TEXT_LENGTH = """selectors => {
   let found = false, length = 0;

@@ -17,6 +17,7 @@ it reports fewer substantive words, so ordinary edits keep their block-by-block 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from itertools import zip_longest
 
@@ -70,10 +71,13 @@ def _reflow_gap(
     gap_olds, gap_news = pairs.regions[gap]
     olds = [i for i in gap_olds if i not in crossing_old]
     news = [j for j in gap_news if j not in crossing_new]
-    chunks, cost = chunk_blocks(pairs.old, pairs.new, olds, news)
     # Only a clear gain: in a small gap a common word ("at", "the") matched across two blocks saves a
     # token or two, and the block pairing then reads better (a reworded sentence, then a new section).
-    if cost > 0.9 * _cost(pairs, current) - 3:
+    worth = 0.9 * _cost(pairs, current) - 3
+    if _fewest_changed(pairs, olds, news) > worth:
+        return None  # no word alignment can gain enough: spared aligning the gap word by word
+    chunks, cost = chunk_blocks(pairs.old, pairs.new, olds, news)
+    if cost > worth:
         return None
     result: list[Span] = []
     run: list[tuple[list[int], list[int]]] = []  # consecutive cosmetic chunks, to become one change
@@ -136,6 +140,16 @@ def _cost(pairs: BlockPairing, entries: list[Span]) -> int:
         elif classify(_joined(pairs.old, olds), _joined(pairs.new, news)) == "substantive":
             total += changed_tokens(old_key, new_key)
     return total
+
+
+def _fewest_changed(pairs: BlockPairing, olds: list[int], news: list[int]) -> int:
+    """A floor under the cost `chunk_blocks` finds: an alignment matches a word at most as often as it occurs
+    on the side where it is rarer, so every other occurrence is deleted or inserted whatever the alignment.
+    When every block of a long gap is edited (one gap, nothing unchanged to cut it at), this spares aligning
+    the whole document word by word to learn that the block pairing reads better."""
+    counts = Counter(_key(pairs.old, olds))
+    counts.subtract(_key(pairs.new, news))
+    return sum(abs(count) for count in counts.values())
 
 
 def changed_tokens(old: Sequence[str], new: Sequence[str]) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from monitor.diff import signals
 from monitor.diff.classify import classify, word_diff
 from monitor.diff.core import Change, apply_diff, diff_documents
 from monitor.diff.signals import find_signals
@@ -389,3 +392,17 @@ def test_apply_diff_refuses_a_diff_of_another_document() -> None:
     result = diff_documents(doc("# P", USE, PARTNERS), doc("# P", USE))
     with pytest.raises(UsageError, match="does not apply"):
         apply_diff(doc("# P", USE, RETENTION), result)
+
+
+SIGNAL_PIECES = ["won't", "don’T", "Meta AI", "Meta", "KI bei Meta", "AI at Meta", "Accounts Center", "accounts center",
+                 "May", "may", "MUSS", "außer", "ausser", "30", "§ 6", "1.5", "nicht", "Nicht", "we", "share", "'", "’",
+                 "-", "\n", "  ", "ǅ", "ﬁ"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SIGNAL_PIECES) | st.text(max_size=4), max_size=30))
+def test_signals_skipped_searches_never_change_what_is_found(pieces: list[str]) -> None:
+    # A text without a digit is not searched for numbers, one without an apostrophe or a product name's first
+    # word not for phrases: the full search finds the very same signals.
+    text = " ".join(pieces)
+    assert signals._find_signals.__wrapped__(text) == signals._scan(text, numbers=True, phrases=True)

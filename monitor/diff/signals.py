@@ -117,11 +117,21 @@ def find_signals(text: str) -> list[Signal]:
 
 @lru_cache(maxsize=4096)
 def _find_signals(text: str) -> tuple[Signal, ...]:
-    found = [Signal(m.start(), m.end(), m.group(), "number") for m in _NUMBER.finditer(text)]
-    found += [Signal(m.start(), m.end(), m.group(), m.lastgroup or "") for m in _PHRASE.finditer(text)]
+    return _scan(text, numbers=_DIGIT.search(text) is not None, phrases=_may_hold_phrase(text))
+
+
+def _scan(text: str, *, numbers: bool = True, phrases: bool = True) -> tuple[Signal, ...]:
+    """The signals of `text`; `numbers`/`phrases` False skips a search that cannot match (most blocks have
+    no digit, and no apostrophe or product name: both searches try every position of the text)."""
+    found = (
+        [Signal(m.start(), m.end(), m.group(), "number") for m in _NUMBER.finditer(text)] if numbers else []
+    )
+    if phrases:
+        found += [Signal(m.start(), m.end(), m.group(), m.lastgroup or "") for m in _PHRASE.finditer(text)]
+    exact, folded = _EXACT.get, _FOLDED.get
     for match in _WORD.finditer(text):
         word = match.group()
-        category = _EXACT.get(word) or _FOLDED.get(word.casefold())
+        category = exact(word) or folded(word.casefold())
         if category:
             found.append(Signal(match.start(), match.end(), word, category))
     found.sort(key=lambda signal: (signal.start, signal.start - signal.end))
@@ -130,6 +140,36 @@ def _find_signals(text: str) -> tuple[Signal, ...]:
         if not result or signal.start >= result[-1].end:
             result.append(signal)
     return tuple(result)
+
+
+def _needle(entry: str, case_sensitive: bool) -> str | None:
+    """Text that every match of a phrase or suffix holds as it is, or None when there is none: the first word of
+    a case-sensitive phrase, else a mark without case (the apostrophe of "n't")."""
+    if case_sensitive:
+        return entry.split()[0]
+    return next((ch for ch in entry if not ch.isalnum() and not ch.isspace()), None)
+
+
+_DIGIT = re.compile(r"\d")  # _NUMBER matches nothing without one
+
+
+def _needles() -> tuple[str, ...] | None:
+    entries = [
+        (entry, category.case_sensitive)
+        for category in SIGNALS
+        for entry in (*(word for word in category.words if " " in word), *category.suffixes)
+    ]
+    needles = [_needle(entry, case_sensitive) for entry, case_sensitive in entries]
+    if any(needle is None for needle in needles):
+        return None  # a phrase without a needle: every text is searched
+    return tuple(dict.fromkeys(needle for needle in needles if needle is not None))
+
+
+_NEEDLES = _needles()
+
+
+def _may_hold_phrase(text: str) -> bool:
+    return _NEEDLES is None or any(needle in text for needle in _NEEDLES)
 
 
 def changed_spans(ops: Iterable[Op]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

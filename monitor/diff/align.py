@@ -233,11 +233,23 @@ class BlockPairing:
             for i in (olds[0] - 1, olds[-1] + 1):
                 if i in self.free_old and len(news) == 1:
                     candidates.append((sorted([*olds, i]), news))
-            best = max(((self._score(o, n), o, n) for o, n in candidates), default=None)
+            # A candidate whose lengths alone keep it from beating the pair by 2 is never scored.
+            scored = (
+                (self._score(o, n), o, n) for o, n in candidates if self._best_possible(o, n) > score + 2
+            )
+            best = max(scored, default=None)
             if best is None or best[0] <= score + 2:
                 return olds, news
             score, olds, news = best
         return olds, news
+
+    def _best_possible(self, olds: list[int], news: list[int]) -> float:
+        """The highest ratio texts of these lengths can have: all of the shorter one matched (a hair above,
+        so that rounding never makes a candidate look hopeless that is not)."""
+        old_length = sum(len(self._old_text(i)) for i in olds) + len(olds) - 1
+        new_length = sum(len(self._new_text(j)) for j in news) + len(news) - 1
+        total = old_length + new_length
+        return 100.0 if total == 0 else 200.0 * min(old_length, new_length) / total + 1e-6
 
     def _score(self, olds: list[int], news: list[int]) -> float:
         old_text = " ".join(self._old_text(i) for i in olds)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -406,3 +408,17 @@ def test_signals_skipped_searches_never_change_what_is_found(pieces: list[str]) 
     # word not for phrases: the full search finds the very same signals.
     text = " ".join(pieces)
     assert signals._find_signals.__wrapped__(text) == signals._scan(text, numbers=True, phrases=True)
+
+
+def test_a_diff_leaves_the_garbage_collector_as_it_found_it() -> None:
+    # The collector is held off during a diff (it walked every object of the process, again and again).
+    old, new = doc("We collect data."), doc("We may collect data.")
+    assert gc.isenabled()
+    diff_documents(old, new)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        diff_documents(old, new)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

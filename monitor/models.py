@@ -53,6 +53,8 @@ _ROW = re.compile(r"\| (.*) \|\Z", re.S)
 
 
 def _block_from_line(line: str) -> Block:
+    if line[0] not in _MARKERS:  # most lines: a paragraph, which could not be read as anything else
+        return Block("paragraph", line)
     if line.startswith("\\"):
         return Block("paragraph", line[1:])
     if m := _HEADING.match(line):

@@ -4,7 +4,7 @@ every browser page was fetched before one browser served a whole run), measured 
 - baseline: a new BrowserFetcher for each page, closed after it (launch + page + close);
 - ours: one BrowserFetcher for all pages (one launch, a fresh context per page), closed at the end; its total
   time divided by the number of pages.
-As many pages as a run of the default config.toml fetches with the browser (13), the same number for both;
+As many pages as a run of the default config.toml fetches with the browser (13 today), the same number for both;
 the two take turns `--repeat` times and the best of each counts, so a noisy moment of the machine hits both
 alike. Wall clock, and CPU time: this process's plus that of its finished children (Playwright's driver and,
 through it, Chromium: both have ended when each side closes its fetcher). Goal: <= 0.5x, wall and CPU. Exit

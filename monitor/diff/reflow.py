@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from itertools import zip_longest
 
 from monitor.diff.align import BlockPairing, EditKind, opcodes
-from monitor.diff.classify import classify, cosmetic_key, keys_kept
+from monitor.diff.classify import classify, cosmetic_key
 from monitor.models import Block
 
 Span = tuple[EditKind, list[int], list[int]]
@@ -30,11 +30,6 @@ Span = tuple[EditKind, list[int], list[int]]
 
 def regroup(pairs: BlockPairing) -> None:
     """Rewrite `pairs.result` gap by gap where the word alignment reports less than the block pairing."""
-    with keys_kept():  # each block's key is asked for several times: its gap's tokens, costs, chunks
-        _regroup(pairs)
-
-
-def _regroup(pairs: BlockPairing) -> None:
     gap_of_old = {i: g for g, (olds, _) in enumerate(pairs.regions) for i in olds}
     gap_of_new = {j: g for g, (_, news) in enumerate(pairs.regions) for j in news}
     by_gap: dict[int, list[Span]] = {}
@@ -120,7 +115,7 @@ def _joined(blocks: Sequence[Block], indices: list[int]) -> str:
 
 
 def _key(blocks: Sequence[Block], indices: list[int]) -> list[str]:
-    # cosmetic_key works each text out once per diff (diff_documents, and regroup, keep the keys)
+    # cosmetic_key works each text out once per diff (diff_documents keeps the keys)
     return [token for index in indices for token in cosmetic_key(blocks[index].text)]
 
 
@@ -158,10 +153,7 @@ def changed_tokens(old: Sequence[str], new: Sequence[str]) -> int:
 
 
 def chunk_blocks(
-    old: Sequence[Block],
-    new: Sequence[Block],
-    olds: list[int],
-    news: list[int],
+    old: Sequence[Block], new: Sequence[Block], olds: list[int], news: list[int]
 ) -> tuple[list[tuple[list[int], list[int]]], int]:
     """Cut two runs of blocks where a block boundary falls at the same place in both sides' word alignment.
     A block moved to or from elsewhere may sit inside a piece: that piece is cut around it. Also returns

@@ -1,5 +1,5 @@
 """Fetch, extract and classify one page without storing anything (`check`, `test`, `add`, `diff ... live`),
-and the `Context` every check runs in."""
+the `Context` every check runs in, and the fetch half of a check (`PendingCheck`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import LoadedConfig, PageConfig
-from monitor.errors import FetchError
-from monitor.models import Clock, Document, FetchResult, system_clock
+from monitor.errors import FetchError, StoreDamaged
+from monitor.models import Clock, Document, FetchResult, isoformat, system_clock
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
@@ -58,6 +58,40 @@ class Capture:
     retry_at: Any = None  # datetime: the server asked not to be fetched again before then (Retry-After)
 
 
+@dataclass
+class PendingCheck:
+    """A check in two halves: `plan_check` reads what its fetch asks with, in the thread that writes the store;
+    `fetch_for_check` fetches, in any thread; `check_page` does the rest (extract, classify, store, diff,
+    watches)."""
+
+    validators: dict[str, str] | None = None
+    damaged: StoreDamaged | None = None  # this page's stored data, read for the validators
+    time: str = ""  # when the fetch began: the check's time
+    capture: Capture | None = None
+    seconds: float = 0.0  # the fetch's
+
+
+def plan_check(ctx: Context, page: PageConfig) -> PendingCheck:
+    """The validators of the page's last good check, for a conditional fetch (none before its first version)."""
+    try:
+        return PendingCheck(ctx.store.validators(page.id) if ctx.store.current(page.id) else None)
+    except StoreDamaged as error:
+        if error.page != page.id:
+            raise
+        return PendingCheck(damaged=error)
+
+
+def fetch_for_check(ctx: Context, page: PageConfig, pending: PendingCheck | None = None) -> PendingCheck:
+    """Fetch `page` as its check does; stores nothing, so any thread may run it while another records checks."""
+    pending = pending or plan_check(ctx, page)
+    if pending.damaged is None:
+        started = time.perf_counter()
+        pending.time = isoformat(ctx.clock())
+        pending.capture = fetch_capture(ctx, page, validators=pending.validators)
+        pending.seconds = time.perf_counter() - started
+    return pending
+
+
 def capture_page(
     ctx: Context,
     page: PageConfig,
@@ -66,6 +100,12 @@ def capture_page(
     last_good: Document | None = None,
 ) -> Capture:
     """Fetch, extract and classify one page (used by `check`, `test`, `add` and `diff ... live`)."""
+    return judge_capture(ctx, page, fetch_capture(ctx, page, validators=validators), last_good=last_good)
+
+
+def fetch_capture(ctx: Context, page: PageConfig, *, validators: dict[str, str] | None = None) -> Capture:
+    """The fetch alone, the I/O of a check (any thread may run it): a Capture with `fetched`, or with the
+    reason the fetch failed."""
     capture = Capture()
     started = time.perf_counter()
     try:
@@ -75,7 +115,12 @@ def capture_page(
         return capture
     capture.status = capture.fetched.status
     capture.timings["fetch"] = round(time.perf_counter() - started, 4)
-    if capture.fetched.not_modified:
+    return capture
+
+
+def judge_capture(ctx: Context, page: PageConfig, capture: Capture, *, last_good: Document | None) -> Capture:
+    """Extract and classify a fetched capture (nothing to do for a failed fetch or a 304)."""
+    if capture.fetched is None or capture.fetched.not_modified:
         return capture
     extracted_at = time.perf_counter()
     capture.extraction, capture.reason = extract_capture(ctx, page, capture.fetched, last_good=last_good)

@@ -20,7 +20,15 @@ from typing import Any
 from monitor.config.loading import PageConfig
 from monitor.errors import MonitorError, StoreDamaged
 from monitor.models import CheckRecord, Document, Outcome, isoformat
-from monitor.pipeline.capture import Capture, Context, capture_now, capture_page
+from monitor.pipeline.capture import (
+    Capture,
+    Context,
+    PendingCheck,
+    capture_now,
+    capture_page,
+    fetch_for_check,
+    judge_capture,
+)
 
 __all__ = ["Capture", "CheckResult", "Context", "capture_now", "capture_page", "check_page", "check_pages"]
 
@@ -73,10 +81,19 @@ def check_pages(
     return results
 
 
-def check_page(ctx: Context, page: PageConfig) -> CheckResult:
+def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = None) -> CheckResult:
+    """Check `page` now, or finish the check whose fetch is `fetched`. Its timings leave out the time the
+    fetch waited to be finished."""
     started = time.perf_counter()
     try:
-        return _check_page(ctx, page, started)
+        if fetched is None:
+            fetched = fetch_for_check(ctx, page)
+        else:
+            started -= fetched.seconds
+        if fetched.damaged is not None:
+            raise fetched.damaged
+        assert fetched.capture is not None  # fetched, since nothing stored was damaged
+        return _check_page(ctx, page, fetched.time, fetched.capture, started)
     except StoreDamaged as error:
         if error.page != page.id:
             raise  # the whole store (its database) is damaged: nothing can be recorded
@@ -87,13 +104,11 @@ def check_page(ctx: Context, page: PageConfig) -> CheckResult:
         return CheckResult(record)
 
 
-def _check_page(ctx: Context, page: PageConfig, started: float) -> CheckResult:
-    record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
+def _check_page(ctx: Context, page: PageConfig, at: str, capture: Capture, started: float) -> CheckResult:
+    record = CheckRecord(page=page.id, time=at, url=page.url, outcome=Outcome.FAILED)
     current = ctx.store.current(page.id)
     last_good = ctx.store.read_document(page.id, current.id) if current else None
-    capture = capture_page(
-        ctx, page, validators=ctx.store.validators(page.id) if current else None, last_good=last_good
-    )
+    capture = judge_capture(ctx, page, capture, last_good=last_good)
     record.timings.update(capture.timings)
     record.status = capture.status
     fetched = capture.fetched

@@ -1,29 +1,37 @@
-"""Checks of many pages at once, for a manual `check`: `fetch.concurrency` pages at a time across hosts, each in
-its host's turn, and the results handed back in the order the pages were given.
+"""Checks of many pages at once, for a manual `check`: `fetch.concurrency` pages at a time across hosts, each
+fetched in its host's turn, and the results handed back in the order the pages were given.
 
 The politeness is the service's own: one `HostGate` (monitor/service/schedule.py) with `per_host_concurrency`
 and `per_host_min_gap`, and the fetchers' retry waits go through the gate's `sleep`, so a page waiting for its
-retry leaves its host's turn to the others. Store writes are safe from several threads (a connection per thread,
-`BEGIN IMMEDIATE`); browser pages go to the fetcher's one browser thread (monitor/fetch/chromium.py), one at a
-time.
+retry leaves its host's turn to the others. Browser pages go to the fetcher's one browser thread
+(monitor/fetch/chromium.py), one at a time.
+
+Worker threads only fetch. The rest of each check (extract, classify, store, diff, watches) runs in the
+caller's thread, in the order the fetches end: that work holds the GIL, so more threads would only take turns
+at it, and every turn costs a switch (ten threads finishing checks made four times the context switches of
+one, and a fifth more CPU time). One thread also writes the store through one connection, whose page cache no
+other thread's write invalidates. At most `concurrency` pages are in hand at once, fetching or waiting to be
+finished, so a slow early page never piles up the captures behind it.
 
 Stopping: `stop` (the gate's event) ends every wait for a turn at once. The worker threads are daemons and the
-caller waits for results in its own thread, so Ctrl-C reaches the caller at once; a check still running then is
-abandoned like a killed process, which the pipeline's one-transaction-per-check design already survives.
+caller's thread is the one that records, so Ctrl-C reaches it at once; a check then half done is abandoned like
+a killed process, which the pipeline's one-transaction-per-check design already survives.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from monitor.service.schedule import HostGate
 
 if TYPE_CHECKING:
     from monitor.config.loading import PageConfig
-    from monitor.pipeline.check import CheckResult, Context
+    from monitor.pipeline.capture import Context, PendingCheck
+    from monitor.pipeline.check import CheckResult
 
 
 @dataclass
@@ -31,7 +39,7 @@ class _Slot:
     """One page's check: done once `result` or `error` is set."""
 
     page: PageConfig
-    done: threading.Event = field(default_factory=threading.Event)
+    pending: PendingCheck | None = None
     result: CheckResult | None = None
     error: BaseException | None = None
 
@@ -54,30 +62,40 @@ def check_in_parallel(
     gate: HostGate,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
-    """Check `pages`, `concurrency` at once, each inside `gate.turn(page.url)`; returns the results in the order
-    of `pages`, and hands each to `on_result` (in the caller's thread, in that order) as soon as it and those
-    before it are done. An error a check raises (the whole store damaged, say) stops the run: the checks already
-    running finish, and it is raised once those before it have been handed over. Ctrl-C stops it at once."""
+    """Check `pages`, `concurrency` at once, each fetched inside `gate.turn(page.url)`; returns the results in
+    the order of `pages`, and hands each to `on_result` (in the caller's thread, in that order) as soon as it and
+    those before it are done. An error a check raises (the whole store damaged, say) stops the run: no new fetch
+    starts, the pages already fetched are finished, and it is raised once those before it have been handed
+    over. Ctrl-C stops it at once."""
+    from monitor.pipeline.capture import fetch_for_check, plan_check
     from monitor.pipeline.check import check_page
 
     slots = [_Slot(page) for page in pages]
     ready_fetchers(ctx, [slot.page for slot in slots], gate)
+    for slot in slots:  # in this thread: in the workers, each read waited for the others'
+        slot.pending = plan_check(ctx, slot.page)
     waiting = iter(slots)
     take = threading.Lock()
+    in_hand = threading.Semaphore(max(1, concurrency))  # released when the caller has finished a page
+    fetched: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
+    taken = [0]
 
     def work() -> None:
-        while not gate.stop.is_set():
+        while True:
+            in_hand.acquire()
             with take:
-                slot = next(waiting, None)
+                slot = None if gate.stop.is_set() else next(waiting, None)
+                taken[0] += slot is not None
             if slot is None:
+                in_hand.release()  # for the next worker, which then ends too
                 return
             try:
                 with gate.turn(slot.page.url):
-                    slot.result = check_page(ctx, slot.page)
+                    slot.pending = fetch_for_check(ctx, slot.page, slot.pending)
             except BaseException as error:  # Stopping too: handed to the caller's thread, raised there
                 slot.error = error
             finally:
-                slot.done.set()
+                fetched.put(slot)
 
     workers = [
         threading.Thread(target=work, name=f"check-{n}", daemon=True)
@@ -86,23 +104,41 @@ def check_in_parallel(
     for worker in workers:
         worker.start()
     results: list[CheckResult] = []
+    finished = 0
+    failure: BaseException | None = None
     try:
-        for slot in slots:
-            slot.done.wait()
-            if slot.error is not None:
-                raise slot.error
-            assert slot.result is not None  # done without an error: a result
-            results.append(slot.result)
-            if on_result is not None:
-                on_result(slot.result)
+        while finished < (len(slots) if failure is None else _taken(take, taken)):
+            slot = fetched.get()
+            finished += 1
+            try:
+                if slot.error is None:
+                    slot.result = check_page(ctx, slot.page, slot.pending)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as error:
+                slot.error = error
+            finally:
+                slot.pending = None  # its capture is no longer needed
+                if slot.error is not None and failure is None:
+                    failure = slot.error
+                    gate.stop.set()  # before the release below: no worker takes another page
+                in_hand.release()
+            while len(results) < len(slots) and slots[len(results)].result is not None:
+                result = slots[len(results)].result
+                assert result is not None
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
     except KeyboardInterrupt:
-        gate.stop.set()  # every wait for a turn ends now; the running checks are abandoned with the process
-        raise
-    except BaseException:
-        gate.stop.set()  # no new check starts; those running finish (their results are in the store)
-        for worker in workers:
-            worker.join()
+        gate.stop.set()  # every wait for a turn ends now; the fetches under way are abandoned with the process
         raise
     for worker in workers:
         worker.join()
+    if failure is not None:
+        raise failure
     return results
+
+
+def _taken(take: threading.Lock, taken: list[int]) -> int:
+    with take:
+        return taken[0]

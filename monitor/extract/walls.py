@@ -142,6 +142,20 @@ def classify_capture(
         return "empty page"
     if last_good is None:
         return None
+    return collapse_reason(document, last_good, page=page, quality=quality, new_words=new_words)
+
+
+def collapse_reason(
+    document: Document,
+    last_good: Document,
+    *,
+    page: PageConfig,
+    quality: QualityConfig,
+    new_words: int | None = None,
+) -> str | None:
+    """Why a capture that passed the wall tests is still not the document, judged against the last good version
+    (a table of contents alone, a collapsed text), or None. A check asks this only when the text changed."""
+    new_words = document.words() if new_words is None else new_words
     good_words = last_good.words()
     # A table of contents is far shorter than its text; only then is it worth looking at the blocks.
     if new_words < good_words / 2 and table_of_contents_only(document, last_good):

@@ -148,10 +148,14 @@ class CheckRecord:
     request_headers: dict[str, str] = field(default_factory=dict)
     # Where an imported version came from ({"kind": "git", "id": <commit>, ...}); None for a live check.
     source: dict[str, Any] | None = None
+    # The time of the page's previous record when this check's is earlier: the clock was set back.
+    clock_step: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}
         data["outcome"] = str(self.outcome)
+        if self.clock_step is None:
+            del data["clock_step"]  # written only when it says something: records stay as they were
         return data
 
     @classmethod

@@ -5,13 +5,17 @@ Rules (documented in the README):
   (`[digest] timezone`) to the minute with its abbreviation (`2026-12-01 19:43 CET`), in every command;
 - JSON: JSON Lines for streams (`check`), one object with a named list for listings;
 - colour only on a terminal, only for outcomes and severities, never when NO_COLOR is set;
-- the progress line goes to stderr, only when stderr is a terminal.
+- the progress line goes to stderr, only when stderr is a terminal;
+- no text reaches the terminal raw: `terminal_safe` shows every control character (C0 but newline and tab,
+  DEL, C1) and lone surrogate as an escape (`\\x1b`), so a server's `ESC c` in a reason or a page's 8-bit
+  CSI cannot reset or drive the reader's terminal; only the colour codes the CLI adds itself are kept.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -26,6 +30,11 @@ from monitor.errors import UsageError
 OUTCOME_COLORS = {"new": "cyan", "changed": "yellow", "failed": "red"}
 SEVERITY_COLORS = {"high": "red", "medium": "yellow"}
 PAGES_HINT = "see `privacy-monitor pages` for the configured ids"
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# The colour codes click.style writes (SGR: `ESC [ 31 m`, `ESC [ 0 m`): kept where colour is on.
+_COLOUR = re.compile("\x1b\\[[0-9;]*m")
+_KEPT = re.compile(f"({_COLOUR.pattern})|{_CONTROL.pattern}")
 
 
 def plural(number: int, noun: str, many: str | None = None) -> str:
@@ -62,8 +71,28 @@ def paint(text: str, color: str | None, *, err: bool = False) -> str:
     return click.style(text, fg=color)
 
 
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, *, colour: bool = False) -> str:
+    """`text` with every control character and lone surrogate shown as an escape (`\\x1b`, `\\x9b`,
+    `\\udc80`); with `colour`, the colour codes in it are kept."""
+    if colour:
+        return _KEPT.sub(lambda m: m.group(1) or _escape(m.group()), text)
+    return _CONTROL.sub(lambda m: _escape(m.group()), text)
+
+
 def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    click.echo(text, err=err, nl=nl, color=color_enabled(err))
+    """Every line the CLI writes for people (made terminal-safe here, whatever it holds)."""
+    colour = color_enabled(err)
+    click.echo(terminal_safe(text, colour=colour), err=err, nl=nl, color=colour)
+
+
+def write_output(text: str, *, colour: bool = False) -> None:
+    """A whole rendered output (a diff), as it is, but terminal-safe."""
+    click.echo(terminal_safe(text, colour=colour), nl=False, color=colour)
 
 
 def error_line(message: str) -> None:
@@ -71,14 +100,20 @@ def error_line(message: str) -> None:
     say(paint(f"Error: {message}", "red", err=True), err=True)
 
 
+def json_text(text: str) -> str:
+    """JSON text with what `json.dumps(ensure_ascii=False)` leaves raw (DEL, C1 controls, lone surrogates)
+    written as `\\u` escapes: the same JSON value, safe on a terminal."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def json_line(data: Any) -> None:
     """One JSON Lines record (streams: `check`)."""
-    click.echo(json.dumps(data, ensure_ascii=False))
+    click.echo(json_text(json.dumps(data, ensure_ascii=False)))
 
 
 def json_listing(data: dict[str, Any]) -> None:
     """One JSON object with a named list (listings: `pages`, `history`, `watches`, `outbox`, `status`)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def find_page(config: Config, page_id: str) -> PageConfig:

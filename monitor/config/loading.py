@@ -149,7 +149,39 @@ def _escaped(text: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
+# Control characters (C0, DEL, C1) and the line separators str.splitlines() and the email package break at:
+# a title or address holding one breaks the mail header it reaches, or rewrites the terminal it is shown on.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # keeps tab and newline
+# Keys whose text may run over lines (a clause quoted as a TOML multi-line string, a verbose pattern).
+MULTILINE_KEYS = {("watches", "text"), ("walls", "pattern")}
+
+
+def control_character(data: Any, loc: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
+    """The first string of the config (a value or a table's key) holding a control character: its place and
+    the character; None when there is none."""
+    if isinstance(data, str):
+        names = tuple(part for part in loc if isinstance(part, str))
+        pattern = _MULTILINE if names[:1] + names[-1:] in MULTILINE_KEYS else _CONTROL
+        found = pattern.search(data)
+        return (loc, found.group()) if found else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and (found := _CONTROL.search(key)):
+            return (*loc, repr(key)[1:-1]), found.group()  # the key escaped: the message stays one line
+        if (hit := control_character(value, (*loc, key))) is not None:
+            return hit
+    return None
+
+
 def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG) -> Config:
+    hit = control_character(data)
+    if hit is not None:
+        loc, char = hit
+        raise ConfigError(
+            f"{source}: {_key(loc, data)}: control character U+{ord(char):04X} in the text "
+            "(hint: write it on one line, without control characters)"
+        )
     try:
         config = Config.model_validate(data)
         config.check_references()

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from monitor.durations import parse_duration  # noqa: F401 - re-exported (callers import it from loading)
+from monitor.durations import check_seconds, parse_duration
 from monitor.errors import UsageError
 from monitor.models import SAFE_ID
 from monitor.registry import FETCHERS, WATCH_KINDS, Registry
@@ -83,6 +83,10 @@ class FetchConfig(Strict):
     per_host_concurrency: int = Field(1, ge=1)
     per_host_min_gap: float = Field(2.0, ge=0)  # seconds between two requests to one host
 
+    _durations = field_validator("timeout", "backoff", "browser_timeout", "per_host_min_gap")(
+        classmethod(lambda cls, v: check_seconds(v))
+    )
+
 
 class QualityConfig(Strict):
     """When a 200 answer is not the document (see `walls.py`)."""
@@ -124,6 +128,11 @@ class PageConfig(Strict):
     schedule: str | None = None  # default: [service] default_schedule
     min_words: int | None = Field(None, ge=0)
     collapse_ratio: float | None = Field(None, gt=0, le=1)
+
+    @property
+    def private(self) -> bool:
+        """Fetched with a logged-in session: its text may hold a person's data (kept out of the report)."""
+        return self.cookies_file is not None
 
     _safe_id = field_validator("id")(classmethod(lambda cls, value: _check_id(value)))
 
@@ -240,6 +249,8 @@ class ReportConfig(Strict):
     base_url: str | None = None
     # Where the service keeps the static report site (a folder; relative to the config file); none: no site.
     out: str | None = None
+    # Pages fetched with a `cookies_file` (a logged-in person's view) go into the site and the feed only then.
+    include_private: bool = False
 
     _http_base = field_validator("base_url")(
         classmethod(lambda cls, value: None if value is None else _check_http_url(value))
@@ -290,6 +301,10 @@ class Config(Strict):
                     close = get_close_matches(page_id, seen, n=1)
                     hint = f"did you mean {close[0]!r}?" if close else "name a page id from [[pages]]"
                     raise _Located(("watches", index, "pages"), f"unknown page {page_id!r}", hint)
+
+    def published_pages(self) -> list[PageConfig]:
+        """The pages the report site and the feed show: private ones only with `[report] include_private`."""
+        return [page for page in self.pages if self.report.include_private or not page.private]
 
     def page(self, page_id: str) -> PageConfig:
         for page in self.pages:

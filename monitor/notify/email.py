@@ -22,7 +22,7 @@ from monitor import fsutil
 from monitor.config.loading import EmailConfig, PageConfig
 from monitor.errors import NotifyError
 from monitor.notify.base import Message, Notifier, Refused, as_message
-from monitor.notify.message import render_alerts
+from monitor.notify.message import header_text, render_alerts
 from monitor.registry import NOTIFIERS
 from monitor.watch.alerts import Alert
 
@@ -39,18 +39,30 @@ def compose(
     rendered = render_alerts(mail.alerts, page, base_url=base_url)
     alert = mail.alerts[0]
     message = EmailMessage()
-    message["Subject"] = rendered.subject
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = mail.message_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor
-    message["X-Privacy-Monitor-Alert"] = " ".join(a.id for a in mail.alerts)
-    message["X-Privacy-Monitor-Watch"] = alert.watch
-    message["X-Privacy-Monitor-Page"] = alert.page
+    set_headers(
+        message,
+        {
+            "Subject": rendered.subject,
+            "From": sender,
+            "To": ", ".join(to),
+            "Date": format_datetime(now),
+            "Message-ID": mail.message_id,
+            "Auto-Submitted": "auto-generated",  # RFC 3834: no vacation replies to the monitor
+            "X-Privacy-Monitor-Alert": " ".join(a.id for a in mail.alerts),
+            "X-Privacy-Monitor-Watch": alert.watch,
+            "X-Privacy-Monitor-Page": alert.page,
+        },
+    )
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message
+
+
+def set_headers(message: EmailMessage, headers: dict[str, str]) -> None:
+    """Each header folded to one line first: a stored value with a line break in it would otherwise make the
+    email package refuse the header, and the mail stay stuck in the outbox for good."""
+    for name, value in headers.items():
+        message[name] = header_text(value)
 
 
 def read_password(settings: EmailConfig, base_dir: Path) -> str | None:

@@ -2,7 +2,8 @@
 
 One entry per change (a `changed` check): its id is a UUID derived from the page, the two versions and the
 time of the change, so the same change keeps the same id however often the feed is rewritten, and a text that
-comes back later is a new entry. The newest `limit` changes are kept. The service rewrites the feed
+comes back later is a new entry. The newest `limit` changes are kept. Private pages (fetched with a
+`cookies_file`) are left out unless `[report] include_private` is set. The service rewrites the feed
 (atomically) after each change; `privacy-monitor feed --out FILE` writes it by hand.
 """
 
@@ -22,7 +23,7 @@ from monitor.models import CheckRecord, Outcome
 from monitor.notify.changes import PageChange, page_change
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
-from monitor.templating import get_template
+from monitor.templating import get_template, xml_safe
 
 FEED_LIMIT = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,7 +48,7 @@ def build_feed(
     feed = FeedGenerator()
     feed.id(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'privacy-monitor:feed:{store.root.resolve()}')}")
     feed.title("privacy-monitor: privacy notice changes")
-    feed.subtitle(f"Wording changes of {len(config.pages)} watched pages")
+    feed.subtitle(f"Wording changes of {len(config.published_pages())} watched pages")
     feed.author({"name": "privacy-monitor"})
     feed.link(href="https://github.com/privacy-monitor/privacy-monitor", rel="related")
     feed.language("en")
@@ -56,11 +57,11 @@ def build_feed(
         change = change_of(page, record) if change_of else _changes.get(store, page, record)
         entry = feed.add_entry()
         entry.id(entry_id(record))
-        entry.title(_title(change))
+        entry.title(xml_safe(_title(change)))  # lxml refuses a control character: one would stop the feed
         entry.link(href=link(page, record) if link else page.url)
         entry.published(parse_time(record.time))
         entry.updated(parse_time(record.time))
-        entry.content(get_template("feed_entry.html.j2").render(c=change), type="html")
+        entry.content(xml_safe(get_template("feed_entry.html.j2").render(c=change)), type="html")
     return feed
 
 
@@ -72,7 +73,7 @@ def newest_changes(store: Store, config: Config, limit: int) -> list[tuple[PageC
     process's memory grow with the store's age. More rows are read only while the newest `limit` could still
     be missing one: too few changes among the rows, or one in the oldest row's second (the rows come in the
     order of their time text, the feed in the order of the time; they agree to the second)."""
-    pages = {page.id: page for page in config.pages}
+    pages = {page.id: page for page in config.published_pages()}  # a private page's text stays out
     want = max(2 * limit, 16) if limit > 0 else None  # limit 0 (changes[-0:]) has always meant all of them
     while True:
         records = store.changes(limit=want)  # an indexed query: the checks in between are never read

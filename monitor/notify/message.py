@@ -9,6 +9,7 @@ bounded (monitor.diff.summary.bounded), and says how many more there are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,9 @@ from monitor.watch.alerts import Alert, severity_rank
 SUBJECT_PREFIX = "[privacy-monitor]"
 PASSAGES = 3  # changed passages shown of a section watch's alert
 MAX_ALERTS = 20  # alerts shown in full in one mail; the rest are named
+# What cannot stand in a mail header: controls (C0, DEL, C1: CR and LF would start a new header), the line
+# separators the email package splits at (it refuses such a value outright), lone surrogates.
+_NOT_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
 
 
 _WHAT = {
@@ -55,9 +59,16 @@ class Rendered:
     html: str
 
 
+def header_text(value: str) -> str:
+    """`value` as one header line: every run of control characters folded into one space. The config refuses
+    them in titles and addresses; this is for what it could not check (a store written before, a notifier's
+    title), so that no stored alert can make its mail unsendable."""
+    return " ".join(_NOT_IN_HEADER.sub(" ", value).split())
+
+
 def subject(alert: Alert, page: PageConfig | None = None) -> str:
     """'[privacy-monitor] KI bei Meta (Facebook, Deutsch): accounts-center-scope changed (high)'."""
-    return f"{SUBJECT_PREFIX} {_title(alert, page)}: {alert.headline}"
+    return header_text(f"{SUBJECT_PREFIX} {_title(alert, page)}: {alert.headline}")
 
 
 def what_happened(alert: Alert) -> str:

@@ -67,12 +67,14 @@ def build_site(
     *,
     base_url: str | None = None,
 ) -> BuildReport:
-    """Write (or bring up to date) the site in `out`: all pages, or only `pages` (ids) and the index."""
-    wanted = [config.page(page_id) for page_id in pages] if pages else list(config.pages)
+    """Write (or bring up to date) the site in `out`: all pages, or only `pages` (ids) and the index.
+    Private pages (`cookies_file`) are left out, and their files of an earlier build removed, unless
+    `[report] include_private` is set."""
+    published = config.published_pages()
+    wanted = [config.page(page_id) for page_id in pages] if pages else list(published)
+    wanted = [page for page in wanted if page in published]
     # A page the site does not have yet is written too, so the index never links to a missing file.
-    wanted += [
-        p for p in config.pages if p not in wanted and not (Path(out) / links.page_file(p.id)).exists()
-    ]
+    wanted += [p for p in published if p not in wanted and not (Path(out) / links.page_file(p.id)).exists()]
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: not a folder (the report site is written into a folder)")
@@ -114,7 +116,11 @@ class _Site:
             for entry in model.versions:
                 self.version_page(model, entry)
             self.write(model.file, self.renderer.page(model))
-        everything = [models.get(page.id) or page_model(self.store, page) for page in self.config.pages]
+        published = self.config.published_pages()
+        everything = [models.get(page.id) or page_model(self.store, page) for page in published]
+        for page in self.config.pages:
+            if page not in published:
+                self.withdraw(page_model(self.store, page))
         self.write(links.INDEX, self.renderer.index(everything))
         self.watch_pages(everything, {page.id for page in wanted})
         self.write(links.FEED, self.feed())
@@ -135,6 +141,14 @@ class _Site:
             pass
         fsutil.atomic_write(target, data)
         self.report.written.append(path)
+
+    def withdraw(self, model: PageModel) -> None:
+        """Remove a private page's files that an earlier build (with include_private) wrote."""
+        paths = [model.file, *(c.file for c in model.changes), *(v.file for v in model.versions)]
+        for path in paths:
+            self.fingerprints.pop(path, None)
+            self.words.pop(path, None)
+            (self.out / path).unlink(missing_ok=True)
 
     def current(self, path: str, inputs: Any) -> tuple[bool, str]:
         """Whether `path` is already written from `inputs`, and their fingerprint."""

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from monitor.cli.main import State, main, pass_state
-from monitor.cli.output import human_time
+from monitor.cli.output import human_time, json_text, terminal_safe, write_output
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.diff.formats import FORMATS
 from monitor.errors import ConfigError, ExitStatus, MonitorError, StoreDamaged, UsageError
@@ -26,6 +26,9 @@ class DiffTrouble(click.ClickException):
     keeps its 4, so that a script tells "restore this file" from "wrong arguments"."""
 
     exit_code = int(ExitStatus.USAGE)
+
+    def format_message(self) -> str:
+        return terminal_safe(self.message)  # click prints it: the reason may quote a server's text
 
 
 @main.command("diff")
@@ -117,7 +120,8 @@ def diff(
             except OSError as error:
                 raise UsageError(f"{out}: cannot write ({error.strerror})") from None
         else:
-            click.echo(text, nl=False, color=use_color)
+            # A page's control characters never reach the terminal raw; JSON keeps them as JSON escapes.
+            write_output(json_text(text) if fmt == "json" else text, colour=use_color)
     except StoreDamaged:
         raise
     except MonitorError as error:

@@ -36,6 +36,12 @@ def report(state: State, out: Path | None, pages: tuple[str, ...]) -> None:
         raise UsageError(
             f"{loaded.path or 'config'}: no report folder: give --out DIR or set [report] out in the config"
         )
+    for page_id in pages:
+        if loaded.config.page(page_id) not in loaded.config.published_pages():
+            raise UsageError(
+                f"{page_id}: a private page (fetched with cookies_file) stays out of the report; "
+                "set [report] include_private = true in the config to publish it"
+            )
     built = build_site(
         Store(loaded.store_path, clock=state.clock),
         loaded.config,

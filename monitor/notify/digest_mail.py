@@ -33,7 +33,7 @@ from monitor.config.loading import EmailConfig, LoadedConfig
 from monitor.errors import NotifyError, UsageError
 from monitor.models import Clock, isoformat
 from monitor.notify.digest import Digest, build_digest
-from monitor.notify.email import smtp_send
+from monitor.notify.email import set_headers, smtp_send
 from monitor.service.schedule import Period, due_period
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
@@ -147,13 +147,18 @@ def compose(
 
 def _message(digest: Digest, sender: str, to: list[str], message_id: str, now: datetime) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = digest.subject()
-    message["From"] = sender
-    message["To"] = ", ".join(to)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the monitor
-    message["X-Privacy-Monitor-Period"] = f"{isoformat(digest.start)}/{isoformat(digest.end)}"
+    set_headers(
+        message,
+        {
+            "Subject": digest.subject(),
+            "From": sender,
+            "To": ", ".join(to),
+            "Date": format_datetime(now),
+            "Message-ID": message_id,
+            "Auto-Submitted": "auto-generated",  # RFC 3834: no vacation replies to the monitor
+            "X-Privacy-Monitor-Period": f"{isoformat(digest.start)}/{isoformat(digest.end)}",
+        },
+    )
     return message
 
 

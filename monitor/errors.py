@@ -67,6 +67,17 @@ class FetchError(MonitorError):
         super().__init__(message)
 
 
+class Interrupted(MonitorError):
+    """A fetch stopped by monitor.fetch.deadline.cancel_all() because the process is stopping: no answer and no
+    failure of the page, so nothing is recorded for it (the page stays due)."""
+
+    exit_status = ExitStatus.INTERRUPTED
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(f"{url}: fetch interrupted: the process is stopping")
+
+
 class StoreError(MonitorError):
     """The snapshot store cannot be read or written."""
 

@@ -4,5 +4,6 @@ Takes a `PageConfig` and the fetch settings; gives a `FetchResult` (body, decode
 Each renderer is a `Fetcher` kind (base.py) registered on `monitor.registry.FETCHERS` under its config name:
 `http` (http.py: requests), `browser` (browser.py: Playwright driving Chromium), `auto` (auto.py: HTTP
 first, the browser when that is not enough). common.py holds what they share: headers, cookies, charset, binary detection;
-deadline.py bounds each attempt as a whole.
+redirects.py where a redirect may go and which credentials go with it; deadline.py bounds each attempt as a
+whole, and its `cancel_all()` interrupts every fetch of the process (they raise `Interrupted`, never recorded).
 """

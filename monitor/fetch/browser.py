@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.loading import FetchConfig, PageConfig
-from monitor.errors import FetchError
+from monitor.errors import FetchError, Interrupted
 from monitor.fetch.base import Fetcher
 from monitor.fetch.chromium import MARKER_ENV, BrowserThread, Launch, kill_marked, marked_processes
 from monitor.fetch.common import HTML_TYPES, load_cookies, request_headers, selected_headers
+from monitor.fetch.deadline import cancelled, check_cancelled, on_cancel
 from monitor.fetch.settle import Network, document_html, wait_for_region
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
@@ -112,22 +113,34 @@ class BrowserFetcher(Fetcher):
         except ImportError:
             reason = "browser renderer unavailable: Playwright is not installed"
             raise FetchError(page.url, reason, hint=INSTALL_HINT) from None
+        check_cancelled(page.url)
         timeout = self.settings.browser_timeout
         launch = Launch(self._executable(page.url), CHROMIUM_FLAGS, timeout)
         jar = load_cookies(page, self.base_dir)
         fired = threading.Event()
 
         def render(browser: Any, started: float) -> FetchResult:
+            check_cancelled(page.url)  # cancelled while this page waited for the browser thread
             return self._render(browser, page, jar, deadline=started + timeout, started=started)
 
-        try:
-            result: FetchResult = self._browsers.run(
-                render, launch=launch, watchdog=timeout + WATCHDOG_GRACE, fired=fired
-            )
-        except PlaywrightError as error:
-            raise self._failure(page.url, error, watchdog_fired=fired.is_set()) from None
-        except TimeoutError:  # the browser thread itself stopped answering
-            raise self._timed_out(page.url) from None
+        # cancel_all() kills the browser: the page then fails in Playwright, and is reported as interrupted.
+        with on_cancel(self._browsers.interrupt):
+            try:
+                result: FetchResult = self._browsers.run(
+                    render,
+                    launch=launch,
+                    watchdog=timeout + WATCHDOG_GRACE,
+                    fired=fired,
+                    cancelled=cancelled,
+                )
+            except (PlaywrightError, TimeoutError, RuntimeError) as error:
+                if cancelled():
+                    raise Interrupted(page.url) from None
+                if isinstance(error, PlaywrightError):
+                    raise self._failure(page.url, error, watchdog_fired=fired.is_set()) from None
+                if isinstance(error, TimeoutError):  # the browser thread itself stopped answering
+                    raise self._timed_out(page.url) from None
+                raise
         return result
 
     def close(self) -> None:

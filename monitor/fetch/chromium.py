@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 MARKER_ENV = "PRIVACY_MONITOR_FETCH"
 IDLE_CLOSE = 60.0  # seconds without a page after which the browser thread closes its browser and ends
 SHUTDOWN_LIMIT = 10.0  # seconds a shutdown may take before what is left is killed
+CANCEL_GRACE = 2.0  # seconds a cancelled page is waited for once its browser was killed
+_CANCEL_POLL = 0.1
 
 
 def marked_processes(token: str) -> list[int]:
@@ -217,9 +219,18 @@ class BrowserThread:
         self._worker: _Worker | None = None
         _LIVE.add(self)
 
-    def run(self, action: Action, *, launch: Launch, watchdog: float, fired: threading.Event) -> Any:
+    def run(
+        self,
+        action: Action,
+        *,
+        launch: Launch,
+        watchdog: float,
+        fired: threading.Event,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Any:
         """`action(browser, started)` on the browser thread: its result, or its exception raised here. `fired`
-        is set when the watchdog killed the browser (after `watchdog` seconds)."""
+        is set when the watchdog killed the browser (after `watchdog` seconds). Once `cancelled()` is true the
+        job is waited for CANCEL_GRACE seconds at most (the canceller kills the browser: `interrupt`)."""
         job = _Job(action, launch, watchdog, fired)
         with self._lock:
             if self._worker is None:
@@ -230,7 +241,7 @@ class BrowserThread:
             job_queue.put(job)
         # The watchdog ends every job in time; this bound is for a Playwright that hangs even so: that worker is
         # given up (its browser killed) and the next page starts a new one.
-        if not job.done.wait(watchdog + SHUTDOWN_LIMIT + 5):
+        if not _wait(job.done, watchdog + SHUTDOWN_LIMIT + 5, cancelled):
             with self._lock:
                 if self._worker is not None and self._worker.jobs is job_queue:
                     self._worker = None
@@ -239,6 +250,13 @@ class BrowserThread:
         if job.error is not None:
             raise job.error
         return job.result
+
+    def interrupt(self) -> None:
+        """Kills the browser of the page in progress, if any: Playwright then fails that page at once."""
+        with self._lock:
+            worker = self._worker
+        if worker is not None and worker.token:
+            kill_marked(worker.token)
 
     def detach_if_idle(self, worker: _Worker) -> bool:
         """Called by an idle worker: True (and forgotten) when nothing was queued meanwhile, so it may end."""
@@ -260,6 +278,18 @@ class BrowserThread:
             if worker.thread.is_alive():
                 kill_marked(worker.token)
                 log.warning("the browser thread did not end within %gs; its browser was killed", timeout)
+
+
+def _wait(done: threading.Event, seconds: float, cancelled: Callable[[], bool]) -> bool:
+    """done.wait(seconds), but no more than CANCEL_GRACE once `cancelled()`: True when done."""
+    ends, grace_ends = time.monotonic() + seconds, None
+    while not done.wait(min(max(ends - time.monotonic(), 0.0), _CANCEL_POLL)):
+        now = time.monotonic()
+        if grace_ends is None and cancelled():
+            grace_ends = now + CANCEL_GRACE
+        if now >= ends or (grace_ends is not None and now >= grace_ends):
+            return done.is_set()
+    return True
 
 
 _LIVE: weakref.WeakSet[BrowserThread] = weakref.WeakSet()

@@ -39,6 +39,15 @@ _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Browsers read these labels as windows-1252 (WHATWG Encoding Standard), and so do we.
 _AS_WINDOWS_1252 = frozenset({"latin-1", "iso8859-1", "ascii"})
+# Codecs that turn bytes into str but are no charset of a document: they fail on ordinary bytes (idna,
+# punycode, undefined), read backslash escapes (unicode-escape) or smuggle markup past filters (UTF-7, which
+# the WHATWG standard forbids). A page naming one is read as naming an unknown label.
+_NOT_A_CHARSET = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7", "charmap"}
+)
+# A header number: ASCII digits only (str.isdigit() also takes '²' and other scripts' digits, int() not all).
+_HEADER_NUMBER = re.compile(r"[0-9]+")
+_HEADER_NUMBER_DIGITS = 18  # longer is "huge" (and int() refuses strings over 4300 digits)
 
 
 # The answers that are a page to extract (anything else fails as "not HTML: <type>").
@@ -102,16 +111,19 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
             return body[len(bom) :].decode(encoding, errors="replace"), encoding
     header = _HEADER_CHARSET.search(content_type)
     meta = _META_CHARSET.search(body[:_META_SCAN])
-    for declared in (header.group(1) if header else None, meta.group(1).decode("ascii") if meta else None):
-        if codec := _codec(declared):
-            return body.decode(codec, errors="replace"), codec
+    for declared in (_codec(header.group(1)) if header else None, _meta_codec(meta)):
+        if declared and (html := _decode(body, declared)) is not None:
+            return html, declared
     try:
         return body.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     guess = charset_normalizer.from_bytes(body).best()
     encoding = _codec(guess.encoding if guess else None) or "cp1252"
-    html = body.decode(encoding, errors="replace")
+    decoded = _decode(body, encoding)
+    if decoded is None:
+        encoding, decoded = "cp1252", body.decode("cp1252", errors="replace")
+    html = decoded
     # Detection cannot tell the Western from the Central European code page when the letters used are the same
     # in both (ä, ö, ü, ß, quotes); then name the one pages actually use.
     if encoding != "cp1252" and body.decode("cp1252", errors="replace") == html:
@@ -168,13 +180,46 @@ def undecodable(html: str) -> bool:
 
 
 def _codec(label: str | None) -> str | None:
+    """The text encoding a page's charset label names, or None for a label that names none: unknown, or a
+    bytes-to-bytes codec (hex, base64, zlib, rot13...) or one in _NOT_A_CHARSET."""
     if not label:
         return None
     try:
-        name = codecs.lookup(label).name
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):  # ValueError: a label codecs cannot even look up (a NUL in it)
         return None
-    return "cp1252" if name in _AS_WINDOWS_1252 else name
+    if not info._is_text_encoding or info.name in _NOT_A_CHARSET:
+        return None
+    return "cp1252" if info.name in _AS_WINDOWS_1252 else info.name
+
+
+def _meta_codec(found: re.Match[bytes] | None) -> str | None:
+    # A <meta> naming UTF-16 or UTF-32 is read as UTF-8 (WHATWG prescan): the markup that says so is in ASCII.
+    codec = _codec(found.group(1).decode("ascii")) if found else None
+    return "utf-8" if codec and codec.startswith(("utf-16", "utf-32")) else codec
+
+
+def _decode(body: bytes, codec: str) -> str | None:
+    """`body` decoded, bad bytes replaced; None when the codec fails anyway (a text codec of the stdlib may
+    still raise on input it does not take)."""
+    try:
+        return body.decode(codec, errors="replace")
+    except (LookupError, ValueError, TypeError):  # UnicodeError is a ValueError
+        return None
+
+
+def header_number(value: str | None) -> int | None:
+    """A header's non-negative integer (Content-Length, Age, delta-seconds): ASCII digits only, else None.
+
+    A number too long to be meant is returned as 10**18 (never parsed: int() refuses over 4300 digits).
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not _HEADER_NUMBER.fullmatch(text):
+        return None
+    digits = text.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _HEADER_NUMBER_DIGITS else 10**_HEADER_NUMBER_DIGITS
 
 
 def format_duration(seconds: float) -> str:
@@ -192,16 +237,15 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     """Retry-After as seconds (delta-seconds or an HTTP date), capped at MAX_RETRY_AFTER; None if absent/bad."""
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
+    if (seconds := header_number(value)) is not None:
+        return min(float(seconds), MAX_RETRY_AFTER)
     try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        moment = email.utils.parsedate_to_datetime(value.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        delay = (moment - (now or datetime.now(UTC))).total_seconds()
+    except (TypeError, ValueError, OverflowError, IndexError):  # any date no calendar has is no date
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delay = (moment - (now or datetime.now(UTC))).total_seconds()
     return min(max(delay, 0.0), MAX_RETRY_AFTER)
 
 

@@ -8,6 +8,12 @@ at once (a shut-down socket reads as closed), and the fetcher turns the cut answ
 the session by `DeadlineAdapter`; a thread-local says which deadline is current, since a fetch runs in one
 thread and the pool hands connections to that thread only. One thread of the process watches every deadline
 (a timer thread per attempt cost more than the rest of a loopback fetch).
+
+`cancel_all()` ends every fetch of the process at once (the service calls it when told to stop): it cuts the
+sockets of every attempt in flight as an expired deadline does, with `Deadline.cancelled` set so the fetcher
+raises `Interrupted` rather than a failure, ends retry waits (`pause`) and runs the hooks other fetchers
+registered (`on_cancel`: the browser kills its Chromium). Fetches starting afterwards are interrupted at once,
+until `reset()`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -26,8 +33,67 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from monitor.errors import Interrupted
+
 _current = threading.local()
 log = logging.getLogger(__name__)
+
+_cancelled = threading.Event()
+_live_guard = threading.Lock()
+_live: set[Deadline] = set()  # the deadlines of the attempts in flight, for cancel_all()
+_hooks: dict[int, Callable[[], None]] = {}
+_hook_ids = itertools.count()
+
+
+def cancel_all() -> None:
+    """Interrupt every fetch of the process now, and every fetch started until `reset()`: their sockets are
+    shut, their retry waits end, and each raises `monitor.errors.Interrupted` within a moment. Any thread may
+    call it (a signal handler too: it only sets an event, shuts sockets and calls the registered hooks)."""
+    _cancelled.set()
+    with _live_guard:
+        deadlines, hooks = list(_live), list(_hooks.values())
+    for deadline in deadlines:
+        deadline.cancel()
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # noqa: BLE001 - one fetcher's trouble must not keep the others running
+            log.exception("could not interrupt a fetch")
+
+
+def reset() -> None:
+    """Let fetches run again after `cancel_all()` (a service started again in the same process, tests)."""
+    _cancelled.clear()
+
+
+def cancelled() -> bool:
+    return _cancelled.is_set()
+
+
+def check_cancelled(url: str) -> None:
+    """Raise Interrupted for `url` when cancel_all() was called."""
+    if _cancelled.is_set():
+        raise Interrupted(url)
+
+
+def pause(seconds: float) -> None:
+    """time.sleep that cancel_all() ends at once (the fetcher then raises Interrupted)."""
+    _cancelled.wait(max(seconds, 0.0))
+
+
+@contextlib.contextmanager
+def on_cancel(hook: Callable[[], None]) -> Iterator[None]:
+    """Within the block, cancel_all() also calls `hook` (a fetch that is no socket of ours: a browser's)."""
+    key = next(_hook_ids)
+    with _live_guard:
+        _hooks[key] = hook
+    try:
+        if _cancelled.is_set():
+            hook()
+        yield
+    finally:
+        with _live_guard:
+            _hooks.pop(key, None)
 
 
 class Deadline:
@@ -37,6 +103,7 @@ class Deadline:
         self.seconds = seconds
         self.ends = time.monotonic() + seconds
         self.expired = False
+        self.cancelled = False  # expired by cancel_all(): the fetch is interrupted, not timed out
         self.finished = False
         self._sockets: set[socket.socket] = set()
         self._guard = threading.Lock()
@@ -53,17 +120,25 @@ class Deadline:
             else:
                 self._sockets.add(sock)
 
-    def expire(self) -> None:
+    def expire(self, *, cancel: bool = False) -> None:
         with self._guard:
             if self.finished:
                 return
             self.expired = True
+            self.cancelled = self.cancelled or cancel
             for sock in self._sockets:
                 _shut(sock)
+
+    def cancel(self) -> None:
+        self.expire(cancel=True)
 
     def __enter__(self) -> Deadline:
         self._previous = getattr(_current, "deadline", None)
         _current.deadline = self
+        with _live_guard:
+            _live.add(self)
+        if _cancelled.is_set():  # after joining _live: a cancel_all() now either sees it or is seen here
+            self.cancel()
         _watcher.watch(self)
         return self
 
@@ -71,6 +146,8 @@ class Deadline:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         _current.deadline = self._previous
+        with _live_guard:
+            _live.discard(self)
         with self._guard:
             self.finished = True
             self._sockets.clear()

@@ -6,23 +6,26 @@ What it sends and how it reads answers (headers, cookies, charset) is in monitor
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from monitor.config.loading import FetchConfig, PageConfig
-from monitor.errors import FetchError
+from monitor.errors import FetchError, Interrupted
 from monitor.fetch.base import Fetcher
 from monitor.fetch.common import (
     HTML_TYPES,
     decode_html,
     format_duration,
+    header_number,
     load_cookies,
     looks_binary,
     network_reason,
@@ -31,7 +34,8 @@ from monitor.fetch.common import (
     selected_headers,
     undecodable,
 )
-from monitor.fetch.deadline import Deadline, DeadlineAdapter
+from monitor.fetch.deadline import Deadline, DeadlineAdapter, check_cancelled, pause
+from monitor.fetch.redirects import redirect_target, shares_credentials
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
 
@@ -66,6 +70,18 @@ class _Environment:
         return self._by_host[key]
 
 
+# What a connection can raise on a hostile or broken answer besides requests' own errors (urllib3 and
+# http.client errors that escape requests, a header or chunk size no parser takes).
+_TRANSPORT_ERRORS = (
+    requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, ValueError, OSError,
+)  # fmt: skip
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:120] if text else type(error).__name__
+
+
 class _Retryable(Exception):
     def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
         super().__init__(error.reason)
@@ -80,10 +96,12 @@ class HttpFetcher(Fetcher):
     name = "http"
 
     def __init__(
-        self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = time.sleep
+        self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = pause
     ) -> None:
         super().__init__(settings, base_dir=base_dir)
-        self.sleep = sleep  # the service passes its stop-aware wait, which also leaves the host's turn
+        # The service passes its stop-aware wait, which also leaves the host's turn; the default ends at once
+        # on deadline.cancel_all().
+        self.sleep = sleep
         self._not_before: dict[str, datetime] = {}
         self._environment = _Environment()
 
@@ -120,6 +138,7 @@ class HttpFetcher(Fetcher):
             if jar := load_cookies(page, self.base_dir):
                 session.cookies.update(jar)
             for attempt in range(attempts):
+                check_cancelled(page.url)
                 try:
                     allowed = min(self.settings.timeout, budget_ends - time.monotonic())
                     with Deadline(allowed) as deadline:
@@ -166,6 +185,7 @@ class HttpFetcher(Fetcher):
         if attempt == attempts - 1 or delay >= remaining:
             error.retry_at = retry_at
             raise error from None
+        check_cancelled(page.url)
         log.info("%s: %s; retry %d in %.1fs", page.url, error.reason, attempt + 1, delay)
         self.sleep(delay)
 
@@ -209,47 +229,77 @@ class HttpFetcher(Fetcher):
     def _follow_redirects(
         self, session: requests.Session, url: str, headers: dict[str, str], deadline: Deadline
     ) -> requests.Response:
+        """GET `url`, following http(s) redirects. Credentials (the config's Authorization, Cookie and
+        Proxy-Authorization headers, .netrc, the cookies file) never cross to another origin nor from https to
+        http: from that hop on, the chain goes without them."""
         target = url
-        for _hop in range(self.settings.max_redirects + 1):
-            left = deadline.remaining()
-            if left <= 0:
-                raise _Retryable(FetchError(url, TIMED_OUT))
-            proxies, netrc = self._environment.settings(target)
-            try:
-                response = session.get(
-                    target,
-                    headers=headers,
-                    stream=True,
-                    allow_redirects=False,
-                    timeout=(left, left),
-                    proxies=proxies,
-                    auth=netrc,
-                )
-            except requests.RequestException as error:
-                reason = TIMED_OUT if deadline.expired else network_reason(error)
-                raise _Retryable(FetchError(url, reason)) from None
-            if not (response.is_redirect and response.headers.get("location")):
-                return response
-            response.close()
-            target = urljoin(response.url, response.headers["location"])
-            scheme = urlsplit(target).scheme.lower()
-            if scheme not in ("http", "https"):
-                hint = f"the server sent the request to a {scheme or 'schemeless'}: address"
-                raise FetchError(url, "redirect to a non-HTTP URL", status=response.status_code, hint=hint)
-            if (
-                urlsplit(target).netloc != urlsplit(url).netloc
-            ):  # credentials set in the config stay with their host
-                headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+        jar, trusted = session.cookies, True
+        try:
+            for _hop in range(self.settings.max_redirects + 1):
+                response = self._get(session, url, target, headers, deadline, trusted=trusted)
+                if not (response.is_redirect and response.headers.get("location")):
+                    return response
+                response.close()
+                source, target = response.url, redirect_target(url, response)
+                shared = shares_credentials(source, target)
+                if trusted and not shared.all:
+                    trusted = False
+                    headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+                if not shared.cookies and session.cookies is jar:
+                    session.cookies = requests.cookies.RequestsCookieJar()  # the chain goes on without them
+        finally:
+            session.cookies = jar
         hint = f"more than {self.settings.max_redirects} redirects (fetch.max_redirects); a loop, or a login redirect"
         raise FetchError(url, "too many redirects", status=response.status_code, hint=hint)
+
+    def _get(
+        self,
+        session: requests.Session,
+        url: str,
+        target: str,
+        headers: dict[str, str],
+        deadline: Deadline,
+        *,
+        trusted: bool,
+    ) -> requests.Response:
+        left = deadline.remaining()
+        if left <= 0:
+            raise _Retryable(FetchError(url, TIMED_OUT))
+        proxies, netrc = self._environment.settings(target)
+        try:
+            return session.get(
+                target,
+                headers=headers,
+                stream=True,
+                allow_redirects=False,
+                timeout=(left, left),
+                proxies=proxies,
+                auth=netrc if trusted else None,
+            )
+        except requests.exceptions.InvalidHeader as error:
+            raise FetchError(url, "invalid request header", hint=_first_line(error)) from None
+        except requests.exceptions.InvalidURL as error:
+            raise FetchError(url, "redirect to an invalid URL", hint=_first_line(error)) from None
+        except _TRANSPORT_ERRORS as error:
+            raise self._cut(url, deadline, error) from None
+
+    def _cut(self, url: str, deadline: Deadline, error: BaseException) -> _Retryable:
+        """The retryable failure of an attempt whose connection broke; Interrupted when cancel_all() did it."""
+        if deadline.cancelled:
+            raise Interrupted(url)
+        if deadline.expired:
+            return _Retryable(FetchError(url, TIMED_OUT))
+        if isinstance(error, requests.RequestException):
+            return _Retryable(FetchError(url, network_reason(error)))
+        return _Retryable(FetchError(url, "network error: invalid answer"))
 
     def _read_capped(self, response: requests.Response, url: str, deadline: Deadline) -> bytes:
         cap = self.settings.max_bytes
         too_large = FetchError(
             url, f"too large: over {cap} bytes", status=response.status_code, hint="fetch.max_bytes"
         )
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        declared = header_number(response.headers.get("content-length"))
+        if declared is not None and declared > cap:
             response.close()
             raise too_large
         chunks: list[bytes] = []
@@ -260,11 +310,12 @@ class HttpFetcher(Fetcher):
                 if size > cap:
                     raise too_large
                 chunks.append(chunk)
-        except requests.RequestException as error:
-            reason = TIMED_OUT if deadline.expired else network_reason(error)
-            raise _Retryable(FetchError(url, reason)) from None
+        except _TRANSPORT_ERRORS as error:
+            raise self._cut(url, deadline, error) from None
         finally:
             response.close()
+        if deadline.cancelled:
+            raise Interrupted(url)
         if deadline.expired:  # the cut-off socket read as the end of a body sent without a length
             raise _Retryable(FetchError(url, TIMED_OUT))
         return b"".join(chunks)

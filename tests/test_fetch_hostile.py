@@ -26,6 +26,7 @@ from service_support import FakeClock, loaded, make_config
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import Interrupted
 from monitor.fetch import deadline
+from monitor.fetch.auto import AutoFetcher
 from monitor.fetch.common import decode_html, header_number, retry_after_seconds
 from monitor.fetch.http import HttpFetcher
 from monitor.models import Outcome
@@ -218,6 +219,22 @@ def test_a_retry_after_of_unicode_digits_is_no_wait(
     assert len(site.received) == 2  # retried after the configured backoff, as without a Retry-After
 
 
+@pytest.mark.parametrize("validator", ["\x0bW/1", 'W/"1"\x00', "é\u2028", " "])
+def test_a_validator_no_request_may_carry_makes_an_unconditional_fetch(
+    serve: Callable[..., RawSite], tmp_path: Path, validator: str
+) -> None:
+    site = serve(http_answer(b"Content-Type: text/html"))
+    fetcher = HttpFetcher(FetchConfig(timeout=5, retries=0), base_dir=tmp_path)
+
+    result = fetcher.fetch(
+        PageConfig(id="p", url=site.url), validators={"etag": validator, "last_modified": validator}
+    )
+
+    assert (result.status, result.not_modified) == (200, False)
+    assert "if-none-match" not in site.received[0]
+    assert "if-modified-since" not in site.received[0]
+
+
 # --- a redirect to no URL ---------------------------------------------------------------------------------------
 
 
@@ -397,7 +414,7 @@ class TrickleSite(RawSite):
         self.server.RequestHandlerClass = Handler
 
 
-def fetch_in_thread(fetcher: HttpFetcher, url: str) -> tuple[threading.Thread, dict[str, Any]]:
+def fetch_in_thread(fetcher: HttpFetcher | AutoFetcher, url: str) -> tuple[threading.Thread, dict[str, Any]]:
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -430,9 +447,12 @@ def test_cancel_all_ends_a_trickling_fetch_at_once_as_interrupted(tmp_path: Path
         site.close()
 
 
-def test_cancel_all_ends_the_wait_between_attempts(serve: Callable[..., RawSite], tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", [HttpFetcher, AutoFetcher], ids=["http", "auto"])
+def test_cancel_all_ends_the_wait_between_attempts(
+    serve: Callable[..., RawSite], tmp_path: Path, kind: type[HttpFetcher | AutoFetcher]
+) -> None:
     site = serve(http_answer(status=b"503 Service Unavailable", body=b""))
-    fetcher = HttpFetcher(FetchConfig(timeout=30, retries=3, backoff=20), base_dir=tmp_path)
+    fetcher = kind(FetchConfig(timeout=30, retries=3, backoff=20), base_dir=tmp_path)
     thread, outcome = fetch_in_thread(fetcher, site.url)
     time.sleep(0.5)  # the first attempt has failed; the fetcher waits 20 s for the second
     cancelled_at = time.monotonic()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 from monitor.extract.walls import needs_browser
 from monitor.fetch.base import Fetcher
+from monitor.fetch.deadline import pause
 from monitor.fetch.http import HttpFetcher
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
@@ -28,7 +28,7 @@ class AutoFetcher(Fetcher):
     name = "auto"
 
     def __init__(
-        self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = time.sleep
+        self, settings: FetchConfig, *, base_dir: Path, sleep: Callable[[float], None] = pause
     ) -> None:
         super().__init__(settings, base_dir=base_dir)
         self.http = HttpFetcher(settings, base_dir=base_dir, sleep=sleep)

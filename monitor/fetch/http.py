@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -82,6 +83,10 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0][:120] if text else type(error).__name__
 
 
+# A header value requests and http.client will send: visible Latin-1, inner spaces, no controls.
+_SENDABLE = re.compile(r"[!-~\x80-\xff][ -~\x80-\xff]*")
+
+
 class _Retryable(Exception):
     def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
         super().__init__(error.reason)
@@ -126,10 +131,11 @@ class HttpFetcher(Fetcher):
         budget_ends = started + self.settings.timeout * attempts
         headers = request_headers(page, self.settings)
         validators = validators or {}
-        if validators.get("etag"):
-            headers["If-None-Match"] = validators["etag"]
-        if validators.get("last_modified"):
-            headers["If-Modified-Since"] = validators["last_modified"]
+        # The validators are what the server sent last time: one no request may carry is left out (the fetch
+        # is then unconditional) rather than failing the page's every check.
+        for key, header in (("etag", "If-None-Match"), ("last_modified", "If-Modified-Since")):
+            if (value := validators.get(key)) and _SENDABLE.fullmatch(value):
+                headers[header] = value
         with requests.Session() as session:
             session.trust_env = False  # read once, by _Environment
             session.verify = self._environment.verify

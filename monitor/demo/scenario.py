@@ -6,6 +6,7 @@ with the clause watch that fires on it, and a login wall that is a failed check,
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from monitor.config.loading import LoadedConfig, load_config
+from monitor.errors import UsageError
 from monitor.models import Clock
 from monitor.pipeline.check import CheckResult, Context, check_pages
 from monitor.store.core import Store
@@ -159,10 +161,33 @@ def serve_pages(pages: _Pages) -> Iterator[str]:
         server.server_close()
 
 
+STORE = "snapshots"  # the store's folder in the demo's workdir ([store] path in CONFIG)
+# What says a folder already holds a project: its config, the demo's store, or a store itself.
+_TAKEN = ("config.toml", STORE, "monitor.db", "pages")
+
+
+def check_workdir(workdir: Path) -> None:
+    """UsageError when `workdir` holds a config or a store: the demo never writes over a project."""
+    for name in _TAKEN:
+        if os.path.lexists(workdir / name):
+            raise UsageError(
+                f"{workdir / name}: already there; the demo writes a config and a store of its own, so "
+                "give --keep an empty or new folder"
+            )
+
+
 def write_demo_config(workdir: Path, base_url: str) -> LoadedConfig:
     workdir.mkdir(parents=True, exist_ok=True)
+    check_workdir(workdir)
     path = workdir / "config.toml"
-    path.write_text(CONFIG.format(base=base_url), encoding="utf-8")
+    try:  # "x": a config that appeared since the check is not overwritten either
+        with path.open("x", encoding="utf-8") as file:
+            file.write(CONFIG.format(base=base_url))
+    except FileExistsError:
+        check_workdir(workdir)
+        raise
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write the demo's config ({error.strerror})") from None
     return load_config(path)
 
 

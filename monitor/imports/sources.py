@@ -8,11 +8,18 @@ A folder: every `.md` (Open Terms Archive Markdown), `.html`/`.htm` (a raw captu
 store's own form, as `privacy-monitor show` prints it) file whose name begins with an ISO date or date-time
 (`2025-06-01.md`, `2022-07-11T14-58-05Z_a3689b38.md`, `2025-06-01T12:30:00+02:00.html`; without a zone: UTC).
 Its source id is the sha256 of its bytes. Other files (an `index.tsv`, hidden files) are not versions.
+
+Imports never leave their source: a folder's symbolic link whose target resolves outside the folder, a git
+blob that is a symbolic link (mode 120000) and a --path with `..` are refused with one line naming the file,
+not skipped, so a folder never imports less than its owner thinks. So are names that are not printable
+UTF-8, dates that no clock can hold (a zone past +-23:59, a moment past year 9999 in UTC) and .md/.txt files
+that are not UTF-8 text: each is found before anything is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -30,6 +37,7 @@ _NAME_DATE = re.compile(
     re.I,
 )
 GIT_TIMEOUT = 120.0
+_FILE_MODES = ("100644", "100755")  # a regular blob; not a link (120000) nor a submodule (160000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +60,16 @@ class SourceVersion:
 
     def read(self) -> bytes:
         if self.kind == "git":
-            return _git(Path(self.location), "show", f"{self.id}:./{self.path}").stdout  # ./: from SOURCE
-        try:
-            return Path(self.location).read_bytes()
-        except OSError as error:
-            raise ImportSourceError(f"{self.location}: cannot read ({error.strerror})") from None
+            data = _git(Path(self.location), "show", f"{self.id}:./{self.path}").stdout  # ./: from SOURCE
+            if self.format != "html":
+                _check_text(data, f"{self.location}: {self.name}")
+            return data
+        file = Path(self.location)
+        data = _read_inside(file, file.parent)
+        # What was listed is what is stored: a file swapped (or re-linked) since the listing is refused.
+        if hashlib.sha256(data).hexdigest() != self.id:
+            raise ImportSourceError(f"{shown(file)}: changed while importing; run the import again")
+        return data
 
     def source(self) -> dict[str, Any]:
         """What the check record keeps of where it came from."""
@@ -89,21 +102,48 @@ def git_versions(repository: Path, path: str) -> list[SourceVersion]:
             f"{repository}: not a git repository (--path FILE reads a file's history in one)"
         )
     relative = str(PurePosixPath(path.replace("\\", "/")))
+    if PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts:
+        raise ImportSourceError(
+            f"{shown(path)}: --path must name a file inside {shown(repository)} (no '..', not absolute)"
+        )
     suffix = PurePosixPath(relative).suffix.lower()
     if suffix not in FORMATS:
         raise ImportSourceError(f"{path}: not a .md, .html or .txt file")
-    log = _git(repository, "log", "--format=%H%x09%cI", "--diff-filter=AM", "--no-renames", "--", relative)
-    lines = [line for line in log.stdout.decode("utf-8", "replace").splitlines() if line.strip()]
-    if not lines:
+    # --raw adds each commit's ":old-mode new-mode ..." line for the file: its new mode says what the blob is.
+    log = _git(
+        repository, "log", "--raw", "--format=%H%x09%cI", "--diff-filter=AM", "--no-renames", "--", relative
+    )
+    commits: list[tuple[str, str, str]] = []  # (commit, date, mode), newest first
+    for line in log.stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith(":") and commits:
+            commits[-1] = (*commits[-1][:2], line[1:].split()[1])
+        elif "\t" in line:
+            commit, _, date = line.partition("\t")
+            commits.append((commit.strip(), date.strip(), ""))
+    if not commits:
         raise ImportSourceError(
-            f"{path}: never in the repository {repository} (see `git -C {repository} log --stat`)"
+            f"{shown(path)}: never in the repository {shown(repository)} "
+            f"(see `git -C {shown(repository)} log --stat`)"
         )
     versions = []
-    for line in reversed(lines):  # git log lists the newest first
-        commit, _, date = line.partition("\t")
+    for commit, date, mode in reversed(commits):  # git log lists the newest first
         name = f"{commit[:8]} {PurePosixPath(relative).name}"
-        when = isoformat(datetime.fromisoformat(date.strip()))
-        versions.append(SourceVersion(when, "git", commit, name, FORMATS[suffix], str(repository), relative))
+        if mode not in _FILE_MODES:
+            kind = "a symbolic link" if mode == "120000" else f"not a file (mode {mode or 'unknown'})"
+            raise ImportSourceError(
+                f"{shown(repository)}: {shown(relative)} in commit {commit[:8]} is {kind}; imports do not "
+                "follow links: leave that commit out with --since/--until"
+            )
+        where = f"{shown(repository)}: commit {commit[:8]}"
+        try:
+            moment = datetime.fromisoformat(date)
+        except ValueError:
+            raise ImportSourceError(f"{where}: its date {date!r} is not a date") from None
+        versions.append(
+            SourceVersion(
+                _utc(moment, where), "git", commit, name, FORMATS[suffix], str(repository), relative
+            )
+        )
     return versions
 
 
@@ -111,13 +151,22 @@ def folder_versions(folder: Path) -> list[SourceVersion]:
     versions = []
     for file in sorted(folder.iterdir()):
         suffix = file.suffix.lower()
-        if file.name.startswith(".") or not file.is_file() or suffix not in FORMATS:
+        if file.name.startswith(".") or suffix not in FORMATS:
             continue
+        if not file.is_file() and not file.is_symlink():
+            continue  # a folder named like a version: folders are not read
+        if not _printable(file.name):
+            raise ImportSourceError(
+                f"{shown(file)}: its name is not printable UTF-8 text; rename it (e.g. with convmv) or move it out"
+            )
+        data = _read_inside(file, folder)
         when = name_time(file)
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        if FORMATS[suffix] != "html":  # HTML carries its own charset; the others are UTF-8 by definition
+            _check_text(data, shown(file))
+        digest = hashlib.sha256(data).hexdigest()
         versions.append(SourceVersion(when, "folder", digest, file.name, FORMATS[suffix], str(file)))
     if not versions:
-        raise ImportSourceError(f"{folder}: no dated .md, .html or .txt files in it")
+        raise ImportSourceError(f"{shown(folder)}: no dated .md, .html or .txt files in it")
     return sorted(versions, key=lambda version: (version.time, version.name))
 
 
@@ -125,21 +174,80 @@ def name_time(file: Path) -> str:
     """The ISO UTC time a file's name begins with (UTC when it names no zone)."""
     match = _NAME_DATE.match(file.name)
     if match is None:
-        raise ImportSourceError(f"{file}: no date in its name (names must begin with YYYY-MM-DD)")
+        raise ImportSourceError(f"{shown(file)}: no date in its name (names must begin with YYYY-MM-DD)")
     year, month, day, hour, minute, second, zone = match.groups()
     try:
         moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError:
-        raise ImportSourceError(f"{file}: its name begins with an impossible date") from None
-    return isoformat(moment.replace(tzinfo=_zone(zone)))
+        raise ImportSourceError(f"{shown(file)}: its name begins with an impossible date") from None
+    return _utc(moment.replace(tzinfo=_zone(zone, file)), shown(file))
 
 
-def _zone(text: str | None) -> timezone:
+def _zone(text: str | None, file: Path) -> timezone:
     if not text or text.upper() == "Z":
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        raise ImportSourceError(
+            f"{shown(file)}: its name's time zone {text} is impossible (offsets run from -23:59 to +23:59); "
+            "rename it"
+        )
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def _utc(moment: datetime, where: str) -> str:
+    """`moment` as an ISO UTC time; an ImportSourceError when UTC cannot hold it (year 1 or 9999 shifted out)."""
+    try:
+        return isoformat(moment)
+    except (OverflowError, ValueError):
+        raise ImportSourceError(
+            f"{where}: dated {moment.isoformat()}, which is out of range in UTC; correct its date"
+        ) from None
+
+
+def _read_inside(file: Path, folder: Path) -> bytes:
+    """`file`'s bytes, when it (through any symbolic links) is a file inside `folder`."""
+    try:
+        target, inside = file.resolve(strict=True), folder.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling link or a loop of links
+        raise ImportSourceError(f"{shown(file)}: a broken symbolic link; remove it or replace it") from None
+    if not target.is_relative_to(inside):
+        raise ImportSourceError(
+            f"{shown(file)}: a symbolic link to {shown(target)}, outside {shown(inside)}; imports read only "
+            "the folder's own files: copy the file in instead"
+        )
+    if not target.is_file():
+        raise ImportSourceError(f"{shown(file)}: not a file; remove it from {shown(inside)}")
+    try:
+        return target.read_bytes()
+    except OSError as error:
+        raise ImportSourceError(f"{shown(file)}: cannot read ({error.strerror})") from None
+
+
+def _check_text(data: bytes, where: str) -> None:
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportSourceError(
+            f"{where}: not UTF-8 text (byte {error.start}); convert it, e.g. iconv -f latin1 -t utf-8, "
+            "or move it out"
+        ) from None
+
+
+def _printable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, kept by the file system's surrogateescape
+        return False
+    return name.isprintable()
+
+
+def shown(path: object) -> str:
+    """A path as one printable line: undecodable bytes as \\xNN, control characters escaped."""
+    text = os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _is_repository(folder: Path, *, top: bool = True) -> bool:

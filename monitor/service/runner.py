@@ -33,10 +33,22 @@ from monitor.errors import MonitorError, StoreLocked, UsageError
 from monitor.models import Clock, Outcome
 from monitor.notify.digest_mail import DigestMailer
 from monitor.notify.feed import write_feed
-from monitor.pipeline.check import CheckResult, Context, check_page, deliver_alerts
+from monitor.pipeline.check import CheckResult, Context, check_page
+from monitor.pipeline.deliver import deliver_alerts, deliver_run
 from monitor.report.build import update_report
 from monitor.service.parallel import ready_fetchers
-from monitor.service.schedule import HostGate, Stopping, digest_zone, next_due, next_slot
+from monitor.service.schedule import (
+    MAX_INTERVAL,
+    ClockWatch,
+    HostGate,
+    Running,
+    Stopping,
+    add_clamped,
+    digest_zone,
+    fetches_allowed,
+    next_due,
+    next_slot,
+)
 from monitor.service.status import SERVICE_LOCK, page_schedule
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
@@ -44,6 +56,7 @@ from monitor.store.timeline import parse_time
 log = logging.getLogger("monitor.service.runner")
 
 MAX_WORKERS = 8  # checks running at once across hosts (per host: fetch.per_host_concurrency)
+TICK = 1.0  # seconds between the service loop's looks at the stop flag and the wall clock
 
 
 @contextmanager
@@ -94,6 +107,8 @@ class Service:
         # not checked before then. Kept in the store too, so a restart does not knock on the door early.
         self.not_before: dict[str, datetime] = self._stored_not_before()
         self._scheduler: Any = None
+        self.running = Running()
+        self.abandoned = 0  # jobs still running when serve() gave up waiting for them
 
     # -- decisions -------------------------------------------------------------------------------------
 
@@ -115,6 +130,7 @@ class Service:
         try:
             with self.gate.turn(page.url):
                 result = check_page(self.ctx, page)
+            deliver_run(self.ctx, [result])  # the tick's alerts go out now, within seconds of the check
         except Stopping:
             log.info("%s: check stopped, the service is stopping", page.id, extra={"page": page.id})
             return None
@@ -153,7 +169,7 @@ class Service:
             return
         # The fetcher dates Retry-After by the wall clock; the service's own clock decides here (a test's is
         # simulated), so the distance is kept, not the date.
-        retry_at = self.clock() + (retry_at - datetime.now(UTC))
+        retry_at = add_clamped(self.clock(), retry_at - datetime.now(UTC))
         self.not_before[page.id] = retry_at
         self.store.write_json(_not_before_path(page.id), {"not_before": retry_at.isoformat()})
         log.info("%s: not checked again before %s (the server asked)", page.id, retry_at.isoformat())
@@ -217,7 +233,8 @@ class Service:
     # -- production ------------------------------------------------------------------------------------
 
     def serve(self, *, handle_signals: bool = True, ready: threading.Event | None = None) -> None:
-        """Run until `stop` is set (SIGTERM/SIGINT set it); the current checks finish, queued ones are dropped."""
+        """Run until `stop` is set (SIGTERM/SIGINT set it): queued checks are dropped, running ones get a few
+        seconds (see STOP_GRACE); `abandoned` says how many were still running when it returned."""
         with service_lock(self.store):
             scheduler = BackgroundScheduler(
                 timezone=UTC,
@@ -225,6 +242,7 @@ class Service:
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             )
             self._scheduler = scheduler
+            fetches_allowed()  # a service started again in this process fetches again after a cancel
             self.schedule_jobs(scheduler, self.clock())
             if handle_signals:
                 for signum in (signal.SIGTERM, signal.SIGINT):
@@ -236,15 +254,38 @@ class Service:
             )  # fmt: skip
             if ready is not None:
                 ready.set()
+            watch = ClockWatch(self.clock)
             try:
-                while not self.stop.wait(1.0):
-                    pass
+                while not self.stop.wait(TICK):
+                    if jumped := watch.step():
+                        log.warning("the clock jumped %+.0fs: jobs re-armed from the store", jumped)
+                        self.rearm(scheduler, self.clock())
             finally:
-                self.stop.set()
-                log.info("service stopping: waiting for running checks to finish")
-                scheduler.shutdown(wait=True)
-                self.ctx.close()
-                log.info("service stopped")
+                self._shut_down(scheduler)
+
+    def _shut_down(self, scheduler: Any) -> None:
+        self.stop.set()
+        scheduler.shutdown(wait=False)  # no new jobs; a queued one sees `stop` and returns at once
+        if self.running.wait(0.0):
+            log.info("service stopping: waiting a few seconds for running checks")
+        self.abandoned = self.running.wind_down()
+        if self.abandoned:  # closing their fetchers under them could record a half-made check: left as is
+            log.warning("service stopped: %d check(s) abandoned mid-fetch, not recorded", self.abandoned)
+            return
+        self.ctx.close()
+        log.info("service stopped")
+
+    def rearm(self, scheduler: Any, now: datetime) -> None:
+        """After a clock step: each page's job at the time the store says it is due (now when overdue), the
+        digest and retry jobs now (both decide for themselves what is due), and APScheduler's wait anew."""
+        for page in self.config.pages:
+            job = scheduler.get_job(f"check:{page.id}")
+            if job is not None:
+                job.modify(next_run_time=max(self.next_due(page, now), now))
+        for job_id in ("digest", "retry"):
+            if (job := scheduler.get_job(job_id)) is not None:
+                job.modify(next_run_time=now)
+        scheduler.wakeup()
 
     def schedule_jobs(self, scheduler: Any, now: datetime) -> None:
         """One job per page (first run: now when overdue), the digest at its time and now, and a retry job."""
@@ -257,25 +298,32 @@ class Service:
         digest = self.config.digest
         hour, minute = (int(part) for part in digest.time.split(":"))
         scheduler.add_job(
-            self.send_digests,
+            self._digest_job,
             CronTrigger(hour=hour, minute=minute, timezone=self.zone),
             id="digest",
             next_run_time=now,
         )
-        retry = max(parse_duration(self.config.notify.retry_backoff), timedelta(minutes=1))
+        retry = min(max(parse_duration(self.config.notify.retry_backoff), timedelta(minutes=1)), MAX_INTERVAL)
         scheduler.add_job(
             self._retry_job, IntervalTrigger(seconds=retry.total_seconds(), timezone=UTC), id="retry"
         )
 
     def _page_job(self, page_id: str) -> None:
         asked = self.not_before.get(page_id)
-        if not self.stop.is_set() and (asked is None or asked <= self.clock()):
-            self.check(self.config.page(page_id))
+        with self.running.job():
+            if not self.stop.is_set() and (asked is None or asked <= self.clock()):
+                self.check(self.config.page(page_id))
+
+    def _digest_job(self) -> None:
+        with self.running.job():
+            if not self.stop.is_set():
+                self.send_digests()
 
     def _retry_job(self) -> None:
-        if not self.stop.is_set():
-            self.retry_alerts()
-            self.send_digests()
+        with self.running.job():
+            if not self.stop.is_set():
+                self.retry_alerts()
+                self.send_digests()
 
     def _next_digest_text(self) -> str:
         digest = self.config.digest

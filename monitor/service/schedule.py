@@ -23,20 +23,28 @@ from zoneinfo import ZoneInfo
 
 from monitor.config.loading import DigestConfig, parse_duration
 from monitor.service.triggers import (  # noqa: F401 - re-exported: the service's callers import them from here
+    MAX_INTERVAL,
     PageSchedule,
     _cron_day_names,
+    add_clamped,
     cron_trigger,
 )
+
+_LATEST = datetime.max.replace(tzinfo=UTC)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def next_due(schedule: PageSchedule, last_check: datetime | None, now: datetime) -> datetime:
     """When a page is next due: now if it was never checked, else the first slot after its last check.
 
     A result in the past means overdue: the page runs once now (coalesced), whatever the number of slots missed.
+    The result never overflows (an interval past year 9999 ends there).
     """
     if last_check is None:
         return now
-    return schedule.next_after(last_check)
+    # A check dated after `now` ran while the wall clock was ahead: counted as done now, or a clock put
+    # back would hold the page for as long as the clock was wrong.
+    return schedule.next_after(min(last_check, now))
 
 
 def stable_jitter(key: str, slot: datetime, jitter: timedelta) -> timedelta:
@@ -68,31 +76,44 @@ def digest_zone(config: DigestConfig) -> ZoneInfo:
     return ZoneInfo(config.timezone)
 
 
-def slot_on(day: date, config: DigestConfig) -> datetime:
-    """The digest time on a local calendar day, in UTC (a time skipped by a DST change moves forward)."""
+def slot_on(day: date, config: DigestConfig, *, days: int = 0) -> datetime:
+    """The digest time on a local calendar day (`days` after `day`), in UTC (a time skipped by a DST change
+    moves forward); at the ends of the calendar, the first or last moment a datetime holds."""
     hour, minute = (int(part) for part in config.time.split(":"))
-    local = datetime.combine(day, time_of_day(hour, minute), tzinfo=digest_zone(config))
-    # A wall time that does not exist (spring forward) normalizes through UTC to the shifted real time.
-    return local.astimezone(UTC)
+    try:
+        local = datetime.combine(
+            day + timedelta(days=days), time_of_day(hour, minute), tzinfo=digest_zone(config)
+        )
+        # A wall time that does not exist (spring forward) normalizes through UTC to the shifted real time.
+        return local.astimezone(UTC)
+    except OverflowError:  # a clock set to year 1 or 9999
+        return _LATEST if days > 0 or (days == 0 and day.year > 1) else _EARLIEST
+
+
+def _local_day(moment: datetime, config: DigestConfig) -> date:
+    try:
+        return moment.astimezone(digest_zone(config)).date()
+    except OverflowError:  # within hours of the calendar's ends: no digest slot lies beyond them anyway
+        return date.max if moment.year > 1 else date.min
 
 
 def latest_slot(now: datetime, config: DigestConfig) -> datetime:
     """The last digest slot at or before `now`."""
-    today = now.astimezone(digest_zone(config)).date()
+    today = _local_day(now, config)
     slot = slot_on(today, config)
-    return slot if slot <= now else slot_on(today - timedelta(days=1), config)
+    return slot if slot <= now else slot_on(today, config, days=-1)
 
 
 def previous_slot(slot: datetime, config: DigestConfig) -> datetime:
-    day = slot.astimezone(digest_zone(config)).date()
-    return slot_on(day - timedelta(days=1), config)
+    day = _local_day(slot, config)
+    return slot_on(day, config, days=-1)
 
 
 def next_slot(now: datetime, config: DigestConfig) -> datetime:
     """The first digest slot strictly after `now`."""
-    today = now.astimezone(digest_zone(config)).date()
+    today = _local_day(now, config)
     slot = slot_on(today, config)
-    return slot if slot > now else slot_on(today + timedelta(days=1), config)
+    return slot if slot > now else slot_on(today, config, days=1)
 
 
 def due_period(now: datetime, config: DigestConfig, last_end: datetime | None) -> Period | None:
@@ -183,3 +204,91 @@ class HostGate:
             slots.release()
             raise
         self._held.host = host
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Clock steps and shutdown
+
+CLOCK_TOLERANCE = 2.0  # seconds the wall clock may move against the monotonic one before it counts as a step
+# On SIGTERM: running jobs get STOP_GRACE seconds to finish, then their fetches are cancelled and they get
+# CANCEL_GRACE more; what still runs then is abandoned (an interrupted fetch is not recorded), so the service
+# is gone well within 10 s whatever a server does.
+STOP_GRACE = 4.0
+CANCEL_GRACE = 2.0
+
+
+class ClockWatch:
+    """Notices a step of the wall clock (NTP putting it right, an administrator, a resumed virtual machine).
+
+    While both clocks run, the wall clock minus the monotonic clock stays the same; a change of more than
+    `tolerance` is a step. APScheduler measures its waits from the wall clock but sleeps them on the monotonic
+    one, so after a step its sleep is wrong by the step: the service re-arms its jobs when this says so.
+    """
+
+    def __init__(
+        self,
+        wall: Callable[[], datetime],
+        *,
+        monotonic: Callable[[], float] = _time.monotonic,
+        tolerance: float = CLOCK_TOLERANCE,
+    ) -> None:
+        self._wall = wall
+        self._monotonic = monotonic
+        self.tolerance = tolerance
+        self._offset = self._read()
+
+    def _read(self) -> float:
+        return self._wall().timestamp() - self._monotonic()
+
+    def step(self) -> float:
+        """Seconds the wall clock jumped since the last look (forward > 0, back < 0), 0.0 when it did not."""
+        offset = self._read()
+        jumped, self._offset = offset - self._offset, offset  # a slow slew is followed, never a step
+        return jumped if abs(jumped) > self.tolerance else 0.0
+
+
+class Running:
+    """The jobs in progress, so that a shutdown can wait for them a bounded time."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def job(self) -> Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._changed.notify_all()
+
+    def wait(self, seconds: float) -> int:
+        """Wait at most `seconds` for every job to end; the number still running."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._count == 0, timeout=max(seconds, 0.0))
+            return self._count
+
+    def wind_down(self, grace: float = STOP_GRACE, cancel_grace: float = CANCEL_GRACE) -> int:
+        """Wait `grace` seconds for the jobs, then cancel every fetch in flight and wait `cancel_grace` more;
+        the number of jobs still running."""
+        if not self.wait(grace):
+            return 0
+        _fetch_switch("cancel_all")
+        return self.wait(cancel_grace)
+
+
+def fetches_allowed() -> None:
+    """Undo an earlier cancel of every fetch (a service started again in the same process)."""
+    _fetch_switch("reset")
+
+
+def _fetch_switch(name: str) -> None:
+    # The fetchers' process-wide switch (monitor.fetch.deadline), when this version of them has one.
+    from monitor.fetch import deadline
+
+    switch = getattr(deadline, name, None)
+    if callable(switch):
+        switch()

@@ -22,15 +22,34 @@ if TYPE_CHECKING:  # APScheduler loads only for a cron schedule or the service: 
 # Names mean the same in both, so numbers are rewritten as names.
 _CRON_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SCHEDULE_HINT = "write 'every 6h' or a cron expression like '0 */6 * * *'"
+# The longest interval a schedule may have (the config's bound on every duration): a longer one is a typo,
+# and date arithmetic with it overflows.
+MAX_INTERVAL = timedelta(days=3653)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def add_clamped(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, held at the last (or first) moment a datetime can hold instead of overflowing: a
+    back-off or interval this long means "not in this program's life", never an OverflowError in the service."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return _LATEST if delta > timedelta(0) else _EARLIEST
 
 
 def schedule_from_text(text: str, timezone: tzinfo) -> PageSchedule:
     """The schedule `text` names; ValueError with a one-line reason when it does not parse or never fires."""
     stripped = text.strip()
     if stripped.startswith("every "):
-        interval = parse_duration(stripped.removeprefix("every "))
+        try:
+            interval = parse_duration(stripped.removeprefix("every "))
+        except OverflowError:  # more days than a timedelta holds
+            interval = timedelta.max
         if interval <= timedelta(0):
             raise ValueError(f"{text!r} is not a positive interval (write e.g. 'every 6h')")
+        if interval > MAX_INTERVAL:
+            raise ValueError(f"{text[:40]!r} is longer than ten years (write at most 'every 3650d')")
         return PageSchedule(stripped, interval=interval)
     if len(stripped.split()) != 5:
         raise ValueError(f"not a schedule: {text!r} ({SCHEDULE_HINT})")
@@ -62,10 +81,13 @@ class PageSchedule:
     def next_after(self, moment: datetime) -> datetime:
         """The first slot strictly after `moment` (UTC)."""
         if self.interval is not None:
-            return moment + self.interval
+            return add_clamped(moment, self.interval)
         assert self.cron is not None
-        following = self.cron.get_next_fire_time(None, moment + timedelta(microseconds=1))
-        return following.astimezone(UTC)
+        try:
+            following = self.cron.get_next_fire_time(None, add_clamped(moment, timedelta(microseconds=1)))
+        except OverflowError:  # no slot left before the year 9999 ends
+            following = None
+        return following.astimezone(UTC) if following is not None else _LATEST
 
     def trigger(self, *, start: datetime, jitter: float, timezone: tzinfo) -> BaseTrigger:
         """The APScheduler trigger that fires this schedule in production, first at `start` (UTC)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.commands.store_cmds import describe
+from monitor.cli.commands.check_cmd import describe
 from monitor.cli.main import main
 from monitor.cli.output import SEVERITY_COLORS, color_enabled, paint, say
 from monitor.models import Outcome
@@ -18,16 +18,19 @@ from monitor.models import Outcome
 @click.option(
     "--keep",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Keep the demo's config and store in this folder (default: a temporary folder, removed afterwards).",
+    help="Keep the demo's config and store in this folder, empty or new (default: a temporary folder, removed "
+    "afterwards).",
 )
 def demo(keep: Path | None) -> None:
     """Show what privacy-monitor does, offline: recorded pages served on loopback, checked day by day.
 
     Example: privacy-monitor demo --keep /tmp/pm-demo
     """
-    from monitor.demo.scenario import StepResult, run_demo
+    from monitor.demo.scenario import StepResult, check_workdir, run_demo
     from monitor.diff.formats import render
 
+    if keep is not None:
+        check_workdir(keep)  # before anything is written: a folder holding a project is refused
     workdir = keep or Path(tempfile.mkdtemp(prefix="privacy-monitor-demo-"))
     color = color_enabled()
 

@@ -23,10 +23,14 @@ def parse_bound(value: str | None, option: str, *, end_of_day: bool = False) -> 
         return None
     try:
         moment = parse_time(value.strip())
+        if end_of_day and _DATE.match(value.strip()):
+            moment += timedelta(days=1) - timedelta(microseconds=1)
     except ValueError:
         raise UsageError(f"{option} {value!r}: not a date or date-time (write e.g. 2024-01-01)") from None
-    if end_of_day and _DATE.match(value.strip()):
-        moment += timedelta(days=1) - timedelta(microseconds=1)
+    except OverflowError:  # a zone that shifts year 1 or 9999 out of what a date can hold
+        raise UsageError(
+            f"{option} {value!r}: out of range in UTC (write a date from 0001-01-02 to 9999-12-30)"
+        ) from None
     return moment
 
 

@@ -68,7 +68,7 @@ def store_step(workdir: Path, page: str) -> Callable[[str, bytes], None]:
     def put(text: str, raw: bytes) -> None:
         run = next(runs)
         text, raw = f"{text}\n\nRun {run}.", raw + f"<!-- run {run} -->".encode()
-        with store.writer():
+        with store.transaction():
             version = store.put_version(page, text, raw)
             store.append_check(
                 CheckRecord(

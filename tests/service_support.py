@@ -237,3 +237,14 @@ def email_section(port: int, **extra: Any) -> dict[str, Any]:
             "to": ["reader@example.org"], "timeout": 5, **extra,
         },
     }  # fmt: skip
+
+
+def evaluate_and_keep(store: Any, watches: Any, page_id: str, **version: Any) -> list[Any]:
+    """The watch stage as a check runs it, without the rest of the check: the page's baselines read from
+    `store`, evaluated against `version` (old, new, diff, version, previous, time), the new ones kept."""
+    from monitor.watch.evaluate import evaluate_watches
+
+    evaluation = evaluate_watches(watches, page_id, store.baselines.of_page(page_id), **version)
+    for watch_id, data in evaluation.baselines.items():
+        store.baselines.put(watch_id, page_id, data)
+    return evaluation.alerts

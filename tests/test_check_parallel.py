@@ -213,14 +213,14 @@ def test_a_store_failing_mid_run_stops_it_after_the_pages_before(
     tmp_path: Path, sites: Sites, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The disk failing under the database is a fault no real store here gives on cue: injected at one page.
-    original = Store.append_check
+    original = Store.commit_check
 
-    def failing(self: Store, record: Any) -> int:
+    def failing(self: Store, record: Any, **writes: Any) -> bool:
         if record.page == "page-2":
             raise StoreError(f"{self.root}: cannot commit (disk I/O error); check the store folder")
-        return original(self, record)
+        return original(self, record, **writes)
 
-    monkeypatch.setattr(Store, "append_check", failing)
+    monkeypatch.setattr(Store, "commit_check", failing)
     pages = [(f"page-{n}", HOSTS[0], f"/p{n}") for n in range(6)]
     config = write_config(tmp_path, sites, pages, concurrency=1, per_host_concurrency=1)
     code, output = run(config)

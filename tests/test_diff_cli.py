@@ -41,7 +41,7 @@ def record_versions(store: Store, versions: list[tuple[str, str]]) -> list[str]:
     """Store versions the way the pipeline does: the blob, then the check that brought it."""
     ids: list[str] = []
     for time, text in versions:
-        with store.writer():
+        with store.transaction():
             version = store.put_version(PAGE, text, None)
             outcome = Outcome.CHANGED if ids else Outcome.NEW
             store.append_check(

@@ -40,10 +40,10 @@ def record_check(store: Store, time: str, outcome: str, text: str | None = None,
         record.reason = record.reason or "login wall"
     else:
         assert text is not None
-        with store.writer():
+        with store.transaction():
             record.text_sha256 = record.version = store.put_version(PAGE, text, raw)
         record.raw_sha256 = hashlib.sha256(raw).hexdigest()
-    with store.writer():
+    with store.transaction():
         store.append_check(record)
     return record
 
@@ -62,7 +62,7 @@ def store(tmp_path: Path) -> Store:
 
 def test_put_version_is_content_addressed_gzip_and_readable_with_ordinary_tools(store: Store) -> None:
     text = "# Privacy Policy\n\nWe collect what you give us.\n"
-    with store.writer():
+    with store.transaction():
         version = store.put_version(PAGE, text, b"<h1>Privacy Policy</h1>")
     blob = store.root / "pages" / PAGE / "texts" / f"{version}.md.gz"
     raw = (
@@ -80,7 +80,7 @@ def test_put_version_is_content_addressed_gzip_and_readable_with_ordinary_tools(
 
 
 def test_putting_the_same_text_again_does_not_rewrite_the_blob(store: Store) -> None:
-    with store.writer():
+    with store.transaction():
         version = store.put_version(PAGE, "same text\n", None)
         blob = store.root / "pages" / PAGE / "texts" / f"{version}.md.gz"
         before = blob.stat()
@@ -363,8 +363,8 @@ def test_verify_reports_each_damaged_file_by_path_and_touches_nothing(three_vers
 
 
 def test_verify_reports_a_damaged_state_row_and_warns_about_leftover_temp_files(store: Store) -> None:
-    store.write_json("watches/cookies/page.json", {"baseline": "x"})
-    store.append_jsonl("digest/ledger.jsonl", {"sent": 1})
+    store.baselines.put("cookies", "page", {"baseline": "x"})
+    store.ledger.append({"sent": 1})
     with sqlite3.connect(store.root / "monitor.db") as db:
         db.execute("UPDATE baselines SET data = '{\"baseline\": '")
     (store.root / "pages" / PAGE / "texts").mkdir(parents=True)
@@ -382,16 +382,31 @@ def test_verify_reports_a_damaged_state_row_and_warns_about_leftover_temp_files(
 
 
 def test_state_files_round_trip(store: Store) -> None:
-    store.write_json("watches/cookies/facebook.json", {"clause": "We use cookies.", "n": 1})
-    store.write_json("watches/cookies/facebook.json", {"clause": "We use cookies ü.", "n": 2})
+    store.write_json("service/cookies.json", {"clause": "We use cookies.", "n": 1})
+    store.write_json("service/cookies.json", {"clause": "We use cookies ü.", "n": 2})
     store.append_jsonl("digest/ledger.jsonl", {"day": "2026-03-01"})
     store.append_jsonl("digest/ledger.jsonl", {"day": "2026-03-02"})
-    assert store.read_json("watches/cookies/facebook.json") == {"clause": "We use cookies ü.", "n": 2}
-    assert store.read_json("watches/cookies/other.json", default={}) == {}
+    assert store.read_json("service/cookies.json") == {"clause": "We use cookies ü.", "n": 2}
+    assert store.read_json("service/other.json", default={}) == {}
     assert store.read_jsonl("digest/ledger.jsonl") == [{"day": "2026-03-01"}, {"day": "2026-03-02"}]
-    assert store.listdir("watches/cookies") == ["facebook.json"] and store.listdir("nothing") == []
+    assert store.listdir("service") == ["cookies.json"] and store.listdir("nothing") == []
     assert store.path("outbox/a.json") == store.root / "outbox" / "a.json"
-    assert store.delete("watches/cookies/facebook.json") and not store.delete("watches/cookies/facebook.json")
+    assert store.delete("service/cookies.json") and not store.delete("service/cookies.json")
+
+
+def test_watch_baselines_are_kept_by_watch_and_page(store: Store) -> None:
+    store.baselines.put("cookies", "facebook", {"clause": "We use cookies.", "n": 1})
+    store.baselines.put("cookies", "facebook", {"clause": "We use cookies ü.", "n": 2})
+    store.baselines.put("scope", "facebook", {"n": 3})
+    store.baselines.put("cookies", "instagram", {"n": 4})
+    assert store.baselines.get("cookies", "facebook") == {"clause": "We use cookies ü.", "n": 2}
+    assert store.baselines.get("cookies", "other") is None
+    assert store.baselines.of_page("facebook") == {
+        "cookies": {"clause": "We use cookies ü.", "n": 2},
+        "scope": {"n": 3},
+    }
+    assert store.baselines.delete("cookies", "facebook") and not store.baselines.delete("cookies", "facebook")
+    assert store.page_state("facebook").baselines == {"scope": {"n": 3}}
 
 
 @pytest.mark.parametrize(
@@ -408,7 +423,7 @@ HOLDER = textwrap.dedent(
     """
     import sys
     from monitor.store.core import Store
-    with Store(sys.argv[1]).writer():
+    with Store(sys.argv[1]).transaction():
         print("holding", flush=True)
         sys.stdin.readline()
     """
@@ -425,7 +440,7 @@ def test_a_second_writer_process_gets_store_locked_with_the_holders_pid(store: S
     )
     try:
         assert holder.stdout.readline() == "holding\n"
-        with pytest.raises(StoreLocked) as error, store.writer():
+        with pytest.raises(StoreLocked) as error, store.transaction(wait=0):
             pass
         assert str(error.value) == (
             f"{store.root}: another privacy-monitor process is writing to this store; wait for it or stop it"
@@ -436,7 +451,7 @@ def test_a_second_writer_process_gets_store_locked_with_the_holders_pid(store: S
         assert time.monotonic() - started < 2
         holder.stdin.write("release\n")
         holder.stdin.flush()
-        with store.writer(wait=30):  # returns as soon as the holder lets go
+        with store.transaction(wait=30):  # returns as soon as the holder lets go
             record_check(store, day(1), "new", "A")
         assert not (store.root / ".lock").exists()  # SQLite's own lock: no lock file of ours
     finally:
@@ -455,12 +470,12 @@ def test_a_killed_writer_leaves_no_stale_lock(store: Store) -> None:
     assert holder.stdout.readline() == "holding\n"
     holder.kill()
     holder.wait()
-    with store.writer():
+    with store.transaction():
         pass
 
 
 def test_the_writer_lock_is_reentrant_in_one_thread(store: Store) -> None:
-    with store.writer(), Store(store.root).writer():
+    with store.transaction(), Store(store.root).transaction():
         record_check(store, day(1), "new", "A")
     assert [v.id for v in store.versions(PAGE)] == [sha("A")]
 

@@ -69,7 +69,7 @@ CHILD = textwrap.dedent(
             else:
                 record.outcome, record.previous = Outcome.CHANGED, current.id
         note("about", record.to_json())
-        with store.writer():
+        with store.transaction():
             if text is not None:
                 assert store.put_version(page, text, raw) == record.text_sha256
             store.append_check(record)
@@ -144,7 +144,7 @@ def test_sigkill_at_random_moments_leaves_a_valid_store_with_every_finished_chec
         current = store.current(page)
         failed = CheckRecord(page, "2027-01-01T00:00:00Z", "https://example.test/", Outcome.FAILED)
         failed.version = current.id if current else None
-        with store.writer():
+        with store.transaction():
             store.append_check(failed)
     report = store.verify()
     assert report.ok and not [w for w in report.warnings if "torn" in w]

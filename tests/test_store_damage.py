@@ -7,8 +7,9 @@ The store is filled through the real pipeline: `check` against pages on loopback
 from __future__ import annotations
 
 import gzip
+import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,18 +37,44 @@ def run(project: Path, clock: Clock, *args: str) -> tuple[int, str]:
     return run_cli(project / "config.toml", clock, *args)
 
 
-@pytest.fixture
-def project(tmp_path: Path, httpserver: HTTPServer) -> tuple[Path, Clock]:
-    write_project(tmp_path, {name: httpserver.url_for(f"/{name}") for name in ("policy", "terms")})
+@pytest.fixture(scope="module")
+def pages_server() -> Iterator[HTTPServer]:
+    """The module's own loopback server: the pages as they read at the second check, for every test."""
+    server = HTTPServer()
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory, pages_server: HTTPServer) -> tuple[Path, datetime]:
+    """A project whose store two real checks filled, built once for the module (each test damages a copy)."""
+    folder = tmp_path_factory.mktemp("filled")
+    write_project(folder, {name: pages_server.url_for(f"/{name}") for name in ("policy", "terms")})
     clock = Clock()
     for text in ("We may share your data with partners.", "We will share your data with partners."):
-        httpserver.clear()
-        for name in ("policy", "terms"):
-            body = PAGE.format(text=f"{name}: {text}", filler=FILLER)
-            httpserver.expect_request(f"/{name}").respond_with_data(body, content_type="text/html")
-        assert run(tmp_path, clock, "check")[0] == 0
+        serve(pages_server, {name: text for name in ("policy", "terms")})
+        assert run(folder, clock, "check")[0] == 0
         clock.now += timedelta(days=1)
-    return tmp_path, clock
+    return folder, clock.now
+
+
+def serve(server: HTTPServer, texts: dict[str, str]) -> None:
+    server.clear()
+    for name, text in texts.items():
+        body = PAGE.format(text=f"{name}: {text}", filler=FILLER)
+        server.expect_request(f"/{name}").respond_with_data(body, content_type="text/html")
+
+
+@pytest.fixture
+def project(filled: tuple[Path, datetime], tmp_path: Path) -> tuple[Path, Clock]:
+    template, now = filled
+    folder = tmp_path / "project"
+    shutil.copytree(template, folder)
+    clock = Clock()
+    clock.now = now
+    return folder, clock
 
 
 def latest_text(project: Path) -> Path:
@@ -108,11 +135,20 @@ def test_a_damaged_raw_capture_is_one_clean_line_naming_it(project, damage: str)
     assert run(folder, clock, "show", "policy")[0] == 0  # the text is intact
 
 
-def test_a_damaged_page_is_a_failed_check_and_the_other_pages_carry_on(project) -> None:
+def test_a_damaged_page_is_a_failed_check_and_the_other_pages_carry_on(project, pages_server) -> None:
     folder, clock = project
     blob = latest_text(folder)
     flip(blob, len(blob.read_bytes()) // 2)
-    code, output = run(folder, clock, "check")
+    # An unchanged page needs none of its stored text (the hash says it all), so its check does not see the
+    # damage; `status` does, and so does the first check that needs the text: the page changed.
+    code, output = run(folder, clock, "check", "policy")
+    assert (code, output.split()[:2]) == (0, ["policy", "unchanged"])
+    same = "We will share your data with partners."
+    serve(pages_server, {"policy": "We will share your data with every partner.", "terms": same})
+    try:
+        code, output = run(folder, clock, "check")
+    finally:
+        serve(pages_server, {"policy": same, "terms": same})
     lines = dict(line.split(None, 1) for line in output.strip().splitlines())
     assert code == 3
     assert lines["policy"].split(None, 1) == ["failed", f"store damaged: {blob}"]

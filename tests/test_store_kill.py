@@ -146,7 +146,7 @@ def outcome_of(store: Store) -> tuple[list[tuple], set[tuple]]:
     checks = [
         (r.time, str(r.outcome), r.version, sorted(a["id"] for a in r.alerts)) for r in store.checks("policy")
     ]
-    rows = store._rows("SELECT id, alerts FROM outbox")
+    rows = store.query("SELECT id, alerts FROM outbox")
     import json
 
     messages = {(key, tuple(sorted(alert["id"] for alert in json.loads(alerts)))) for key, alerts in rows}

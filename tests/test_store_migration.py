@@ -97,7 +97,7 @@ def test_the_first_read_migrates_everything_and_keeps_the_old_files(tmp_path: Pa
     assert [v.id for v in store.versions(PAGE)] == [sha(TEXT_A.encode()), sha(TEXT_B.encode())]
     assert [str(c.outcome) for c in store.checks(PAGE)] == ["new", "unchanged", "failed", "changed"]
     assert store.versions(PAGE)[0].checks == 2 and store.read_text(PAGE, "previous") == TEXT_A
-    assert store.read_json(f"watches/scope/{PAGE}.json") == {"version": sha(TEXT_B.encode())}
+    assert store.baselines.get("scope", PAGE) == {"version": sha(TEXT_B.encode())}
     assert [e["state"] for e in store.read_jsonl("digest/ledger.jsonl")] == ["sending", "sent"]
     outbox = Outbox(store, lambda: None)
     [waiting] = outbox.entries()

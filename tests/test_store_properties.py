@@ -33,7 +33,7 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 @given(text=st.text())
 def test_any_text_reads_back_exactly(shared_store: Store, text: str) -> None:
     raw = text.encode()
-    with shared_store.writer():
+    with shared_store.transaction():
         version = shared_store.put_version(PAGE, text, raw)
     assert version == sha(text)
     assert shared_store.read_text(PAGE, version) == text
@@ -76,10 +76,10 @@ def write_checks(store: Store, checks: list[tuple[str, str, int]]) -> list[tuple
         moment += timedelta(seconds=gap)
         record = CheckRecord(PAGE, isoformat(moment), "https://example.test/", Outcome(outcome))
         if outcome != "failed":
-            with store.writer():
+            with store.transaction():
                 record.text_sha256 = record.version = store.put_version(PAGE, text, text.encode())
             record.raw_sha256 = sha(text)
-        with store.writer():
+        with store.transaction():
             store.append_check(record)
         written.append((outcome, text, isoformat(moment)))
     return written

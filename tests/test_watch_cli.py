@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from service_support import evaluate_and_keep
 from smtp_support import Inbox, free_port, smtp_server
 
 from monitor.cli.main import State, main
@@ -18,7 +19,6 @@ from monitor.models import Document
 from monitor.notify.base import build_notifiers
 from monitor.notify.outbox import Outbox
 from monitor.store.core import Store
-from monitor.watch.evaluate import evaluate_watches
 
 CLAUSE = (
     "Der Widerspruch wird auf das Konto angewendet, bei dem du angemeldet bist, sowie auf alle Konten, "
@@ -98,7 +98,7 @@ def history(project: Path, texts: list[str]) -> list:
     alerts, old, previous = [], None, None
     for day, text in enumerate(texts, start=1):
         new = Document.from_text(text)
-        alerts += evaluate_watches(
+        alerts += evaluate_and_keep(
             store, loaded.config.watches, "facebook-ai-objection-de", old=old, new=new, diff=None,
             version=sha(text), previous=previous, time=f"2026-05-{day:02d}T10:00:00Z",
         )  # fmt: skip

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from service_support import evaluate_and_keep
 
 from monitor.config.loading import WatchConfig, parse_config
 from monitor.errors import ConfigError
 from monitor.models import Document
 from monitor.store.core import Store
 from monitor.watch.alerts import Alert
-from monitor.watch.evaluate import evaluate_watches, read_watch_states, state_path, unevaluated
+from monitor.watch.evaluate import read_watch_states, unevaluated
 from monitor.watch.locate import ClauseIndex
 
 PAGE = "facebook-ai-objection-de"
@@ -59,7 +60,7 @@ def evaluate_history(store: Store, watches: list[WatchConfig], texts: list[str])
         new = Document.from_text(text)
         version = sha(text)
         results.append(
-            evaluate_watches(
+            evaluate_and_keep(
                 store,
                 watches,
                 PAGE,
@@ -249,27 +250,27 @@ def test_moved_alert_names_both_sections(store: Store) -> None:
 def test_clause_present_twice_reports_the_count(store: Store) -> None:
     twice = page(("A", [INTRO, CLAUSE_DE]), ("B", [FILLER, CLAUSE_DE]))
     evaluate_history(store, [watch()], [twice])
-    state = store.read_json(state_path("accounts-center-scope", PAGE))
+    state = store.baselines.get("accounts-center-scope", PAGE)
     assert (state["status"], state["count"], state["section"]) == ("found", 2, ["A"])
 
 
 def test_split_clause_is_recorded_as_the_exact_page_text_of_both_paragraphs(store: Store) -> None:
     split = BASE.replace("angemeldet bist, sowie", "angemeldet bist,\n\nsowie")
     evaluate_history(store, [watch()], [split])
-    state = store.read_json(state_path("accounts-center-scope", PAGE))
+    state = store.baselines.get("accounts-center-scope", PAGE)
     assert (state["wording"], state["blocks"], state["score"]) == (CLAUSE_DE, 2, 100.0)
 
 
 def test_same_version_again_gives_the_same_alerts_and_leaves_the_state_alone(store: Store) -> None:
     changed = BASE.replace("alle Konten", "einige Konten")
     _, first = evaluate_history(store, [watch()], [BASE, changed])
-    state = store.read_json(state_path("accounts-center-scope", PAGE))
-    again = evaluate_watches(
+    state = store.baselines.get("accounts-center-scope", PAGE)
+    again = evaluate_and_keep(
         store, [watch()], PAGE, old=Document.from_text(BASE), new=Document.from_text(changed), diff=None,
         version=sha(changed), previous=sha(BASE), time="2026-05-09T00:00:00Z",
     )  # fmt: skip
     assert [a.to_json() for a in again] == [a.to_json() for a in first]
-    assert store.read_json(state_path("accounts-center-scope", PAGE)) == state
+    assert store.baselines.get("accounts-center-scope", PAGE) == state
 
 
 def test_flip_flopping_page_gives_a_new_alert_id_each_time(store: Store) -> None:
@@ -281,7 +282,7 @@ def test_flip_flopping_page_gives_a_new_alert_id_each_time(store: Store) -> None
 
 def test_a_watch_added_later_starts_from_the_previous_version(store: Store) -> None:
     changed = BASE.replace("alle Konten", "einige Konten")
-    alerts = evaluate_watches(
+    alerts = evaluate_and_keep(
         store, [watch()], PAGE, old=Document.from_text(BASE), new=Document.from_text(changed), diff=None,
         version=sha(changed), previous=sha(BASE), time="2026-05-02T10:00:00Z",
     )  # fmt: skip
@@ -298,7 +299,7 @@ def test_editing_the_watch_text_starts_a_new_baseline(store: Store) -> None:
 def test_watches_for_other_pages_are_skipped(store: Store) -> None:
     elsewhere = WatchConfig(id="elsewhere", pages=["instagram"], kind="clause", text=CLAUSE_DE)
     assert evaluate_history(store, [elsewhere], [BASE]) == [[]]
-    assert store.read_json(state_path("elsewhere", PAGE)) is None
+    assert store.baselines.get("elsewhere", PAGE) is None
 
 
 # -- terms and sections --------------------------------------------------------------------------------
@@ -444,8 +445,12 @@ def test_folding_that_changes_the_length_still_reports_the_exact_page_text(
 def test_unevaluated_names_the_watches_a_page_has_no_baseline_for(store: Store) -> None:
     term = WatchConfig(id="term", pages=[PAGE], kind="term", text="berechtigter Interessen")
     evaluate_history(store, [watch()], [BASE])
-    assert [w.id for w in unevaluated(store, [watch(), term], PAGE, sha(BASE))] == ["term"]
-    assert [w.id for w in unevaluated(store, [watch(), term], PAGE, "another-version")] == [
+    assert [w.id for w in unevaluated([watch(), term], PAGE, sha(BASE), store.baselines.of_page(PAGE))] == [
+        "term"
+    ]
+    assert [
+        w.id for w in unevaluated([watch(), term], PAGE, "another-version", store.baselines.of_page(PAGE))
+    ] == [
         "accounts-center-scope",
         "term",
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from service_support import evaluate_and_keep
 
 from monitor.config.loading import WatchConfig
 from monitor.diff.core import diff_documents
@@ -15,7 +16,6 @@ from monitor.extract.document import document_from_markdown
 from monitor.models import Document
 from monitor.store.core import Store
 from monitor.watch.alerts import Alert
-from monitor.watch.evaluate import evaluate_watches, state_path
 
 pytestmark = pytest.mark.corpus
 
@@ -63,7 +63,7 @@ def timeline(store: Store, watches: list[WatchConfig], history: History) -> dict
     ALERTS.clear()
     old, previous = None, None
     for version, document in history:
-        alerts = evaluate_watches(
+        alerts = evaluate_and_keep(
             store, watches, PAGE, old=old, new=document, diff=None, version=version, previous=previous,
             time=version[:10],
         )  # fmt: skip
@@ -87,7 +87,7 @@ def test_facebook_policy_history(tmp_path: Path, facebook_policy: History) -> No
         "right-to-object": [("2022-09-07", "changed")],
         "controller": [],
     }
-    audience = store.read_json(state_path("audience", PAGE))
+    audience = store.baselines.get("audience", PAGE)
     # followed since 2022-09 through footnote renumbering ("[42]" came and changed later: cosmetic, silent)
     assert (
         audience["wording"]
@@ -104,7 +104,7 @@ def test_facebook_policy_history(tmp_path: Path, facebook_policy: History) -> No
         "audience": [("insert", "", "can sometimes ")],
         "right-to-object": [("delete", "also ", ""), ("replace", "data", "information")],
     }
-    right = store.read_json(state_path("right-to-object", PAGE))
+    right = store.baselines.get("right-to-object", PAGE)
     assert (
         right["wording"]
         == "You have the right to object to and restrict certain processing of your information."
@@ -143,6 +143,6 @@ def test_generative_ai_page_history(tmp_path: Path, facebook_with_genai: History
         "still-process": [],
         "accounts-center": [("2026-05-28", "appeared"), ("2026-05-29", "removed")],
     }
-    state = store.read_json(state_path("still-process", PAGE))
+    state = store.baselines.get("still-process", PAGE)
     assert state["section"] == ["AI at Meta", "Where does Meta get training information?"]
     assert (state["score"], state["count"]) == (100.0, 1)

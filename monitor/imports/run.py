@@ -29,9 +29,8 @@ from monitor.fetch.common import decode_html
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome
 from monitor.pipeline.capture import Context, extract_capture
+from monitor.pipeline.decide import decide
 from monitor.store.timeline import in_effect_at, parse_time
-
-WRITER_WAIT = 120.0
 
 
 @dataclass(slots=True)
@@ -99,7 +98,7 @@ def _import_one(
     record = CheckRecord(page=page.id, time=version.time, url=page.url, outcome=Outcome.FAILED)
     record.source, record.renderer = version.source() | {"key": version.key}, "import"
     raw = data if version.format == "html" else None
-    with store.transaction(wait=WRITER_WAIT):
+    with store.transaction():
         timeline = store.versions(page.id)
         before = in_effect_at(timeline, parse_time(version.time))
         later = bool(timeline) and parse_time(timeline[-1].since) > parse_time(version.time)
@@ -116,12 +115,12 @@ def _import_one(
             return
         text = document.to_text()
         record.text_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        if before is not None and before.id == record.text_sha256:
-            record.outcome, record.version = Outcome.UNCHANGED, before.id
-            record.raw_sha256 = None
+        record.outcome = decide(before.id if before else None, record.text_sha256)
+        if record.outcome == Outcome.UNCHANGED:
+            assert before is not None
+            record.version, record.raw_sha256 = before.id, None
             report.merged += 1
         else:
-            record.outcome = Outcome.CHANGED if before else Outcome.NEW
             record.previous = before.id if before else None
             private = page.cookies_file is not None
             record.version = store.put_version(
@@ -159,15 +158,18 @@ def _text(version: SourceVersion, data: bytes) -> str:
 def _follow_watches(
     ctx: Context, page: PageConfig, old: Document | None, new: Document, record: CheckRecord
 ) -> None:
-    """Move the page's watch baselines to this version, raising nothing: history is not news."""
-    from monitor.watch.evaluate import evaluate_watches
+    """Move the page's watch baselines to this version (in the import's transaction), raising nothing:
+    history is not news."""
+    from monitor.watch.evaluate import evaluate_watches, watches_of
 
-    watches = [watch for watch in ctx.config.watches if page.id in watch.pages]
+    watches = watches_of(ctx.config.watches, page.id)
     if watches and record.version:
-        evaluate_watches(
-            ctx.store, watches, page.id, old=old, new=new, diff=None,
+        evaluation = evaluate_watches(
+            watches, page.id, ctx.store.baselines.of_page(page.id), old=old, new=new, diff=None,
             version=record.version, previous=record.previous, time=record.time,
         )  # fmt: skip
+        for watch_id, data in evaluation.baselines.items():
+            ctx.store.baselines.put(watch_id, page.id, data)
 
 
 def _day_before(time: str) -> str:

@@ -42,7 +42,6 @@ from monitor.templating import get_template
 log = logging.getLogger("monitor.notify.digest")
 
 LEDGER = "digest/ledger.jsonl"
-WRITER_WAIT = 120.0
 UNFINISHED = ("sending", "failed")
 
 
@@ -201,7 +200,7 @@ class DigestLedger:
         line = {**entry, "state": state, "time": isoformat(time), **extra}
         if state not in ("failed", "abandoned"):
             line.pop("reason", None)
-        with self.store.writer(wait=WRITER_WAIT):
+        with self.store.transaction():
             self.store.append_jsonl(LEDGER, line)
         return line
 

@@ -18,20 +18,24 @@ before `sent` was committed, the next run finds `sending` and sends again with t
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor import fsutil
 from monitor.config.loading import NotifyConfig, parse_duration
 from monitor.errors import NotifyError
 from monitor.models import Clock, isoformat
 from monitor.notify.base import Message, Notifier
+from monitor.store.parts import OutboxRow, outbox_status
 from monitor.store.timeline import parse_time
+from monitor.store.writes import Queued
 from monitor.watch.alerts import Alert, severity_rank
+
+if TYPE_CHECKING:
+    from monitor.store.core import Store
 
 log = logging.getLogger(__name__)  # the service logs each failed attempt through this
 
@@ -72,15 +76,7 @@ class OutboxEntry:
     @property
     def status(self) -> str:
         """digest_only | sent | failed | pending (a target still to try, or waiting for its retry time)."""
-        if self.digest_only:
-            return "digest_only"
-        states = {target["state"] for target in self.targets.values()}
-        recipients = {r["state"] for t in self.targets.values() for r in t.get("recipients", {}).values()}
-        if states & {"pending", "sending"} or not states:
-            return "pending"
-        if "failed" in states | recipients:
-            return "failed"
-        return "sent"
+        return outbox_status(self.digest_only, self.targets)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,25 +91,36 @@ class OutboxEntry:
         }
 
 
-def save_entry(store: Any, entry: OutboxEntry, *, expect_rev: int | None = None) -> bool:
+def save_entry(store: Store, entry: OutboxEntry, *, expect_rev: int | None = None) -> bool:
     """Write `entry` (in the caller's transaction, if any); with `expect_rev`, only if nobody wrote it since."""
-    alerts = json.dumps([alert.to_json() for alert in entry.alerts], ensure_ascii=False)
-    targets = json.dumps(entry.targets, ensure_ascii=False)
-    values = (entry.alert.page, entry.queued, entry.status, entry.message_id, alerts, targets)
-    if expect_rev is None:
-        store._exec(
-            "INSERT OR REPLACE INTO outbox (page, queued, status, message_id, alerts, targets, rev, id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (*values, entry.rev + 1, entry.id),
-        )
-    elif not store._exec(
-        "UPDATE outbox SET page = ?, queued = ?, status = ?, message_id = ?, alerts = ?, targets = ?, rev = ?"
-        " WHERE id = ? AND rev = ?",
-        (*values, entry.rev + 1, entry.id, expect_rev),
-    ):
+    values = (
+        entry.alert.page, entry.queued, entry.status, entry.message_id,
+        [alert.to_json() for alert in entry.alerts], entry.targets,
+    )  # fmt: skip
+    if not store.outbox.save(entry.id, values, rev=entry.rev + 1, expect_rev=expect_rev):
         return False
     entry.rev += 1
     return True
+
+
+def new_message(alerts: Sequence[Alert], clock: Clock, settings: NotifyConfig) -> Queued | None:
+    """The outbox message of one check's alerts (most severe first), for the check to record with itself; None
+    without alerts. Below `min_severity` it is for the digest only."""
+    ordered = sorted(alerts, key=lambda a: (-severity_rank(a.severity), a.watch, a.id))
+    if not ordered:
+        return None
+    top = max(severity_rank(alert.severity) for alert in ordered)
+    entry = OutboxEntry(
+        message_key(ordered), ordered, isoformat(clock()), top < severity_rank(settings.min_severity), {}
+    )
+    return Queued(
+        entry.id,
+        entry.alert.page,
+        entry.queued,
+        entry.status,
+        entry.message_id,
+        [a.to_json() for a in ordered],
+    )
 
 
 @dataclass(slots=True)
@@ -138,7 +145,7 @@ def _new_target() -> dict[str, Any]:
 
 
 class Outbox:
-    def __init__(self, store: Any, clock: Clock, settings: NotifyConfig | None = None) -> None:
+    def __init__(self, store: Store, clock: Clock, settings: NotifyConfig | None = None) -> None:
         self.store = store
         self.clock = clock
         self.settings = settings or NotifyConfig()
@@ -151,25 +158,20 @@ class Outbox:
     def put_message(self, alerts: Sequence[Alert]) -> bool:
         """Queue one message for the alerts of one check (in the caller's transaction, if any); False (and
         nothing written) when it is already known."""
-        ordered = sorted(alerts, key=lambda a: (-severity_rank(a.severity), a.watch, a.id))
-        key = message_key(ordered)
-        if not ordered or self.get(key) is not None:
+        message = new_message(alerts, self.clock, self.settings)
+        if message is None:
             return False
-        top = max(severity_rank(alert.severity) for alert in ordered)
-        digest_only = top < severity_rank(self.settings.min_severity)
-        save_entry(self.store, OutboxEntry(key, ordered, isoformat(self.clock()), digest_only, {}))
-        return True
+        return self.store.outbox.add(
+            message.id, message.page, message.queued, message.status, message.message_id, message.alerts
+        )
 
     def get(self, entry_id: str) -> OutboxEntry | None:
-        rows = self.store._rows(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (entry_id,))
-        return _entry(rows[0]) if rows else None
+        row = self.store.outbox.get(entry_id)
+        return _entry(row) if row else None
 
     def entries(self) -> list[OutboxEntry]:
         """Messages with work left (pending or failed), oldest first."""
-        rows = self.store._rows(
-            f"SELECT {_COLUMNS} FROM outbox WHERE status IN ('pending', 'failed') ORDER BY queued, id"
-        )
-        return [_entry(row) for row in rows]
+        return [_entry(row) for row in self.store.outbox.with_work_left()]
 
     def pending(self) -> list[OutboxEntry]:
         return [entry for entry in self.entries() if entry.status == "pending"]
@@ -296,13 +298,9 @@ def _failed_recipients(state: dict[str, Any]) -> list[str]:
     return [f"{address}: refused ({p['error']})" for address, p in people.items() if p["state"] == "failed"]
 
 
-_COLUMNS = "id, queued, status, alerts, targets, rev"
-
-
-def _entry(row: Any) -> OutboxEntry:
-    entry_id, queued, status, alerts, targets, rev = row
-    loaded = [Alert.from_json(data) for data in json.loads(alerts)]
-    return OutboxEntry(entry_id, loaded, queued, status == "digest_only", json.loads(targets), rev)
+def _entry(row: OutboxRow) -> OutboxEntry:
+    alerts = [Alert.from_json(data) for data in row.alerts]
+    return OutboxEntry(row.id, alerts, row.queued, row.status == "digest_only", row.targets, row.rev)
 
 
 def next_attempt(entry: OutboxEntry) -> datetime | None:

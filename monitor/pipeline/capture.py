@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import LoadedConfig, PageConfig
@@ -12,7 +13,12 @@ from monitor.errors import FetchError, StoreDamaged
 from monitor.models import Clock, Document, FetchResult, isoformat, system_clock
 
 if TYPE_CHECKING:
+    from monitor.config.schema import Config
+    from monitor.extract.document import Extraction
+    from monitor.fetch.base import Fetcher
+    from monitor.notify.base import Notifier
     from monitor.store.core import Store
+    from monitor.store.writes import PageState
 
 
 @dataclass
@@ -22,14 +28,15 @@ class Context:
     loaded: LoadedConfig
     store: Store
     clock: Clock = system_clock
-    deliver: bool = True  # send queued alerts right after the check
-    _fetchers: dict[str, Any] = field(default_factory=dict)
+    deliver: bool = True  # the run sends the alerts its checks queued
+    _fetchers: dict[str, Fetcher] = field(default_factory=dict)
+    _notifiers: list[Notifier] | None = None
 
     @property
-    def config(self):  # noqa: ANN201 - the Config model
+    def config(self) -> Config:
         return self.loaded.config
 
-    def fetcher(self, renderer: str) -> Any:
+    def fetcher(self, renderer: str) -> Fetcher:
         if renderer not in self._fetchers:
             from monitor.registry import FETCHERS
 
@@ -37,6 +44,20 @@ class Context:
                 self.config.fetch, base_dir=self.loaded.base_dir
             )
         return self._fetchers[renderer]
+
+    def notifiers(self) -> list[Notifier]:
+        """The configured channels, built once for every delivery of this context (a run, the service)."""
+        if self._notifiers is None:
+            from monitor.notify.base import build_notifiers
+
+            config = self.config
+            self._notifiers = build_notifiers(
+                config.notify,
+                base_dir=self.loaded.base_dir,
+                pages=config.pages,
+                base_url=config.report.base_url,
+            )
+        return self._notifiers
 
     def close(self) -> None:
         for fetcher in self._fetchers.values():
@@ -50,31 +71,35 @@ class Context:
 class Capture:
     """A fetched and extracted page, not yet stored. `reason` is set when it is not the document."""
 
-    fetched: Any = None  # FetchResult
-    extraction: Any = None  # Extraction
+    fetched: FetchResult | None = None
+    extraction: Extraction | None = None
     reason: str | None = None
     status: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    retry_at: Any = None  # datetime: the server asked not to be fetched again before then (Retry-After)
+    retry_at: datetime | None = None  # the server asked not to be fetched again before then (Retry-After)
 
 
 @dataclass
 class PendingCheck:
-    """A check in two halves: `plan_check` reads what its fetch asks with, in the thread that writes the store;
-    `fetch_for_check` fetches, in any thread; `check_page` does the rest (extract, classify, store, diff,
-    watches)."""
+    """A check in two halves: `plan_check` reads the page's state (one query) in the thread that writes the
+    store; `fetch_for_check` fetches, in any thread; `check_page` does the rest (extract, classify, decide,
+    record)."""
 
+    state: PageState | None = None  # the page as the check read it before fetching
     validators: dict[str, str] | None = None
-    damaged: StoreDamaged | None = None  # this page's stored data, read for the validators
+    damaged: StoreDamaged | None = None  # this page's stored data, read for the state
     time: str = ""  # when the fetch began: the check's time
     capture: Capture | None = None
     seconds: float = 0.0  # the fetch's
 
 
 def plan_check(ctx: Context, page: PageConfig) -> PendingCheck:
-    """The validators of the page's last good check, for a conditional fetch (none before its first version)."""
+    """The page's state, and the validators of its last good check for a conditional fetch (none before its
+    first version)."""
     try:
-        return PendingCheck(ctx.store.validators(page.id) if ctx.store.current(page.id) else None)
+        state = ctx.store.page_state(page.id)
+        validators = ctx.store.validators(page.id, state) if state.current else None
+        return PendingCheck(state, validators)
     except StoreDamaged as error:
         if error.page != page.id:
             raise
@@ -113,6 +138,9 @@ def fetch_capture(ctx: Context, page: PageConfig, *, validators: dict[str, str] 
     except FetchError as error:
         capture.reason, capture.status, capture.retry_at = error.reason, error.status, error.retry_at
         return capture
+    except Exception as error:  # noqa: BLE001 - a fault in one page's answer fails that page, never the run
+        capture.reason = unexpected("fetch", error)
+        return capture
     capture.status = capture.fetched.status
     capture.timings["fetch"] = round(time.perf_counter() - started, 4)
     return capture
@@ -123,9 +151,19 @@ def judge_capture(ctx: Context, page: PageConfig, capture: Capture, *, last_good
     if capture.fetched is None or capture.fetched.not_modified:
         return capture
     extracted_at = time.perf_counter()
-    capture.extraction, capture.reason = extract_capture(ctx, page, capture.fetched, last_good=last_good)
+    try:
+        capture.extraction, capture.reason = extract_capture(ctx, page, capture.fetched, last_good=last_good)
+    except Exception as error:  # noqa: BLE001 - a page that breaks extraction fails its check, not the run
+        capture.extraction, capture.reason = None, unexpected("extraction", error)
     capture.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
     return capture
+
+
+def unexpected(stage: str, error: Exception) -> str:
+    """The reason a check failed on an error nobody foresaw: short, one line, naming the error's type."""
+    text = " ".join(str(error).split())
+    text = text if len(text) <= 160 else text[:159] + "…"
+    return f"{stage} failed: {type(error).__name__}" + (f": {text}" if text else "")
 
 
 def extract_capture(

@@ -69,6 +69,7 @@ def check_in_parallel(
     over. Ctrl-C stops it at once."""
     from monitor.pipeline.capture import fetch_for_check, plan_check
     from monitor.pipeline.check import check_page
+    from monitor.pipeline.deliver import deliver_run
 
     slots = [_Slot(page) for page in pages]
     ready_fetchers(ctx, [slot.page for slot in slots], gate)
@@ -136,6 +137,7 @@ def check_in_parallel(
         worker.join()
     if failure is not None:
         raise failure
+    deliver_run(ctx, results)  # once, for the whole run, with the notifiers built once
     return results
 
 

@@ -8,16 +8,13 @@ same transaction as the check that changes it. Readers never wait (WAL).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from monitor import fsutil
 from monitor.errors import StoreDamaged, StoreError, UsageError
 from monitor.models import CheckRecord, Document, Outcome, system_clock
 from monitor.models import Clock as Clock
-from monitor.store.chain import chain_head
-from monitor.store.db import record_digest
-from monitor.store.imported import ImportedQueries, rebuild_timeline
+from monitor.store.imported import ImportedQueries
 from monitor.store.layout import (
     PAGE_ID,
     PAGES,
@@ -32,11 +29,13 @@ from monitor.store.layout import (
     referenced_blobs,
     sha256_hex,
 )
+from monitor.store.parts import Baselines, DigestLedger, OutboxTable
 from monitor.store.records import check_problem
 from monitor.store.timeline import STARTS_VERSION, VersionInfo, resolve_ref
 from monitor.store.verify import VerifyReport, verify_store
+from monitor.store.writes import PAGE_STATE, CheckWrites, PageState, insert_check, read_head
 
-__all__ = ["Store", "VerifyReport", "VersionInfo", "sha256_hex"]
+__all__ = ["CheckWrites", "PageState", "Store", "VerifyReport", "VersionInfo", "sha256_hex"]
 
 
 class Store(ImportedQueries):
@@ -46,6 +45,9 @@ class Store(ImportedQueries):
         super().__init__(root)
         self.clock = clock
         self._migration_checked = False
+        self.baselines = Baselines(self)
+        self.outbox = OutboxTable(self)
+        self.ledger = DigestLedger(self)
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -65,16 +67,67 @@ class Store(ImportedQueries):
         page = self._page_dir(page_id)
         data = text.encode("utf-8") if isinstance(text, str) else text
         version_id, raw_id = hashed if hashed is not None else (sha256_hex(data), None)
-        self._ensure_root()
+        # The database comes before any blob: stored texts without one can then only mean a lost database.
+        self._open_for_writing()
+        self.db.connection()
         if raw is not None:
             raw_id = raw_id or sha256_hex(raw)
             self._put_blob(page / RAWS / f"{raw_id}{RAW_SUFFIX}", raw, mode=0o600 if private else 0o644)
-        self._put_blob(page / TEXTS / f"{version_id}{TEXT_SUFFIX}", data)
+        self._put_blob(page / TEXTS / f"{version_id}{TEXT_SUFFIX}", data, mode=0o600 if private else 0o644)
         return version_id
 
     def append_check(self, record: CheckRecord) -> int:
         """Record one check (and move the timeline) in the current transaction, or in one of its own;
-        every blob it refers to must already be stored. Returns the check's row id."""
+        every blob it refers to must already be stored. Returns the check's row id. Imports and damaged pages
+        record this way; a live check records with `commit_check`."""
+        self._check_storable(record)
+        with self.transaction():
+            conn = self.db.connection()
+            return insert_check(conn, record, read_head(conn, record.page))
+
+    def page_state(self, page_id: str) -> PageState:
+        """What a check reads of its page before fetching, in one query: the current version, the last good
+        live check (its validators) and the baselines of the page's watches."""
+        self._page_dir(page_id)
+        rows = self.query(PAGE_STATE, {"page": page_id})
+        if not rows:  # no database yet
+            return PageState(None, None)
+        row = rows[0]
+        current = self._version(page_id, row[:7]) if row[0] is not None else None
+        last_good = self._record(row[7:12]) if row[7] is not None else None
+        pairs = self.loads(f"baselines of page {page_id!r}", row[12] or "[]")
+        baselines = {
+            watch: self.loads(f"baseline of watch {watch!r} on {page_id!r}", data) for watch, data in pairs
+        }
+        return PageState(current, last_good, baselines)
+
+    def commit_check(self, record: CheckRecord, *, expected: str | None, writes: CheckWrites) -> bool:
+        """Record a live check with what it writes besides (baselines, outbox message) in one short
+        transaction, if the page's current version is still `expected`; False, and nothing written, when
+        another writer moved the page since the check read it. A failed check records whatever is current."""
+        self._check_storable(record)
+        with self.transaction(durable=writes.durable or record.outcome != Outcome.UNCHANGED):
+            conn = self.db.connection()
+            head = read_head(conn, record.page)
+            if record.outcome == Outcome.FAILED:
+                record.version = head.version
+            elif head.version != expected:
+                return False
+            insert_check(conn, record, head)
+            for watch_id, data in writes.baselines.items():
+                self.baselines.put(watch_id, record.page, data)
+            if (message := writes.message) is not None:
+                self.outbox.add(
+                    message.id,
+                    message.page,
+                    message.queued,
+                    message.status,
+                    message.message_id,
+                    message.alerts,
+                )
+        return True
+
+    def _check_storable(self, record: CheckRecord) -> None:
         page = self._page_dir(record.page)
         where = f"check {record.time} of page {record.page!r}"
         if problem := check_problem(record):
@@ -88,60 +141,15 @@ class Store(ImportedQueries):
             if not path.exists():
                 raise StoreError(
                     f"{path}: missing, {where} refers to it "
-                    "(call put_version(page, text, raw) with the same text and raw bytes before append_check)"
+                    "(call put_version(page, text, raw) with the same text and raw bytes before recording it)"
                 )
-        with self.transaction(wait=120.0):
-            return self._insert_check(record)
-
-    def _insert_check(self, record: CheckRecord) -> int:
-        conn = self.db.connection()
-        (n,) = conn.execute(
-            "SELECT COALESCE(MAX(n), 0) + 1 FROM checks WHERE page = ?", (record.page,)
-        ).fetchone()
-        chain = chain_head(
-            conn, record.page
-        )  # the stored record names its predecessor; the caller's is untouched
-        data = json.dumps(record.to_json() | {"chain": chain}, ensure_ascii=False)
-        source = str(record.source.get("key") or record.source["id"]) if record.source else None
-        cursor = conn.execute(
-            "INSERT INTO checks (page, n, time, outcome, version, previous, text_sha256, raw_sha256, reason,"
-            " record, digest, source, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.page, n, record.time, str(record.outcome), record.version, record.previous,
-             record.text_sha256, record.raw_sha256, record.reason,
-             data, record_digest(data), source, chain),
-        )  # fmt: skip
-        check_id = cursor.lastrowid
-        assert check_id is not None  # an INSERT always has a row id
-        if source is not None:
-            rebuild_timeline(conn, record.page)  # an imported version is placed by its date, not appended
-            return check_id
-        last = conn.execute(
-            "SELECT seq FROM versions WHERE page = ? ORDER BY seq DESC LIMIT 1", (record.page,)
-        ).fetchone()
-        if record.outcome in STARTS_VERSION and (record.text_sha256 or record.version):
-            if last:
-                conn.execute(
-                    "UPDATE versions SET until = ? WHERE page = ? AND seq = ?",
-                    (record.time, record.page, last[0]),
-                )
-            conn.execute(
-                "INSERT INTO versions VALUES (?, ?, ?, ?, NULL, 1, ?, ?, ?)",
-                (record.page, (last[0] if last else 0) + 1, record.text_sha256 or record.version, record.time,
-                 record.time, record.raw_sha256, check_id),
-            )  # fmt: skip
-        elif record.outcome == Outcome.UNCHANGED and last:
-            conn.execute(
-                "UPDATE versions SET checks = checks + 1, last_seen = ? WHERE page = ? AND seq = ?",
-                (record.time, record.page, last[0]),
-            )
-        return check_id
 
     # -- the timeline ----------------------------------------------------------------------------------
 
     def current(self, page_id: str) -> VersionInfo | None:
         """The last good version."""
         self._page_dir(page_id)
-        rows = self._rows(
+        rows = self.query(
             "SELECT seq, version, since, until, checks, last_seen, raw_sha256 FROM versions"
             " WHERE page = ? ORDER BY seq DESC LIMIT 1",
             (page_id,),
@@ -156,9 +164,10 @@ class Store(ImportedQueries):
             raise UsageError(f"no page {page_id!r} in the store {self.root} (pages: {known})")
         return resolve_ref(page_id, timeline, ref)
 
-    def validators(self, page_id: str) -> dict[str, str]:
-        """ETag / Last-Modified of the last successful check, exactly as the server sent them, or {}."""
-        good = self.last_check(page_id, good=True)
+    def validators(self, page_id: str, state: PageState | None = None) -> dict[str, str]:
+        """ETag / Last-Modified of the last successful check, exactly as the server sent them, or {}.
+        `state`: the page's state as a check read it (its last good check), so the usual case reads nothing."""
+        good = state.last_good if state is not None else self.last_check(page_id, good=True)
         while good is not None:
             headers = {name.lower(): value for name, value in good.headers.items()}
             found = {key: headers[name] for key, name in _VALIDATORS if headers.get(name)}
@@ -217,10 +226,7 @@ class Store(ImportedQueries):
     def undelivered(self) -> list[dict]:
         """The alerts (as JSON) of every outbox message not delivered to all its targets and recipients
         yet, most severe first: the digest must say so, since nobody else will."""
-        rows = self._rows(
-            "SELECT alerts FROM outbox WHERE status IN ('pending', 'failed') ORDER BY queued, id"
-        )
-        alerts = [alert for (data,) in rows for alert in json.loads(data)]
+        alerts = [alert for row in self.outbox.with_work_left() for alert in row.alerts]
         return sorted(
             alerts, key=lambda alert: (_SEVERITY.get(alert.get("severity"), 3), alert.get("page", ""))
         )

@@ -66,12 +66,12 @@ class ImportedQueries(CheckQueries):
     def imported_sources(self, page_id: str) -> set[str]:
         """The source keys (`<commit or file sha256>@<time>`) already imported for the page."""
         self._page_dir(page_id)
-        rows = self._rows("SELECT source FROM checks WHERE page = ? AND source IS NOT NULL", (page_id,))
+        rows = self.query("SELECT source FROM checks WHERE page = ? AND source IS NOT NULL", (page_id,))
         return {str(source) for (source,) in rows}
 
     def first_live_time(self, page_id: str) -> str | None:
         """The time of the page's first check that was not imported, or None."""
-        rows = self._rows(
+        rows = self.query(
             "SELECT time FROM checks WHERE page = ? AND source IS NULL ORDER BY n LIMIT 1", (page_id,)
         )
         return str(rows[0][0]) if rows else None
@@ -89,7 +89,7 @@ class ImportedQueries(CheckQueries):
 
     def version_record(self, page_id: str, since: str, version: str) -> ChainedRecord | None:
         """The record that brought the timeline entry (`since`, `version`), with its chain position."""
-        rows = self._rows(
+        rows = self.query(
             "SELECT c.n FROM versions v JOIN checks c ON c.id = v.check_id"
             " WHERE v.page = ? AND v.since = ? AND v.version = ?",
             (page_id, since, version),
@@ -97,14 +97,14 @@ class ImportedQueries(CheckQueries):
         return self.chained(page_id, int(rows[0][0])) if rows else None
 
     def chained(self, page_id: str, n: int) -> ChainedRecord | None:
-        rows = self._rows(
+        rows = self.query(
             "SELECT id, page, time, record, digest FROM checks WHERE page = ? AND n IN (?, ?) ORDER BY n",
             (page_id, n, n + 1),
         )
         if not rows:
             return None
         record = self._record(rows[0])  # validated: a damaged record is not exported
-        last = self._rows("SELECT n, record FROM checks WHERE page = ? ORDER BY n DESC LIMIT 1", (page_id,))[
+        last = self.query("SELECT n, record FROM checks WHERE page = ? ORDER BY n DESC LIMIT 1", (page_id,))[
             0
         ]
         data = str(rows[0][3])

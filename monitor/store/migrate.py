@@ -19,7 +19,9 @@ from monitor import fsutil
 from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, isoformat, system_clock
 from monitor.store.layout import CHECKS, MIGRATED, PAGE_ID, PAGES
+from monitor.store.parts import outbox_status
 from monitor.store.state import LEDGER
+from monitor.store.writes import insert_check, read_head
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
@@ -75,23 +77,32 @@ def _import(store: Store, path: Path, rel: str, data: bytes) -> None:
                 record = CheckRecord.from_json(line)
             except (KeyError, TypeError, ValueError) as error:
                 raise _bad(path, number, error) from None
-            store._insert_check(record)
+            conn = store.db.connection()
+            insert_check(conn, record, read_head(conn, record.page))
     elif rel == LEDGER:
         for _, line in _lines(path, data):
-            store.append_jsonl(LEDGER, line)
+            store.ledger.append(line)
     elif rel.startswith("watches/"):
-        store.write_json(rel, _json(path, data))
+        _, watch, name = rel.split("/")
+        store.baselines.put(watch, name.removesuffix(".json"), _json(path, data))
     else:
         _import_outbox(store, _json(path, data))
 
 
 def _import_outbox(store: Store, entry: dict[str, Any]) -> None:
-    """An old per-alert outbox file becomes a message of that one alert, with its delivery state."""
-    from monitor.notify.outbox import OutboxEntry, save_entry
-    from monitor.watch.alerts import Alert
-
-    alert = Alert.from_json(entry["alert"])
-    save_entry(store, OutboxEntry(alert.id, [alert], entry["queued"], entry["digest_only"], entry["targets"]))
+    """An old per-alert outbox file becomes a message of that one alert, with its delivery state (the row as
+    the outbox keeps it: the store never asks the notify stage)."""
+    alert, targets = entry["alert"], entry["targets"]
+    status = outbox_status(entry["digest_only"], targets)
+    values = (
+        alert["page"],
+        entry["queued"],
+        status,
+        f"<alert-{alert['id']}@privacy-monitor>",
+        [alert],
+        targets,
+    )
+    store.outbox.save(alert["id"], values, rev=1)
 
 
 def _lines(path: Path, data: bytes) -> list[tuple[int, Any]]:

@@ -65,7 +65,7 @@ class CheckQueries(StateArea):
 
     def pages(self) -> list[str]:
         """The pages with at least one check, sorted."""
-        return [page for (page,) in self._rows(_PAGES) if page is not None]
+        return [page for (page,) in self.query(_PAGES) if page is not None]
 
     def checks(
         self, page_id: str, *, since: str | None = None, before: str | None = None, until: str | None = None
@@ -79,7 +79,7 @@ class CheckQueries(StateArea):
         self._page_dir(page_id)
         where, params = bounds(since, before, until)
         order = f" AND {LIVE} ORDER BY n" if where else f" {IMPORTED_FIRST}"
-        rows = self._rows(f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where}{order}", (page_id, *params))
+        rows = self.query(f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where}{order}", (page_id, *params))
         return [self._record(row) for row in rows]
 
     def last_check(self, page_id: str, *, until: str | None = None, good: bool = False) -> CheckRecord | None:
@@ -87,20 +87,20 @@ class CheckQueries(StateArea):
         self._page_dir(page_id)
         where, params = bounds(None, None, until, latest=True)
         kind = f" AND {GOOD}" if good else ""
-        rows = self._rows(
+        rows = self.query(
             f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {LIVE}{kind}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
         )
         return self._record(rows[0]) if rows else None
 
     def first_check(self, page_id: str) -> CheckRecord | None:
-        rows = self._rows(f"SELECT {_COLUMNS} FROM checks WHERE page = ? ORDER BY n LIMIT 1", (page_id,))
+        rows = self.query(f"SELECT {_COLUMNS} FROM checks WHERE page = ? ORDER BY n LIMIT 1", (page_id,))
         return self._record(rows[0]) if rows else None
 
     def last_change(self, page_id: str, *, until: str | None = None) -> CheckRecord | None:
         """The latest `new` or `changed` check, up to `until` if given."""
         where, params = bounds(None, None, until, latest=True)
-        rows = self._rows(
+        rows = self.query(
             f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {CHANGE} AND {LIVE}{where}"
             " ORDER BY n DESC LIMIT 1",
             (page_id, *params),
@@ -111,13 +111,13 @@ class CheckQueries(StateArea):
         """How many live checks the page had up to `until` (the per-page ordinal less the imported records
         before it: no scan of the checks)."""
         where, params = bounds(None, None, until, latest=True)
-        rows = self._rows(
+        rows = self.query(
             f"SELECT n FROM checks WHERE page = ? AND {LIVE}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
         )
         if not rows:
             return 0
-        (imported,) = self._rows(
+        (imported,) = self.query(
             "SELECT COUNT(*) FROM checks WHERE page = ? AND source IS NOT NULL AND n < ?",
             (page_id, rows[0][0]),
         )[0]
@@ -126,7 +126,7 @@ class CheckQueries(StateArea):
     def failures(self, page_id: str, *, until: str | None = None) -> list[CheckRecord]:
         """The run of failed checks since the last good one (oldest first), up to `until` if given."""
         where, params = bounds(None, None, until, latest=True)
-        good = self._rows(
+        good = self.query(
             f"SELECT id FROM checks WHERE page = ? AND {GOOD} AND {LIVE}{where} ORDER BY n DESC LIMIT 1",
             (page_id, *params),
         )
@@ -135,10 +135,10 @@ class CheckQueries(StateArea):
             sql = (
                 f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND {LIVE} AND id > ?"
             )
-            rows = self._rows(f"{sql}{where} ORDER BY id", (page_id, good[0][0], *params))
+            rows = self.query(f"{sql}{where} ORDER BY id", (page_id, good[0][0], *params))
         else:  # never a good check: every failure of the page, through its own index (not every page's)
             sql = f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND outcome = 'failed' AND {LIVE}"
-            rows = self._rows(f"{sql}{where} ORDER BY n", (page_id, *params))
+            rows = self.query(f"{sql}{where} ORDER BY n", (page_id, *params))
         return [self._record(row) for row in rows]
 
     def changes(
@@ -152,13 +152,13 @@ class CheckQueries(StateArea):
         )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = self._rows(sql, params)
+        rows = self.query(sql, params)
         return [self._record(row) for row in reversed(rows)]
 
     def versions(self, page_id: str) -> list[VersionInfo]:
         """The timeline, oldest first."""
         self._page_dir(page_id)
-        rows = self._rows(
+        rows = self.query(
             "SELECT seq, version, since, until, checks, last_seen, raw_sha256 FROM versions"
             " WHERE page = ? ORDER BY seq",
             (page_id,),

@@ -1,9 +1,9 @@
 """Durable JSON state of the stages after the store (watch baselines, digest ledger, ...), kept in monitor.db.
 
-Callers still name state by a relative path, as when it was files: `watches/<watch>/<page>.json` is a row
-of `baselines`, `digest/ledger.jsonl` the rows of `digest_ledger`, any other `*.json` a row of `state` and any
-other `*.jsonl` rows of `state_lines`. A write inside `transaction()` commits with everything else in it.
-Files that are really files (a prepared digest mail, the feed) live at `path(rel)`.
+Small state of other stages is named by a relative path: a `*.json` value is a row of `state`, a `*.jsonl`
+file the rows of `state_lines` (`digest/ledger.jsonl` the rows of `digest_ledger`). Watch baselines, the
+outbox and the digest ledger have parts of their own (`store/parts.py`). A write inside `transaction()` commits
+with everything else in it. Files that are really files (a prepared digest mail, the feed) live at `path(rel)`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,7 +21,7 @@ from monitor.errors import StoreError
 from monitor.store.db import Database, damaged
 
 LEDGER = "digest/ledger.jsonl"
-DEFAULT_WAIT = 0.0  # `writer()` without a wait fails at once when another process writes
+WRITER_WAIT = 120.0  # seconds a writer (a check, an import, a deliverer) waits for another one to finish
 
 
 class StateArea:
@@ -40,14 +40,14 @@ class StateArea:
     # -- transactions ----------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, wait: float = DEFAULT_WAIT) -> Iterator[StateArea]:
+    def transaction(self, wait: float = WRITER_WAIT, *, durable: bool = True) -> Iterator[StateArea]:
         """Everything written inside is committed together or not at all; StoreLocked after `wait` seconds
-        when another process is writing. Reentrant in one thread (also through another Store of the folder)."""
+        when another process is writing. Reentrant in one thread (also through another Store of the folder).
+        `durable=False` (a check that only records "unchanged") may commit without waiting for the disk: a
+        power cut can lose such a record, a crash of the process cannot."""
         self._open_for_writing()
-        with self.db.transaction(wait):
+        with self.db.transaction(wait, durable=durable):
             yield self
-
-    writer = transaction  # the name the stages used for the old writer lock
 
     def _open_for_writing(self) -> None:
         self._ensure_root()
@@ -58,7 +58,7 @@ class StateArea:
 
     # -- queries ---------------------------------------------------------------------------------------
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row | tuple]:
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row | tuple]:
         """Rows of a read; [] when the store has no database yet (nothing was ever written)."""
         if self._has_legacy():
             self._open_for_writing()
@@ -71,7 +71,7 @@ class StateArea:
         except sqlite3.DatabaseError as error:
             raise damaged(self.db.path, error) from None
 
-    def _exec(self, sql: str, params: Sequence[Any] = (), *, wait: float = 120.0) -> int:
+    def execute(self, sql: str, params: Sequence[Any] = (), *, wait: float = WRITER_WAIT) -> int:
         """One write; inside the caller's transaction when there is one. Returns the rows changed."""
         with self.transaction(wait) if not self.db.in_transaction() else _nothing():
             try:
@@ -85,6 +85,10 @@ class StateArea:
     def _has_legacy(self) -> bool:
         return False
 
+    def loads(self, what: str, data: str) -> Any:
+        """A stored JSON value; damage is a StoreError naming the database and the value."""
+        return _loads(self.db.path, what, data)
+
     # -- state by relative path --------------------------------------------------------------------------
 
     def path(self, rel: str | Path) -> Path:
@@ -97,22 +101,18 @@ class StateArea:
     def read_json(self, rel: str | Path, default: Any = None) -> Any:
         """The stored value, or `default` when there is none."""
         self.path(rel)
-        table, key = _place(str(rel))
-        rows = self._rows(f"SELECT data FROM {table} WHERE {_KEYS[table]}", key)
+        rows = self.query("SELECT data FROM state WHERE rel = ?", (str(rel),))
         return _loads(self.db.path, f"{rel}", rows[0][0]) if rows else default
 
     def write_json(self, rel: str | Path, data: Any) -> None:
         self.path(rel)
-        table, key = _place(str(rel))
-        encoded = json.dumps(data, ensure_ascii=False)
-        self._exec(
-            f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * (len(key) + 1))})", (*key, encoded)
+        self.execute(
+            "INSERT OR REPLACE INTO state VALUES (?, ?)", (str(rel), json.dumps(data, ensure_ascii=False))
         )
 
     def delete(self, rel: str | Path) -> bool:
         self.path(rel)
-        table, key = _place(str(rel))
-        return self._exec(f"DELETE FROM {table} WHERE {_KEYS[table]}", key) > 0
+        return self.execute("DELETE FROM state WHERE rel = ?", (str(rel),)) > 0
 
     def append_jsonl(self, rel: str | Path, obj: Any) -> None:
         self.path(rel)
@@ -121,28 +121,26 @@ class StateArea:
             period, state = (
                 (obj.get("period", ""), obj.get("state", "")) if isinstance(obj, dict) else ("", "")
             )
-            self._exec(
+            self.execute(
                 "INSERT INTO digest_ledger (period, state, data) VALUES (?, ?, ?)", (period, state, encoded)
             )
         else:
-            self._exec("INSERT INTO state_lines (rel, data) VALUES (?, ?)", (str(rel), encoded))
+            self.execute("INSERT INTO state_lines (rel, data) VALUES (?, ?)", (str(rel), encoded))
 
     def read_jsonl(self, rel: str | Path) -> list[Any]:
         """Every line appended to `rel`, oldest first ([] if none)."""
         self.path(rel)
         if str(rel) == LEDGER:
-            rows = self._rows("SELECT seq, data FROM digest_ledger ORDER BY seq")
+            rows = self.query("SELECT seq, data FROM digest_ledger ORDER BY seq")
         else:
-            rows = self._rows("SELECT seq, data FROM state_lines WHERE rel = ? ORDER BY seq", (str(rel),))
+            rows = self.query("SELECT seq, data FROM state_lines WHERE rel = ? ORDER BY seq", (str(rel),))
         return [_loads(self.db.path, f"{rel} row {seq}", data) for seq, data in rows]
 
     def listdir(self, rel: str | Path) -> list[str]:
         """The names of state values directly under `rel` (sorted), and of real files in that folder."""
         prefix = str(PurePosixPath(str(self.path(rel)).removeprefix(str(self.root)).lstrip("/")))
         names = set()
-        for (name,) in self._rows(
-            "SELECT 'watches/' || watch || '/' || page || '.json' FROM baselines UNION SELECT rel FROM state"
-        ):
+        for (name,) in self.query("SELECT rel FROM state"):
             parent, _, leaf = name.rpartition("/")
             if parent == prefix:
                 names.add(leaf)
@@ -171,17 +169,6 @@ class StateArea:
             raise StoreError(
                 f"{path}: cannot write ({error.strerror or error}); check the store folder"
             ) from None
-
-
-_KEYS = {"baselines": "watch = ? AND page = ?", "state": "rel = ?"}
-
-
-def _place(rel: str) -> tuple[str, tuple[str, ...]]:
-    """The table and key of a state path: watch baselines have their own table."""
-    parts = PurePosixPath(rel).parts
-    if len(parts) == 3 and parts[0] == "watches" and parts[2].endswith(".json"):
-        return "baselines", (parts[1], parts[2].removesuffix(".json"))
-    return "state", (rel,)
 
 
 def _loads(db_path: Path, what: str, data: str) -> Any:

@@ -1,7 +1,8 @@
 """Watches: which wording to follow on which page, and the alerts a new version gives.
 
-Each watch keeps a baseline per page in the store (`watches/<watch>/<page>.json`): what it saw in the last
-version it evaluated. A new version is compared with that baseline, never with the config text alone, so
+Each watch keeps a baseline per page (the store's `baselines` part, keyed by watch and page): what it saw in
+the last version it evaluated. Evaluation reads baselines handed to it and returns the new ones; the check
+records them in its own transaction, so this module never touches the store. A new version is compared with that baseline, never with the config text alone, so
 a clause that was reworded is followed in its new wording (the config keeps the original).
 
 Decisions worth knowing:
@@ -17,30 +18,32 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import WatchConfig
 from monitor.models import Document
 from monitor.watch.alerts import Alert, alert_id
 from monitor.watch.kinds import DEFAULT_THRESHOLD, WATCH_KINDS, Hit, PageVersion, WatchKind
 
+if TYPE_CHECKING:
+    from monitor.diff.core import DocumentDiff
+    from monitor.store.core import Store
+
 __all__ = [
     "DEFAULT_THRESHOLD",
     "WATCH_KINDS",
     "alerts_from_hits",
     "WatchKind",
+    "Evaluation",
     "evaluate_watches",
     "read_watch_states",
-    "state_path",
     "unevaluated",
+    "watches_of",
 ]
 
 CHANGE_KINDS = {"changed", "removed", "moved", "appeared", "reappeared", "cosmetic"}
-
-
-def state_path(watch_id: str, page_id: str) -> str:
-    return f"watches/{watch_id}/{page_id}.json"
 
 
 def _fingerprint(config: WatchConfig) -> str:
@@ -49,32 +52,40 @@ def _fingerprint(config: WatchConfig) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+def watches_of(watches: Sequence[WatchConfig], page_id: str) -> list[WatchConfig]:
+    """The watches that follow `page_id`, in config order."""
+    return [watch for watch in watches if page_id in watch.pages]
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """The alerts of one version and the baselines to record with it (by watch id)."""
+
+    alerts: list[Alert] = field(default_factory=list)
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 def evaluate_watches(
-    store: Any,
     watches: Sequence[WatchConfig],
     page_id: str,
+    baselines: Mapping[str, dict[str, Any]],
     *,
     old: Document | None,
     new: Document,
-    diff: Any,
+    diff: DocumentDiff | None,
     version: str,
     previous: str | None,
     time: str,
-) -> list[Alert]:
-    """Compare `new` with each watch's baseline for `page_id`, store the new baselines, return the alerts."""
+) -> Evaluation:
+    """Compare `new` with each watch's baseline on `page_id` (`baselines`, by watch id); the alerts and the
+    new baselines. A watch whose baseline is of this version already gives its stored alerts again."""
     page = PageVersion(page_id, old, new, diff)
-    alerts: list[Alert] = []
-    for config in watches:
-        if page_id not in config.pages:
-            continue
+    result = Evaluation()
+    for config in watches_of(watches, page_id):
         kind = WATCH_KINDS.get(config.kind)(config)
-        rel = state_path(config.id, page_id)
-        before = store.read_json(rel)
-        fingerprint = _fingerprint(config)
-        if before is not None and before.get("config") != fingerprint:
-            before = None
+        before = _current(baselines.get(config.id), config)
         if before is not None and before.get("version") == version:
-            alerts.extend(Alert.from_json(data) for data in before.get("alerts", []))
+            result.alerts.extend(Alert.from_json(data) for data in before.get("alerts", []))
             continue
         if before is None and old is not None and previous is not None:
             before = kind.observe(old, page.index(old), None)
@@ -90,7 +101,7 @@ def evaluate_watches(
             watch=config.id,
             page=page_id,
             kind=config.kind,
-            config=fingerprint,
+            config=_fingerprint(config),
             version=version,
             previous=previous,
             time=time,
@@ -99,9 +110,9 @@ def evaluate_watches(
             changed=_last_change(before, made, time=time, version=version, previous=previous),
             alerts=[alert.to_json() for alert in made],
         )
-        store.write_json(rel, after)
-        alerts.extend(made)
-    return alerts
+        result.baselines[config.id] = after
+        result.alerts.extend(made)
+    return result
 
 
 def alerts_from_hits(
@@ -145,25 +156,26 @@ def _last_change(
     return (before or {}).get("changed")
 
 
-def unevaluated(store: Any, watches: Sequence[WatchConfig], page_id: str, version: str) -> list[WatchConfig]:
+def unevaluated(
+    watches: Sequence[WatchConfig], page_id: str, version: str, baselines: Mapping[str, dict[str, Any]]
+) -> list[WatchConfig]:
     """The watches on `page_id` with no baseline for `version` yet (added to the config since the page last
     changed): the pipeline evaluates these on an unchanged check too, so a new watch does not wait for the
     next change of the page to establish its baseline (or to say that its clause is not there)."""
     stale = []
-    for config in watches:
-        if page_id in config.pages:
-            state = _current(store.read_json(state_path(config.id, page_id)), config)
-            if state is None or state.get("version") != version:
-                stale.append(config)
+    for config in watches_of(watches, page_id):
+        state = _current(baselines.get(config.id), config)
+        if state is None or state.get("version") != version:
+            stale.append(config)
     return stale
 
 
 def read_watch_states(
-    store: Any, watches: Sequence[WatchConfig]
+    store: Store, watches: Sequence[WatchConfig]
 ) -> list[tuple[WatchConfig, str, dict[str, Any] | None]]:
     """Every watch x page with its stored state (None: not evaluated yet), in config order."""
     return [
-        (config, page_id, _current(store.read_json(state_path(config.id, page_id)), config))
+        (config, page_id, _current(store.baselines.get(config.id, page_id), config))
         for config in watches
         for page_id in config.pages
     ]

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import WatchConfig
 from monitor.diff.classify import Op, classify, word_diff
 from monitor.watch.alerts import Alert
 from monitor.watch.evaluate import alerts_from_hits
 from monitor.watch.kinds import WATCH_KINDS, PageVersion
+
+if TYPE_CHECKING:
+    from monitor.store.core import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,7 @@ class Step:
     alerts: tuple[Alert, ...]
 
 
-def replay(store: Any, config: WatchConfig, page_id: str) -> Iterator[Step]:
+def replay(store: Store, config: WatchConfig, page_id: str) -> Iterator[Step]:
     """Evaluate `config` over every version of `page_id`, oldest first, as the live pipeline does."""
     kind = WATCH_KINDS.get(config.kind)(config)
     before: dict[str, Any] | None = None
@@ -82,7 +85,7 @@ def replay(store: Any, config: WatchConfig, page_id: str) -> Iterator[Step]:
         before, old_document, previous = after, document, info.id
 
 
-def wording_history(store: Any, config: WatchConfig, page_id: str) -> list[Wording]:
+def wording_history(store: Store, config: WatchConfig, page_id: str) -> list[Wording]:
     """The watch's views of `page_id` through time, oldest first (see the module docstring)."""
     entries: list[Wording] = []
     for step in replay(store, config, page_id):

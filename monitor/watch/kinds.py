@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rapidfuzz import fuzz
 
@@ -26,6 +26,9 @@ from monitor.extract.normalize import fold_typography
 from monitor.models import Document
 from monitor.registry import WATCH_KINDS
 from monitor.watch.locate import ClauseIndex, Located, choose, fold
+
+if TYPE_CHECKING:
+    from monitor.diff.core import DocumentDiff
 
 DEFAULT_THRESHOLD = 80.0  # clause: a rapidfuzz score below this means "not there any more"
 SECTION_MOVE_SCORE = 85.0  # section paths less similar than this: the clause moved to another section
@@ -48,7 +51,7 @@ class Hit:
 class PageVersion:
     """What the watch kinds look at: the old and new document of one page, and their diff, indexed once."""
 
-    def __init__(self, page: str, old: Document | None, new: Document, diff: Any) -> None:
+    def __init__(self, page: str, old: Document | None, new: Document, diff: DocumentDiff | None) -> None:
         self.page = page
         self.old = old
         self.new = new
@@ -62,7 +65,7 @@ class PageVersion:
         return self._indexes[key]
 
     @property
-    def diff(self) -> Any:
+    def diff(self) -> DocumentDiff | None:
         if self._diff is None and self.old is not None:
             from monitor.diff.core import diff_documents
 

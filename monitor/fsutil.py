@@ -13,6 +13,7 @@ import errno
 import fcntl
 import os
 import secrets
+import stat
 import threading
 import time
 from pathlib import Path
@@ -48,12 +49,17 @@ def is_temp_name(name: str) -> bool:
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Replace `path` with `data` so that a crash leaves either the old content or the new, complete
-    (the data and the folder entry are fsync'd); the file gets `mode`."""
+    (the data and the folder entry are fsync'd). `mode` is the most the file gets: the umask takes away what
+    it takes away for group and others (0644 is 0600 under umask 077), never the owner's read and write."""
     ensure_dir(path.parent)
     temp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
-        os.fchmod(fd, mode)  # the umask narrowed what os.open was asked for
+        # What os.open made of `mode` is `mode` less the umask (read back: reading the umask means setting
+        # it, which races with other threads); a file the owner could not read back is of no use.
+        granted = stat.S_IMODE(os.fstat(fd).st_mode)
+        if (wanted := granted | (mode & 0o600)) != granted:
+            os.fchmod(fd, wanted)
         _write_all(fd, data)
         os.fsync(fd)
     except BaseException:

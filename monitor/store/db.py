@@ -20,8 +20,9 @@ from pathlib import Path
 from monitor import fsutil
 from monitor.errors import StoreDamaged, StoreError, StoreLocked
 from monitor.store.chain import record_digest, upgrade_schema
+from monitor.store.layout import PAGES, blob_count, has_legacy_log, stored_blobs
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "Database", "close_all", "damaged", "record_digest"]
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "Database", "close_all", "damaged", "lost_database", "record_digest"]
 
 DB_NAME = "monitor.db"
 SCHEMA_VERSION = 2  # 2: the hash chain (checks.chain) and imported history (checks.source)
@@ -118,6 +119,29 @@ def damaged(path: Path, error: BaseException) -> StoreDamaged:
     )
 
 
+def lost_database(path: Path, root: Path, state: str) -> StoreDamaged | None:
+    """The damage of a database that is `state` (missing, empty) beside stored blobs, or None when nothing is
+    stored or the JSONL layout still names the blobs (the migration builds the database). A fresh database over
+    stored texts would start a new history without a word: the one those texts belong to is lost."""
+    if has_legacy_log(root):
+        return None
+    blobs = list(stored_blobs(root))
+    if not blobs:
+        return None
+    return StoreDamaged(
+        f"{path}: {state}, but {root / PAGES} holds {blob_count(blobs)} of the history it recorded; restore {path.name} "
+        f"from a backup, or to start a new history on purpose move {root / PAGES} aside first",
+        path=path,
+    )
+
+
+# The stores this process found with neither a database nor a blob, until it creates their database: a check
+# writes its blobs before the transaction that creates the database, so the blobs of a brand-new store's first
+# checks (several pages at once, in threads) are not the leftovers of a lost one.
+_new_stores: set[str] = set()
+_new_stores_guard = threading.Lock()
+
+
 class Database:
     """The SQLite file of one store folder."""
 
@@ -125,9 +149,23 @@ class Database:
         self.root = root
         self.path = root / DB_NAME
         self.key = os.path.realpath(self.path)
+        if not self.path.is_file() and not has_legacy_log(root) and next(stored_blobs(root), None) is None:
+            with _new_stores_guard:
+                _new_stores.add(self.key)
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        """Whether there is a database to read (False: nothing was ever written). StoreDamaged when it is
+        gone but stored texts are there: a lost history never reads as an empty store."""
+        if self.path.is_file():
+            return True
+        self._check_not_lost("missing")
+        return False
+
+    def _check_not_lost(self, state: str) -> None:
+        if self.key in _new_stores:
+            return
+        if damage := lost_database(self.path, self.root, state):
+            raise damage
 
     def connection(self) -> sqlite3.Connection:
         conn = _local.connections.get(self.key)
@@ -141,10 +179,13 @@ class Database:
     def _open(self) -> sqlite3.Connection:
         try:
             fsutil.ensure_dir(self.root)
+            if not self.path.is_file() or not self.path.stat().st_size:
+                # before connecting: SQLite would create the file, or write a header into the empty one
+                self._check_not_lost("empty (0 bytes)" if self.path.is_file() else "missing")
             conn = sqlite3.connect(self.path, timeout=READ_WAIT, isolation_level=None)
+            version = self._checked_version(conn)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")  # a committed check survives a power cut too
-            version = _schema_version(conn)
             if version is None:
                 try:
                     conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_VERSION_ROW}COMMIT;")
@@ -152,6 +193,8 @@ class Database:
                     if conn.in_transaction:
                         conn.rollback()
                     raise
+                with _new_stores_guard:
+                    _new_stores.discard(self.key)  # from now on, losing this database is damage
             elif version < SCHEMA_VERSION:
                 upgrade_schema(conn, SCHEMA)
         except sqlite3.OperationalError as error:
@@ -164,8 +207,19 @@ class Database:
             raise StoreError(f"{self.root}: cannot create the store folder ({error.strerror})") from None
         return conn
 
+    def _checked_version(self, conn: sqlite3.Connection) -> int | None:
+        """The schema version; a database without its schema beside stored texts is damage, not a new store."""
+        try:
+            version = _schema_version(conn)
+            if version is None:
+                self._check_not_lost("empty (it has no tables)")
+        except BaseException:
+            conn.close()
+            raise
+        return version
+
     @contextmanager
-    def transaction(self, wait: float) -> Iterator[sqlite3.Connection]:
+    def transaction(self, wait: float, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction (reentrant in this thread): all of it is committed, or none."""
         conn = self.connection()
         depth = _local.depth.get(self.key, 0)

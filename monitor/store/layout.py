@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from monitor.models import SAFE_ID, CheckRecord
@@ -34,6 +35,34 @@ def sha256_hex(data: bytes) -> str:
 def compress(data: bytes) -> bytes:
     # mtime=0: the same content always gives the same file, so `zcat` output and file bytes are reproducible.
     return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def stored_blobs(root: Path) -> Iterator[Path]:
+    """The text and raw blobs of every page folder (named <sha256><suffix>; temp files left out)."""
+    pages = root / PAGES
+    if not pages.is_dir():
+        return
+    for page_dir in sorted(pages.iterdir()):
+        for folder, suffix in ((TEXTS, TEXT_SUFFIX), (RAWS, RAW_SUFFIX)):
+            if (page_dir / folder).is_dir():
+                for blob in sorted((page_dir / folder).iterdir()):
+                    if blob.name.endswith(suffix) and SHA256.match(blob.name.removesuffix(suffix)):
+                        yield blob
+
+
+def blob_count(blobs: list[Path]) -> str:
+    """'2 stored texts and 2 raw captures' (the raw captures only when there are some)."""
+    texts = sum(blob.parent.name == TEXTS for blob in blobs)
+    raws = len(blobs) - texts
+    words = f"{texts} stored text{'s' if texts != 1 else ''}"
+    return words + (f" and {raws} raw capture{'s' if raws != 1 else ''}" if raws else "")
+
+
+def has_legacy_log(root: Path) -> bool:
+    """Whether a page still has the check log of the JSONL layout (its blobs are named there, not in
+    monitor.db, until the migration imports it)."""
+    pages = root / PAGES
+    return pages.is_dir() and any((page_dir / CHECKS).is_file() for page_dir in pages.iterdir())
 
 
 def referenced_blobs(record: CheckRecord) -> list[tuple[str, str]]:

@@ -1,22 +1,34 @@
-"""`privacy-monitor verify`: integrity-check the database, re-hash every blob, check every reference, validate
-every stored value; touch nothing and never crash: each problem names the file and what to do about it.
+"""`privacy-monitor verify`: every stored fact checked against the facts it derives from; touch nothing, never
+crash: each problem is one line naming the file or table, the page, and what to do.
 
-A problem is damage (a blob whose content does not hash to its name or does not decompress, a database page
-SQLite finds corrupt, a row with a bad value, a reference to a missing blob, the first record of a page where
-its hash chain breaks: an edited, deleted or inserted record, see chain.py); a warning is a harmless leftover
-of a crash (a temp file) or an orphan blob.
+The facts are the check records (`checks.record`, hashed into `digest` and chained per page, chain.py) and the
+blobs (named by their sha256). Everything else is derived and must agree with them: each `checks` column with
+its record; each `versions` row with the timeline the page's records make (since, until, checks, last_seen,
+raw_sha256, check_id); every outbox alert and watch baseline with a stored page and version; a page's live
+check times run forward unless the later record carries `clock_step` (the clock went back: the store says so
+when it records the check), and no check is dated beyond FUTURE_TOLERANCE after now. A database that is
+missing or empty beside stored texts is a lost history, not an empty store (db.py).
+
+An orphan (a blob no record or row mentions) is what lost records leave behind, but also what a check cut short
+leaves: its blobs are written before the transaction that records it. A cut-short check writes after the
+page's records began, one text and one raw capture of a page at most before them (its very first check); so
+the orphans of a page written before the oldest blob its records name, beyond that one pair, are damage (its
+records were lost), and the others a warning.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor import fsutil
-from monitor.models import CheckRecord
+from monitor.models import CheckRecord, Outcome
+from monitor.store.chain import chain_problems, record_digest
 from monitor.store.layout import (
     PAGES,
     RAW_SUFFIX,
@@ -24,16 +36,23 @@ from monitor.store.layout import (
     SHA256,
     TEXT_SUFFIX,
     TEXTS,
+    blob_count,
     blob_path,
     blob_problem,
+    has_legacy_log,
     referenced_blobs,
 )
+from monitor.store.timeline import STARTS_VERSION
 
 if TYPE_CHECKING:
     from monitor.store.db import Database
 
 RESTORE_BLOB = "restore this file from a backup (a copy of the store folder is a complete backup)"
 RESTORE_DB = "restore monitor.db from a backup, or rebuild it: `sqlite3 monitor.db .recover | sqlite3 new.db`"
+RESTORE_FACTS = "restore monitor.db from a backup (a copy of the store folder is a complete backup)"
+FUTURE_TOLERANCE = timedelta(days=1)  # clocks of machines sharing a store, a zone mistaken for UTC
+COLUMNS = ("time", "outcome", "version", "previous", "text_sha256", "raw_sha256", "reason", "source")
+TIMELINE = ("version", "since", "until", "checks", "last_seen", "raw_sha256", "check_id")
 
 
 @dataclass(slots=True)
@@ -42,41 +61,37 @@ class VerifyReport:
     checked: int  # files re-hashed or integrity-checked (the blobs and the database)
     # Damaged or missing files, each naming its path and what to do.
     problems: list[str] = field(default_factory=list)
-    # Harmless leftovers of a crash: a temp file.
+    # Harmless leftovers of a crash: a temp file, the blobs of a check cut short.
     warnings: list[str] = field(default_factory=list)
 
 
 class _Verifier:
-    def __init__(self, root: Path, db: Database) -> None:
-        self.root = root
-        self.db = db
+    def __init__(self, root: Path, db: Database, now: datetime) -> None:
+        self.root, self.db, self.now = root, db, now
         self.checked = 0
         self.problems: list[str] = []
         self.warnings: list[str] = []
-        self.present: set[Path] = set()
+        self.present: dict[Path, float] = {}  # each blob read, with its mtime
         self.reported: set[Path] = set()
+        self.records: dict[str, list[tuple[int, int, CheckRecord]]] = defaultdict(list)  # (n, id, record)
+        self.check_pages: dict[int, str] = {}  # every checks row id, damaged or not, and its page
+        self.untrusted: set[str] = set()  # a damaged record, a broken chain: its timeline is not derived
+        self.mentioned: dict[str, set[str]] = defaultdict(set)  # digests a record or a row names, by page
 
     def run(self) -> VerifyReport:
         if self.root.is_dir():
             pages = self.root / PAGES
-            if pages.is_dir():
-                for page_dir in sorted(pages.iterdir()):
-                    if page_dir.is_dir():
-                        self.blobs(page_dir)
-                    else:
-                        self.warnings.append(f"{page_dir}: unexpected file among the page folders")
-            if self.db.exists():
-                try:
-                    self.database()
-                except sqlite3.DatabaseError as error:
-                    self.problems.append(f"{self.db.path}: damaged database ({error}); {RESTORE_DB}")
-                except Exception as error:  # noqa: BLE001 - verify reports, it never crashes
-                    self.problems.append(f"{self.db.path}: unreadable ({error}); {RESTORE_DB}")
+            for page_dir in sorted(pages.iterdir()) if pages.is_dir() else []:
+                if page_dir.is_dir():
+                    self.blobs(page_dir)
+                else:
+                    self.warnings.append(f"{page_dir}: unexpected file among the page folders")
+            self.database()
         return VerifyReport(not self.problems, self.checked, self.problems, self.warnings)
 
     def blobs(self, page_dir: Path) -> None:
         for folder, suffix in ((TEXTS, TEXT_SUFFIX), (RAWS, RAW_SUFFIX)):
-            for blob in _files(page_dir / folder):
+            for blob in sorted((page_dir / folder).iterdir()) if (page_dir / folder).is_dir() else []:
                 if fsutil.is_temp_name(blob.name):
                     self.warnings.append(f"{blob}: leftover temp file of an interrupted write (harmless)")
                     continue
@@ -86,80 +101,154 @@ class _Verifier:
                     continue
                 self.checked += 1
                 try:
-                    data = blob.read_bytes()
+                    data, mtime = blob.read_bytes(), blob.stat().st_mtime
                 except OSError as error:
                     self.problems.append(f"{blob}: cannot read ({error.strerror}); {RESTORE_BLOB}")
                     continue
-                self.present.add(blob)
+                self.present[blob] = mtime
                 if problem := blob_problem(blob, data, digest):
                     self.problems.append(f"{problem}; {RESTORE_BLOB}")
 
     def database(self) -> None:
-        # A fresh read-only connection: verify must see the file as it is, and must not write to it.
-        conn = sqlite3.connect(f"file:{self.db.path}?mode=ro", uri=True, timeout=10)
+        from monitor.store.db import lost_database
+
+        path = self.db.path
+        state = "missing" if not path.is_file() else "empty (0 bytes)" if not path.stat().st_size else None
         try:
-            self.checked += 1
-            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-            if result != ["ok"]:
-                detail = "; ".join(result[:5])
-                self.problems.append(f"{self.db.path}: damaged database ({detail}); {RESTORE_DB}")
-                return  # its rows cannot be trusted enough to check references
-            self.checks(conn)
-            self.chain(conn)
-            self.versions(conn)
-            self.json_rows(conn)
-        finally:
-            conn.close()
+            if state is None:
+                # A fresh read-only connection: verify must see the file as it is, and must not write to it.
+                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+                try:
+                    state = self.tables(conn)
+                finally:
+                    conn.close()
+        except sqlite3.DatabaseError as error:
+            self.problems.append(f"{path}: damaged database ({error}); {RESTORE_DB}")
+            return
+        except Exception as error:  # noqa: BLE001 - verify reports, it never crashes
+            self.problems.append(f"{path}: unreadable ({error}); {RESTORE_DB}")
+            return
+        if state == "damaged" or has_legacy_log(self.root):
+            return  # the JSONL layout names the blobs until it is migrated into the database
+        if state is not None and (lost := lost_database(path, self.root, state)):
+            self.problems.append(str(lost))
+        self.orphans(lost=state is not None)
+
+    def tables(self, conn: sqlite3.Connection) -> str | None:
+        """Check every table; 'damaged' when SQLite finds the file corrupt, the state of a database without
+        its schema, None when it was read through."""
+        self.checked += 1
+        result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            self.problems.append(f"{self.db.path}: damaged database ({'; '.join(result[:5])}); {RESTORE_DB}")
+            return "damaged"  # its rows cannot be trusted enough to check references
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checks'").fetchone():
+            return "empty (it has no tables)"
+        self.checks(conn)
+        self.chain(conn)
+        self.versions(conn)
+        self.json_rows(conn)
+        return None
 
     def checks(self, conn: sqlite3.Connection) -> None:
         from monitor.store.records import check_problem
 
         missing: dict[Path, str] = {}
-        from monitor.store.db import record_digest
-
-        rows = conn.execute("SELECT id, page, time, record, digest FROM checks ORDER BY id")
-        for row_id, page, time, data, digest in rows:
+        rows = conn.execute(
+            f"SELECT id, page, n, {', '.join(COLUMNS)}, record, digest FROM checks ORDER BY id"
+        )
+        for row_id, page, n, *columns, data, digest in rows:
             where = f"{self.db.path}: checks row {row_id} (page {page!r})"
+            self.check_pages[row_id] = page
+            self.mentioned[page].update(str(value) for value in columns[2:6] if value)
             if not isinstance(data, str) or record_digest(data) != digest:
                 self.problems.append(
                     f"{where}: damaged record (it does not hash to its digest); {RESTORE_DB}"
                 )
+                self.untrusted.add(page)
                 continue
             try:
                 record = CheckRecord.from_json(json.loads(data))
-            except (ValueError, KeyError, TypeError) as error:
+                source = str(record.source.get("key") or record.source["id"]) if record.source else None
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
                 self.problems.append(f"{where}: damaged record ({error}); {RESTORE_DB}")
+                self.untrusted.add(page)
                 continue
             problem = check_problem(record) or (
-                None if record.time == time else "time differs from its column"
+                None if record.page == page else f"record of page {record.page!r}"
             )
-            if record.page != page:
-                problem = f"record of page {record.page!r}"
             if problem:
                 self.problems.append(f"{where}: {problem}; {RESTORE_DB}")
+                self.untrusted.add(page)
                 continue
-            for name, digest in referenced_blobs(record):
-                path = blob_path(self.root / PAGES / page, name, digest)
+            said = (record.time, str(record.outcome), record.version, record.previous, record.text_sha256,
+                    record.raw_sha256, record.reason, source)  # fmt: skip
+            if differ := [
+                (name, col, val) for name, col, val in zip(COLUMNS, columns, said, strict=True) if col != val
+            ]:
+                self.problems.append(
+                    f"{where}: its {', '.join(name for name, _, _ in differ)} column differs from its hashed "
+                    f"record ({'; '.join(f'{name} {_show(col)}, the record says {_show(val)}' for name, col, val in differ)})"
+                    f"; {RESTORE_FACTS}"
+                )
+            self.mentioned[page].update(value for value in said[2:6] if value)
+            self.records[page].append((n, row_id, record))
+            for name, blob in referenced_blobs(record):
+                path = blob_path(self.root / PAGES / page, name, blob)
                 if path not in self.present:
                     missing.setdefault(path, where)
         for path, where in missing.items():
             if not path.exists():
                 self.reported.add(path)
                 self.problems.append(f"{path}: missing, referenced by {where}; {RESTORE_BLOB}")
+        for page, records in self.records.items():
+            records.sort()
+            if page not in self.untrusted:
+                self.times(page, records)
+
+    def times(self, page: str, records: list[tuple[int, int, CheckRecord]]) -> None:
+        """Live checks run forward in time (a step back is said in the record), none beyond now."""
+        latest = self.now + FUTURE_TOLERANCE
+        for index, (_, row_id, record) in enumerate(records):
+            where = f"{self.db.path}: checks row {row_id} (page {page!r})"
+            before = records[index - 1][2] if index else None
+            stepped = before is not None and record.time < before.time and record.clock_step != before.time
+            if record.source is None and before is not None and stepped:
+                self.problems.append(
+                    f"{where}: dated {record.time}, before the page's previous check ({before.time}), and "
+                    f"its record says no clock step back; {RESTORE_FACTS} (records were edited or reordered)"
+                )
+            if datetime.fromisoformat(record.time.replace("Z", "+00:00")) > latest:
+                later = (r.clock_step for _, _, r in records[index + 1 :])
+                if not any(isinstance(step, str) and step >= record.time for step in later):
+                    self.problems.append(
+                        f"{where}: dated {record.time}, more than {FUTURE_TOLERANCE} after now "
+                        f"({self.now:%Y-%m-%dT%H:%M:%SZ}); if the clock was wrong then, set it right (the next "
+                        f"check records the step back), else {RESTORE_FACTS}"
+                    )
 
     def chain(self, conn: sqlite3.Connection) -> None:
-        from monitor.store.chain import chain_problems
-
         columns = {row[1] for row in conn.execute("PRAGMA table_info(checks)")}
         if "chain" not in columns:
             self.warnings.append(
                 f"{self.db.path}: schema version 1, not chained yet (the next check upgrades it)"
             )
             return
-        self.problems.extend(chain_problems(conn, str(self.db.path)))
+        broken = chain_problems(conn, str(self.db.path))
+        self.problems.extend(broken)
+        # The chain names the first record deleted, edited or inserted; what follows from it is not repeated.
+        self.untrusted.update(
+            page for page in self.records if any(f"(page {page!r}, record " in b for b in broken)
+        )
 
     def versions(self, conn: sqlite3.Connection) -> None:
-        for page, seq, version, raw in conn.execute("SELECT page, seq, version, raw_sha256 FROM versions"):
+        timelines: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for page, seq, *row in conn.execute(
+            f"SELECT page, seq, {', '.join(TIMELINE)} FROM versions ORDER BY page, seq"
+        ):
+            timelines[page].append((seq, *row))
+            version, raw = row[0], row[5]
+            self.mentioned[page].update(str(value) for value in (version, raw) if value)
             for name, digest in (("text_sha256", version), ("raw_sha256", raw)):
                 if digest is None:
                     continue
@@ -172,30 +261,167 @@ class _Verifier:
                     self.problems.append(
                         f"{path}: missing, referenced by version {seq} of page {page!r}; {RESTORE_BLOB}"
                     )
+        for page in sorted(set(timelines) | set(self.records)):
+            self.timeline(page, timelines[page])
+
+    def timeline(self, page: str, rows: list[tuple[Any, ...]]) -> None:
+        """The page's `versions` rows against the timeline its records make."""
+        where = f"{self.db.path}: versions row {{}} of page {page!r}"
+        expected = [] if page in self.untrusted else _timeline(self.records[page])
+        for index, (seq, *row) in enumerate(rows):
+            made_by = self.check_pages.get(row[-1])
+            if page in self.untrusted:
+                continue
+            if made_by != page:
+                gone = "is gone" if made_by is None else f"is a check of page {made_by!r}"
+                self.problems.append(
+                    f"{where.format(seq)}: the check that made it (checks row {row[-1]}) {gone}; {RESTORE_FACTS}"
+                )
+            elif index >= len(expected):
+                self.problems.append(
+                    f"{where.format(seq)}: no check of the page makes it (they make {len(expected)} versions; "
+                    f"a record was deleted, or the row added); {RESTORE_FACTS}"
+                )
+            elif differ := [
+                (n, a, e) for n, a, e in zip(TIMELINE, row, expected[index], strict=True) if a != e
+            ]:
+                impossible = _impossible(row, rows[index - 1][1:] if index else None, rows[index - 1][0])
+                self.problems.append(
+                    f"{where.format(seq)}: {impossible}{', '.join(f'{n} {_show(a)}' for n, a, _ in differ)} "
+                    f"but the page's checks make it {', '.join(f'{n} {_show(e)}' for n, _, e in differ)}; {RESTORE_FACTS}"
+                )
+        if page not in self.untrusted and len(expected) > len(rows):
+            version, since = expected[len(rows)][:2]
+            self.problems.append(
+                f"{self.db.path}: page {page!r}: its checks make {len(expected)} versions, the versions table "
+                f"holds {len(rows)} (version {len(rows) + 1}, {str(version)[:12]} since {since}, is missing); "
+                f"{RESTORE_FACTS}"
+            )
 
     def json_rows(self, conn: sqlite3.Connection) -> None:
+        """Every JSON value parses; an outbox alert or a baseline names a stored page and version."""
+        stored: dict[str, set[str]] = defaultdict(set)
+        for page, version in conn.execute(
+            "SELECT page, version FROM checks UNION SELECT page, text_sha256 FROM checks"
+            " UNION SELECT page, version FROM versions"
+        ):
+            stored[page].add(version)
         tables = {
-            "baselines": "SELECT watch || '/' || page, data FROM baselines",
-            "outbox": "SELECT id, alerts || char(10) || targets FROM outbox",
-            "digest_ledger": "SELECT seq, data FROM digest_ledger",
-            "state": "SELECT rel, data FROM state",
-            "state_lines": "SELECT seq, data FROM state_lines",
+            "baselines": "SELECT watch || '/' || page, page, data FROM baselines",
+            "outbox": "SELECT id, page, alerts || char(10) || targets FROM outbox",
+            "digest_ledger": "SELECT seq, NULL, data FROM digest_ledger",
+            "state": "SELECT rel, NULL, data FROM state",
+            "state_lines": "SELECT seq, NULL, data FROM state_lines",
         }
         for table, sql in tables.items():
-            for key, data in conn.execute(sql):
+            for key, page, data in conn.execute(sql):
+                where = f"{self.db.path}: {table} row {key}"
                 try:
-                    for part in str(data).split("\n"):
-                        json.loads(part)
+                    values = [json.loads(part) for part in str(data).split("\n")]
                 except ValueError as error:
-                    self.problems.append(
-                        f"{self.db.path}: {table} row {key}: damaged JSON ({error}); {RESTORE_DB}"
-                    )
+                    self.problems.append(f"{where}: damaged JSON ({error}); {RESTORE_DB}")
+                    continue
+                named = [(page, values[0].get("version") if isinstance(values[0], dict) else None)]
+                if table == "outbox":
+                    alerts = values[0] if isinstance(values[0], list) else []
+                    named += [(a.get("page"), a.get("version")) for a in alerts if isinstance(a, dict)]
+                for name, version in named if table in ("baselines", "outbox") else []:
+                    if name not in stored or (version is not None and version not in stored[name]):
+                        what = (
+                            f"version {str(version)[:12]} of page {name!r}"
+                            if name in stored
+                            else f"page {name!r}"
+                        )
+                        self.problems.append(f"{where}: names {what}, which is not stored; {RESTORE_FACTS}")
+                        break
+
+    def orphans(self, *, lost: bool) -> None:
+        by_page: dict[str, list[Path]] = defaultdict(list)
+        for blob in self.present:
+            by_page[blob.parent.parent.name].append(blob)
+        for page, blobs in sorted(by_page.items()):
+            named = [b for b in blobs if _digest(b) in self.mentioned.get(page, ())]
+            start = min((self.present[b] for b in named), default=None)
+            orphans = [b for b in blobs if b not in named]
+            before = [b for b in orphans if lost or start is None or self.present[b] < start]
+            texts = sum(b.parent.name == TEXTS for b in before)
+            damage = before if lost or texts > 1 or len(before) - texts > 1 else []
+            folder = self.root / PAGES / page
+            if damage:
+                why = (
+                    f"{self.db.path.name}, which recorded them, is missing or empty"
+                    if lost
+                    else f"older than the page's history in {self.db.path}: records of it were lost"
+                )
+                self.problems.append(
+                    f"{folder}: {blob_count(damage)} no record mentions ({why}); restore {self.db.path.name} from a "
+                    f"backup, or to start the page anew on purpose move {folder} aside"
+                )
+            if rest := [b for b in orphans if b not in damage]:
+                self.warnings.append(
+                    f"{folder}: {blob_count(rest)} no record mentions, left by a check cut short before it was "
+                    "recorded (harmless: the next check of the same text uses them)"
+                )
 
 
-def _files(folder: Path) -> list[Path]:
-    return sorted(folder.iterdir()) if folder.is_dir() else []
+def _timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[Any]]:
+    """The `versions` rows a page's records make, as the store writes them (writes.py, imported.py): the
+    imported history by date up to the last import (which rebuilt it), then each live check appended."""
+    imported = max((n for n, _, r in records if r.source is not None), default=0)
+    entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw_sha256, check_id]
+    placed = sorted(
+        (item for item in records if item[0] <= imported and item[2].outcome != Outcome.FAILED),
+        key=lambda item: (
+            item[2].source is None,
+            item[0] if item[2].source is None else 0,
+            item[2].time,
+            item[0],
+        ),
+    )
+    for _, row_id, record in placed:
+        text = record.text_sha256 or record.version
+        if text is not None and entries and entries[-1][0] == text:
+            entries[-1][3:5] = [entries[-1][3] + 1, record.time]
+        elif text is not None:
+            if entries:
+                entries[-1][2] = record.time
+            entries.append([text, record.time, None, 1, record.time, record.raw_sha256, row_id])
+    for n, row_id, record in records:
+        text = record.text_sha256 or record.version
+        if n <= imported:
+            continue
+        if record.outcome in STARTS_VERSION and text:
+            if entries:
+                entries[-1][2] = record.time
+            entries.append([text, record.time, None, 1, record.time, record.raw_sha256, row_id])
+        elif record.outcome == Outcome.UNCHANGED and entries:
+            entries[-1][3:5] = [entries[-1][3] + 1, record.time]
+    return entries
 
 
-def verify_store(root: Path, db: Database) -> VerifyReport:
-    """Check everything, never raising for damage: every problem is in the report."""
-    return _Verifier(root, db).run()
+def _impossible(row: list[Any], before: tuple[Any, ...] | None, before_seq: object) -> str:
+    """What makes a stored timeline row impossible by itself (with the row before it), as a prefix, or ''."""
+    _, since, until, _, last_seen, *_ = row
+    if until is not None and str(until) < str(since):
+        return f"it ends (until {until}) before it starts (since {since}); "
+    if str(last_seen) < str(since):
+        return f"it was last seen ({last_seen}) before it starts (since {since}); "
+    if before is not None and str(since) < str(before[1]):
+        return f"it starts before version {before_seq} (since {before[1]}): out of order; "
+    if before is not None and (before[2] is None or str(since) < str(before[2])):
+        return f"it overlaps version {before_seq} (until {before[2]}); "
+    return ""
+
+
+def _show(value: object) -> str:
+    return "none" if value is None else repr(value) if isinstance(value, str) else str(value)
+
+
+def _digest(blob: Path) -> str:
+    return blob.name.split(".", 1)[0]
+
+
+def verify_store(root: Path, db: Database, now: datetime | None = None) -> VerifyReport:
+    """Check everything, never raising for damage: every problem is in the report. `now`: the store's clock
+    (a check dated beyond it is damage); this machine's clock when not given."""
+    return _Verifier(root, db, now or datetime.now(UTC)).run()

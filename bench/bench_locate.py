@@ -45,8 +45,9 @@ def main() -> int:
     from rapidfuzz import fuzz
 
     from monitor.extract.document import document_from_markdown
+    from monitor.extract.wording import fold
     from monitor.models import Document
-    from monitor.watch.locate import ClauseIndex, fold
+    from monitor.watch.locate import ClauseIndex
 
     path = max(HISTORY.glob("*.md"), key=lambda p: p.stat().st_size)
     document = document_from_markdown(path.read_text(encoding="utf-8"))

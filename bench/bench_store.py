@@ -104,7 +104,7 @@ def actions(loaded: Any, store: Any, name: str) -> tuple[dict[str, Any], Any]:
     """The three measured actions on `store`, keyed `name/what`, and the context to close afterwards."""
     from monitor.notify.digest import build_digest
     from monitor.pipeline.check import Context, check_page
-    from monitor.service.status import store_status
+    from monitor.store.health import store_status
 
     config, page = loaded.config, loaded.config.pages[0]
     moments = iter(END + timedelta(minutes=m) for m in range(1, 10**6))

@@ -1,7 +1,7 @@
 """Durations as the config writes them ('90s', '30m', '6h', '2d', '1w').
 
 A module of its own, importing nothing of the package, so that the config schema and the schedule triggers
-(monitor.service.triggers) can both use it without importing each other.
+(monitor.config.triggers) can both use it without importing each other.
 """
 
 from __future__ import annotations

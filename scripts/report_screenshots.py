@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from report_support import CAPTURES, PRINTABLE, fill_store, launch_chromium, loopback  # noqa: E402
 
 from monitor.config.loading import load_config  # noqa: E402
-from monitor.report import links  # noqa: E402
+from monitor.present import links  # noqa: E402
 from monitor.report.build import build_site  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"

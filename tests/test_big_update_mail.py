@@ -19,6 +19,7 @@ from monitor.diff.summary import summarize
 from monitor.notify.digest_mail import MAX_INLINE, DigestMailer
 from monitor.notify.message import render_alerts
 from monitor.pipeline.check import Context, check_page
+from monitor.pipeline.deliver import deliver_run
 from monitor.store.core import Store
 
 pytestmark = pytest.mark.corpus
@@ -83,6 +84,7 @@ def test_the_december_2025_update_arrives_as_one_alert_and_a_digest_a_phone_can_
         serve(AFTER)
         clock.set(utc("2025-12-16 23:35"))
         result = check_page(ctx, configured)
+        deliver_run(ctx, [result])  # the run delivers once its checks are recorded
         clock.set(utc("2025-12-17 08:00:30"))
         assert DigestMailer(loaded(config, tmp_path), store, clock).run(clock()) == ["2025-12-17T08:00:00Z"]
 

@@ -8,6 +8,7 @@ pages are served on loopback and checked through the real CLI.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -73,6 +74,16 @@ def project(tmp_path: Path, httpserver: HTTPServer) -> tuple[Path, dict[str, str
     return write_project(tmp_path, {"terms": httpserver.url_for("/terms")}, extra=WATCH), served
 
 
+def shape(statement: str) -> str:
+    """A statement as the tests read it: its verb and, for a write, its table."""
+    match = re.match(
+        r"\s*(INSERT(?: OR \w+)? INTO|UPDATE|SELECT|BEGIN IMMEDIATE|COMMIT|PRAGMA)\s*(\w*)", statement
+    )
+    assert match, statement
+    verb, table = match.groups()
+    return verb if verb in ("SELECT", "BEGIN IMMEDIATE", "COMMIT") else f"{verb} {table}"
+
+
 def clock_at(day: int) -> datetime:
     return datetime(2026, 5, day, 6, 0, tzinfo=UTC)
 
@@ -108,16 +119,17 @@ def test_a_changed_check_of_a_watched_page_writes_everything_in_one_transaction(
     assert output.split()[:2] == ["terms", "changed"] and "1 alert" in output
     assert len(sent) <= 14, "\n".join(sent)
     begin = sent.index("BEGIN IMMEDIATE")
-    inside = [s.split()[0] + " " + s.split()[2] for s in sent[begin + 1 : -1]]
-    assert inside == [
-        "SELECT v.seq,",  # the page's head: the compare-and-set
-        "INSERT checks",
-        "UPDATE versions",
-        "INSERT versions",
-        "INSERT OR",  # the watch's new baseline
-        "INSERT OR",  # the outbox message
+    assert sent[begin - 1] == "PRAGMA synchronous = FULL"  # a version, a baseline and a message: durable
+    assert [shape(s) for s in sent[begin:]] == [
+        "BEGIN IMMEDIATE",
+        "SELECT",  # the page's head: the compare-and-set
+        "INSERT INTO checks",
+        "UPDATE versions",  # the old version ends
+        "INSERT INTO versions",
+        "INSERT OR REPLACE INTO baselines",  # the watch's new baseline
+        "INSERT OR IGNORE INTO outbox",  # the alert's message
+        "COMMIT",
     ]
-    assert sent[-1] == "COMMIT" and sent.count("BEGIN IMMEDIATE") == 1
 
 
 def test_an_unchanged_check_reads_no_stored_text(project, statements, monkeypatch) -> None:
@@ -184,3 +196,34 @@ def test_the_run_delivers_once_after_its_checks(project, statements) -> None:
     assert result.message is not None
     entry = store.outbox.get(result.message)
     assert entry is not None and entry.status == "pending" and entry.targets == {}
+
+
+def test_an_error_nobody_foresaw_in_one_page_fails_that_page_and_the_run_goes_on(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug an input sets off (here injected into extraction, for one page) is that page's failed check,
+    named by the error's type, never an exit 70 for every page."""
+    import monitor.extract.document as document
+
+    for name in ("policy", "terms"):
+        httpserver.expect_request(f"/{name}").respond_with_data(
+            page(f"{name}: {CLAUSE}"), content_type="text/html"
+        )
+    config = write_project(tmp_path, {name: httpserver.url_for(f"/{name}") for name in ("policy", "terms")})
+    extract = document.extract_document
+
+    def breaks_on_terms(html: str, **options: object) -> object:
+        if "terms:" in html:
+            raise LookupError("unknown encoding: hex")
+        return extract(html, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(document, "extract_document", breaks_on_terms)
+    code, output = run_cli(config, lambda: clock_at(1), "check")
+    assert code == 3
+    assert [line.split(None, 2)[:2] for line in output.splitlines()] == [
+        ["policy", "new"],
+        ["terms", "failed"],
+    ]
+    assert (
+        output.splitlines()[1].split(None, 2)[2] == "extraction failed: LookupError: unknown encoding: hex"
+    )

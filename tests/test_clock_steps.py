@@ -21,11 +21,12 @@ from service_support import FakeClock, loaded, make_config, record_check
 
 from monitor.cli.main import State, main
 from monitor.config.loading import DigestConfig
+from monitor.config.timing import due_period, next_due, next_slot
+from monitor.config.triggers import PageSchedule, add_clamped
 from monitor.models import Outcome
 from monitor.pipeline.check import Context
+from monitor.service.lifecycle import ClockWatch
 from monitor.service.runner import Service
-from monitor.service.schedule import ClockWatch, due_period, next_due, next_slot
-from monitor.service.triggers import PageSchedule, add_clamped
 from monitor.store.core import Store
 
 LAST = datetime.max.replace(tzinfo=UTC)

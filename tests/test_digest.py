@@ -25,7 +25,7 @@ from monitor.config.loading import Config
 from monitor.diff.classify import word_diff
 from monitor.diff.segments import Segment, elide, marked, ops_segments
 from monitor.notify.digest import build_digest
-from monitor.notify.digest_mail import LEDGER, DigestMailer, render_html, render_text
+from monitor.notify.digest_mail import DigestMailer, render_html, render_text
 from monitor.store.core import Store
 
 PAGES = [
@@ -295,7 +295,7 @@ def mailer(store: Store, port: int, clock: FakeClock, send=None, notify=None, **
 
 
 def states(store: Store) -> list[tuple[str, str]]:
-    return [(entry["period"], entry["state"]) for entry in store.read_jsonl(LEDGER)]
+    return [(entry["period"], entry["state"]) for entry in store.ledger.lines()]
 
 
 def test_a_period_is_sent_once_and_a_restart_does_not_send_it_again(store, inbox, smtp_port) -> None:
@@ -314,7 +314,7 @@ def test_a_period_is_sent_once_and_a_restart_does_not_send_it_again(store, inbox
         build_digest(store, config(), utc("2026-03-01 08:00"), DAY1).changes[0].report_name,
     )
     assert states(store) == [("2026-03-02T08:00:00Z", "sending"), ("2026-03-02T08:00:00Z", "sent")]
-    assert store.read_jsonl(LEDGER)[0]["message_id"] == message["Message-ID"]
+    assert store.ledger.lines()[0]["message_id"] == message["Message-ID"]
 
 
 def test_an_smtp_failure_is_retried_on_the_next_run(store, inbox, smtp_port) -> None:
@@ -347,7 +347,7 @@ def test_a_prepared_digest_lost_from_the_store_is_abandoned_with_its_reason(stor
     (store.root / "digest" / "2026-03-02T0800Z.eml").unlink()
     inbox.refuse = False
     assert mailer(store, smtp_port, clock).run(clock.advance(minutes=5)) == []
-    last = store.read_jsonl(LEDGER)[-1]
+    last = store.ledger.lines()[-1]
     assert (last["state"], last["reason"]) == (
         "abandoned",
         f"{store.root / 'digest' / '2026-03-02T0800Z.eml'}: cannot read the prepared digest (No such file or directory)",
@@ -429,7 +429,7 @@ def test_a_missing_password_is_named_in_the_ledger_and_never_shown(store, smtp_p
     clock = FakeClock(utc("2026-03-02 08:00"))
     mail = DigestMailer(loaded(cfg, store.root.parent), store, clock)
     mail.run(clock())
-    (failed,) = [entry for entry in store.read_jsonl(LEDGER) if entry["state"] == "failed"]
+    (failed,) = [entry for entry in store.ledger.lines() if entry["state"] == "failed"]
     assert failed["reason"] == (
         "notify.email.password_env: environment variable PM_TEST_SMTP_PASSWORD is not set "
         "(export it for the service, or use password_file)"

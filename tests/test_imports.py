@@ -129,3 +129,59 @@ def test_every_stage_package_says_what_it_takes_and_gives(init: Path) -> None:
     docstring = ast.get_docstring(tree)
     assert docstring and docstring != "TODO", f"{init} needs a docstring"
     assert all(isinstance(node, ast.Expr) for node in tree.body), f"{init} holds code: keep it a docstring"
+
+
+# -- the stages, in the order a page travels ------------------------------------------------------------------
+
+# A stage may import the stages before it, never one after it: the import graph between stage packages is a
+# DAG in this order, and docs/architecture.md lists the folders in the same order.
+STAGES = [
+    "config",  # config.toml -> validated models, schedules and digest periods
+    "extract",  # HTML -> Document
+    "fetch",  # URL -> HTML (its wall test reads the extraction)
+    "store",  # versions, checks, baselines, outbox, page health
+    "diff",  # two Documents -> DocumentDiff, summaries
+    "watch",  # DocumentDiff + watches -> alerts and baselines
+    "present",  # a change as readers see it: read back, linked, languages that lag
+    "notify",  # alerts -> outbox -> mail; digest; feed
+    "pipeline",  # one check, start to end; a run of checks; delivery after it
+    "imports",  # a page's public history -> records
+    "evidence",  # a version -> a bundle others can check
+    "report",  # the store -> a static site
+    "service",  # schedules and the background loop
+    "demo",  # the offline walk-through
+    "cli",  # the only code that prints or exits
+]
+
+
+def stage_edges(graph: dict[str, set[str]]) -> dict[tuple[str, str], list[str]]:
+    """Edges between stage packages (monitor.<stage>...), each with the module imports that make it."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for source, targets in graph.items():
+        for target in targets:
+            a, b = source.split(".")[1:2], target.split(".")[1:2]
+            if a and b and a != b and (PACKAGE / a[0]).is_dir() and (PACKAGE / b[0]).is_dir():
+                edges.setdefault((a[0], b[0]), []).append(f"{source} -> {target}")
+    return edges
+
+
+def test_every_stage_package_is_in_the_stage_table() -> None:
+    packages = sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
+    assert packages == sorted(STAGES)
+
+
+def test_a_stage_imports_only_the_stages_before_it() -> None:
+    backwards = [
+        f"{a} imports {b}, a later stage ({', '.join(sorted(imports)[:2])})"
+        for (a, b), imports in sorted(stage_edges(import_graph(PACKAGE)).items())
+        if STAGES.index(b) > STAGES.index(a)
+    ]
+    assert backwards == []
+
+
+def test_the_architecture_doc_lists_the_stages_in_their_order() -> None:
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    listed = [
+        line.split("/")[0].strip("├└─│ ") for line in doc.splitlines() if line.startswith(("├── ", "└── "))
+    ]
+    assert listed == STAGES

@@ -23,7 +23,7 @@ from service_support import FakeClock, utc
 
 from monitor.cli.main import State, main
 from monitor.models import Outcome
-from monitor.report import links
+from monitor.present import links
 from monitor.report.build import build_site, update_report
 
 pytestmark = pytest.mark.corpus

@@ -18,7 +18,7 @@ import pytest
 from report_support import HOSTILE, PRINTABLE, fill_store, launch_chromium, loopback
 
 from monitor.models import Outcome
-from monitor.report import links
+from monitor.present import links
 from monitor.report.build import build_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.corpus]

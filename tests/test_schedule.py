@@ -13,18 +13,10 @@ from hypothesis import strategies as st
 from service_support import utc
 
 from monitor.config.loading import DigestConfig
+from monitor.config.timing import Period, due_period, latest_slot, next_due, next_slot
+from monitor.config.triggers import PageSchedule, _cron_day_names
 from monitor.errors import ConfigError
-from monitor.service.schedule import (
-    HostGate,
-    PageSchedule,
-    Period,
-    Stopping,
-    _cron_day_names,
-    due_period,
-    latest_slot,
-    next_due,
-    next_slot,
-)
+from monitor.fetch.gate import HostGate, Stopping
 
 UTC_ZONE = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -16,8 +16,8 @@ from werkzeug import Request, Response
 from monitor.models import Outcome, system_clock
 from monitor.pipeline.check import Context
 from monitor.service.runner import Service
-from monitor.service.status import store_status
 from monitor.store.core import Store
+from monitor.store.health import store_status
 
 SHARING_V1 = "We may share your information with partners who help us provide and improve our Products."
 SHARING_V2 = "We will share your information with partners who help us provide and improve our Products."

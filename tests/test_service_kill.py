@@ -216,7 +216,7 @@ def test_a_kill_during_a_digest_send_delivers_it_exactly_once(tmp_path: Path) ->
         service = start(config)
         assert inbox.arrived.wait(20), "the service never sent the digest missed at start"
         kill(service)  # mid-DATA
-        ledger = Store(store.root).read_jsonl("digest/ledger.jsonl")
+        ledger = Store(store.root).ledger.lines()
         assert [entry["state"] for entry in ledger] == ["sending"]
 
         inbox.stall.clear()
@@ -224,11 +224,11 @@ def test_a_kill_during_a_digest_send_delivers_it_exactly_once(tmp_path: Path) ->
         service = start(config)
         wait_for(lambda: inbox.accepted, "the digest after the restart")
         wait_for(
-            lambda: Store(store.root).read_jsonl("digest/ledger.jsonl")[-1]["state"] == "sent",
+            lambda: Store(store.root).ledger.lines()[-1]["state"] == "sent",
             "the sent mark",
         )
         stop(service)
-    ledger = Store(store.root).read_jsonl("digest/ledger.jsonl")
+    ledger = Store(store.root).ledger.lines()
     assert [entry["state"] for entry in ledger] == ["sending", "sent"]
     assert inbox.accepted == [ledger[0]["message_id"]]  # delivered once ...
     assert inbox.attempts == [ledger[0]["message_id"]] * 2  # ... with the same Message-ID as the cut attempt

@@ -10,8 +10,8 @@ from service_support import document_text, make_config, record_check, utc
 
 from monitor.errors import StoreLocked
 from monitor.service.runner import service_lock
-from monitor.service.status import service_holder, store_status
 from monitor.store.core import Store
+from monitor.store.health import service_holder, store_status
 
 V1 = document_text("# Privacy", "We may share your information.")
 V2 = document_text("# Privacy", "We will share your information.")

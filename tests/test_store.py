@@ -94,7 +94,7 @@ def test_a_missing_store_reads_as_empty_and_is_created_on_first_write(tmp_path: 
     store = Store(tmp_path / "not" / "yet")
     assert (store.pages(), store.checks(PAGE), store.versions(PAGE)) == ([], [], [])
     assert (store.current(PAGE), store.last_check(PAGE), store.validators(PAGE)) == (None, None, {})
-    assert store.read_json("outbox/x.json") is None and store.read_jsonl("digest/ledger.jsonl") == []
+    assert store.read_json("outbox/x.json") is None and store.ledger.lines() == []
     assert store.verify().ok and not store.root.exists()
     record_check(store, day(1), "new", "text")
     assert store.pages() == [PAGE]
@@ -384,11 +384,13 @@ def test_verify_reports_a_damaged_state_row_and_warns_about_leftover_temp_files(
 def test_state_files_round_trip(store: Store) -> None:
     store.write_json("service/cookies.json", {"clause": "We use cookies.", "n": 1})
     store.write_json("service/cookies.json", {"clause": "We use cookies ü.", "n": 2})
-    store.append_jsonl("digest/ledger.jsonl", {"day": "2026-03-01"})
-    store.append_jsonl("digest/ledger.jsonl", {"day": "2026-03-02"})
+    store.append_jsonl("service/log.jsonl", {"day": "2026-03-01"})
+    store.ledger.append({"period": "2026-03-01", "state": "sent"})
+    store.append_jsonl("service/log.jsonl", {"day": "2026-03-02"})
     assert store.read_json("service/cookies.json") == {"clause": "We use cookies ü.", "n": 2}
     assert store.read_json("service/other.json", default={}) == {}
-    assert store.read_jsonl("digest/ledger.jsonl") == [{"day": "2026-03-01"}, {"day": "2026-03-02"}]
+    assert store.read_jsonl("service/log.jsonl") == [{"day": "2026-03-01"}, {"day": "2026-03-02"}]
+    assert store.ledger.lines() == [{"period": "2026-03-01", "state": "sent"}]
     assert store.listdir("service") == ["cookies.json"] and store.listdir("nothing") == []
     assert store.path("outbox/a.json") == store.root / "outbox" / "a.json"
     assert store.delete("service/cookies.json") and not store.delete("service/cookies.json")
@@ -526,7 +528,7 @@ def test_status_and_digest_queries_search_an_index_never_scan_the_checks(tmp_pat
     from service_support import document_text, make_config, record_check, utc
 
     from monitor.notify.digest import build_digest
-    from monitor.service.status import store_status
+    from monitor.store.health import store_status
 
     store = Store(tmp_path / "snapshots")
     for day, words in enumerate(("We may share.", "We may share.", "We will share.")):

@@ -183,7 +183,9 @@ def test_sigkill_anywhere_in_the_check_transaction_loses_no_alert(tmp_path: Path
     store, expected = Store(tmp_path / "killed" / "snapshots"), Store(tmp_path / "reference" / "snapshots")
     report = store.verify()
     assert report.ok, report.problems
-    assert all("leftover temp file" in warning for warning in report.warnings), report.warnings
+    # A kill between a check's blobs and its transaction leaves blobs no record mentions: harmless, said.
+    harmless = ("leftover temp file", "no record mentions")
+    assert all(any(kind in w for kind in harmless) for w in report.warnings), report.warnings
     checks, messages = outcome_of(store)
     expected_checks, expected_messages = outcome_of(expected)
     assert len(expected_checks) == CHECKS and any(alerts for *_, alerts in expected_checks)

@@ -98,7 +98,7 @@ def test_the_first_read_migrates_everything_and_keeps_the_old_files(tmp_path: Pa
     assert [str(c.outcome) for c in store.checks(PAGE)] == ["new", "unchanged", "failed", "changed"]
     assert store.versions(PAGE)[0].checks == 2 and store.read_text(PAGE, "previous") == TEXT_A
     assert store.baselines.get("scope", PAGE) == {"version": sha(TEXT_B.encode())}
-    assert [e["state"] for e in store.read_jsonl("digest/ledger.jsonl")] == ["sending", "sent"]
+    assert [e["state"] for e in store.ledger.lines()] == ["sending", "sent"]
     outbox = Outbox(store, lambda: None)
     [waiting] = outbox.entries()
     assert (waiting.id, waiting.targets["email"]["attempts"], waiting.message_id) == (
@@ -118,7 +118,7 @@ def test_migration_is_idempotent_even_when_killed_before_the_renames(tmp_path: P
     for path in legacy(files):
         shutil.copyfile(path.with_name(path.name + ".migrated"), path)
     store = Store(root)
-    assert len(store.checks(PAGE)) == 4 and len(store.read_jsonl("digest/ledger.jsonl")) == 2
+    assert len(store.checks(PAGE)) == 4 and len(store.ledger.lines()) == 2
     assert len(Outbox(store, lambda: None).entries()) == 1
     assert not any(path.exists() for path in legacy(files))
     assert Store(root).checks(PAGE) == store.checks(PAGE)  # and again: nothing more to do

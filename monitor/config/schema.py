@@ -12,11 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from monitor.config.triggers import schedule_from_text
 from monitor.durations import check_seconds, parse_duration
 from monitor.errors import UsageError
 from monitor.models import SAFE_ID
 from monitor.registry import FETCHERS, WATCH_KINDS, Registry
-from monitor.service.triggers import schedule_from_text
 
 DEFAULT_CONFIG = "config.toml"
 DEFAULT_USER_AGENT = "privacy-monitor/0.1 (+https://github.com/privacy-monitor/privacy-monitor)"

@@ -40,7 +40,7 @@ class Watched:
 
     def __post_init__(self) -> None:
         # The watches' own pattern, over folded text: the ranking calls "watched" what the watch would match.
-        from monitor.watch.kinds import wording_pattern
+        from monitor.extract.wording import wording_pattern
 
         object.__setattr__(self, "pattern", wording_pattern(self.text, regex=self.regex, watch_id=self.name))
 
@@ -61,7 +61,7 @@ class Watched:
         return any(self._found(text) for text in (change.old, change.new) if text)
 
     def _found(self, text: str) -> bool:
-        from monitor.watch.locate import fold
+        from monitor.extract.wording import fold
 
         return self.pattern.search(fold(text)) is not None
 

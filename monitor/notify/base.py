@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from pydantic import BaseModel
 
 from monitor.config.loading import NotifyConfig, PageConfig
 from monitor.registry import NOTIFIERS
@@ -44,7 +46,12 @@ class Notifier:
     name: ClassVar[str]
 
     def __init__(
-        self, settings: Any, *, base_dir: Path, pages: Sequence[PageConfig] = (), base_url: str | None = None
+        self,
+        settings: BaseModel,
+        *,
+        base_dir: Path,
+        pages: Sequence[PageConfig] = (),
+        base_url: str | None = None,
     ) -> None:
         self.settings = settings
         self.base_dir = base_dir

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from monitor.config.loading import Config, PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.models import Outcome
-from monitor.notify.changes import PageChange, page_change
-from monitor.notify.lag import Lag, translation_lag
-from monitor.service.status import period_facts
+from monitor.present.changes import PageChange, page_change
+from monitor.present.lag import Lag, translation_lag
 from monitor.store.core import Store
+from monitor.store.health import period_facts
 from monitor.store.timeline import parse_time
 
 

@@ -30,11 +30,11 @@ from typing import Any
 
 from monitor import fsutil
 from monitor.config.loading import EmailConfig, LoadedConfig
+from monitor.config.timing import Period, due_period
 from monitor.errors import NotifyError, UsageError
 from monitor.models import Clock, isoformat
 from monitor.notify.digest import Digest, build_digest
 from monitor.notify.email import set_headers, smtp_send
-from monitor.service.schedule import Period, due_period
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
 from monitor.templating import get_template
@@ -178,7 +178,7 @@ class DigestLedger:
     def latest(self) -> dict[str, dict[str, Any]]:
         """The latest entry of each period, by period key (in the order periods first appeared)."""
         periods: dict[str, dict[str, Any]] = {}
-        for entry in self.store.read_jsonl(LEDGER):
+        for entry in self.store.ledger.lines():
             periods[entry["period"]] = entry
         return periods
 
@@ -191,17 +191,17 @@ class DigestLedger:
 
     def attempts(self, key: str) -> int:
         return sum(
-            1
-            for entry in self.store.read_jsonl(LEDGER)
-            if entry["period"] == key and entry["state"] == "failed"
+            1 for entry in self.store.ledger.lines() if entry["period"] == key and entry["state"] == "failed"
         )
 
-    def record(self, state: str, entry: dict[str, Any], *, time: datetime, **extra: Any) -> dict[str, Any]:
+    def record(
+        self, state: str, entry: dict[str, Any], *, time: datetime, **extra: str | int
+    ) -> dict[str, Any]:
         line = {**entry, "state": state, "time": isoformat(time), **extra}
         if state not in ("failed", "abandoned"):
             line.pop("reason", None)
         with self.store.transaction():
-            self.store.append_jsonl(LEDGER, line)
+            self.store.ledger.append(line)
         return line
 
 

@@ -20,7 +20,7 @@ from feedgen.feed import FeedGenerator
 from monitor import fsutil
 from monitor.config.loading import Config, PageConfig
 from monitor.models import CheckRecord, Outcome
-from monitor.notify.changes import PageChange, page_change
+from monitor.present.changes import PageChange, page_change
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
 from monitor.templating import get_template, xml_safe

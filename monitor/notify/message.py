@@ -17,7 +17,7 @@ from typing import Any
 from monitor.config.loading import PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.diff.summary import ChangeSummary, bounded
-from monitor.report.links import change_url
+from monitor.present.links import change_url
 from monitor.templating import get_template
 from monitor.watch.alerts import Alert, severity_rank
 
@@ -78,8 +78,14 @@ def what_happened(alert: Alert) -> str:
     return table.get(alert.kind) or _WHAT.get(alert.kind) or f"The watch reports: {alert.kind}."
 
 
-def render_alert(alert: Alert, page: PageConfig | None = None, **options: Any) -> Rendered:
-    return render_alerts([alert], page, **options)
+def render_alert(
+    alert: Alert,
+    page: PageConfig | None = None,
+    *,
+    summary: ChangeSummary | None = None,
+    base_url: str | None = None,
+) -> Rendered:
+    return render_alerts([alert], page, summary=summary, base_url=base_url)
 
 
 def render_alerts(

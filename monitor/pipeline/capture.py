@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from monitor.config.loading import LoadedConfig, PageConfig
-from monitor.errors import FetchError, StoreDamaged
+from monitor.errors import FetchError, Interrupted, StoreDamaged
+from monitor.fetch.gate import Stopping
 from monitor.models import Clock, Document, FetchResult, isoformat, system_clock
 
 if TYPE_CHECKING:
@@ -138,6 +139,8 @@ def fetch_capture(ctx: Context, page: PageConfig, *, validators: dict[str, str] 
     except FetchError as error:
         capture.reason, capture.status, capture.retry_at = error.reason, error.status, error.retry_at
         return capture
+    except (Interrupted, Stopping):
+        raise  # the process is stopping: nothing is recorded for this page, it stays due
     except Exception as error:  # noqa: BLE001 - a fault in one page's answer fails that page, never the run
         capture.reason = unexpected("fetch", error)
         return capture
@@ -168,7 +171,7 @@ def unexpected(stage: str, error: Exception) -> str:
 
 def extract_capture(
     ctx: Context, page: PageConfig, fetched: FetchResult, *, last_good: Document | None
-) -> tuple[Any, str | None]:
+) -> tuple[Extraction | None, str | None]:
     """Extract the page's region from a capture and judge it: (Extraction or None, the reason it is not the
     document or None). Shared by checks and by `import` of a folder of dated HTML captures."""
     from monitor.extract.document import SelectorMissed, extract_document

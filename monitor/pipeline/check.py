@@ -142,11 +142,13 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         return _record_failure(ctx, CheckResult(record, retry_at=capture.retry_at), started)
     document, raw, text = None, None, None
     if not fetched.not_modified:
-        document, raw = capture.extraction.document, fetched.body
+        extraction = capture.extraction
+        assert extraction is not None  # a fetched page that is the document was extracted
+        document, raw = extraction.document, fetched.body
         text = document.to_text().encode("utf-8")
         record.text_sha256 = hashlib.sha256(text).hexdigest()
-        if capture.extraction.coverage < ctx.config.quality.min_coverage:
-            record.reason = f"low coverage: {capture.extraction.coverage:.1%} of the page's words extracted"
+        if extraction.coverage < ctx.config.quality.min_coverage:
+            record.reason = f"low coverage: {extraction.coverage:.1%} of the page's words extracted"
     state = pending.state
     for _ in range(MAX_ROUNDS):
         result, writes = _decide(ctx, page, record, state, document, text, raw)
@@ -170,16 +172,19 @@ def _decide(
     current = state.current
     # A second round starts from the capture again, not from what the first round decided.
     record.previous, record.changes, record.cosmetic, record.summary, record.alerts = None, {}, None, None, []
-    if document is None and current is None:
-        record.outcome, record.reason = Outcome.FAILED, "304 Not Modified but no version is stored yet"
-        return result, writes
-    record.outcome = decide(state.version, record.text_sha256 if document is not None else current.id)
+    if document is None:  # 304 Not Modified: the text is the current version's, if there is one
+        if current is None:
+            record.outcome, record.reason = Outcome.FAILED, "304 Not Modified but no version is stored yet"
+            return result, writes
+        record.text_sha256 = current.id
+    assert record.text_sha256 is not None
+    record.outcome = decide(state.version, record.text_sha256)
     if record.outcome == Outcome.UNCHANGED:
         assert current is not None
         record.version = current.id
-        if document is None:
-            record.text_sha256 = current.id
-        else:  # a watch added to the config since the page last changed gets its baseline now
+        if (
+            document is not None
+        ):  # a watch added to the config since the page last changed gets its baseline now
             _watches(ctx, page, record, state, None, document, None, result, writes, only_new=True)
         return result, writes
     assert document is not None and text is not None

@@ -25,9 +25,9 @@ from monitor.config.loading import Config, LoadedConfig, PageConfig
 from monitor.diff.core import DocumentDiff, diff_documents
 from monitor.errors import MonitorError, StoreDamaged, StoreLocked, UsageError
 from monitor.models import CheckRecord
-from monitor.notify.changes import BlockChange, PageChange, change_shell, page_change
 from monitor.notify.feed import build_feed
-from monitor.report import links
+from monitor.present import links
+from monitor.present.changes import BlockChange, PageChange, change_shell, page_change
 from monitor.report.model import ChangeInfo, PageModel, page_model
 from monitor.report.render import Renderer, substantive_words
 from monitor.report.watches import histories, watch_inputs

@@ -13,7 +13,7 @@ from monitor.config.loading import Config, PageConfig
 from monitor.diff.summary import ChangeSummary
 from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, Outcome
-from monitor.report import links
+from monitor.present import links
 from monitor.store.core import Store
 from monitor.store.timeline import VersionInfo
 

@@ -16,7 +16,7 @@ from monitor.config.loading import Config
 from monitor.diff.core import Change, DocumentDiff
 from monitor.diff.render import kind_note, layout, segments
 from monitor.models import Document
-from monitor.report import links
+from monitor.present import links
 from monitor.report.model import ChangeInfo, PageModel, VersionEntry
 from monitor.report.timeline_svg import Bar, Shade, draw
 from monitor.store.timeline import parse_time

@@ -29,28 +29,20 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import fsutil
 from monitor.config.loading import PageConfig, parse_duration
-from monitor.errors import MonitorError, StoreLocked, UsageError
+from monitor.config.timing import digest_zone, next_due, next_slot
+from monitor.config.triggers import MAX_INTERVAL, add_clamped
+from monitor.errors import Interrupted, MonitorError, StoreLocked, UsageError
+from monitor.fetch.gate import HostGate, Stopping
 from monitor.models import Clock, Outcome
 from monitor.notify.digest_mail import DigestMailer
 from monitor.notify.feed import write_feed
 from monitor.pipeline.check import CheckResult, Context, check_page
 from monitor.pipeline.deliver import deliver_alerts, deliver_run
+from monitor.pipeline.parallel import ready_fetchers
 from monitor.report.build import update_report
-from monitor.service.parallel import ready_fetchers
-from monitor.service.schedule import (
-    MAX_INTERVAL,
-    ClockWatch,
-    HostGate,
-    Running,
-    Stopping,
-    add_clamped,
-    digest_zone,
-    fetches_allowed,
-    next_due,
-    next_slot,
-)
-from monitor.service.status import SERVICE_LOCK, page_schedule
+from monitor.service.lifecycle import ClockWatch, Running, fetches_allowed
 from monitor.store.core import Store
+from monitor.store.health import SERVICE_LOCK, page_schedule
 from monitor.store.timeline import parse_time
 
 log = logging.getLogger("monitor.service.runner")
@@ -131,7 +123,7 @@ class Service:
             with self.gate.turn(page.url):
                 result = check_page(self.ctx, page)
             deliver_run(self.ctx, [result])  # the tick's alerts go out now, within seconds of the check
-        except Stopping:
+        except (Stopping, Interrupted):  # an interrupted fetch is not recorded: the page stays due
             log.info("%s: check stopped, the service is stopping", page.id, extra={"page": page.id})
             return None
         except MonitorError as error:

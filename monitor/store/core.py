@@ -95,9 +95,10 @@ class Store(ImportedQueries):
         row = rows[0]
         current = self._version(page_id, row[:7]) if row[0] is not None else None
         last_good = self._record(row[7:12]) if row[7] is not None else None
-        pairs = self.loads(f"baselines of page {page_id!r}", row[12] or "[]")
+        stored = self.load_object(f"baselines of page {page_id!r}", row[12] or "{}")
         baselines = {
-            watch: self.loads(f"baseline of watch {watch!r} on {page_id!r}", data) for watch, data in pairs
+            watch: self.load_object(f"baseline of watch {watch!r} on {page_id!r}", data)
+            for watch, data in stored.items()
         }
         return PageState(current, last_good, baselines)
 
@@ -228,7 +229,8 @@ class Store(ImportedQueries):
         yet, most severe first: the digest must say so, since nobody else will."""
         alerts = [alert for row in self.outbox.with_work_left() for alert in row.alerts]
         return sorted(
-            alerts, key=lambda alert: (_SEVERITY.get(alert.get("severity"), 3), alert.get("page", ""))
+            alerts,
+            key=lambda alert: (_SEVERITY.get(str(alert.get("severity")), 3), str(alert.get("page", ""))),
         )
 
     def verify(self) -> VerifyReport:
@@ -239,7 +241,7 @@ class Store(ImportedQueries):
                 self._open_for_writing()
             except StoreError as error:  # verify reports, it never crashes
                 problems.append(str(error))
-        report = verify_store(self.root, self.db)
+        report = verify_store(self.root, self.db, now=self.clock())
         report.problems[:0] = problems
         report.ok = not report.problems
         return report

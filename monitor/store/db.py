@@ -26,7 +26,7 @@ __all__ = ["SCHEMA", "SCHEMA_VERSION", "Database", "close_all", "damaged", "lost
 
 DB_NAME = "monitor.db"
 SCHEMA_VERSION = 2  # 2: the hash chain (checks.chain) and imported history (checks.source)
-READ_WAIT = 10.0  # seconds a reader may wait, only ever for WAL recovery after a crash
+WRITER_WAIT = 120.0  # seconds a writer (a check, an import, a deliverer) waits for another one to finish
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,6 +87,9 @@ class _Local(threading.local):
     def __init__(self) -> None:
         self.connections: dict[str, sqlite3.Connection] = {}
         self.depth: dict[str, int] = {}
+        # Per connection, what its session is set to now, so a transaction sets a PRAGMA only to change it.
+        self.busy_wait: dict[str, float] = {}
+        self.synchronous: dict[str, str] = {}
 
 
 _local = _Local()
@@ -135,13 +138,6 @@ def lost_database(path: Path, root: Path, state: str) -> StoreDamaged | None:
     )
 
 
-# The stores this process found with neither a database nor a blob, until it creates their database: a check
-# writes its blobs before the transaction that creates the database, so the blobs of a brand-new store's first
-# checks (several pages at once, in threads) are not the leftovers of a lost one.
-_new_stores: set[str] = set()
-_new_stores_guard = threading.Lock()
-
-
 class Database:
     """The SQLite file of one store folder."""
 
@@ -149,9 +145,6 @@ class Database:
         self.root = root
         self.path = root / DB_NAME
         self.key = os.path.realpath(self.path)
-        if not self.path.is_file() and not has_legacy_log(root) and next(stored_blobs(root), None) is None:
-            with _new_stores_guard:
-                _new_stores.add(self.key)
 
     def exists(self) -> bool:
         """Whether there is a database to read (False: nothing was ever written). StoreDamaged when it is
@@ -162,8 +155,7 @@ class Database:
         return False
 
     def _check_not_lost(self, state: str) -> None:
-        if self.key in _new_stores:
-            return
+        # The store creates its database before it writes any blob, so blobs without one mean a lost history.
         if damage := lost_database(self.path, self.root, state):
             raise damage
 
@@ -182,10 +174,15 @@ class Database:
             if not self.path.is_file() or not self.path.stat().st_size:
                 # before connecting: SQLite would create the file, or write a header into the empty one
                 self._check_not_lost("empty (0 bytes)" if self.path.is_file() else "missing")
-            conn = sqlite3.connect(self.path, timeout=READ_WAIT, isolation_level=None)
-            version = self._checked_version(conn)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")  # a committed check survives a power cut too
+            # The busy timeout is the writers' wait: readers never wait in WAL mode, but for its recovery.
+            conn = sqlite3.connect(self.path, timeout=WRITER_WAIT, isolation_level=None)
+            # NORMAL until a transaction asks for more: every one that records a version, a baseline or a
+            # message commits with FULL (`transaction(durable=True)`).
+            conn.execute("PRAGMA synchronous = NORMAL")
+            _local.busy_wait[self.key], _local.synchronous[self.key] = WRITER_WAIT, "NORMAL"
+            version, journal = self._checked_version(conn)
+            if journal != "wal":  # WAL is a property of the file: set once, when the database is made
+                conn.execute("PRAGMA journal_mode = WAL")
             if version is None:
                 try:
                     conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_VERSION_ROW}COMMIT;")
@@ -193,8 +190,6 @@ class Database:
                     if conn.in_transaction:
                         conn.rollback()
                     raise
-                with _new_stores_guard:
-                    _new_stores.discard(self.key)  # from now on, losing this database is damage
             elif version < SCHEMA_VERSION:
                 upgrade_schema(conn, SCHEMA)
         except sqlite3.OperationalError as error:
@@ -207,16 +202,17 @@ class Database:
             raise StoreError(f"{self.root}: cannot create the store folder ({error.strerror})") from None
         return conn
 
-    def _checked_version(self, conn: sqlite3.Connection) -> int | None:
-        """The schema version; a database without its schema beside stored texts is damage, not a new store."""
+    def _checked_version(self, conn: sqlite3.Connection) -> tuple[int | None, str]:
+        """The schema version and the journal mode; a database without its schema beside stored texts is
+        damage, not a new store."""
         try:
-            version = _schema_version(conn)
+            version, journal = _schema_version(conn)
             if version is None:
                 self._check_not_lost("empty (it has no tables)")
         except BaseException:
             conn.close()
             raise
-        return version
+        return version, journal
 
     @contextmanager
     def transaction(self, wait: float, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
@@ -236,6 +232,7 @@ class Database:
                 f"{self.root}: another check of this process held the store for {wait:g}s; try again"
             )
         try:
+            self._synchronous(conn, "FULL" if durable else "NORMAL")
             with self._immediate(conn, wait - (time.monotonic() - started)):
                 _local.depth[self.key] = 1
                 try:
@@ -245,9 +242,19 @@ class Database:
         finally:
             writers.release()
 
+    def _synchronous(self, conn: sqlite3.Connection, level: str) -> None:
+        if _local.synchronous.get(self.key) != level:
+            conn.execute(f"PRAGMA synchronous = {level}")
+            _local.synchronous[self.key] = level
+
+    def _busy_wait(self, conn: sqlite3.Connection, wait: float) -> None:
+        if abs(_local.busy_wait.get(self.key, -1.0) - wait) > 1.0:  # a second either way is the same wait
+            conn.execute(f"PRAGMA busy_timeout = {int(max(wait, 0) * 1000)}")
+            _local.busy_wait[self.key] = wait
+
     @contextmanager
     def _immediate(self, conn: sqlite3.Connection, wait: float) -> Iterator[None]:
-        conn.execute(f"PRAGMA busy_timeout = {int(max(wait, 0) * 1000)}")
+        self._busy_wait(conn, wait)
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
@@ -255,7 +262,7 @@ class Database:
                 raise self.locked() from None
             raise
         finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(READ_WAIT * 1000)}")
+            self._busy_wait(conn, WRITER_WAIT)
         try:
             yield
         except BaseException:
@@ -284,21 +291,24 @@ class Database:
 _VERSION_ROW = f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');"
 
 
-def _schema_version(conn: sqlite3.Connection) -> int | None:
-    """Readers must not take the write lock: the schema is only created (or upgraded) when it is not there
-    yet (or older than this code's)."""
+def _schema_version(conn: sqlite3.Connection) -> tuple[int | None, str]:
+    """The schema version (None: no schema yet) and the journal mode, in one statement. Readers must not take
+    the write lock: the schema is only created (or upgraded) when it is not there yet (or older than this
+    code's)."""
     try:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        value, journal = conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'schema_version'), (SELECT journal_mode FROM pragma_journal_mode)"
+        ).fetchone()
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
-            return None
+            return None, str(conn.execute("PRAGMA journal_mode").fetchone()[0])
         raise
-    if row is None:
-        return None
+    if value is None:
+        return None, str(journal)
     try:
-        return int(row[0])
+        return int(value), str(journal)
     except ValueError:
-        raise sqlite3.DatabaseError(f"schema_version {row[0]!r} is not a number") from None
+        raise sqlite3.DatabaseError(f"schema_version {value!r} is not a number") from None
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:

@@ -20,8 +20,9 @@ from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, isoformat, system_clock
 from monitor.store.layout import CHECKS, MIGRATED, PAGE_ID, PAGES
 from monitor.store.parts import outbox_status
-from monitor.store.state import LEDGER
 from monitor.store.writes import insert_check, read_head
+
+LEDGER = "digest/ledger.jsonl"  # the digest ledger of the JSON Lines layout (now its own table)
 
 if TYPE_CHECKING:
     from monitor.store.core import Store

@@ -26,7 +26,7 @@ class Baselines:
         """Every watch's baseline on `page_id`, by watch id (one query for all of a page's watches)."""
         rows = self._area.query("SELECT watch, data FROM baselines WHERE page = ?", (page_id,))
         return {
-            watch: self._area.loads(f"baseline of watch {watch!r} on {page_id!r}", data)
+            watch: self._area.load_object(f"baseline of watch {watch!r} on {page_id!r}", data)
             for watch, data in rows
         }
 
@@ -35,7 +35,9 @@ class Baselines:
             "SELECT data FROM baselines WHERE watch = ? AND page = ?", (watch_id, page_id)
         )
         return (
-            self._area.loads(f"baseline of watch {watch_id!r} on {page_id!r}", rows[0][0]) if rows else None
+            self._area.load_object(f"baseline of watch {watch_id!r} on {page_id!r}", rows[0][0])
+            if rows
+            else None
         )
 
     def put(self, watch_id: str, page_id: str, data: Mapping[str, Any]) -> None:
@@ -95,7 +97,13 @@ class OutboxTable:
         return [self._row(row) for row in rows]
 
     def add(
-        self, entry_id: str, page: str, queued: str, status: str, message_id: str, alerts: list[Any]
+        self,
+        entry_id: str,
+        page: str,
+        queued: str,
+        status: str,
+        message_id: str,
+        alerts: list[dict[str, Any]],
     ) -> bool:
         """A new message; False (nothing written) when one with this id is stored already (a re-run)."""
         return (
@@ -110,7 +118,7 @@ class OutboxTable:
     def save(
         self,
         entry_id: str,
-        values: tuple[str, str, str, str, list[Any], dict[str, Any]],
+        values: tuple[str, str, str, str, list[dict[str, Any]], dict[str, Any]],
         *,
         rev: int,
         expect_rev: int | None = None,
@@ -142,7 +150,12 @@ class OutboxTable:
         entry_id, queued, status, alerts, targets, rev = row
         what = f"outbox message {entry_id}"
         return OutboxRow(
-            entry_id, queued, status, self._area.loads(what, alerts), self._area.loads(what, targets), rev
+            entry_id,
+            queued,
+            status,
+            self._area.load_objects(what, alerts),
+            self._area.load_object(what, targets),
+            rev,
         )
 
 
@@ -160,4 +173,4 @@ class DigestLedger:
 
     def lines(self) -> list[dict[str, Any]]:
         rows = self._area.query("SELECT seq, data FROM digest_ledger ORDER BY seq")
-        return [self._area.loads(f"digest ledger row {seq}", data) for seq, data in rows]
+        return [self._area.load_object(f"digest ledger row {seq}", data) for seq, data in rows]

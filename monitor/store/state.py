@@ -1,8 +1,8 @@
-"""Durable JSON state of the stages after the store (watch baselines, digest ledger, ...), kept in monitor.db.
+"""The store folder, its database, and small durable state of the stages after the store, in monitor.db.
 
-Small state of other stages is named by a relative path: a `*.json` value is a row of `state`, a `*.jsonl`
-file the rows of `state_lines` (`digest/ledger.jsonl` the rows of `digest_ledger`). Watch baselines, the
-outbox and the digest ledger have parts of their own (`store/parts.py`). A write inside `transaction()` commits
+Small state (the service's not-before times, ...) is named by a relative path: a `*.json` value is a row of
+`state`, a `*.jsonl` file the rows of `state_lines`. Watch baselines, the outbox and the digest ledger have
+parts of their own (`store/parts.py`). A write inside `transaction()` commits
 with everything else in it. Files that are really files (a prepared digest mail, the feed) live at `path(rel)`.
 """
 
@@ -18,10 +18,7 @@ from typing import Any
 
 from monitor import fsutil
 from monitor.errors import StoreError
-from monitor.store.db import Database, damaged
-
-LEDGER = "digest/ledger.jsonl"
-WRITER_WAIT = 120.0  # seconds a writer (a check, an import, a deliverer) waits for another one to finish
+from monitor.store.db import WRITER_WAIT, Database, damaged
 
 
 class StateArea:
@@ -58,7 +55,9 @@ class StateArea:
 
     # -- queries ---------------------------------------------------------------------------------------
 
-    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row | tuple]:
+    def query(
+        self, sql: str, params: Sequence[object] | Mapping[str, object] = ()
+    ) -> list[sqlite3.Row | tuple]:
         """Rows of a read; [] when the store has no database yet (nothing was ever written)."""
         if self._has_legacy():
             self._open_for_writing()
@@ -71,7 +70,7 @@ class StateArea:
         except sqlite3.DatabaseError as error:
             raise damaged(self.db.path, error) from None
 
-    def execute(self, sql: str, params: Sequence[Any] = (), *, wait: float = WRITER_WAIT) -> int:
+    def execute(self, sql: str, params: Sequence[object] = (), *, wait: float = WRITER_WAIT) -> int:
         """One write; inside the caller's transaction when there is one. Returns the rows changed."""
         with self.transaction(wait) if not self.db.in_transaction() else _nothing():
             try:
@@ -85,9 +84,23 @@ class StateArea:
     def _has_legacy(self) -> bool:
         return False
 
-    def loads(self, what: str, data: str) -> Any:
-        """A stored JSON value; damage is a StoreError naming the database and the value."""
-        return _loads(self.db.path, what, data)
+    def load_object(self, what: str, data: str) -> dict[str, Any]:
+        """A stored JSON object; damage (not JSON, not an object) is a StoreError naming the database and it."""
+        value = _loads(self.db.path, what, data)
+        if not isinstance(value, dict):
+            raise StoreError(
+                f"{self.db.path}: {what}: damaged (not a JSON object); run `privacy-monitor verify`"
+            )
+        return value
+
+    def load_objects(self, what: str, data: str) -> list[dict[str, Any]]:
+        """A stored JSON array of objects; damage is a StoreError naming the database and it."""
+        value = _loads(self.db.path, what, data)
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise StoreError(
+                f"{self.db.path}: {what}: damaged (not a list of objects); run `privacy-monitor verify`"
+            )
+        return value
 
     # -- state by relative path --------------------------------------------------------------------------
 
@@ -98,13 +111,13 @@ class StateArea:
             raise StoreError(f"{str(rel)!r}: not a usable store path (relative, no '..' or hidden parts)")
         return self.root.joinpath(*parts)
 
-    def read_json(self, rel: str | Path, default: Any = None) -> Any:
+    def read_json(self, rel: str | Path, default: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """The stored value, or `default` when there is none."""
         self.path(rel)
         rows = self.query("SELECT data FROM state WHERE rel = ?", (str(rel),))
-        return _loads(self.db.path, f"{rel}", rows[0][0]) if rows else default
+        return self.load_object(f"{rel}", rows[0][0]) if rows else default
 
-    def write_json(self, rel: str | Path, data: Any) -> None:
+    def write_json(self, rel: str | Path, data: Mapping[str, Any]) -> None:
         self.path(rel)
         self.execute(
             "INSERT OR REPLACE INTO state VALUES (?, ?)", (str(rel), json.dumps(data, ensure_ascii=False))
@@ -114,27 +127,16 @@ class StateArea:
         self.path(rel)
         return self.execute("DELETE FROM state WHERE rel = ?", (str(rel),)) > 0
 
-    def append_jsonl(self, rel: str | Path, obj: Any) -> None:
+    def append_jsonl(self, rel: str | Path, obj: Mapping[str, Any]) -> None:
         self.path(rel)
         encoded = json.dumps(obj, ensure_ascii=False)
-        if str(rel) == LEDGER:
-            period, state = (
-                (obj.get("period", ""), obj.get("state", "")) if isinstance(obj, dict) else ("", "")
-            )
-            self.execute(
-                "INSERT INTO digest_ledger (period, state, data) VALUES (?, ?, ?)", (period, state, encoded)
-            )
-        else:
-            self.execute("INSERT INTO state_lines (rel, data) VALUES (?, ?)", (str(rel), encoded))
+        self.execute("INSERT INTO state_lines (rel, data) VALUES (?, ?)", (str(rel), encoded))
 
-    def read_jsonl(self, rel: str | Path) -> list[Any]:
+    def read_jsonl(self, rel: str | Path) -> list[dict[str, Any]]:
         """Every line appended to `rel`, oldest first ([] if none)."""
         self.path(rel)
-        if str(rel) == LEDGER:
-            rows = self.query("SELECT seq, data FROM digest_ledger ORDER BY seq")
-        else:
-            rows = self.query("SELECT seq, data FROM state_lines WHERE rel = ? ORDER BY seq", (str(rel),))
-        return [_loads(self.db.path, f"{rel} row {seq}", data) for seq, data in rows]
+        rows = self.query("SELECT seq, data FROM state_lines WHERE rel = ? ORDER BY seq", (str(rel),))
+        return [self.load_object(f"{rel} row {seq}", data) for seq, data in rows]
 
     def listdir(self, rel: str | Path) -> list[str]:
         """The names of state values directly under `rel` (sorted), and of real files in that folder."""

@@ -26,7 +26,7 @@ _VERSION_COLUMNS = "seq, version, since, until, checks, last_seen, raw_sha256"
 # (whose validators a conditional fetch sends) and the baselines of the page's watches.
 PAGE_STATE = f"""
 SELECT v.{_VERSION_COLUMNS.replace(", ", ", v.")}, g.id, g.page, g.time, g.record, g.digest,
-    (SELECT json_group_array(json_array(watch, data)) FROM baselines WHERE page = :page)
+    (SELECT json_group_object(watch, data) FROM baselines WHERE page = :page)
 FROM (SELECT 1)
 LEFT JOIN (SELECT {_VERSION_COLUMNS} FROM versions WHERE page = :page ORDER BY seq DESC LIMIT 1) AS v ON 1
 LEFT JOIN (SELECT id, page, time, record, digest FROM checks

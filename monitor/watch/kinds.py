@@ -22,10 +22,10 @@ from rapidfuzz import fuzz
 from monitor.config.loading import WatchConfig
 from monitor.diff.classify import Op, classify, word_diff
 from monitor.errors import ConfigError
-from monitor.extract.normalize import fold_typography
+from monitor.extract.wording import fold, wording_pattern
 from monitor.models import Document
 from monitor.registry import WATCH_KINDS
-from monitor.watch.locate import ClauseIndex, Located, choose, fold
+from monitor.watch.locate import ClauseIndex, Located, choose
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff
@@ -96,20 +96,6 @@ class WatchKind:
 
 def _pattern(config: WatchConfig) -> re.Pattern[str]:
     return wording_pattern(config.text or "", regex=config.regex, watch_id=config.id)
-
-
-def wording_pattern(text: str, *, regex: bool = False, watch_id: str = "") -> re.Pattern[str]:
-    """A watch's term or heading as a pattern over folded text (see locate.fold): a phrase on word
-    boundaries, or the user's regex, case-insensitive, its quotes and dashes folded like the text (ß matches
-    "ss" too). The watches and the summary's ranking match with it alike."""
-    if regex:
-        folded = fold_typography(text.replace("…", r"\.\.\.")).replace("ß", "ss").replace("ẞ", "ss")
-        try:
-            return re.compile(folded, re.IGNORECASE)
-        except re.error as error:
-            raise ConfigError(f"watch {watch_id!r}: `text` is not a regular expression: {error}") from None
-    # re.escape writes a space as "\ "; any run of spaces (NBSP included) between the words matches
-    return re.compile(r"(?<!\w)" + re.escape(fold(text)).replace(r"\ ", r"\s+") + r"(?!\w)")
 
 
 @WATCH_KINDS.register

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from monitor.extract.normalize import fold_typography, normalize_text
+from monitor.extract.normalize import fold_typography
+from monitor.extract.wording import fold
 from monitor.models import Document
 
 # A sentence ends at . ! ? or … (optionally followed by closing quotes or brackets) before a space.
@@ -30,11 +31,6 @@ PREFILTER = 60  # token_set_ratio a sentence needs to start a candidate window
 PREFILTER_LAST_RESORT = 30  # when nothing passes: still find the best near-match to report
 MAX_SPAN_FACTOR = 3
 CONTEXT_CHARS = 120  # beyond this many passage lengths, a "sentence" (a run-on table cell) is trimmed
-
-
-def fold(text: str) -> str:
-    """The form both sides are compared in."""
-    return fold_typography(normalize_text(text)).casefold()
 
 
 @dataclass(frozen=True, slots=True)

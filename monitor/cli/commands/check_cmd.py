@@ -75,9 +75,9 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
 
     Example: privacy-monitor check facebook-privacy-policy-en --json
     """
+    from monitor.fetch.gate import HostGate
     from monitor.pipeline.check import Context
-    from monitor.service.parallel import check_in_parallel
-    from monitor.service.schedule import HostGate
+    from monitor.pipeline.parallel import check_in_parallel
 
     config = state.loaded.config
     selected = [find_page(config, page_id) for page_id in pages] if pages else list(config.pages)

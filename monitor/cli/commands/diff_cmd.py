@@ -178,7 +178,7 @@ def _live(state: State, store: Any, page: PageConfig) -> tuple[Document, dict[st
     from monitor.pipeline.check import capture_now
 
     capture = capture_now(state.loaded, store, page, clock=state.clock)
-    if capture.reason or capture.extraction is None:
+    if capture.reason or capture.extraction is None or capture.fetched is None:
         raise UsageError(f"{page.url}: the live page is not the document ({capture.reason or 'no content'})")
     now = isoformat(state.clock())
     label = f"live ({human_time(state.clock(), state.zone)})"

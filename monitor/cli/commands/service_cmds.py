@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from monitor.cli.main import State, main, pass_state
+from monitor.cli.output import terminal_safe
 
 LOG_FIELDS = ("page", "outcome", "version", "reason")
 _URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I)
@@ -48,6 +49,16 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class HumanLines(logging.Formatter):
+    """One line per event for a terminal; what a server sent (a failure reason) is made terminal-safe."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record), colour=False)
+
+
 @contextmanager
 def service_logging(log_format: str, level: str) -> Iterator[logging.Handler]:
     """Log to stderr for the life of the service (human lines on a terminal, else JSON Lines); undone after."""
@@ -57,9 +68,7 @@ def service_logging(log_format: str, level: str) -> Iterator[logging.Handler]:
     if log_format == "json":
         handler.setFormatter(JsonLines())
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S")
-        )
+        handler.setFormatter(HumanLines())
     handler.addFilter(_NoSecrets())
     root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
     saved = root.level, scheduler.level

@@ -12,12 +12,12 @@ from monitor.errors import ExitStatus
 from monitor.models import isoformat
 
 if TYPE_CHECKING:
-    from monitor.service.status import PageStatus
+    from monitor.store.health import PageStatus
 
 
 def _statuses(state: State) -> tuple[list[PageStatus], int | None]:
-    from monitor.service.status import service_holder, store_status
     from monitor.store.core import Store
+    from monitor.store.health import service_holder, store_status
 
     store = Store(state.loaded.store_path, clock=state.clock)
     return store_status(state.loaded.config, store, state.clock()), service_holder(store.root)
@@ -71,7 +71,7 @@ def status(state: State, as_json: bool) -> ExitStatus:
 
     Example: privacy-monitor status --json
     """
-    from monitor.service.status import verdict
+    from monitor.store.health import verdict
 
     now, zone = state.clock(), state.zone
     statuses, pid = _statuses(state)

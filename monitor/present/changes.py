@@ -13,8 +13,8 @@ from monitor.config.loading import PageConfig
 from monitor.diff.segments import Segment, block_segments
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord
-from monitor.notify.lag import version_of
-from monitor.report.links import change_name, change_url
+from monitor.present.lag import version_of
+from monitor.present.links import change_name, change_url
 from monitor.store.core import Store
 
 if TYPE_CHECKING:

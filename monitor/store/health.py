@@ -1,4 +1,5 @@
-"""Page health, computed from the store's check logs (the only record of what happened).
+"""Page health, computed from the store's check logs (the only record of what happened), for the digest,
+`status` and the service.
 
 For each page: the last check, the last good one, the last change, the run of consecutive failures with its
 reason and start, and the next run its schedule gives. A page failing for longer than `service.failing_after`
@@ -17,9 +18,10 @@ from typing import Any
 
 from monitor import fsutil
 from monitor.config.loading import Config, PageConfig, parse_duration
+from monitor.config.timing import digest_zone, next_due
+from monitor.config.triggers import PageSchedule
 from monitor.errors import ExitStatus, StoreDamaged
 from monitor.models import CheckRecord, Outcome, isoformat
-from monitor.service.schedule import PageSchedule, digest_zone, next_due
 from monitor.store.core import Store
 from monitor.store.timeline import STARTS_VERSION, parse_time
 

@@ -1,7 +1,7 @@
 """Checks of many pages at once, for a manual `check`: `fetch.concurrency` pages at a time across hosts, each
 fetched in its host's turn, and the results handed back in the order the pages were given.
 
-The politeness is the service's own: one `HostGate` (monitor/service/schedule.py) with `per_host_concurrency`
+The politeness is the service's own: one `HostGate` (monitor/fetch/gate.py) with `per_host_concurrency`
 and `per_host_min_gap`, and the fetchers' retry waits go through the gate's `sleep`, so a page waiting for its
 retry leaves its host's turn to the others. Browser pages go to the fetcher's one browser thread
 (monitor/fetch/chromium.py), one at a time.
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from monitor.service.schedule import HostGate
+from monitor.fetch.gate import HostGate
 
 if TYPE_CHECKING:
     from monitor.config.loading import PageConfig

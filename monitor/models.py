@@ -150,12 +150,15 @@ class CheckRecord:
     source: dict[str, Any] | None = None
     # The time of the page's previous record when this check's is earlier: the clock was set back.
     clock_step: str | None = None
+    # The fingerprint of the rules its text was made and judged under (monitor/extract/rules.py).
+    rules: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__slots__}
         data["outcome"] = str(self.outcome)
-        if self.clock_step is None:
-            del data["clock_step"]  # written only when it says something: records stay as they were
+        for optional in ("clock_step", "rules"):
+            if data[optional] is None:
+                del data[optional]  # written only when it says something: older records stay as they were
         return data
 
     @classmethod

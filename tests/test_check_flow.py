@@ -224,6 +224,31 @@ def test_an_error_nobody_foresaw_in_one_page_fails_that_page_and_the_run_goes_on
         ["policy", "new"],
         ["terms", "failed"],
     ]
-    assert (
-        output.splitlines()[1].split(None, 2)[2] == "extraction failed: LookupError: unknown encoding: hex"
-    )
+    assert output.splitlines()[1].split(None, 2)[2] == "extraction failed: LookupError: unknown encoding: hex"
+
+
+def test_the_same_capture_under_the_same_rules_is_unchanged_without_extracting(
+    project, statements, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A capture that hashes like the last good one's, under the same rules fingerprint, gives the same text:
+    the check says `unchanged` without parsing it. New rules (here a `remove`) make it extract again."""
+    import monitor.extract.document as document
+
+    config, _ = project
+    check(config, 1, statements)
+    extract = document.extract_document
+    extracted: list[str] = []
+
+    def counted(html: str, **options: object) -> object:
+        extracted.append(html)
+        return extract(html, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(document, "extract_document", counted)
+    output, _ = check(config, 2, statements)
+    assert output.split()[:2] == ["terms", "unchanged"] and extracted == []
+    config.write_text(config.read_text().replace('select = ["main"]', 'select = ["main"]\nremove = ["h1"]'))
+    output, _ = check(config, 3, statements)
+    assert len(extracted) == 1
+    records = Store(load_config(config).store_path).checks("terms")
+    assert [record.rules is not None for record in records] == [True, True, True]
+    assert records[0].rules == records[1].rules != records[2].rules

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
-from monitor.extract.walls import needs_browser
 from monitor.fetch.base import Fetcher
 from monitor.fetch.deadline import pause
 from monitor.fetch.http import HttpFetcher
@@ -67,6 +66,8 @@ class AutoFetcher(Fetcher):
                 raise
             log.info("%s: %s over plain HTTP; trying the browser", page.url, error.reason)
             return self.browser.fetch(page)
+        from monitor.extract.walls import needs_browser  # the walls load with the first page that needs them
+
         if result.not_modified or not needs_browser(result.html):
             return result
         log.info("%s: plain HTTP gave a JavaScript shell; trying the browser", page.url)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import PageConfig
 from monitor.errors import StoreDamaged, StoreError
+from monitor.extract.rules import rules_fingerprint
 from monitor.models import CheckRecord, Document, Outcome, isoformat
 from monitor.pipeline.capture import (
     Capture,
@@ -125,16 +126,23 @@ def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = No
 def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: float) -> CheckResult:
     assert pending.capture is not None and pending.state is not None
     record = CheckRecord(page=page.id, time=pending.time, url=page.url, outcome=Outcome.FAILED)
-    capture = judge_capture(ctx, page, pending.capture, last_good=None)  # the collapse test waits for step 2
-    record.timings.update(capture.timings)
-    record.status = capture.status
-    fetched = capture.fetched
+    record.rules = rules_fingerprint(page, ctx.config.quality, ctx.config.walls)
+    state, fetched = pending.state, pending.capture.fetched
+    record.status = pending.capture.status
     if fetched is not None:
         record.final_url, record.renderer = fetched.final_url, fetched.renderer
         record.headers = dict(fetched.headers)
         record.request_headers = _request_headers(ctx, page)
         if not fetched.not_modified:
             record.raw_sha256 = hashlib.sha256(fetched.body).hexdigest()
+        record.timings.update(pending.capture.timings)
+        if _as_last_good(ctx, page, record, state):
+            result = CheckResult(record)
+            if _record(ctx, result, CheckWrites(), started, state.version):
+                return result
+            state = ctx.store.page_state(page.id)  # another writer moved the page: judge the capture in full
+    capture = judge_capture(ctx, page, pending.capture, last_good=None)  # the collapse test waits for step 2
+    record.timings.update(capture.timings)
     if capture.extraction is not None:
         record.coverage = round(capture.extraction.coverage, 5)
     if capture.reason or fetched is None:
@@ -147,15 +155,38 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         document, raw = extraction.document, fetched.body
         text = document.to_text().encode("utf-8")
         record.text_sha256 = hashlib.sha256(text).hexdigest()
+        record.reason = None
         if extraction.coverage < ctx.config.quality.min_coverage:
             record.reason = f"low coverage: {extraction.coverage:.1%} of the page's words extracted"
-    state = pending.state
     for _ in range(MAX_ROUNDS):
         result, writes = _decide(ctx, page, record, state, document, text, raw)
         if _record(ctx, result, writes, started, state.version):
             return result
         state = ctx.store.page_state(page.id)  # another writer moved the page: decide again against it
     raise StoreError(f"page {page.id!r}: another writer kept moving it while this check recorded; try again")
+
+
+def _as_last_good(ctx: Context, page: PageConfig, record: CheckRecord, state: PageState) -> bool:
+    """Whether the capture is byte for byte the last good check's, under the same rules, while that check's text
+    is still the current version: then it says what that check said (`unchanged`), and nothing is extracted.
+    Not when a watch of the page has no baseline for the version yet: that one needs the document."""
+    last, current = state.last_good, state.current
+    if last is None or current is None or record.raw_sha256 is None:
+        return False
+    same = (last.raw_sha256, last.rules, last.text_sha256) == (record.raw_sha256, record.rules, current.id)
+    if not same or _new_watches(ctx, page, current.id, state):
+        return False
+    record.outcome, record.version, record.text_sha256 = Outcome.UNCHANGED, current.id, current.id
+    record.coverage, record.reason = last.coverage, last.reason  # its coverage warning, if it had one
+    return True
+
+
+def _new_watches(ctx: Context, page: PageConfig, version: str, state: PageState) -> bool:
+    if not any(page.id in watch.pages for watch in ctx.config.watches):
+        return False
+    from monitor.watch.evaluate import unevaluated
+
+    return bool(unevaluated(ctx.config.watches, page.id, version, state.baselines))
 
 
 def _decide(

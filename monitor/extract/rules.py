@@ -1,0 +1,42 @@
+"""The fingerprint of what turns a capture into a page's text and judges it: the page's rules, the walls, the
+word threshold, and the extraction's own version.
+
+The same capture under the same fingerprint always gives the same text and the same judgement, so a check whose
+capture hashes like the last good one's, under the same fingerprint, is `unchanged` without extracting anything.
+A version records the fingerprint it was made under, so a change of the rules can be told from a change of the
+page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+from monitor.config.loading import PageConfig, QualityConfig, WallConfig
+
+# Bumped when extraction output changes on purpose (a new block kind, another region rule, ...).
+EXTRACTION_VERSION = 1
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> str:
+    # Read from the installed package's metadata: importing trafilatura would cost a check that extracts nothing.
+    from importlib.metadata import version
+
+    return f"{EXTRACTION_VERSION}/trafilatura {version('trafilatura')}"
+
+
+def rules_fingerprint(
+    page: PageConfig, quality: QualityConfig, walls: tuple[WallConfig, ...] | list[WallConfig]
+) -> str:
+    """A short, stable hash of everything that makes and judges `page`'s text from a capture."""
+    rules = {
+        "extractor": _extractor(),
+        "select": page.select,
+        "remove": page.remove,
+        "min_words": quality.min_words if page.min_words is None else page.min_words,
+        "walls": [wall.model_dump(mode="json") for wall in walls],
+    }
+    encoded = json.dumps(rules, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:16]

@@ -186,6 +186,47 @@ def test_a_version_1_database_is_chained_on_upgrade(project: Path, httpserver: H
     assert run(project, clock, "verify")[0] == 0
 
 
+def test_a_version_2_database_upgrades_once_and_loses_nothing(project: Path, httpserver: HTTPServer) -> None:
+    """Schema 3 makes room for the rules fingerprint of each version, combined captures, the objections ledger
+    and time-stamp tokens: a store of schema 2 gets them on first opening, every record and version as it was,
+    each version's fingerprint taken from the record that brought it."""
+    clock = checked(project, httpserver, "policy", ["One.", "Two.", "Two."])
+    db = project.parent / "store" / "monitor.db"
+    with sqlite3.connect(db) as conn:
+        before = conn.execute(
+            "SELECT page, seq, version, since, until, checks, last_seen FROM versions"
+        ).fetchall()
+        rules = [
+            json.loads(data)["rules"] for (data,) in conn.execute("SELECT record FROM checks ORDER BY id")
+        ]
+    damage(
+        project,
+        ("DROP TABLE captures", ()),
+        ("DROP TABLE objections", ()),
+        ("DROP TABLE timestamps", ()),
+        ("DROP INDEX baselines_by_page", ()),
+        ("ALTER TABLE versions DROP COLUMN rules", ()),
+        ("UPDATE meta SET value = '2' WHERE key = 'schema_version'", ()),
+    )
+    records = rows(project)
+
+    assert len(Store(project.parent / "store").checks("policy")) == 3  # opening it upgrades it
+    close_all()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
+        assert (
+            conn.execute(
+                "SELECT page, seq, version, since, until, checks, last_seen FROM versions"
+            ).fetchall()
+            == before
+        )
+        assert [r for (r,) in conn.execute("SELECT rules FROM versions ORDER BY seq")] == [rules[0], rules[1]]
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"captures", "objections", "timestamps"} <= tables
+    assert rows(project) == records  # no record rewritten
+    assert run(project, clock, "verify")[0] == 0
+
+
 # --- export ------------------------------------------------------------------------------------------------------
 
 

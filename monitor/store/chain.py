@@ -78,27 +78,39 @@ def _link_problem(data: object, column: object, previous: str | None, n: int, ex
     return None
 
 
-def upgrade_schema(conn: sqlite3.Connection, schema: str) -> None:
-    """Bring a version-1 database to version 2 in one transaction: the `source` and `chain` columns, and every
-    existing record chained in its page's order (a record that does not hash to its digest is left as it is,
-    for `verify` to report: an upgrade never launders damage)."""
+def upgrade_schema(conn: sqlite3.Connection, schema: str, target: int) -> None:
+    """Bring an older database to version `target` in one transaction. From 1: the `source` and `chain`
+    columns, and every existing record chained in its page's order (a record that does not hash to its digest is
+    left as it is, for `verify` to report: an upgrade never launders damage). From 2: `versions.rules` (each
+    version's rules fingerprint, from the record that brought it) and the tables schema 3 adds. Nothing stored
+    is rewritten but what each step names."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         (current,) = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if int(current) < 2:  # another process may have upgraded it meanwhile
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(checks)")}
-            for column in ("source", "chain"):
-                if column not in columns:
-                    conn.execute(f"ALTER TABLE checks ADD COLUMN {column} TEXT")
+        if int(current) < target:  # another process may have upgraded it meanwhile
+            _add_columns(conn, "checks", ("source", "chain"))
+            _add_columns(conn, "versions", ("rules",))
             for statement in schema.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            _chain_existing(conn)
-            conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            if int(current) < 2:
+                _chain_existing(conn)
+            conn.execute(
+                "UPDATE versions SET rules = (SELECT json_extract(record, '$.rules') FROM checks"
+                " WHERE checks.id = versions.check_id AND json_valid(record))"
+            )
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),))
     except BaseException:
         conn.rollback()
         raise
     conn.commit()
+
+
+def _add_columns(conn: sqlite3.Connection, table: str, names: tuple[str, ...]) -> None:
+    columns = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    for name in names:
+        if name not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} TEXT")
 
 
 def _chain_existing(conn: sqlite3.Connection) -> None:

@@ -25,7 +25,11 @@ from monitor.store.layout import PAGES, blob_count, has_legacy_log, stored_blobs
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "Database", "close_all", "damaged", "lost_database", "record_digest"]
 
 DB_NAME = "monitor.db"
-SCHEMA_VERSION = 2  # 2: the hash chain (checks.chain) and imported history (checks.source)
+# 2: the hash chain (checks.chain) and imported history (checks.source). 3: room for what is coming, so stores
+# migrate once: the rules fingerprint of each version (versions.rules), the raw captures of a check made of
+# several pages (captures), the objections ledger with its own hash chain (objections) and trusted time-stamp
+# tokens over records (timestamps).
+SCHEMA_VERSION = 3
 WRITER_WAIT = 120.0  # seconds a writer (a check, an import, a deliverer) waits for another one to finish
 
 SCHEMA = """
@@ -56,11 +60,32 @@ CREATE TABLE IF NOT EXISTS versions (
     since TEXT NOT NULL, until TEXT, checks INTEGER NOT NULL, last_seen TEXT NOT NULL,
     raw_sha256 TEXT,               -- raw/<raw_sha256>.html.gz
     check_id INTEGER NOT NULL REFERENCES checks (id),
+    rules TEXT,                    -- fingerprint of the rules its text was made under (NULL: before schema 3)
     PRIMARY KEY (page, seq)
+);
+CREATE TABLE IF NOT EXISTS captures (
+    check_id INTEGER NOT NULL REFERENCES checks (id),
+    part INTEGER NOT NULL,         -- 1, 2, ... a document combined from several pages, in declaration order
+    url TEXT NOT NULL,
+    raw_sha256 TEXT NOT NULL,      -- raw/<raw_sha256>.html.gz
+    PRIMARY KEY (check_id, part)
+);
+CREATE TABLE IF NOT EXISTS objections (
+    seq INTEGER PRIMARY KEY,       -- 1, 2, ... the objections chain (added, corrected, withdrawn: never deleted)
+    record TEXT NOT NULL, digest TEXT NOT NULL, chain TEXT
+);
+CREATE TABLE IF NOT EXISTS timestamps (
+    kind TEXT NOT NULL,            -- check | objection | export
+    ref TEXT NOT NULL,             -- the record's id in its table
+    record_sha256 TEXT NOT NULL,   -- what the token covers
+    token BLOB,                    -- the RFC 3161 token (NULL: still to be asked for)
+    time TEXT NOT NULL,
+    PRIMARY KEY (kind, ref)
 );
 CREATE TABLE IF NOT EXISTS baselines (
     watch TEXT NOT NULL, page TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (watch, page)
 );
+CREATE INDEX IF NOT EXISTS baselines_by_page ON baselines (page);
 CREATE TABLE IF NOT EXISTS outbox (
     id TEXT PRIMARY KEY,           -- one message per page check
     page TEXT NOT NULL,
@@ -191,7 +216,7 @@ class Database:
                         conn.rollback()
                     raise
             elif version < SCHEMA_VERSION:
-                upgrade_schema(conn, SCHEMA)
+                upgrade_schema(conn, SCHEMA, SCHEMA_VERSION)
         except sqlite3.OperationalError as error:
             if _is_busy(error):
                 raise self.locked() from None

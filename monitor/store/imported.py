@@ -24,12 +24,13 @@ def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
     """Recompute the page's `versions` rows from its good records in the order `checks()` lists them: the
     imported history by date, then the live checks in the order they were recorded."""
     rows = conn.execute(
-        "SELECT id, time, COALESCE(text_sha256, version), raw_sha256 FROM checks"
+        "SELECT id, time, COALESCE(text_sha256, version), raw_sha256,"
+        " CASE WHEN json_valid(record) THEN json_extract(record, '$.rules') END FROM checks"
         f" WHERE page = ? AND outcome != 'failed' {IMPORTED_FIRST}",
         (page,),
     ).fetchall()
-    entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw, check_id]
-    for check_id, time, text, raw in rows:
+    entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw, check_id, rules]
+    for check_id, time, text, raw, rules in rows:
         if text is None:
             continue
         if entries and entries[-1][0] == text:
@@ -38,10 +39,11 @@ def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
             continue
         if entries:
             entries[-1][2] = time
-        entries.append([text, time, None, 1, time, raw, check_id])
+        entries.append([text, time, None, 1, time, raw, check_id, rules])
     conn.execute("DELETE FROM versions WHERE page = ?", (page,))
     conn.executemany(
-        "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO versions (page, seq, version, since, until, checks, last_seen, raw_sha256, check_id, rules)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(page, seq, *entry) for seq, entry in enumerate(entries, start=1)],
     )
 

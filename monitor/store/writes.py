@@ -94,9 +94,10 @@ def insert_check(conn: sqlite3.Connection, record: CheckRecord, head: Head) -> i
                 (record.time, record.page, head.seq),
             )
         conn.execute(
-            "INSERT INTO versions VALUES (?, ?, ?, ?, NULL, 1, ?, ?, ?)",
+            "INSERT INTO versions (page, seq, version, since, until, checks, last_seen, raw_sha256, check_id, rules)"
+            " VALUES (?, ?, ?, ?, NULL, 1, ?, ?, ?, ?)",
             (record.page, (head.seq or 0) + 1, record.text_sha256 or record.version, record.time,
-             record.time, record.raw_sha256, check_id),
+             record.time, record.raw_sha256, check_id, record.rules),
         )  # fmt: skip
     elif record.outcome == Outcome.UNCHANGED and head.seq is not None:
         conn.execute(

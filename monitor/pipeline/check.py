@@ -20,9 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from monitor.config.loading import PageConfig
 from monitor.errors import StoreDamaged, StoreError
@@ -38,50 +36,17 @@ from monitor.pipeline.capture import (
     judge_capture,
 )
 from monitor.pipeline.decide import decide
+from monitor.pipeline.result import CheckResult
 from monitor.store.writes import CheckWrites, PageState
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff
-    from monitor.watch.alerts import Alert
 
 __all__ = ["Capture", "CheckResult", "Context", "capture_now", "capture_page", "check_page", "check_pages"]
 
 # Another writer can move the page between a check's decision and its commit only by recording a check of the
 # same page at that moment; three rounds in a row would mean a writer that never stops.
 MAX_ROUNDS = 3
-
-
-@dataclass
-class CheckResult:
-    record: CheckRecord
-    diff: DocumentDiff | None = None  # when the page changed
-    alerts: list[Alert] = field(default_factory=list)
-    message: str | None = None  # the outbox message holding this check's alerts (for the run to deliver)
-    retry_at: datetime | None = None  # when the server (Retry-After) lets this page be fetched again
-    undelivered: list[str] = field(default_factory=list)  # one line per alert the run could not send
-
-    @property
-    def delivery_failed(self) -> bool:
-        return bool(self.undelivered)
-
-    def to_json(self) -> dict[str, Any]:
-        record = self.record
-        return {
-            "page": record.page,
-            "outcome": str(record.outcome),
-            "version": record.version,
-            "previous": record.previous,
-            "reason": record.reason,
-            "coverage": record.coverage,
-            "cosmetic": record.cosmetic,
-            "changes": record.changes,
-            "alerts": [alert.to_json() for alert in self.alerts],
-            "time": record.time,
-            "url": record.url,
-            "final_url": record.final_url,
-            "status": record.status,
-            "renderer": record.renderer,
-        }
 
 
 def check_pages(

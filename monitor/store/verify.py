@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor import fsutil
-from monitor.models import CheckRecord, Outcome
+from monitor.models import CheckRecord
 from monitor.store.chain import chain_problems, record_digest
+from monitor.store.derived import derived_timeline, impossible_row
 from monitor.store.layout import (
     PAGES,
     RAW_SUFFIX,
@@ -42,7 +43,6 @@ from monitor.store.layout import (
     has_legacy_log,
     referenced_blobs,
 )
-from monitor.store.timeline import STARTS_VERSION
 
 if TYPE_CHECKING:
     from monitor.store.db import Database
@@ -267,7 +267,7 @@ class _Verifier:
     def timeline(self, page: str, rows: list[tuple[Any, ...]]) -> None:
         """The page's `versions` rows against the timeline its records make."""
         where = f"{self.db.path}: versions row {{}} of page {page!r}"
-        expected = [] if page in self.untrusted else _timeline(self.records[page])
+        expected = [] if page in self.untrusted else derived_timeline(self.records[page])
         for index, (seq, *row) in enumerate(rows):
             made_by = self.check_pages.get(row[-1])
             if page in self.untrusted:
@@ -285,7 +285,7 @@ class _Verifier:
             elif differ := [
                 (n, a, e) for n, a, e in zip(TIMELINE, row, expected[index], strict=True) if a != e
             ]:
-                impossible = _impossible(row, rows[index - 1][1:] if index else None, rows[index - 1][0])
+                impossible = impossible_row(row, rows[index - 1][1:] if index else None, rows[index - 1][0])
                 self.problems.append(
                     f"{where.format(seq)}: {impossible}{', '.join(f'{n} {_show(a)}' for n, a, _ in differ)} "
                     f"but the page's checks make it {', '.join(f'{n} {_show(e)}' for n, _, e in differ)}; {RESTORE_FACTS}"
@@ -362,55 +362,6 @@ class _Verifier:
                     f"{folder}: {blob_count(rest)} no record mentions, left by a check cut short before it was "
                     "recorded (harmless: the next check of the same text uses them)"
                 )
-
-
-def _timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[Any]]:
-    """The `versions` rows a page's records make, as the store writes them (writes.py, imported.py): the
-    imported history by date up to the last import (which rebuilt it), then each live check appended."""
-    imported = max((n for n, _, r in records if r.source is not None), default=0)
-    entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw_sha256, check_id]
-    placed = sorted(
-        (item for item in records if item[0] <= imported and item[2].outcome != Outcome.FAILED),
-        key=lambda item: (
-            item[2].source is None,
-            item[0] if item[2].source is None else 0,
-            item[2].time,
-            item[0],
-        ),
-    )
-    for _, row_id, record in placed:
-        text = record.text_sha256 or record.version
-        if text is not None and entries and entries[-1][0] == text:
-            entries[-1][3:5] = [entries[-1][3] + 1, record.time]
-        elif text is not None:
-            if entries:
-                entries[-1][2] = record.time
-            entries.append([text, record.time, None, 1, record.time, record.raw_sha256, row_id])
-    for n, row_id, record in records:
-        text = record.text_sha256 or record.version
-        if n <= imported:
-            continue
-        if record.outcome in STARTS_VERSION and text:
-            if entries:
-                entries[-1][2] = record.time
-            entries.append([text, record.time, None, 1, record.time, record.raw_sha256, row_id])
-        elif record.outcome == Outcome.UNCHANGED and entries:
-            entries[-1][3:5] = [entries[-1][3] + 1, record.time]
-    return entries
-
-
-def _impossible(row: list[Any], before: tuple[Any, ...] | None, before_seq: object) -> str:
-    """What makes a stored timeline row impossible by itself (with the row before it), as a prefix, or ''."""
-    _, since, until, _, last_seen, *_ = row
-    if until is not None and str(until) < str(since):
-        return f"it ends (until {until}) before it starts (since {since}); "
-    if str(last_seen) < str(since):
-        return f"it was last seen ({last_seen}) before it starts (since {since}); "
-    if before is not None and str(since) < str(before[1]):
-        return f"it starts before version {before_seq} (since {before[1]}): out of order; "
-    if before is not None and (before[2] is None or str(since) < str(before[2])):
-        return f"it overlaps version {before_seq} (until {before[2]}); "
-    return ""
 
 
 def _show(value: object) -> str:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import lxml.html
 from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 from lxml.html import HtmlElement
@@ -31,6 +30,7 @@ from monitor.extract.html_blocks import (
 )
 from monitor.extract.markdown_blocks import document_from_markdown
 from monitor.extract.normalize import normalize_text
+from monitor.extract.parse import parse_html
 from monitor.extract.visible import coverage, visible_texts
 from monitor.models import Document
 
@@ -75,9 +75,10 @@ def extract_document(
 
     Raises FetchError when `select` is given and matches nothing (the page is not the document, or the
     selector went stale); its `extraction` attribute then holds the page's title and visible text, with an
-    empty document, for recognizing what the page is instead. Raises ConfigError when a selector is not valid CSS.
+    empty document, for recognizing what the page is instead. Raises PageUnreadable (a FetchError) when the
+    HTML parser stopped before the end of the page. Raises ConfigError when a selector is not valid CSS.
     """
-    page = _parse(html)
+    page = _parse(html, url)
     if page is None:
         return Extraction(Document(), 1.0, 0, None, "")
     body = page.body if page.find("body") is not None else page
@@ -105,25 +106,8 @@ def extract_document(
     )
 
 
-def _parser(**options: Any) -> lxml.html.HTMLParser:
-    """An HTML parser whose every element is an HtmlElement, chosen in C: lxml.html's default asks a Python
-    method for each element's class (to give forms and inputs classes of their own, which nothing here uses),
-    a fifth of the time of the walks on a React page. A parser per call: lxml parsers must not be shared
-    between threads."""
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True, **options)
-    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(element=HtmlElement))
-    return parser
-
-
-def _parse(html: str) -> HtmlElement | None:
-    if not html.strip():
-        return None
-    try:
-        return lxml.html.document_fromstring(html, parser=_parser())
-    except ValueError:  # a str that declares its own encoding (<?xml encoding=...?>)
-        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_parser(encoding="utf-8"))
-    except etree.ParserError:  # nothing but whitespace or comments
-        return None
+def _parse(html: str, url: str = "") -> HtmlElement | None:
+    return parse_html(html, url=url)
 
 
 @lru_cache(maxsize=256)

@@ -25,11 +25,9 @@ from functools import lru_cache
 from typing import Protocol
 from urllib.parse import urlsplit
 
-import lxml.html
-from lxml import etree
-
 from monitor.config.loading import PageConfig, QualityConfig, WallConfig
 from monitor.extract.normalize import fold_typography, normalize_text
+from monitor.extract.parse import PageUnreadable, parse_html
 from monitor.models import Document, FetchResult
 
 
@@ -105,7 +103,6 @@ TOC_MIN_PARAGRAPHS = 10  # the last good text had at least this many running-tex
 TOC_MAX_SHARE = 0.1  # ... and the new one has at most this share of them ...
 TOC_MIN_ENTRIES = 5  # ... and at least this many short headings/items, outnumbering its running text.
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "head")
-_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
 
 class ExtractionLike(Protocol):
@@ -238,8 +235,10 @@ def javascript_shell(html: str, *, min_words: int = 30, rendered: bool = False) 
     if not _SCRIPT_TAG.search(html):  # no script at all: nothing to write the text (and no parse needed)
         return False
     try:
-        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_UTF8_PARSER)
-    except etree.ParserError:  # nothing to parse
+        root = parse_html(html)  # the tree extraction reads: a deep page's text is not taken for missing
+    except PageUnreadable:  # not a shell: extraction names what is wrong with the page
+        return False
+    if root is None:  # nothing to parse
         return False
     if not root.xpath("//script"):
         return False

@@ -199,16 +199,16 @@ def _load_input(state: State, name: str) -> tuple[Document, dict[str, Any]]:
         raise UsageError(f"{path}: cannot read ({error.strerror})") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text (save it as UTF-8, or give the URL instead)") from None
-    return document_from_file_text(text, path.suffix), {"id": str(path), "label": str(path)}
+    return document_from_file_text(text, path.suffix, name=str(path)), {"id": str(path), "label": str(path)}
 
 
-def document_from_file_text(text: str, suffix: str = "") -> Document:
-    """HTML is extracted like a fetched page; text already in our stored form is read as is; anything else
-    is read as Markdown (e.g. an Open Terms Archive version)."""
+def document_from_file_text(text: str, suffix: str = "", *, name: str | None = None) -> Document:
+    """HTML is extracted like a fetched page (an error names the file, `name`); text already in our stored form
+    is read as is; anything else is read as Markdown (e.g. an Open Terms Archive version)."""
     if suffix.lower() in (".html", ".htm", ".xhtml") or _HTML_START.match(text):
         from monitor.extract.document import extract_document
 
-        return extract_document(text).document
+        return extract_document(text, url=name or "").document
     stored = Document.from_text(text)
     if stored.to_text() == text and not any("\n" in block.text for block in stored.blocks):
         return stored  # one block per line, a blank line between: our stored form

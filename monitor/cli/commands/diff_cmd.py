@@ -139,8 +139,13 @@ def _stdout_is_terminal() -> bool:
 
 
 def _configured_page(state: State, name: str) -> PageConfig | None:
-    """The page `name` names in the config, or None when it looks like a file or URL (or there is no page)."""
-    looks_like_input = name.startswith(("http://", "https://")) or Path(name).exists()
+    """The page `name` names in the config, or None when it looks like a file or URL (or there is no page). A URL,
+    or an existing file named with a folder or a suffix (`old.html`, `./a`), is an input without reading the
+    config: comparing two files should not pay for loading every page's rules."""
+    path = Path(name)
+    looks_like_input = name.startswith(("http://", "https://")) or path.exists()
+    if name.startswith(("http://", "https://")) or (path.exists() and (path.suffix or len(path.parts) > 1)):
+        return None
     try:
         pages = state.loaded.config.pages
     except ConfigError:

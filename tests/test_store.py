@@ -28,8 +28,9 @@ def sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def record_check(store: Store, time: str, outcome: str, text: str | None = None, **fields) -> CheckRecord:
-    """Store a check the way the pipeline does: blobs first (for a good check), then the log line."""
+def append_record(store: Store, time: str, outcome: str, text: str | None = None, **fields) -> CheckRecord:
+    """Append a check record through the store's own API, blobs first (for a good check), then the record: the
+    store's unit tests; `service_support.record_check` runs the real pipeline instead."""
     current = store.current(PAGE)
     raw = f"<html><body><p>{text}</p></body></html>".encode() if text is not None else None
     record = CheckRecord(
@@ -96,7 +97,7 @@ def test_a_missing_store_reads_as_empty_and_is_created_on_first_write(tmp_path: 
     assert (store.current(PAGE), store.last_check(PAGE), store.validators(PAGE)) == (None, None, {})
     assert store.read_json("outbox/x.json") is None and store.ledger.lines() == []
     assert store.verify().ok and not store.root.exists()
-    record_check(store, day(1), "new", "text")
+    append_record(store, day(1), "new", "text")
     assert store.pages() == [PAGE]
 
 
@@ -145,7 +146,7 @@ TIMELINES = {
 @pytest.mark.parametrize("checks, expected", TIMELINES.values(), ids=TIMELINES.keys())
 def test_timeline_is_derived_from_the_check_log(store: Store, checks: list, expected: list) -> None:
     for n, (outcome, text) in enumerate(checks, start=1):
-        record_check(store, day(n), outcome, text)
+        append_record(store, day(n), outcome, text)
     timeline = store.versions(PAGE)
     assert [(v.id, v.since, v.until, v.checks, v.last_seen) for v in timeline] == [
         (sha(text), day(since), until and day(until), count, day(last))
@@ -156,9 +157,9 @@ def test_timeline_is_derived_from_the_check_log(store: Store, checks: list, expe
 
 
 def test_flip_flop_stores_two_blobs_and_each_entry_keeps_its_own_raw_capture(store: Store) -> None:
-    first = record_check(store, day(1), "new", "A")
-    record_check(store, day(2), "changed", "B")
-    record_check(store, day(3), "changed", "A")
+    first = append_record(store, day(1), "new", "A")
+    append_record(store, day(2), "changed", "B")
+    append_record(store, day(3), "changed", "A")
     assert len(list((store.root / "pages" / PAGE / "texts").iterdir())) == 2
     entries = store.versions(PAGE)
     assert entries[0].id == entries[2].id and entries[0].raw_sha256 == first.raw_sha256
@@ -167,8 +168,8 @@ def test_flip_flop_stores_two_blobs_and_each_entry_keeps_its_own_raw_capture(sto
 
 
 def test_failed_checks_are_logged_with_their_reason_but_never_become_versions(store: Store) -> None:
-    record_check(store, day(1), "new", "A")
-    record_check(store, day(2), "failed", reason="collapsed: 16% of the last good text")
+    append_record(store, day(1), "new", "A")
+    append_record(store, day(2), "failed", reason="collapsed: 16% of the last good text")
     assert [(c.outcome, c.reason) for c in store.checks(PAGE)] == [
         ("new", None),
         ("failed", "collapsed: 16% of the last good text"),
@@ -183,11 +184,11 @@ def test_failed_checks_are_logged_with_their_reason_but_never_become_versions(st
 @pytest.fixture
 def three_versions(store: Store) -> Store:
     """A (Mar 1 12:00), failed (Mar 2), B (Mar 3 12:00), unchanged (Mar 4), C (Mar 5 12:00)."""
-    record_check(store, day(1), "new", "A")
-    record_check(store, day(2), "failed")
-    record_check(store, day(3), "changed", "B")
-    record_check(store, day(4), "unchanged", "B")
-    record_check(store, day(5), "changed", "C")
+    append_record(store, day(1), "new", "A")
+    append_record(store, day(2), "failed")
+    append_record(store, day(3), "changed", "B")
+    append_record(store, day(4), "unchanged", "B")
+    append_record(store, day(5), "changed", "C")
     return store
 
 
@@ -241,15 +242,15 @@ def test_an_ambiguous_prefix_lists_the_candidates(store: Store) -> None:
         by_prefix[sha(f"text {n}")[:4]] = f"text {n}"
         n += 1
     first, second = by_prefix[sha(f"text {n}")[:4]], f"text {n}"
-    record_check(store, day(1), "new", first)
-    record_check(store, day(2), "changed", second)
+    append_record(store, day(1), "new", first)
+    append_record(store, day(2), "changed", second)
     with pytest.raises(UsageError, match=r"is ambiguous: ") as error:
         store.resolve(PAGE, sha(first)[:4])
     assert sha(first)[:12] in str(error.value) and sha(second)[:12] in str(error.value)
 
 
 def test_previous_needs_two_versions_and_unknown_pages_name_the_known_ones(store: Store) -> None:
-    record_check(store, day(1), "new", "A")
+    append_record(store, day(1), "new", "A")
     with pytest.raises(UsageError, match=r"has only one version \(since 2026-03-01T12:00:00Z\)"):
         store.resolve(PAGE, "previous")
     with pytest.raises(
@@ -283,7 +284,7 @@ VALIDATORS = {
 def test_validators_come_from_the_last_successful_check(store: Store, checks: list, expected: dict) -> None:
     for n, (outcome, status, headers) in enumerate(checks, start=1):
         text = None if outcome == "failed" else "A"
-        record_check(
+        append_record(
             store, day(n), "new" if n == 1 and text else outcome, text, status=status, headers=headers
         )
     assert store.validators(PAGE) == expected
@@ -293,8 +294,8 @@ def test_validators_come_from_the_last_successful_check(store: Store, checks: li
 
 
 def test_checks_are_rows_of_the_database_anyone_can_query(store: Store) -> None:
-    first = record_check(store, day(1), "new", "A")
-    record_check(store, day(2), "failed")
+    first = append_record(store, day(1), "new", "A")
+    append_record(store, day(2), "failed")
     with sqlite3.connect(store.root / "monitor.db") as db:
         rows = list(db.execute("SELECT page, n, time, outcome, version FROM checks ORDER BY id"))
         [timeline] = db.execute("SELECT version, since, until, checks FROM versions")
@@ -304,7 +305,7 @@ def test_checks_are_rows_of_the_database_anyone_can_query(store: Store) -> None:
 
 
 def test_a_bad_value_read_back_is_damage_of_that_page_not_a_crash(store: Store) -> None:
-    record_check(store, day(1), "new", "A")
+    append_record(store, day(1), "new", "A")
     with sqlite3.connect(store.root / "monitor.db") as db:  # a value that hashes right but makes no sense
         [(data,)] = db.execute("SELECT record FROM checks")
         bad = json.dumps({**json.loads(data), "time": "yesterday"})
@@ -320,10 +321,10 @@ def test_a_bad_value_read_back_is_damage_of_that_page_not_a_crash(store: Store) 
 
 
 def test_readers_see_appends_made_by_another_store_instance(store: Store) -> None:
-    record_check(store, day(1), "new", "A")
+    append_record(store, day(1), "new", "A")
     reader = Store(store.root)
     assert len(reader.versions(PAGE)) == 1
-    record_check(store, day(2), "changed", "B")
+    append_record(store, day(2), "changed", "B")
     assert [v.id for v in reader.versions(PAGE)] == [sha("A"), sha("B")]
 
 
@@ -454,7 +455,7 @@ def test_a_second_writer_process_gets_store_locked_with_the_holders_pid(store: S
         holder.stdin.write("release\n")
         holder.stdin.flush()
         with store.transaction(wait=30):  # returns as soon as the holder lets go
-            record_check(store, day(1), "new", "A")
+            append_record(store, day(1), "new", "A")
         assert not (store.root / ".lock").exists()  # SQLite's own lock: no lock file of ours
     finally:
         holder.kill()
@@ -478,7 +479,7 @@ def test_a_killed_writer_leaves_no_stale_lock(store: Store) -> None:
 
 def test_the_writer_lock_is_reentrant_in_one_thread(store: Store) -> None:
     with store.transaction(), Store(store.root).transaction():
-        record_check(store, day(1), "new", "A")
+        append_record(store, day(1), "new", "A")
     assert [v.id for v in store.versions(PAGE)] == [sha("A")]
 
 
@@ -509,7 +510,7 @@ def test_a_long_history_is_read_from_the_database_and_loses_nothing(tmp_path: Pa
         )
         if text is not None and n > 1 and store.current(PAGE).id == sha(text):
             outcome = "unchanged"
-        record_check(store, day(n), outcome, text)
+        append_record(store, day(n), outcome, text)
         store.versions(PAGE)  # read between writes, as the service does
     assert [c.time for c in store.checks(PAGE)] == [day(n) for n in range(1, 13)]
     assert store.versions(PAGE) == fresh_eyes.versions(PAGE)

@@ -70,6 +70,7 @@ def test_the_history_lists_each_wording_since_when_and_the_word_diff(
         "  section:  Privacy Policy › Your right to object",
         "  change:   Your objection applies to the account you are logged in to and to [-all-]{+some+} accounts in"
         " the same Accounts Center.",
+        "  why:      same place in section “Privacy Policy › Your right to object”, after the same sentence",
         "",
         f"2026-01-08 08:00 UTC → now: NOT FOUND (removed), 1 version from {_short(project, 3)}",
     ]
@@ -151,9 +152,9 @@ def test_the_history_of_the_real_facebook_policy_gives_the_alerts_the_live_check
         for alert in wording.alerts
     ]
     assert sorted(replayed) == sorted(live)
-    # The AI clause was never in this policy (a typo-like first alert); the audience clause was reworded once.
+    # The AI clause was never in this policy (not found on the first check); the audience clause was reworded once.
     assert [(watch, kind) for _, watch, kind in live] == [
-        ("still-process", "removed"),
+        ("still-process", "not_found"),
         ("audience", "changed"),
     ]
     stories = {watch.id: wording_history(store, watch, "facebook") for watch in config.watches}

@@ -141,7 +141,11 @@ def test_generative_ai_page_history(tmp_path: Path, facebook_with_genai: History
     ]
     assert timeline(store, watches, facebook_with_genai) == {
         "still-process": [],
-        "accounts-center": [("2026-05-28", "appeared"), ("2026-05-29", "removed")],
+        "accounts-center": [
+            ("2026-05-25", "not_found"),
+            ("2026-05-28", "appeared"),
+            ("2026-05-29", "removed"),
+        ],
     }
     state = store.baselines.get("still-process", PAGE)
     assert state["section"] == ["AI at Meta", "Where does Meta get training information?"]

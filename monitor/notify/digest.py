@@ -111,6 +111,7 @@ ALERT_WORDS = {
     "appeared": "appeared",
     "reappeared": "is back on the page",
     "cosmetic": "changed in form only",
+    "not_found": "not found on the first check",
 }
 
 
@@ -174,6 +175,9 @@ def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:
         section = " › ".join(section)
     ops = alert.get("ops") or []
     details = alert.get("details") or {}
+    kind = str(alert.get("kind") or "changed")
+    if kind == "removed" and details.get("first"):  # stored before `not_found` was its own kind
+        kind = "not_found"
     passages = details.get("changes") or [] if alert.get("watch_kind") == "section" else []
     more = 0
     if passages:  # a section watch: its first changed passage (the alert mail shows a few)
@@ -184,12 +188,14 @@ def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:
         more = max(0, int(details.get("count") or len(passages)) - 1)
     elif ops:
         segments = elide(list(ops_segments(ops)))
+    elif kind == "not_found" and (details.get("near") or {}).get("text"):
+        segments = [Segment("same", details["near"]["text"])]  # the closest sentence, as the mail names it
     else:
         segments = [Segment("del", alert["old"])] if alert.get("old") else []
         segments += [Segment("ins", alert["new"])] if alert.get("new") else []
     return AlertLine(
         watch=str(alert.get("watch") or "(unnamed watch)"),
-        kind=str(alert.get("kind") or "changed"),
+        kind=kind,
         severity=str(alert.get("severity") or "medium"),
         page=str(alert.get("page") or page.id),
         section=str(section),

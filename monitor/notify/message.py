@@ -49,7 +49,11 @@ _WHAT_SECTION = {
     "appeared": "A heading matching the section you watch appeared.",
     "reappeared": "A heading matching the section you watch is back.",
 }
-_NOT_FOUND = "The wording you watch was not found on the page (check the watch's text in the config)."
+_NOT_FOUND = {
+    "clause": "The wording you watch was not found on the first check (check the watch's text in the config).",
+    "term": "The term you watch was not found on the first check (check the watch's text in the config).",
+    "section": "No heading matched the section you watch on the first check (check the watch's text).",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +76,8 @@ def subject(alert: Alert, page: PageConfig | None = None) -> str:
 
 
 def what_happened(alert: Alert) -> str:
-    if alert.kind == "removed" and alert.details.get("first"):
-        return _NOT_FOUND
+    if alert.label == "not found":
+        return _NOT_FOUND.get(alert.watch_kind, _NOT_FOUND["clause"])
     table = {"term": _WHAT_TERM, "section": _WHAT_SECTION}.get(alert.watch_kind, {})
     return table.get(alert.kind) or _WHAT.get(alert.kind) or f"The watch reports: {alert.kind}."
 
@@ -149,6 +153,7 @@ def _item(alert: Alert) -> dict[str, Any]:
         "now_reads": _excerpt(alert.new) if alert.watch_kind != "section" else None,
         "last_seen": _excerpt(alert.old) if alert.old and not alert.new else None,
         "near": near,
+        "why": alert.details.get("reason") if alert.kind in ("changed", "moved", "reappeared") else None,
         "near_text": _excerpt(near["text"]) if near else None,
         "near_section": " › ".join((near or {}).get("section") or ()),
         "found": _found(alert),

@@ -29,7 +29,7 @@ class WordingEntry:
 
     @property
     def alerts(self) -> list[str]:
-        return [f"{alert.kind} ({alert.severity})" for alert in self.wording.alerts]
+        return [f"{alert.label} ({alert.severity})" for alert in self.wording.alerts]
 
 
 @dataclass(frozen=True, slots=True)

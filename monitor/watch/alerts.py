@@ -15,7 +15,9 @@ from typing import Any
 
 from monitor.diff.classify import Op
 
-ALERT_KINDS = ("changed", "removed", "moved", "appeared", "reappeared", "disappeared", "cosmetic")
+ALERT_KINDS = (
+    "changed", "removed", "moved", "appeared", "reappeared", "disappeared", "cosmetic", "not_found"
+)  # fmt: skip
 SEVERITIES = ("low", "medium", "high")  # ascending
 
 
@@ -55,10 +57,17 @@ class Alert:
         return f"<alert-{self.id}@privacy-monitor>"
 
     @property
+    def label(self) -> str:
+        """The kind in words: 'changed', 'not found' (an alert stored before `not_found` was its own kind was
+        a `removed` marked first)."""
+        if self.kind == "not_found" or (self.kind == "removed" and self.details.get("first")):
+            return "not found"
+        return self.kind
+
+    @property
     def headline(self) -> str:
         """'accounts-center-scope changed (high)': the part of the subject after the page."""
-        label = "not found" if self.kind == "removed" and self.details.get("first") else self.kind
-        return f"{self.watch} {label} ({self.severity})"
+        return f"{self.watch} {self.label} ({self.severity})"
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -6,9 +6,11 @@ records them in its own transaction, so this module never touches the store. A n
 a clause that was reworded is followed in its new wording (the config keeps the original).
 
 Decisions worth knowing:
-- The first evaluation of a clause on a page establishes the baseline silently when the clause is found;
-  when it is not found, that is an alert (`removed`, details.first = true, with the best near-match), so a
-  typo in the config shows up on day one. Terms and sections establish their baseline silently.
+- The first evaluation of a watch on a page establishes the baseline silently when its clause, term or
+  section is found; when it is not found, that is an alert of its own kind (`not_found`, details.first =
+  true, with a clause's closest sentence), never `removed`, so a typo in the config shows up on day one.
+  A store written before `not_found` existed keeps its baselines: they are not first looks, so its first
+  check after the upgrade raises nothing new.
 - A watch added to the config of a page that already has versions starts from the previous version, so
   the change that triggered this evaluation is not lost.
 - Evaluating the same version again returns the alerts stored for it (same ids): a re-run after a crash
@@ -46,7 +48,7 @@ __all__ = [
 CHANGE_KINDS = {"changed", "removed", "moved", "appeared", "reappeared", "cosmetic"}
 
 
-def _fingerprint(config: WatchConfig) -> str:
+def fingerprint(config: WatchConfig) -> str:
     """What the baseline depends on: change the kind, text or regex flag and the watch starts afresh."""
     key = "\x1f".join((config.kind, config.text or "", str(config.regex)))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
@@ -83,7 +85,7 @@ def evaluate_watches(
     result = Evaluation()
     for config in watches_of(watches, page_id):
         kind = WATCH_KINDS.get(config.kind)(config)
-        before = _current(baselines.get(config.id), config)
+        before = current_state(baselines.get(config.id), config)
         if before is not None and before.get("version") == version:
             result.alerts.extend(Alert.from_json(data) for data in before.get("alerts", []))
             continue
@@ -101,7 +103,7 @@ def evaluate_watches(
             watch=config.id,
             page=page_id,
             kind=config.kind,
-            config=_fingerprint(config),
+            config=fingerprint(config),
             version=version,
             previous=previous,
             time=time,
@@ -164,7 +166,7 @@ def unevaluated(
     next change of the page to establish its baseline (or to say that its clause is not there)."""
     stale = []
     for config in watches_of(watches, page_id):
-        state = _current(baselines.get(config.id), config)
+        state = current_state(baselines.get(config.id), config)
         if state is None or state.get("version") != version:
             stale.append(config)
     return stale
@@ -175,11 +177,11 @@ def read_watch_states(
 ) -> list[tuple[WatchConfig, str, dict[str, Any] | None]]:
     """Every watch x page with its stored state (None: not evaluated yet), in config order."""
     return [
-        (config, page_id, _current(store.baselines.get(config.id, page_id), config))
+        (config, page_id, current_state(store.baselines.get(config.id, page_id), config))
         for config in watches
         for page_id in config.pages
     ]
 
 
-def _current(state: dict[str, Any] | None, config: WatchConfig) -> dict[str, Any] | None:
-    return state if state is not None and state.get("config") == _fingerprint(config) else None
+def current_state(state: dict[str, Any] | None, config: WatchConfig) -> dict[str, Any] | None:
+    return state if state is not None and state.get("config") == fingerprint(config) else None

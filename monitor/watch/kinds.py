@@ -25,6 +25,7 @@ from monitor.errors import ConfigError
 from monitor.extract.wording import fold, wording_pattern
 from monitor.models import Document
 from monitor.registry import WATCH_KINDS
+from monitor.watch.follow import reason, successor
 from monitor.watch.locate import ClauseIndex, Located, choose
 
 if TYPE_CHECKING:
@@ -125,15 +126,18 @@ class ClauseWatch(WatchKind):
         return {"status": "found", **current.to_json(), "wording": current.text, "count": len(matches)}
 
     def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
+        if after["status"] == "missing" and before is not None and before.get("wording") and page.old:
+            self._follow(before, after, page)
         section = tuple(after.get("section") or ())
         if after["status"] == "missing":
             if before is not None and before.get("wording"):
                 after["wording"] = before["wording"]  # the last wording seen, to recognise it coming back
-                after["section"] = before.get("section", [])
+                for key in ("section", "context", "block", "blocks", "position"):
+                    after[key] = before.get(key, [] if key == "section" else after.get(key))
             after["ever_found"] = bool(before and before.get("ever_found"))
             missing: dict[str, Any] = {"near": after.get("near"), "threshold": self.threshold}
-            if before is None or (before.get("from_previous") and before["status"] == "missing"):
-                return [Hit("removed", details={**missing, "first": True})]
+            if before is None or _first(before):
+                return [Hit("not_found", details={**missing, "first": True})]
             if before["status"] == "found":
                 return [
                     Hit("removed", tuple(before.get("section", ())), old=before["wording"], details=missing)
@@ -145,6 +149,10 @@ class ClauseWatch(WatchKind):
             return []
         old: str | None = before.get("wording")
         new: str = after["wording"]
+        if before.get("context") or after.get("reason"):
+            details["reason"] = after.pop("reason", None) or reason(
+                _located(before), _located(after), aligned=False
+            )
         if before["status"] == "missing":
             kind = "reappeared" if before.get("ever_found") else "appeared"
             return [
@@ -165,13 +173,31 @@ class ClauseWatch(WatchKind):
             return []
         return [Hit("changed", section, old=old, new=new, ops=ops, details=details)]
 
+    def _follow(self, before: dict[str, Any], after: dict[str, Any], page: PageVersion) -> None:
+        """The fuzzy search lost the clause: make `after` its successor, when the new version has one."""
+        assert page.old is not None
+        returning = before["status"] != "found"  # a removed clause comes back between its old neighbours
+        found = successor(
+            before, page.index(page.old), page.index(page.new), None if returning else page.diff,
+            origin=_located(before), returning=returning,
+        )  # fmt: skip
+        if found is not None:
+            after.clear()
+            after.update(status="found", **found.located.to_json(), wording=found.located.text, count=1)
+            after["reason"] = found.reason
+
 
 def _located(state: dict[str, Any]) -> Located:
     return Located(
-        state["wording"], state.get("score", 100.0), tuple(state.get("section", ())),
+        state.get("wording") or "", state.get("score", 100.0), tuple(state.get("section", ())),
         state.get("block", 0), state.get("blocks", 1), state.get("position", 0.0),
         _context_pair(state.get("context")),
     )  # fmt: skip
+
+
+def _first(before: dict[str, Any] | None) -> bool:
+    """The watch's first look at the page: no baseline, or only the one read from the version before."""
+    return before is None or bool(before.get("from_previous") and before.get("status") == "missing")
 
 
 def _context_pair(value: Any) -> tuple[str, str]:
@@ -230,6 +256,8 @@ class TermWatch(WatchKind):
             if was_found:
                 section = tuple(before.get("section", ()))  # type: ignore[union-attr]
                 return [Hit("removed", section, old=before.get("wording"), details={"count": 0})]  # type: ignore[union-attr]
+            if _first(before):
+                return [Hit("not_found", details={"count": 0, "first": True})]
             return []
         if before is None or was_found:
             return []
@@ -264,6 +292,8 @@ class SectionWatch(WatchKind):
     def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
         was_found = bool(before and before.get("status") == "found")
         after["ever_found"] = bool(before and before.get("ever_found")) or after["status"] == "found"
+        if _first(before) and after["status"] == "missing":
+            return [Hit("not_found", details={"headings": [], "first": True})]
         if before is None:
             return []
         if was_found and after["status"] == "missing":

@@ -134,6 +134,53 @@ class ClauseIndex:
             taken.append((first, last))
         return Search(best, found)
 
+    def windows_in(self, passage: str, blocks: set[int]) -> list[Located]:
+        """Every passage-sized run of sentences inside `blocks` (a paragraph the diff paired with the one that
+        held the clause), scored against `passage`, best first: where its successor is looked for."""
+        query = fold(passage)
+        starts = [unit for unit, (block, _, _) in enumerate(self._units) if block in blocks]
+        if not query or not starts:
+            return []
+        found = []
+        for first, last in self._windows(starts, len(query)):
+            if self._units[last][0] not in blocks:
+                continue
+            text = self._window_text(first, last)
+            score = fuzz.ratio(query, text)
+            if first == last and len(text) > LONG_SENTENCE * len(query):
+                score = max(score, fuzz.partial_ratio(query, text))
+            found.append(self._located(first, last, query, score, trim=False))
+        return sorted(found, key=lambda located: -located.score)
+
+    def between(self, passage: str, context: tuple[str, str]) -> list[Located]:
+        """The runs of sentences standing between the two sentences `context` names (as `Located.context`
+        gives them), scored against `passage`, best first: what took a clause's place between its neighbours."""
+        query = fold(passage)
+        if not query or not context[0] or not context[1]:
+            return []
+        found = []
+        for unit, text in enumerate(self._unit_texts):
+            if self._is_heading[self._units[unit][0]] or fuzz.ratio(text[:CONTEXT_CHARS], context[0]) < 80:
+                continue
+            first = unit + 1
+            while first < len(self._units) and self._is_heading[self._units[first][0]]:
+                first += 1
+            for last in range(first, min(first + MAX_SPAN_FACTOR + 3, len(self._units))):
+                if (
+                    self._is_heading[self._units[last][0]]
+                    or self._span_len(first, last) > 3 * len(query) + 200
+                ):
+                    break
+                if fuzz.ratio(self._neighbour(last, +1), context[1]) >= 80:
+                    score = fuzz.ratio(query, self._window_text(first, last))
+                    found.append(self._located(first, last, query, score, trim=False))
+                    break
+        return sorted(found, key=lambda located: -located.score)
+
+    def holds(self, folded: str) -> bool:
+        """Whether the document has this (folded) text: a sentence it already had is no clause's successor."""
+        return bool(folded) and folded in self._joined
+
     def _promising_units(self, query: str, cutoff: float) -> list[int]:
         """Sentences that share most of their words with the passage, or contain most of it (cheap, in C)."""
         hits = process.extract(

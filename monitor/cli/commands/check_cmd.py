@@ -54,7 +54,7 @@ def alert_lines(result: CheckResult) -> list[str]:
     """One line per alert a check raised: severity, watch, what happened, page."""
     return [
         f"  alert {paint(alert.severity, SEVERITY_COLORS.get(alert.severity))}: "
-        f"watch {alert.watch} {alert.kind} on {alert.page}"
+        f"watch {alert.watch} {alert.label} on {alert.page}"
         for alert in result.alerts
     ]
 

@@ -19,23 +19,44 @@ from monitor.errors import ExitStatus, UsageError
     "--history", is_flag=True, help="The watch's wording through every stored version of its pages."
 )
 @click.option("--page", "pages", multiple=True, metavar="PAGE", help="Only this page (repeatable).")
+@click.option(
+    "--follow",
+    metavar="TEXT",
+    help="Put the clause watch WATCH back on this sentence of the page's current version.",
+)
 @json_option
 @pass_state
-def watches(state: State, watch: str | None, history: bool, pages: tuple[str, ...], as_json: bool) -> None:
+def watches(
+    state: State,
+    watch: str | None,
+    history: bool,
+    pages: tuple[str, ...],
+    follow: str | None,
+    as_json: bool,
+) -> None:
     """Show each watch on each of its pages: the wording it follows now (or that it is not found, with the
     closest text), its section, and when it last changed. With WATCH, only that watch; with --history, its
     wording through the page's whole stored history (imported versions included): each wording, since
     when, the word diff from the one before and the alerts that change raised.
 
     The score (0-100) says how closely the text found matches the wording the watch followed until then;
-    a clause scoring below its threshold (default 80) counts as removed.
+    a clause scoring below its threshold (default 80) is still followed when a new sentence took its place
+    (the same place, between the same sentences); it counts as removed only when nothing did.
+
+    With --follow "TEXT", a clause watch that followed the wrong sentence is put back on the sentence that
+    reads TEXT on the current version of its pages (or of --page): the next check compares with it.
 
     Example: privacy-monitor watches ai-objection --history
     """
     from monitor.watch.evaluate import read_watch_states
 
     config = state.loaded.config
+    if follow is not None and watch is None:
+        raise UsageError('--follow needs a WATCH: privacy-monitor watches WATCH --follow "TEXT"')
     chosen = _chosen_watches(config, watch, pages, history)
+    if follow is not None:
+        _follow(state, chosen[0], pages, follow)
+        return
     if history:
         _print_histories(state, chosen, pages, as_json)
         return
@@ -99,6 +120,17 @@ def _print_histories(state: State, chosen: list[Any], pages: tuple[str, ...], as
             say(line)
 
 
+def _follow(state: State, config: Any, pages: tuple[str, ...], text: str) -> None:
+    from monitor.watch.history import watched_pages
+    from monitor.watch.manual import follow
+
+    store = open_store(state)
+    for page in watched_pages(config, pages or None):
+        moved = follow(store, config, page, text, time=state.clock().isoformat(timespec="seconds"))
+        where = " › ".join(moved["section"]) or "(top of the page)"
+        say(f"{config.id} on {page} now follows, in {where}: {moved['wording']}")
+
+
 def _history_lines(config: Any, page: str, story: list[Any], zone: tzinfo) -> list[str]:
     from monitor.diff.render_text import mark_segment
     from monitor.diff.segments import elide, ops_segments
@@ -110,7 +142,7 @@ def _history_lines(config: Any, page: str, story: list[Any], zone: tzinfo) -> li
     lines = [head + f"{plural(len(story), 'wording')} in {plural(versions, 'version')}"]
     for wording in story:
         until = human_time(wording.until, zone) if wording.until else "now"
-        kinds = ", ".join(dict.fromkeys(a.kind for a in wording.alerts)) or (
+        kinds = ", ".join(dict.fromkeys(a.label for a in wording.alerts)) or (
             "cosmetic" if wording.cosmetic else ""
         )
         what = "NOT FOUND" if wording.status == "missing" else "found"
@@ -128,6 +160,8 @@ def _history_lines(config: Any, page: str, story: list[Any], zone: tzinfo) -> li
             lines.append(f"  change:   {marked}")
         elif wording.wording:
             lines.append(f"  wording:  {wording.wording}")
+        for why in dict.fromkeys(str(a.details["reason"]) for a in wording.alerts if a.details.get("reason")):
+            lines.append(f"  why:      {why}")
     return lines
 
 

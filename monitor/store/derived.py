@@ -4,13 +4,14 @@ implementation, so a writer's slip cannot hide behind itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from monitor.models import CheckRecord, Outcome
 from monitor.store.timeline import STARTS_VERSION
 
 
-def derived_timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[Any]]:
+def derived_timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[object]]:
     """The `versions` rows a page's records make, as the store writes them (writes.py, imported.py): the
     imported history by date up to the last import (which rebuilt it), then each live check appended."""
     imported = max((n for n, _, r in records if r.source is not None), default=0)
@@ -45,7 +46,7 @@ def derived_timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[A
     return entries
 
 
-def impossible_row(row: list[Any], before: tuple[Any, ...] | None, before_seq: object) -> str:
+def impossible_row(row: Sequence[object], before: Sequence[object] | None, before_seq: object) -> str:
     """What makes a stored timeline row impossible by itself (with the row before it), as a prefix, or ''."""
     _, since, until, _, last_seen, *_ = row
     if until is not None and str(until) < str(since):

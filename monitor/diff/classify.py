@@ -94,6 +94,9 @@ _NUMBERING = re.compile(
 )
 # A footnote reference ("See examples[12]"): renumbered whenever a note is added earlier in the text.
 _NOTE_REFERENCE = re.compile(r"\[\d{1,3}\]")
+# A line that is only such a number ("12", "[12]", "(12)"): the label of a footnote, which moves and is renumbered
+# with its note (Meta's printable policy holds 87 of them), never a sentence of its own.
+_NOTE_LABEL = re.compile(r"^[ \t]*[\[(]?\d{1,3}[\])]?[ \t]*$", re.MULTILINE)
 # A visible URL: its query string and fragment are dropped for the comparison, since tracking and signature
 # parameters (`oh=`, `oe=`, `h=` on Meta's link shims) change at every fetch without changing the text.
 _URL_EXTRAS = re.compile(r"(https?://[^\s?#()\[\]]*)[?#][^\s()\[\]]*")
@@ -118,6 +121,8 @@ def looks_german(text: str) -> bool:
 def _comparable(text: str) -> str:
     """The text with what never counts folded away: typography, URL parameters, notes and list numbers."""
     folded = _URL_EXTRAS.sub(r"\1", unicodedata.normalize("NFKC", fold_typography(text)))
+    if "\n" in folded or len(folded) <= 7:  # a label is a line of its own: most texts skip the search
+        folded = _NOTE_LABEL.sub("", folded)
     return _NUMBERING.sub("", _NOTE_REFERENCE.sub(" ", folded.replace("\n\n", "\n")))
 
 
@@ -178,8 +183,8 @@ def _address_changed(old: str, new: str) -> bool:
 
 
 def classify(old: str, new: str) -> ChangeClass:
-    """'cosmetic' when only case, punctuation, typography, whitespace or numbering (of list items and
-    of footnote references like "[12]") differ."""
+    """'cosmetic' when only case, punctuation, typography, whitespace or numbering (of list items, of footnote
+    references like "[12]" and of footnote labels: a line that is only a number) differ."""
     if old == new:
         return "cosmetic"
     if cosmetic_key(old) != cosmetic_key(new):

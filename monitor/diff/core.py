@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from monitor.diff.align import BlockPairing
-from monitor.diff.classify import ChangeClass, Op, classify, keys_kept, word_diff
+from monitor.diff.classify import ChangeClass, Op, classify, cosmetic_key, keys_kept, word_diff
 from monitor.diff.reflow import describe, regroup
 from monitor.diff.signals import change_signals
 from monitor.diff.structure import section_structure
@@ -123,12 +123,12 @@ class DocumentDiff:
 
 
 def diff_documents(old: Document, new: Document) -> DocumentDiff:
-    with keys_kept(), _collection_paused():
+    with keys_kept(), collection_paused():
         return _diff_documents(old, new)
 
 
 @contextmanager
-def _collection_paused() -> Iterator[None]:
+def collection_paused() -> Iterator[None]:
     """The cyclic garbage collector held off while a diff runs. A diff makes and drops hundreds of thousands
     of small objects, freed as they go by reference counting, yet their numbers kept setting off collections
     that walk every object the process holds: in a process holding much (the service, the benchmark) that was
@@ -157,8 +157,9 @@ def _diff_documents(old: Document, new: Document) -> DocumentDiff:
         ops = word_diff(old_text or "", new_text or "")
         section = new_sections[new_span[0]] if new_span else old_sections[old_span[0]]
         cls = classify(old_text or "", new_text or "")
-        if kind == "moved" and cls == "cosmetic" and old_sections[old_span[0]] != section:
-            cls = "substantive"  # the same words now sit under another heading
+        moved_away = kind == "moved" and old_sections[old_span[0]] != section
+        if moved_away and cls == "cosmetic" and cosmetic_key(new_text or ""):
+            cls = "substantive"  # the same words now sit under another heading (a footnote label has none)
         change = Change(
             kind=kind,
             cls=cls,

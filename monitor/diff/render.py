@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from monitor.diff.core import Change, DocumentDiff
-from monitor.diff.segments import Segment
+from monitor.diff.segments import Segment, one_line, regrouped
 from monitor.diff.signals import changed_spans, signals_in
 from monitor.diff.wording import touches
 from monitor.models import Block
@@ -41,7 +41,7 @@ def segments(change: Change) -> list[Segment]:
     """The change's word diff as pieces to show, with the signal words of the edited parts marked.
     A restructured change has the same words on both sides: the start of its new text is enough."""
     if change.kind == "restructured":
-        words = (change.new or "").replace("\n\n", PARAGRAPH_BREAK).split(" ")
+        words = (change.new or "").split()  # the same words: its block breaks read as spaces, no markup
         return [
             Segment(
                 "same",
@@ -60,12 +60,18 @@ def segments(change: Change) -> list[Segment]:
     for op in change.ops:
         if op.tag == "equal":
             result.append(Segment("same", op.new))
+        elif (plain := regrouped(op.old, op.new)) is not None:
+            result.append(Segment("same", plain))
         else:
             result.extend(_marked("del", op.old, old_at, old_signals))
             result.extend(_marked("ins", op.new, new_at, new_signals))
         old_at += len(op.old)
         new_at += len(op.new)
-    return result
+    if change.kind in ("added", "removed"):
+        return result  # whole blocks: their breaks are where the page has them
+    # An edit that moved a block break (a split, a merge, a table become paragraphs) changed words, not
+    # layout: its breaks read as spaces, never as markup.
+    return [Segment(part.kind, one_line(part.text), part.signal) for part in result]
 
 
 def coalesce(parts: list[Segment]) -> list[Segment]:

@@ -7,6 +7,7 @@ templates escape it), and eliding keeps every edit with a few words of context, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -34,7 +35,7 @@ def block_segments(kind: str, old: str | None, new: str | None, ops: Sequence[An
         return [Segment("del", old or "")]
     # A restructured change (monitor.reflow) regrouped the same words: show its start, like an unchanged move.
     if kind == "restructured" or (kind == "moved" and not any(_op_tag(op) != "equal" for op in ops)):
-        words = (new or old or "").split(" ")
+        words = (new or old or "").split()  # its block breaks read as spaces: no markup for the same words
         return [Segment("same", " ".join(words[:MOVED_WORDS]))] + (
             [Segment("gap", "…")] if len(words) > MOVED_WORDS else []
         )
@@ -42,16 +43,37 @@ def block_segments(kind: str, old: str | None, new: str | None, ops: Sequence[An
 
 
 def ops_segments(ops: Iterable[Any]) -> Iterable[Segment]:
-    """Word-diff operations (Op objects, dicts or [tag, old, new] lists) as deleted/inserted/same text."""
+    """Word-diff operations (Op objects, dicts or [tag, old, new] lists) as deleted/inserted/same text, on one
+    line: where an edit moved a block break (a split, a merge, a table become paragraphs) the words are what
+    changed, so a break reads as a space, never as markup."""
     for op in ops:
         tag, old, new = _op_fields(op)
         if tag == "equal":
-            yield Segment("same", old)
+            yield Segment("same", one_line(old))
+            continue
+        if (plain := regrouped(old, new)) is not None:
+            yield Segment("same", plain)
             continue
         if old:
-            yield Segment("del", old)
+            yield Segment("del", one_line(old))
         if new:
-            yield Segment("ins", new)
+            yield Segment("ins", one_line(new))
+
+
+_BREAK = re.compile(r"[ \t]*\n\s*")
+
+
+def one_line(text: str) -> str:
+    """`text` with its block breaks (and the spaces around them) as single spaces."""
+    return _BREAK.sub(" ", text) if "\n" in text else text
+
+
+def regrouped(old: str, new: str) -> str | None:
+    """An edit of whitespace alone (a block break where a space was: a table cell become a paragraph, a line
+    split off) as the plain text to show, so a regrouping never reads as an edit; None for any other edit."""
+    if old.strip() or new.strip():
+        return None
+    return " " if "\n" in old or "\n" in new else new
 
 
 def _op_fields(op: Any) -> tuple[str, str, str]:

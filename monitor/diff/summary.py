@@ -18,10 +18,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.diff.core import Change, DocumentDiff
-from monitor.diff.segments import Segment, block_segments
-from monitor.diff.signals import changed_spans
-from monitor.diff.topics import topics_in
+from monitor.diff.core import Change, DocumentDiff, collection_paused
+from monitor.diff.novelty import Novel
+from monitor.diff.ranking import Candidate, read_first
+from monitor.diff.segments import Segment, block_segments, one_line
 
 HIGHLIGHTS = 5  # changes shown first; the rest is "and N more"
 EXCERPT_CHARS = 480  # of each highlight's word diff: a clause, not a section
@@ -166,8 +166,8 @@ def summarize(diff: DocumentDiff, *, watched: Iterable[Any] = (), limit: int = H
     structure = diff.structure
     updated = structure.get("metadata", {}).get("updated") or {}
     substantive = [change for change in diff.changes if change.cls == "substantive"]
-    ranked = sorted(enumerate(substantive), key=lambda item: _rank(item[1], item[0], watches), reverse=True)
-    chosen = sorted(ranked[:limit], key=lambda item: item[0])  # the few, in document order
+    with collection_paused():  # weighing every change's words makes many small objects, as a diff does
+        chosen = read_first(diff, substantive, lambda change: sum(w.touches(change) for w in watches), limit)
     return ChangeSummary(
         effective=updated.get("new"),
         effective_before=updated.get("old"),
@@ -176,17 +176,24 @@ def summarize(diff: DocumentDiff, *, watched: Iterable[Any] = (), limit: int = H
         sections_renamed=tuple((e["old"], e["new"]) for e in structure.get("sections_renamed", ())),
         substantive=len(substantive),
         cosmetic=len(diff.changes) - len(substantive),
-        highlights=tuple(highlight(change, watches) for _, change in chosen),
+        highlights=tuple(_highlight(candidate, watches) for candidate in chosen),
     )
 
 
 def highlight(change: Change, watches: Sequence[Watched] = ()) -> Highlight:
+    """One change as a highlight, whether or not it would be read first."""
+    return _highlight(Candidate(0, change, Novel(), ()), watches)
+
+
+def _highlight(candidate: Candidate, watches: Sequence[Watched]) -> Highlight:
+    change = candidate.change
+    segments = block_segments(change.kind, change.old, change.new, change.ops)
     return Highlight(
         kind=change.kind,
         section=change.section_path,
-        segments=tuple(bounded(block_segments(change.kind, change.old, change.new, change.ops))),
-        topics=topics_in(_edited_text(change)) or topics_in(change.new or change.old or ""),
-        signals=tuple(change.signals),
+        segments=tuple(bounded([Segment(s.kind, one_line(s.text), s.signal) for s in segments])),
+        topics=candidate.topics,
+        signals=candidate.signals,
         watched=tuple(watch.name for watch in watches if watch.touches(change)),
     )
 
@@ -207,59 +214,6 @@ def bounded(segments: Sequence[Segment], limit: int = EXCERPT_CHARS) -> list[Seg
     if len(result) < len(segments):
         result.append(Segment("gap", " …"))
     return result
-
-
-def _rank(change: Change, order: int, watches: Sequence[Watched]) -> tuple[int, bool, int, int, int]:
-    """Watched first; then edits whose changed words are about a topic; of those, wording edited in place
-    before whole blocks that came or went (a changed sentence is what a reader can weigh), then by how many
-    topics (of the edit, then of its sentence) and signal words; at a tie the earlier change."""
-    touched = sum(watch.touches(change) for watch in watches)
-    edited = len(topics_in(_edited_text(change)))
-    around = len(topics_in(change.new or change.old or ""))
-    strong = sum(1 for word in change.signals if not _weak(word))
-    return touched, edited > 0, _KIND_RANK.get(change.kind, 0), 3 * edited + around + strong, -order
-
-
-_KIND_RANK = {"modified": 2, "added": 1, "removed": 1}  # moved, or a kind a newer diff knows: 0
-
-
-def _edited_text(change: Change) -> str:
-    """The words the change added or removed (a whole block when it came or went)."""
-    if not change.ops:
-        return " ".join(text for text in (change.old, change.new) if text)
-    old_spans, new_spans = changed_spans(change.ops)
-    old, new = change.old or "", change.new or ""
-    return " ".join([*(old[a:b] for a, b in old_spans), *(new[a:b] for a, b in new_spans)])
-
-
-def _weak(word: str) -> bool:
-    return word[:1].isdigit() or word.istitle() and word in _MONTHS
-
-
-_MONTHS = set(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Januar",
-        "Februar",
-        "März",
-        "Mai",
-        "Juni",
-        "Juli",
-        "Oktober",
-        "Dezember",
-    ]
-)
 
 
 def _count(number: int, noun: str) -> str:

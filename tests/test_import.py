@@ -474,7 +474,7 @@ def test_the_clause_watch_history_over_the_imported_facebook_history_matches_the
         "audience": [("changed", "2022-09-07T17:19:04Z")],  # the 2022 rewrite
         "right-to-object": [("changed", "2022-09-07T17:19:04Z")],
         "controller": [],
-        "still-process": [("removed", "2022-07-11T14:58:05Z")],  # not there yet when tracking starts
+        "still-process": [("not_found", "2022-07-11T14:58:05Z")],  # not there yet when tracking starts
     }
     # The import moved the baselines along: the stored state is the replay's last version.
     last = store.versions(PAGE)[-1].id

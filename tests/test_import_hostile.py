@@ -216,3 +216,16 @@ def test_a_since_with_an_impossible_zone_is_a_usage_error(project: Path) -> None
 def test_until_the_last_day_a_date_can_hold_is_accepted(project: Path) -> None:
     code, output = run(project, "import", PAGE, str(project / "history"), "--until", "9999-12-31")
     assert (code, output) == (0, "1 version imported, 0 merged, 0 failed\n")
+
+
+@pytest.mark.parametrize("name", ["2027-06-01.md", "9999-12-31T23-00-00Z.md"])
+def test_a_version_dated_in_the_future_is_refused_before_anything_is_stored(project: Path, name: str) -> None:
+    """History cannot come from the future (`verify` would hold such a record to be damage): refused in one
+    line naming the file, whatever else the folder holds."""
+    folder = project / "history"
+    (folder / name).write_text(TEXT.replace("everyone", "you"))
+    output = refused(project, str(folder))
+    assert (
+        output.startswith(f"Error: {name}: dated ")
+        and ", after now (2026-12-01T08:00:00Z): history cannot" in output
+    )

@@ -20,17 +20,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
 from monitor.extract.document import document_from_markdown
 from monitor.fetch.common import decode_html
 from monitor.imports.sources import SourceVersion
-from monitor.models import CheckRecord, Document, FetchResult, Outcome
+from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.pipeline.decide import decide
 from monitor.store.timeline import in_effect_at, parse_time
+
+# A version dated later than this after now is refused: `verify` holds a record from the future to be damage.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -77,6 +80,13 @@ def import_versions(
                 f"{late[0].name}: dated {late[0].time}, on or after the first live check of {page.id} "
                 f"({first_live}); imports come before live checks: add --until {_day_before(first_live)}"
             )
+    now = ctx.clock()
+    future = [version for version in versions if parse_time(version.time) > now + FUTURE_TOLERANCE]
+    if future:
+        raise ImportSourceError(
+            f"{future[0].name}: dated {future[0].time}, after now ({isoformat(now)}): history cannot come from "
+            "the future; check the date in its name (or the clock), or leave it out with --until"
+        )
     report = ImportReport()
     known = store.imported_sources(page.id)
     for version in sorted(versions, key=lambda version: version.time):
@@ -173,8 +183,6 @@ def _follow_watches(
 
 
 def _day_before(time: str) -> str:
-    from datetime import timedelta
-
     return (parse_time(time) - timedelta(days=1)).date().isoformat()
 
 

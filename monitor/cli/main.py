@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from monitor import __version__
-from monitor.cli.output import error_line, silence_stdout
+from monitor.cli.output import error_line, human_times, silence_stdout
 from monitor.config.loading import DEFAULT_CONFIG, LoadedConfig, load_config
 from monitor.errors import ExitStatus, MonitorError
 from monitor.models import Clock, system_clock
@@ -64,7 +64,7 @@ class MonitorGroup(click.Group):
         except MonitorError as error:
             if _wants_traceback(ctx):
                 raise
-            error_line(str(error))
+            error_line(readable(ctx.find_object(State), str(error)))
             ctx.exit(int(error.exit_status))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -78,6 +78,18 @@ class MonitorGroup(click.Group):
                 f"internal error: {type(error).__name__}: {error} (run again with --traceback and report it)"
             )
             ctx.exit(int(ExitStatus.INTERNAL))
+
+
+def readable(state: State | None, message: str) -> str:
+    """An error raised below the CLI, with its ISO times as every human line writes times (the digest's zone,
+    to the minute); as it is when no config can be read (the error is then about the config itself)."""
+    if state is None:
+        return message
+    try:
+        zone = state.zone
+    except (MonitorError, OSError, ValueError):
+        return message
+    return human_times(message, zone)
 
 
 def _wants_traceback(ctx: click.Context) -> bool:

@@ -19,13 +19,16 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime, tzinfo
 from typing import IO, Any
 
 import click
 
-from monitor.config.loading import Config, PageConfig
+from monitor.config.loading import Config, LoadedConfig, PageConfig
 from monitor.errors import UsageError
+from monitor.models import Clock
+from monitor.present.words import human_time, human_times, plural
+
+__all__ = ["human_time", "human_times", "plural"]  # the CLI's names for the one wording of counts and times
 
 OUTCOME_COLORS = {"new": "cyan", "changed": "yellow", "failed": "red"}
 SEVERITY_COLORS = {"high": "red", "medium": "yellow"}
@@ -35,22 +38,6 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # The colour codes click.style writes (SGR: `ESC [ 31 m`, `ESC [ 0 m`): kept where colour is on.
 _COLOUR = re.compile("\x1b\\[[0-9;]*m")
 _KEPT = re.compile(f"({_COLOUR.pattern})|{_CONTROL.pattern}")
-
-
-def plural(number: int, noun: str, many: str | None = None) -> str:
-    """1 page, 2 pages, 0 pages; `many` for irregular nouns (entry/entries)."""
-    return f"{number} {noun if number == 1 else many or noun + 's'}"
-
-
-def human_time(moment: datetime | str | None, zone: tzinfo, *, none: str = "-") -> str:
-    """A time as a reader sees it: in `zone`, to the minute, with the zone's abbreviation."""
-    if moment is None:
-        return none
-    if isinstance(moment, str):
-        from monitor.store.timeline import parse_time
-
-        moment = parse_time(moment)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _is_terminal(stream: IO[Any]) -> bool:
@@ -126,6 +113,18 @@ def find_page(config: Config, page_id: str) -> PageConfig:
     close = get_close_matches(page_id, [page.id for page in config.pages], n=1)
     hint = f"did you mean {close[0]!r}? {PAGES_HINT}" if close else PAGES_HINT
     raise UsageError(f"unknown page {page_id!r} ({hint})")
+
+
+def kept_alerts_line(loaded: LoadedConfig, clock: Clock) -> str | None:
+    """With no notifier configured, what `status` says of the alerts waiting in the outbox: where they are
+    kept and the config section that delivers them (None: a notifier is configured, or nothing waits)."""
+    from monitor.notify.base import has_notifier, kept_for_digest
+    from monitor.store.core import Store
+
+    if has_notifier(loaded.config.notify):
+        return None
+    waiting = len(Store(loaded.store_path, clock=clock).undelivered())
+    return kept_for_digest(waiting, loaded.path) if waiting else None
 
 
 def with_hint(reason: str | None) -> str | None:

@@ -67,6 +67,38 @@ class Watched:
 
 
 @dataclass(frozen=True, slots=True)
+class Decided:
+    """A watch's own decision at one check (its alert), to mark changes by: the change it names is the one
+    whose old side holds the alert's old wording or whose new side holds its new wording (for a clause
+    followed to its successor, the pair the alert's `details["reason"]` explains). A section watch names each
+    changed passage it counted. So a digest's alert list and its change list name exactly the same change."""
+
+    name: str
+    wordings: tuple[tuple[str, str], ...]  # (old, new), folded; "" where a side has none
+
+    @classmethod
+    def of(cls, alert: Any) -> Decided:
+        """From an `Alert` or its stored JSON."""
+        data = alert if isinstance(alert, dict) else alert.to_json()
+        details = data.get("details") or {}
+        pairs = [(data.get("old"), data.get("new"))]
+        if data.get("watch_kind") == "section":
+            pairs += [(c.get("old"), c.get("new")) for c in details.get("changes") or ()]
+        folded = tuple((_folded(old), _folded(new)) for old, new in pairs if old or new)
+        return cls(str(data.get("watch") or ""), folded)
+
+    def touches(self, change: Change) -> bool:
+        old, new = _folded(change.old), _folded(change.new)
+        return any((o and o in old) or (n and n in new) for o, n in self.wordings)
+
+
+def _folded(text: str | None) -> str:
+    from monitor.extract.wording import fold
+
+    return " ".join(fold(text).split()) if text else ""
+
+
+@dataclass(frozen=True, slots=True)
 class Highlight:
     """One change worth reading first."""
 
@@ -160,9 +192,21 @@ class ChangeSummary:
         )
 
 
-def summarize(diff: DocumentDiff, *, watched: Iterable[Any] = (), limit: int = HIGHLIGHTS) -> ChangeSummary:
-    """The summary of `diff`; `watched`: config watches (or Watched, or plain terms) to rank first."""
-    watches = [Watched.of(watch) for watch in watched]
+def summarize(
+    diff: DocumentDiff,
+    *,
+    watched: Iterable[Any] = (),
+    limit: int = HIGHLIGHTS,
+    alerts: Iterable[Any] | None = None,
+) -> ChangeSummary:
+    """The summary of `diff`; `watched`: config watches (or Watched, or plain terms) to rank first. With
+    `alerts` (the check's, as `Alert`s or their JSON), a change is marked and ranked as watched by the watches'
+    own decisions instead: exactly the changes their alerts name."""
+    watches: list[Watched | Decided] = (
+        [Watched.of(watch) for watch in watched]
+        if alerts is None
+        else [Decided.of(alert) for alert in alerts]
+    )
     structure = diff.structure
     updated = structure.get("metadata", {}).get("updated") or {}
     substantive = [change for change in diff.changes if change.cls == "substantive"]
@@ -180,12 +224,12 @@ def summarize(diff: DocumentDiff, *, watched: Iterable[Any] = (), limit: int = H
     )
 
 
-def highlight(change: Change, watches: Sequence[Watched] = ()) -> Highlight:
+def highlight(change: Change, watches: Sequence[Watched | Decided] = ()) -> Highlight:
     """One change as a highlight, whether or not it would be read first."""
     return _highlight(Candidate(0, change, Novel(), ()), watches)
 
 
-def _highlight(candidate: Candidate, watches: Sequence[Watched]) -> Highlight:
+def _highlight(candidate: Candidate, watches: Sequence[Watched | Decided]) -> Highlight:
     change = candidate.change
     segments = block_segments(change.kind, change.old, change.new, change.ops)
     return Highlight(
@@ -194,7 +238,7 @@ def _highlight(candidate: Candidate, watches: Sequence[Watched]) -> Highlight:
         segments=tuple(bounded([Segment(s.kind, one_line(s.text), s.signal) for s in segments])),
         topics=candidate.topics,
         signals=candidate.signals,
-        watched=tuple(watch.name for watch in watches if watch.touches(change)),
+        watched=tuple(dict.fromkeys(watch.name for watch in watches if watch.touches(change))),
     )
 
 

@@ -61,7 +61,9 @@ class AppriseNotifier(Notifier):
         url = next((url for url in self._urls() if target_name(url) == target), None)
         if url is None:
             raise NotifyError(f"{target}: this Apprise URL is no longer configured")
-        rendered = render_alerts(message.alerts, self.pages.get(message.page), base_url=self.base_url)
+        rendered = render_alerts(
+            message.alerts, self.pages.get(message.page), base_url=self.base_url, zone=self.zone
+        )
         client = apprise.Apprise()
         with _quiet():
             if not client.add(url):

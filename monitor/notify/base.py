@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel
 
 from monitor.config.loading import NotifyConfig, PageConfig
+from monitor.present.words import plural
 from monitor.registry import NOTIFIERS
 from monitor.watch.alerts import Alert
 
@@ -52,11 +53,13 @@ class Notifier:
         base_dir: Path,
         pages: Sequence[PageConfig] = (),
         base_url: str | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self.settings = settings
         self.base_dir = base_dir
         self.pages = {page.id: page for page in pages}
         self.base_url = base_url  # `[report] base_url`: messages link to the change's page there
+        self.zone = zone  # `[digest] timezone`: the times a message shows
 
     def targets(self) -> list[str]:
         """The names the outbox keeps delivery state under: one per destination that succeeds or fails on
@@ -76,12 +79,39 @@ class Notifier:
 
 
 def build_notifiers(
-    notify: NotifyConfig, *, base_dir: Path, pages: Sequence[PageConfig] = (), base_url: str | None = None
+    notify: NotifyConfig,
+    *,
+    base_dir: Path,
+    pages: Sequence[PageConfig] = (),
+    base_url: str | None = None,
+    zone: tzinfo = UTC,
 ) -> list[Notifier]:
-    """A notifier for every `[notify.<name>]` table present in the config, in registry order."""
+    """A notifier for every `[notify.<name>]` table present in the config, in registry order; `zone`: the
+    digest's time zone, in which messages show times."""
     notifiers = []
     for name in NOTIFIERS.names():
         settings = getattr(notify, name, None)
         if settings is not None:
-            notifiers.append(NOTIFIERS.get(name)(settings, base_dir=base_dir, pages=pages, base_url=base_url))
+            notifier = NOTIFIERS.get(name)(
+                settings, base_dir=base_dir, pages=pages, base_url=base_url, zone=zone
+            )
+            notifiers.append(notifier)
     return notifiers
+
+
+def has_notifier(notify: NotifyConfig) -> bool:
+    """Whether any `[notify.<name>]` table is configured; without one, alerts reach people only through the
+    digest and `watches`."""
+    return any(getattr(notify, name, None) is not None for name in NOTIFIERS.names())
+
+
+def kept_for_digest(alerts: int, config_file: Path | str | None) -> str:
+    """The one line `check`, `outbox`, `status` and the service say of alerts nobody will be sent: where they
+    are kept and which config section delivers them."""
+    where = str(config_file) if config_file else "the config"
+    kept = "it is" if alerts == 1 else "they are"
+    return (
+        f"{plural(alerts, 'alert')} not sent: no notifier is configured, so {kept} kept for the digest and "
+        f"`privacy-monitor watches`; to receive alerts, add a [notify.email] or [notify.apprise] section to "
+        f"{where}"
+    )

@@ -18,9 +18,9 @@ from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.models import Outcome
 from monitor.present.changes import PageChange, page_change
 from monitor.present.lag import Lag, translation_lag
+from monitor.present.words import human_time, plural
 from monitor.store.core import Store
 from monitor.store.health import period_facts
-from monitor.store.timeline import parse_time
 
 
 @dataclass(slots=True)
@@ -81,16 +81,12 @@ class Digest:
 
     def local(self, moment: datetime | str | None) -> str:
         """A time as the reader sees it: in the digest's time zone, to the minute."""
-        if moment is None:
-            return "never"
-        if isinstance(moment, str):
-            moment = parse_time(moment)
-        return moment.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+        return human_time(moment, ZoneInfo(self.timezone), none="never")
 
     def subject(self) -> str:
         day = self.end.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d")
         if self.quiet:
-            return f"privacy-monitor {day}: all quiet ({self.pages_checked} of {self.pages} pages checked)"
+            return f"privacy-monitor {day}: all quiet ({self.pages_checked} of {plural(self.pages, 'page')} checked)"
         parts = []
         if self.changes:
             parts.append(_count(len(self.changes), "change"))
@@ -116,7 +112,7 @@ ALERT_WORDS = {
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return plural(number, noun)
 
 
 def build_digest(store: Store, config: Config, start: datetime, end: datetime) -> Digest:
@@ -141,7 +137,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
                 if not change.cosmetic_only:
                     changed_substantively[page.id] = record.time
             alerts.extend(_alert_line(alert, page) for alert in record.alerts)
-        if problem := _trouble(page, status, in_period, damage):
+        if problem := _trouble(page, status, in_period, damage, ZoneInfo(config.digest.timezone)):
             trouble.append(problem)
     # Substantive first; the language versions of one document next to each other.
     documents = {page.id: page.document or page.id for page in config.pages}
@@ -206,7 +202,9 @@ def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:
     )
 
 
-def _trouble(page: PageConfig, status: Any, in_period: list, damage: str | None) -> Trouble | None:
+def _trouble(
+    page: PageConfig, status: Any, in_period: list, damage: str | None, zone: ZoneInfo
+) -> Trouble | None:
     title = page.title or page.id
     if damage:  # damage stays local: this page is in trouble, the reason names the file to restore
         return Trouble(page.id, title, page.url, damage, None, 0, None)
@@ -216,7 +214,9 @@ def _trouble(page: PageConfig, status: Any, in_period: list, damage: str | None)
             status.last_success,
         )  # fmt: skip
     if not in_period:
-        since = f"last checked {status.last_check}" if status.last_check else "never checked"
+        since = (
+            f"last checked {human_time(status.last_check, zone)}" if status.last_check else "never checked"
+        )
         return Trouble(
             page.id, title, page.url, f"not checked in this period ({since})", None, 0, status.last_success
         )

@@ -35,6 +35,8 @@ from monitor.errors import NotifyError, UsageError
 from monitor.models import Clock, isoformat
 from monitor.notify.digest import Digest, build_digest
 from monitor.notify.email import set_headers, smtp_send
+from monitor.notify.message import DIGEST_FOOTER
+from monitor.present.words import plural
 from monitor.store.core import Store
 from monitor.store.timeline import parse_time
 from monitor.templating import get_template
@@ -68,10 +70,11 @@ def render_text(
     limits: Limits = Limits(),
     base_url: str | None = None,
     attached: Collection[str] | None = None,
+    commands: bool = False,
 ) -> str:
-    return get_template("digest.txt.j2").render(
-        d=digest, limits=limits, base_url=_base(base_url), attached=_attached(digest, attached)
-    )
+    """The plain-text digest; `commands`: for someone at the CLI (`digest --print`), who may be shown the
+    command that shows more (a mail never is)."""
+    return get_template("digest.txt.j2").render(**_context(digest, limits, base_url, attached, commands))
 
 
 def render_html(
@@ -80,10 +83,23 @@ def render_html(
     limits: Limits = Limits(),
     base_url: str | None = None,
     attached: Collection[str] | None = None,
+    commands: bool = False,
 ) -> str:
-    return get_template("digest.html.j2").render(
-        d=digest, limits=limits, base_url=_base(base_url), attached=_attached(digest, attached)
-    )
+    return get_template("digest.html.j2").render(**_context(digest, limits, base_url, attached, commands))
+
+
+def _context(
+    digest: Digest, limits: Limits, base_url: str | None, attached: Collection[str] | None, commands: bool
+) -> dict[str, Any]:
+    return {
+        "d": digest,
+        "limits": limits,
+        "base_url": _base(base_url),
+        "attached": _attached(digest, attached),
+        "commands": commands,
+        "count": plural,
+        "footer": DIGEST_FOOTER,
+    }
 
 
 def _base(base_url: str | None) -> str | None:
@@ -296,8 +312,8 @@ class DigestMailer:
             log.warning("digest %s: not sent (attempt %d): %s", entry["period"], attempts, error)
             if attempts >= self.config.notify.max_attempts:
                 self.ledger.record("abandoned", entry, time=now)
-                log.error("digest %s: abandoned after %d attempts", entry["period"], attempts)
+                log.error("digest %s: abandoned after %s", entry["period"], plural(attempts, "attempt"))
             return False
         self.ledger.record("sent", entry, time=now)
-        log.info("digest %s: sent to %d recipients", entry["period"], len(self.recipients()))
+        log.info("digest %s: sent to %s", entry["period"], plural(len(self.recipients()), "recipient"))
         return True

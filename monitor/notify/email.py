@@ -13,7 +13,7 @@ import os
 import smtplib
 import ssl
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -35,8 +35,9 @@ def compose(
     now: datetime,
     page: PageConfig | None = None,
     base_url: str | None = None,
+    zone: tzinfo = UTC,
 ) -> EmailMessage:
-    rendered = render_alerts(mail.alerts, page, base_url=base_url)
+    rendered = render_alerts(mail.alerts, page, base_url=base_url, zone=zone)
     alert = mail.alerts[0]
     message = EmailMessage()
     set_headers(
@@ -176,6 +177,7 @@ class EmailNotifier(Notifier):
             now=now,
             page=page,
             base_url=self.base_url,
+            zone=self.zone,
         )
         return smtp_deliver(self.settings, self.base_dir, mail, recipients)
 

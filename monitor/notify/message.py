@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from monitor.config.loading import PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.diff.summary import ChangeSummary, bounded
 from monitor.present.links import change_url
+from monitor.present.words import human_time, plural
 from monitor.templating import get_template
 from monitor.watch.alerts import Alert, severity_rank
 
@@ -28,6 +30,18 @@ MAX_ALERTS = 20  # alerts shown in full in one mail; the rest are named
 # separators the email package splits at (it refuses such a value outright), lone surrogates.
 _NOT_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
 
+
+# The last line of every mail: how a reader changes what they receive (never a command to run).
+ALERT_FOOTER = (
+    "You receive these alerts because your address is on this privacy-monitor's alert list; to change what "
+    "you receive (which wordings are watched, from which severity, at which address), ask whoever runs it to "
+    "change [[watches]], [notify] min_severity or [notify.email] to in its config."
+)
+DIGEST_FOOTER = (
+    "You receive this digest because your address is on this privacy-monitor's digest list; to change what "
+    "you receive (which pages and wordings, at what time, at which address), ask whoever runs it to change "
+    "[[pages]], [[watches]], [digest] time or [digest] to in its config."
+)
 
 _WHAT = {
     "changed": "The wording you watch changed.",
@@ -88,8 +102,9 @@ def render_alert(
     *,
     summary: ChangeSummary | None = None,
     base_url: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Rendered:
-    return render_alerts([alert], page, summary=summary, base_url=base_url)
+    return render_alerts([alert], page, summary=summary, base_url=base_url, zone=zone)
 
 
 def render_alerts(
@@ -98,10 +113,12 @@ def render_alerts(
     *,
     summary: ChangeSummary | None = None,
     base_url: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Rendered:
     """One mail for every alert one check of one page raised, most severe first; the subject names the
     page's title and the most severe watch. `summary`: the change's summary, shown first; `base_url`: where the
-    report site is published, for a link to the change's page."""
+    report site is published, for a link to the change's page; `zone`: the digest's time zone, for every time
+    the mail shows."""
     if not alerts:
         raise ValueError("render_alerts needs at least one alert")
     ordered = sorted(alerts, key=lambda alert: (-severity_rank(alert.severity), alert.watch))
@@ -109,15 +126,17 @@ def render_alerts(
     if summary is None and first.details.get("change"):  # stored with the alert at check time
         summary = ChangeSummary.from_json(first.details["change"])
     more = len(ordered) - 1
-    title = subject(first, page) + (f" and {more} more alert{'' if more == 1 else 's'}" if more else "")
+    title = subject(first, page) + (f" and {plural(more, 'more alert')}" if more else "")
     context = {
         "subject": title,
         "page_title": _title(first, page),
         "page_url": page.url if page else None,
         "summary": summary.line() if summary else None,
         "link": _link(first, base_url),
-        "items": [_item(alert) for alert in ordered[:MAX_ALERTS]],
+        "items": [_item(alert, zone) for alert in ordered[:MAX_ALERTS]],
         "unshown": [alert.headline for alert in ordered[MAX_ALERTS:]],
+        "footer": ALERT_FOOTER,
+        "count": plural,
     }
     return Rendered(
         subject=title,
@@ -139,7 +158,7 @@ def _title(alert: Alert, page: PageConfig | None) -> str:
     return (page.title if page else None) or alert.page
 
 
-def _item(alert: Alert) -> dict[str, Any]:
+def _item(alert: Alert, zone: tzinfo) -> dict[str, Any]:
     near = alert.details.get("near") or None
     passages = _passages(alert)
     count = alert.details.get("count")
@@ -157,6 +176,7 @@ def _item(alert: Alert) -> dict[str, Any]:
         "near_text": _excerpt(near["text"]) if near else None,
         "near_section": " › ".join((near or {}).get("section") or ()),
         "found": _found(alert),
+        "checked": human_time(alert.time, zone),
         "version": alert.version[:12],
         "previous": (alert.previous or "")[:12],
     }
@@ -193,7 +213,7 @@ def _found(alert: Alert) -> str | None:
     if alert.watch_kind == "section":
         if alert.kind != "changed":
             return None
-        return f"{count} substantive change{'' if count == 1 else 's'} in the watched section"
+        return f"{plural(count, 'substantive change')} in the watched section"
     if count > 1:
         return f"{count} occurrences on the page (this alert follows the one nearest its last place)"
     return None

@@ -81,7 +81,8 @@ def page_change(
         change.error = str(error)
         return change
     change.diff = diff
-    change.summary = summarize(diff, watched=[w for w in watches if page.id in w.pages])
+    # Marked by the watches' own decisions (the check's alerts), so the change list names the alerts' changes.
+    change.summary = summarize(diff, watched=[w for w in watches if page.id in w.pages], alerts=record.alerts)
     for item in diff.changes:
         block = BlockChange(
             kind=item.kind,

@@ -34,11 +34,13 @@ from monitor.config.triggers import MAX_INTERVAL, add_clamped
 from monitor.errors import Interrupted, MonitorError, StoreLocked, UsageError
 from monitor.fetch.gate import HostGate, Stopping
 from monitor.models import Clock, Outcome
+from monitor.notify.base import has_notifier, kept_for_digest
 from monitor.notify.digest_mail import DigestMailer
 from monitor.notify.feed import write_feed
 from monitor.pipeline.check import CheckResult, Context, check_page
 from monitor.pipeline.deliver import deliver_alerts, deliver_run
 from monitor.pipeline.parallel import ready_fetchers
+from monitor.present.words import human_time, plural
 from monitor.report.build import update_report
 from monitor.service.lifecycle import ClockWatch, Running, fetches_allowed
 from monitor.store.core import Store
@@ -133,6 +135,8 @@ class Service:
             log.exception("%s: unexpected error in the check (a bug; please report it)", page.id)
             return None
         self._log_result(result)
+        if result.alerts and not has_notifier(self.config.notify):
+            log.warning("%s: %s", page.id, kept_for_digest(len(result.alerts), self.ctx.loaded.path))
         self._respect_retry_after(page, fetcher, result)
         if result.record.outcome == Outcome.CHANGED:
             self.update_feed()
@@ -164,7 +168,9 @@ class Service:
         retry_at = add_clamped(self.clock(), retry_at - datetime.now(UTC))
         self.not_before[page.id] = retry_at
         self.store.write_json(_not_before_path(page.id), {"not_before": retry_at.isoformat()})
-        log.info("%s: not checked again before %s (the server asked)", page.id, retry_at.isoformat())
+        log.info(
+            "%s: not checked again before %s (the server asked)", page.id, human_time(retry_at, self.zone)
+        )
         job = self._scheduler.get_job(f"check:{page.id}") if self._scheduler is not None else None
         if job is not None and (job.next_run_time is None or job.next_run_time < retry_at):
             job.modify(next_run_time=retry_at)
@@ -206,7 +212,7 @@ class Service:
         try:
             with self._feed_guard:
                 entries = write_feed(self.store, self.config, self.store.root / feed)
-            log.info("feed written: %d entries", entries)
+            log.info("feed written: %s", plural(entries, "entry", "entries"))
         except (MonitorError, OSError) as error:
             log.error("feed not written: %s", error)
 
@@ -241,8 +247,8 @@ class Service:
                     signal.signal(signum, self._on_signal)
             scheduler.start()
             log.info(
-                "service started: %d pages, store %s; next digest %s",
-                len(self.config.pages), self.store.root, self._next_digest_text(),
+                "service started: %s, store %s; next digest %s",
+                plural(len(self.config.pages), "page"), self.store.root, self._next_digest_text(),
             )  # fmt: skip
             if ready is not None:
                 ready.set()
@@ -262,7 +268,9 @@ class Service:
             log.info("service stopping: waiting a few seconds for running checks")
         self.abandoned = self.running.wind_down()
         if self.abandoned:  # closing their fetchers under them could record a half-made check: left as is
-            log.warning("service stopped: %d check(s) abandoned mid-fetch, not recorded", self.abandoned)
+            log.warning(
+                "service stopped: %s abandoned mid-fetch, not recorded", plural(self.abandoned, "check")
+            )
             return
         self.ctx.close()
         log.info("service stopped")
@@ -321,7 +329,7 @@ class Service:
         digest = self.config.digest
         if not digest.enabled:
             return "none (digest.enabled = false)"
-        return next_slot(self.clock(), digest).astimezone(self.zone).strftime("%Y-%m-%d %H:%M %Z")
+        return human_time(next_slot(self.clock(), digest), self.zone)
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         log.info("received %s: stopping", signal.Signals(signum).name)
@@ -337,8 +345,8 @@ class Service:
         elif record.outcome == Outcome.CHANGED:
             kind = "cosmetic change" if record.cosmetic else "changed"
             log.info(
-                "%s: %s %s -> %s, %d alerts", record.page, kind, (record.previous or "")[:12],
-                (record.version or "")[:12], len(result.alerts), extra=fields,
+                "%s: %s %s -> %s, %s", record.page, kind, (record.previous or "")[:12],
+                (record.version or "")[:12], plural(len(result.alerts), "alert"), extra=fields,
             )  # fmt: skip
         else:
             log.info("%s: %s %s", record.page, record.outcome, (record.version or "")[:12], extra=fields)

@@ -71,11 +71,13 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     (one host: `per_host_concurrency` at a time, starts `per_host_min_gap` apart); results are printed in
     the order of the config. On a terminal, a progress line on stderr shows the pages done, the page
     awaited and the time taken.
-    Exit status 3 when a page failed; 6 when an alert could not be sent (it stays in the outbox).
+    Exit status 3 when a page failed; 6 when an alert could not be sent (it stays in the outbox). With no
+    notifier configured, alerts are kept for the digest and `watches` (exit status 0: nothing failed).
 
     Example: privacy-monitor check facebook-privacy-policy-en --json
     """
     from monitor.fetch.gate import HostGate
+    from monitor.notify.base import has_notifier, kept_for_digest
     from monitor.pipeline.check import Context
     from monitor.pipeline.parallel import check_in_parallel
 
@@ -117,6 +119,9 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     undelivered = [line for result in results for line in result.undelivered]
     for line in undelivered:
         say(line, err=as_json)
+    raised = sum(len(result.alerts) for result in results)
+    if raised and not has_notifier(config.notify):  # nothing failed: kept, and said where (exit 0)
+        say(kept_for_digest(raised, state.loaded.path), err=as_json)
     failed = any(result.record.outcome == Outcome.FAILED for result in results)
     if failed:
         return ExitStatus.PAGE_FAILED

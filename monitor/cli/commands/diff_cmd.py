@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from monitor.cli.main import State, main, pass_state
-from monitor.cli.output import human_time, json_text, terminal_safe, write_output
+from monitor.cli.main import State, main, pass_state, readable
+from monitor.cli.output import human_time, json_text, say, terminal_safe, write_output
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.diff.formats import FORMATS
 from monitor.errors import ConfigError, ExitStatus, MonitorError, StoreDamaged, UsageError
@@ -89,6 +89,9 @@ def diff(
 
     try:
         page = _configured_page(state, first)
+        if page is not None and (hint := _nothing_stored(state, page)) is not None:
+            say(hint)  # nothing is wrong with the command: a page not checked yet (exit 0, as `show` does)
+            return
         if page is not None:
             if third is None and second is not None and second.lower() == LIVE:
                 second, third = "latest", LIVE  # `diff PAGE live`: what changed since the last stored version
@@ -127,9 +130,17 @@ def diff(
     except MonitorError as error:
         if state.traceback:
             raise
-        raise DiffTrouble(str(error)) from None
+        raise DiffTrouble(readable(state, str(error))) from None
     if shown.changes:
         click.get_current_context().exit(int(ExitStatus.CHANGES))
+
+
+def _nothing_stored(state: State, page: PageConfig) -> str | None:
+    """What to run when `page` has no version stored yet (None when it has one)."""
+    from monitor.cli.commands.store_cmds import nothing_yet, open_store
+
+    store = open_store(state)
+    return None if store.versions(page.id) else nothing_yet(store, page.id)
 
 
 def _stdout_is_terminal() -> bool:

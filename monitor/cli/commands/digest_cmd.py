@@ -21,7 +21,7 @@ def _period(state: State, since: str | None, store: object) -> tuple[datetime, d
     from monitor.store.timeline import parse_time
 
     now = state.clock()
-    end = now + timedelta(microseconds=1)  # a check made this very moment is in the period
+    end = period_end(now)
     if since:
         try:
             return parse_time(since), end, "from --since to now"
@@ -37,6 +37,18 @@ def _period(state: State, since: str | None, store: object) -> tuple[datetime, d
     if sent:
         return max(sent), end, "since the last digest sent"
     return now - timedelta(hours=24), end, "the last 24 hours; no digest sent yet"
+
+
+def period_end(now: datetime) -> datetime:
+    """The end of a period in progress at `now`, at the store's own precision: the store writes a check's
+    time cut to its format (whole seconds), so the first instant after `now` in that format, and a check made
+    in this very second (stored as this second) is inside [start, end)."""
+    from monitor.models import isoformat
+    from monitor.store.timeline import parse_time
+
+    probe = now.replace(microsecond=1)  # does the store's format keep a microsecond?
+    tick = timedelta(microseconds=1) if parse_time(isoformat(probe)).microsecond else timedelta(seconds=1)
+    return parse_time(isoformat(now)) + tick  # `now` as the store writes it, and its next instant
 
 
 @main.command()
@@ -78,15 +90,15 @@ def digest(state: State, since: str | None, action: str, out: Path | None) -> No
     period = f"{human_time(start, state.zone)} to {human_time(state.clock(), state.zone)}"
     if out is None and action == "print":
         say(f"Digest of {period} ({how})")
-        say(render_text(report, base_url=base_url, attached=()), nl=False)
+        say(render_text(report, base_url=base_url, attached=(), commands=True), nl=False)
         return
     now = state.clock()
     message_id = f"<digest.manual.{now.strftime('%Y%m%dT%H%M%SZ')}@privacy-monitor.invalid>"
     if out is not None:
         if kind == "text":
-            data = render_text(report, base_url=base_url, attached=()).encode("utf-8")
+            data = render_text(report, base_url=base_url, attached=(), commands=True).encode("utf-8")
         elif kind == "html":
-            data = render_html(report, base_url=base_url, attached=()).encode("utf-8")
+            data = render_html(report, base_url=base_url, attached=(), commands=True).encode("utf-8")
         else:
             email = loaded.config.notify.email
             to = list(loaded.config.digest.to or (email.to if email else []))

@@ -9,13 +9,13 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import click
 
 from monitor.cli.main import State, main, pass_state
-from monitor.cli.output import terminal_safe
+from monitor.cli.output import human_time, human_times, terminal_safe
 
 LOG_FIELDS = ("page", "outcome", "version", "reason")
 _URL_CREDENTIALS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I)
@@ -50,17 +50,26 @@ class JsonLines(logging.Formatter):
 
 
 class HumanLines(logging.Formatter):
-    """One line per event for a terminal; what a server sent (a failure reason) is made terminal-safe."""
+    """One line per event for a terminal, its times as every human line has them (the digest's time zone, to
+    the minute, with the zone: the line's own and any ISO time in the message); what a server sent (a failure
+    reason) is made terminal-safe."""
 
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S")
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(message)s")
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's
+        return human_time(datetime.fromtimestamp(record.created, UTC), self.zone)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return human_times(super().formatMessage(record), self.zone)
 
     def format(self, record: logging.LogRecord) -> str:
         return terminal_safe(super().format(record), colour=False)
 
 
 @contextmanager
-def service_logging(log_format: str, level: str) -> Iterator[logging.Handler]:
+def service_logging(log_format: str, level: str, zone: tzinfo = UTC) -> Iterator[logging.Handler]:
     """Log to stderr for the life of the service (human lines on a terminal, else JSON Lines); undone after."""
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "auto":
@@ -68,7 +77,7 @@ def service_logging(log_format: str, level: str) -> Iterator[logging.Handler]:
     if log_format == "json":
         handler.setFormatter(JsonLines())
     else:
-        handler.setFormatter(HumanLines())
+        handler.setFormatter(HumanLines(zone))
     handler.addFilter(_NoSecrets())
     root, scheduler = logging.getLogger(), logging.getLogger("apscheduler")
     saved = root.level, scheduler.level
@@ -108,7 +117,7 @@ def run(state: State, log_format: str, log_level: str) -> None:
     from monitor.store.core import Store
 
     ctx = Context(state.loaded, Store(state.loaded.store_path, clock=state.clock), clock=state.clock)
-    with service_logging(log_format, log_level) as handler:
+    with service_logging(log_format, log_level, state.zone) as handler:
         service = Service(ctx)
         service.serve()
         handler.flush()

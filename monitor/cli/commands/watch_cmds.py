@@ -239,7 +239,7 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
 
     Example: privacy-monitor outbox --retry
     """
-    from monitor.notify.base import build_notifiers
+    from monitor.notify.base import build_notifiers, has_notifier, kept_for_digest
     from monitor.notify.outbox import Outbox
 
     loaded = state.loaded
@@ -251,6 +251,7 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
             base_dir=loaded.base_dir,
             pages=loaded.config.pages,
             base_url=loaded.config.report.base_url,
+            zone=state.zone,
         )
         if not notifiers:
             raise UsageError("no notifier configured: add [notify.email] or [notify.apprise] to the config")
@@ -264,7 +265,10 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
     else:
         if report is not None:
             say(_retry_line(report))
-        for line in _outbox_lines(entries, state.zone):
+        waiting = sum(len(entry.alerts) for entry in entries if entry.status == "pending")
+        notified = has_notifier(loaded.config.notify)
+        kept = kept_for_digest(waiting, loaded.path) if waiting and not notified else None
+        for line in _outbox_lines(entries, state.zone, kept):
             say(line)
     return ExitStatus.DELIVERY_FAILED if report is not None and not report.ok else ExitStatus.OK
 
@@ -280,28 +284,49 @@ def _retry_line(report: Any) -> str:
     return line + "."
 
 
-def _outbox_lines(entries: list[Any], zone: tzinfo) -> list[str]:
+def _outbox_lines(entries: list[Any], zone: tzinfo, kept: str | None = None) -> list[str]:
+    """Alerts are counted as alerts everywhere (a message holds every alert of one page check); `kept`: why
+    nothing is being sent (no notifier configured), said once at the top and on each entry never tried."""
     if not entries:
         return ["Outbox empty: no alert is waiting to be delivered."]
-    pending = sum(entry.status == "pending" for entry in entries)
-    lines = [f"{plural(len(entries), 'alert')}: {pending} pending, {len(entries) - pending} given up"]
+    alerts = sum(len(entry.alerts) for entry in entries)
+    pending = sum(len(entry.alerts) for entry in entries if entry.status == "pending")
+    messages = "" if alerts == len(entries) else f" in {plural(len(entries), 'message')}"
+    lines = [f"{plural(alerts, 'alert')}{messages}: {pending} pending, {alerts - pending} given up"]
+    if kept:
+        lines.append(kept)
     for entry in entries:
         alert = entry.alert
         lines.append("")
-        lines.append(f"{entry.status:<8} {alert.id}  {alert.page}: {alert.headline}")
+        lines.append(f"{entry.status:<8} {entry.id}  {alert.page}: {alert.headline}")
+        lines.extend(f"         also: {other.headline}" for other in entry.alerts[1:])
         lines.append(f"         queued {human_time(entry.queued, zone)}, version {short(alert.version)}")
         if not entry.targets:
-            lines.append("         not tried yet")
+            lines.append("         not sent: no notifier is configured" if kept else "         not tried yet")
         for target, info in sorted(entry.targets.items()):
             lines.append(f"         {target}: {_target_line(info, zone)}")
+            lines.extend(f"         {target}: {line}" for line in _refused_lines(info))
     return lines
+
+
+def _refused_lines(info: dict[str, Any]) -> list[str]:
+    """Each recipient the server refused for good, by address (the others got the message)."""
+    people = info.get("recipients") or {}
+    return [
+        f"{address} refused ({person.get('error') or 'no reason given'}), given up for this address"
+        for address, person in sorted(people.items())
+        if person.get("state") == "failed"
+    ]
 
 
 def _target_line(info: dict[str, Any], zone: tzinfo) -> str:
     tries = plural(info["attempts"], "attempt")
     error = f" ({info['last_error']})" if info.get("last_error") else ""
     if info["state"] == "sent":
-        return f"sent {human_time(info['sent'], zone)}"
+        people = info.get("recipients") or {}
+        reached = sum(person.get("state") == "sent" for person in people.values())
+        to = f" to {reached} of {plural(len(people), 'recipient')}" if reached < len(people) else ""
+        return f"sent {human_time(info['sent'], zone)}{to}"
     if info["state"] == "failed":
         return f"gave up after {tries}{error}"
     if info["state"] == "sending":

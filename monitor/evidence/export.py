@@ -22,6 +22,7 @@ from monitor.config.loading import PageConfig
 from monitor.errors import UsageError
 from monitor.evidence.warc import build_warc
 from monitor.store.core import Store
+from monitor.store.records import is_technical, rules_note
 
 PRIVATE_NOTE = (
     "PRIVATE: this page was fetched with the cookies of a logged-in session, so its capture can hold that\n"
@@ -101,7 +102,9 @@ def _zip(files: dict[str, bytes], time: str, mode: int) -> bytes:
 def _readme(page: PageConfig, record: Any, version: str, chained: Any, private: bool, has_raw: bool) -> str:
     source = record.source
     origin = (
-        f"imported from {source.get('kind')} source {source.get('id')}"
+        f"{rules_note(record)}: the stored capture {record.raw_sha256} extracted again under them"
+        if is_technical(record)
+        else f"imported from {source.get('kind')} source {source.get('id')}"
         + (f" (file {source.get('path')})" if source.get("path") else "")
         if source
         else f"fetched from {record.final_url or record.url} (HTTP {record.status}, renderer {record.renderer})"

@@ -116,6 +116,8 @@ def _resource(writer: WARCWriter, record: CheckRecord, key: str, data: bytes, co
 
 
 def _source_uri(source: dict[str, Any]) -> str:
+    if source.get("kind") == "rules":  # a technical version: a stored capture extracted under other rules
+        return f"rules:{source.get('id')}"
     if source.get("kind") == "git":
         return f"git:{source.get('id')}:{source.get('path')}"
     return f"file:{source.get('file')}#sha256={source.get('id')}"

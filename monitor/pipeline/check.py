@@ -37,6 +37,7 @@ from monitor.pipeline.capture import (
 )
 from monitor.pipeline.decide import decide
 from monitor.pipeline.result import CheckResult
+from monitor.pipeline.rules_change import rule_parts, rules_change
 from monitor.store.writes import CheckWrites, PageState
 
 if TYPE_CHECKING:
@@ -103,7 +104,10 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         record.timings.update(pending.capture.timings)
         if _as_last_good(ctx, page, record, state):
             result = CheckResult(record)
-            if _record(ctx, result, CheckWrites(), started, state.version):
+            assert state.current is not None  # the last good check's text is the current version
+            # a version from before fingerprints takes the check's, once
+            writes = CheckWrites(rules=record.rules if state.current.rules is None else None)
+            if _record(ctx, result, writes, started, state.version):
                 return result
             state = ctx.store.page_state(page.id)  # another writer moved the page: judge the capture in full
     capture = judge_capture(ctx, page, pending.capture, last_good=None)  # the collapse test waits for step 2
@@ -123,8 +127,22 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         record.reason = None
         if extraction.coverage < ctx.config.quality.min_coverage:
             record.reason = f"low coverage: {extraction.coverage:.1%} of the page's words extracted"
+    warning = record.reason
     for _ in range(MAX_ROUNDS):
-        result, writes = _decide(ctx, page, record, state, document, text, raw)
+        record.reason = warning
+        change = rules_change(ctx, page, record, state, document)
+        if change is not None and change.broken and document is None:
+            record.reason = change.note  # a 304: the capture is the stored one, and the new rules break it
+            return _record_failure(ctx, CheckResult(record), started)
+        result, writes = _decide(
+            ctx, page, record, change.state(state) if change else state, document, text, raw
+        )
+        if change is not None and record.outcome != Outcome.FAILED:
+            writes.rules, writes.technical = change.rules, change.technical
+            writes.baselines = {**change.baselines, **writes.baselines}
+            record.reason = "; ".join(filter(None, (record.reason, change.note))) or None
+        if writes.rules is not None or record.outcome == Outcome.NEW:
+            writes.rules_parts = rule_parts(ctx, page)
         if _record(ctx, result, writes, started, state.version):
             return result
         state = ctx.store.page_state(page.id)  # another writer moved the page: decide again against it
@@ -139,7 +157,7 @@ def _as_last_good(ctx: Context, page: PageConfig, record: CheckRecord, state: Pa
     if last is None or current is None or record.raw_sha256 is None:
         return False
     same = (last.raw_sha256, last.rules, last.text_sha256) == (record.raw_sha256, record.rules, current.id)
-    if not same or _new_watches(ctx, page, current.id, state):
+    if not same or current.rules not in (None, record.rules) or _new_watches(ctx, page, current.id, state):
         return False
     record.outcome, record.version, record.text_sha256 = Outcome.UNCHANGED, current.id, current.id
     record.coverage, record.reason = last.coverage, last.reason  # its coverage warning, if it had one

@@ -15,6 +15,7 @@ from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, Outcome
 from monitor.present import links
 from monitor.store.core import Store
+from monitor.store.records import is_technical, rules_note
 from monitor.store.timeline import VersionInfo
 
 
@@ -34,8 +35,10 @@ class ChangeInfo:
     @property
     def line(self) -> str:
         if self.summary is not None:
-            return self.summary.line()
-        return "cosmetic edits only" if self.record.cosmetic else "changed"
+            line = self.summary.line()
+        else:
+            line = "cosmetic edits only" if self.record.cosmetic else "changed"
+        return f"{rules_note(self.record)}: {line}" if is_technical(self.record) else line
 
     @property
     def substantive(self) -> int:
@@ -166,11 +169,12 @@ def _changes(page_id: str, checks: list[CheckRecord]) -> list[ChangeInfo]:
 
 
 def _versions(page_id: str, timeline: list[VersionInfo], changes: list[ChangeInfo]) -> list[VersionEntry]:
-    by_time = {change.record.time: change for change in changes}
+    # a technical version and the change its check then found share a time: told apart by the text they bring
+    by_time = {(change.record.time, change.record.version): change for change in changes}
     entries: list[VersionEntry] = []
     effective: str | None = None
     for seq, info in enumerate(timeline, 1):
-        change = by_time.get(info.since)
+        change = by_time.get((info.since, info.id))
         if change is not None and change.summary is not None and change.summary.effective:
             effective = change.summary.effective
         entry = VersionEntry(seq, info, links.version_file(page_id, seq, info.id), None, effective)

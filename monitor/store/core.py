@@ -93,9 +93,9 @@ class Store(ImportedQueries):
         if not rows:  # no database yet
             return PageState(None, None)
         row = rows[0]
-        current = self._version(page_id, row[:7]) if row[0] is not None else None
-        last_good = self._record(row[7:12]) if row[7] is not None else None
-        stored = self.load_object(f"baselines of page {page_id!r}", row[12] or "{}")
+        current = self._version(page_id, row[:8]) if row[0] is not None else None
+        last_good = self._record(row[8:13]) if row[8] is not None else None
+        stored = self.load_object(f"baselines of page {page_id!r}", row[13] or "{}")
         baselines = {
             watch: self.load_object(f"baseline of watch {watch!r} on {page_id!r}", data)
             for watch, data in stored.items()
@@ -114,6 +114,19 @@ class Store(ImportedQueries):
                 record.version = head.version
             elif head.version != expected:
                 return False
+            if writes.rules is not None and head.seq is not None:
+                # the version in effect reads the same under the check's rules, or is followed by the
+                # technical version they make: later checks compare fingerprints and read no stored text
+                conn.execute(
+                    "UPDATE versions SET rules = ? WHERE page = ? AND seq = ?",
+                    (writes.rules, record.page, head.seq),
+                )
+            if writes.rules_parts is not None and record.rules is not None:
+                self.write_json(f"rules/{record.rules}.json", writes.rules_parts)
+            if writes.technical is not None:
+                self._check_storable(writes.technical)
+                insert_check(conn, writes.technical, head)
+                head = read_head(conn, record.page)
             insert_check(conn, record, head)
             for watch_id, data in writes.baselines.items():
                 self.baselines.put(watch_id, record.page, data)
@@ -151,7 +164,7 @@ class Store(ImportedQueries):
         """The last good version."""
         self._page_dir(page_id)
         rows = self.query(
-            "SELECT seq, version, since, until, checks, last_seen, raw_sha256 FROM versions"
+            "SELECT seq, version, since, until, checks, last_seen, raw_sha256, rules FROM versions"
             " WHERE page = ? ORDER BY seq DESC LIMIT 1",
             (page_id,),
         )

@@ -8,19 +8,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.models import CheckRecord, Outcome
+from monitor.store.records import is_imported
 from monitor.store.timeline import STARTS_VERSION
 
 
 def derived_timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[object]]:
     """The `versions` rows a page's records make, as the store writes them (writes.py, imported.py): the
     imported history by date up to the last import (which rebuilt it), then each live check appended."""
-    imported = max((n for n, _, r in records if r.source is not None), default=0)
+    imported = max((n for n, _, r in records if is_imported(r)), default=0)
     entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw_sha256, check_id]
     placed = sorted(
         (item for item in records if item[0] <= imported and item[2].outcome != Outcome.FAILED),
         key=lambda item: (
-            item[2].source is None,
-            item[0] if item[2].source is None else 0,
+            not is_imported(item[2]),
+            item[0] if not is_imported(item[2]) else 0,
             item[2].time,
             item[0],
         ),

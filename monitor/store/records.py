@@ -21,12 +21,35 @@ TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
 _COLUMNS = "id, page, time, record, digest"
 GOOD = "outcome != 'failed'"
 CHANGE = "outcome IN ('new', 'changed')"
-# Imported history is the timeline's, not news: every query about checks in a period, and every "latest"
-# query, reads the checks made live only (`source IS NULL`).
+# Imported history and technical versions are the timeline's, not news: every query about checks in a period,
+# and every "latest" query, reads the checks made live only (`source IS NULL`).
 LIVE = "source IS NULL"
+# A technical version (the same capture under changed rules, pipeline/rules_change.py) is recorded by a live
+# check with a `source` whose key starts with this: it is in the timeline's order like the live checks, and
+# not news like imported history.
+TECHNICAL_KEY = "rules:"
+# Records placed in the order they were recorded: live checks and the technical versions they made.
+RECORDED = f"(source IS NULL OR source LIKE '{TECHNICAL_KEY}%')"
 # A page's records in timeline order: the imported history by its dates (always older than the live checks),
 # then the live checks in the order they were recorded.
-IMPORTED_FIRST = f"ORDER BY {LIVE}, CASE WHEN {LIVE} THEN n END, time, n"
+IMPORTED_FIRST = f"ORDER BY {RECORDED}, CASE WHEN {RECORDED} THEN n END, time, n"
+
+
+def is_technical(record: CheckRecord) -> bool:
+    """Whether the record is a technical version: a stored capture extracted again under changed rules."""
+    return record.source is not None and record.source.get("kind") == "rules"
+
+
+def rules_note(record: CheckRecord) -> str:
+    """How every output marks a technical version: "rules changed (<what changed in them>)"."""
+    changed = (record.source or {}).get("changed")
+    return f"rules changed ({changed})" if changed else "rules changed"
+
+
+def is_imported(record: CheckRecord) -> bool:
+    return record.source is not None and not is_technical(record)
+
+
 # DISTINCT would read every check; this hops from page to page through the index (a skip scan).
 _PAGES = """WITH RECURSIVE p(page) AS (
     SELECT MIN(page) FROM checks
@@ -159,7 +182,7 @@ class CheckQueries(StateArea):
         """The timeline, oldest first."""
         self._page_dir(page_id)
         rows = self.query(
-            "SELECT seq, version, since, until, checks, last_seen, raw_sha256 FROM versions"
+            "SELECT seq, version, since, until, checks, last_seen, raw_sha256, rules FROM versions"
             " WHERE page = ? ORDER BY seq",
             (page_id,),
         )
@@ -182,7 +205,7 @@ class CheckQueries(StateArea):
         return record
 
     def _version(self, page_id: str, row: Any) -> VersionInfo:
-        seq, version, since, until, checks, last_seen, raw = row
+        seq, version, since, until, checks, last_seen, raw, *rules = row
         good = (
             isinstance(version, str)
             and SHA256.match(version)
@@ -192,7 +215,8 @@ class CheckQueries(StateArea):
         )
         if not good:
             raise self._damaged(page_id, f"{self.db.path}: versions row {seq} of page {page_id!r}: bad value")
-        return VersionInfo(version, since, until, checks, last_seen, raw)
+        fingerprint = rules[0] if rules and isinstance(rules[0], str) else None
+        return VersionInfo(version, since, until, checks, last_seen, raw, fingerprint)
 
     def _damaged(self, page: str, message: str) -> StoreDamaged:
         return StoreDamaged(

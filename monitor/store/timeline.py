@@ -26,7 +26,8 @@ class VersionInfo:
 
     `id` is the sha256 of the text (the blob name); `since` the time of the check that brought it, `until` the
     time of the check that replaced it (None while current); `checks` the good checks that saw it;
-    `last_seen` the last of them; `raw_sha256` the raw capture of the check that brought it.
+    `last_seen` the last of them; `raw_sha256` the raw capture of the check that brought it; `rules` the
+    fingerprint of the rules that made its text from that capture (monitor/extract/rules.py).
     """
 
     id: str
@@ -35,6 +36,7 @@ class VersionInfo:
     checks: int
     last_seen: str
     raw_sha256: str | None = None
+    rules: str | None = None  # the fingerprint of the rules its text was made under (None: not known)
 
 
 def parse_time(text: str) -> datetime:

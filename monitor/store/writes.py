@@ -18,9 +18,10 @@ from typing import Any
 from monitor.models import CheckRecord, Outcome
 from monitor.store.chain import record_digest, record_hash
 from monitor.store.imported import rebuild_timeline
+from monitor.store.records import is_technical
 from monitor.store.timeline import STARTS_VERSION, VersionInfo
 
-_VERSION_COLUMNS = "seq, version, since, until, checks, last_seen, raw_sha256"
+_VERSION_COLUMNS = "seq, version, since, until, checks, last_seen, raw_sha256, rules"
 
 # One statement for everything a check needs before it fetches: the current version, the last good live check
 # (whose validators a conditional fetch sends) and the baselines of the page's watches.
@@ -85,7 +86,7 @@ def insert_check(conn: sqlite3.Connection, record: CheckRecord, head: Head) -> i
     )  # fmt: skip
     check_id = cursor.lastrowid
     assert check_id is not None  # an INSERT always has a row id
-    if source is not None:
+    if source is not None and not is_technical(record):
         rebuild_timeline(conn, record.page)  # an imported version is placed by its date, not appended
     elif record.outcome in STARTS_VERSION and (record.text_sha256 or record.version):
         if head.seq is not None:
@@ -125,8 +126,13 @@ class CheckWrites:
 
     baselines: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # by watch id, for the page
     message: Queued | None = None
+    # The rules fingerprint to write on the version in effect when the check began (written once per rule
+    # change), and the technical version its stored capture makes under them, recorded before the check.
+    rules: str | None = None
+    technical: CheckRecord | None = None
+    rules_parts: Mapping[str, Any] | None = None  # what the check's fingerprint is made of, kept as state
 
     @property
     def durable(self) -> bool:
         """Whether the commit must survive a power cut: a version, a baseline or a message must."""
-        return bool(self.baselines) or self.message is not None
+        return bool(self.baselines) or self.message is not None or self.technical is not None

@@ -19,6 +19,7 @@ from monitor.cli.output import (
 )
 from monitor.errors import ExitStatus, UsageError
 from monitor.models import Outcome
+from monitor.store.records import is_technical, rules_note
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
@@ -71,7 +72,7 @@ def history(state: State, page: str, all_checks: bool, as_json: bool) -> None:
         elif not records:
             say(f"{page}: not checked yet (run `privacy-monitor check {page}`)")
         for record in [] if as_json else records:
-            note = with_hint(record.reason) or ""
+            note = rules_note(record) if is_technical(record) else with_hint(record.reason) or ""
             when = human_time(record.time, zone)
             say(f"{when}  {outcome_label(record.outcome)}  {short(record.version):<12}  {note}".rstrip())
         return
@@ -102,17 +103,24 @@ def _version_details(store: Store, page: str, versions: list) -> list[tuple[str,
     from monitor.diff.structure import metadata
     from monitor.diff.summary import ChangeSummary
 
-    started = {r.time: r for r in store.checks(page) if r.outcome in (Outcome.NEW, Outcome.CHANGED)}
+    # a technical version and the change its check then found share a time: told apart by their text
+    started = {
+        (r.time, r.text_sha256 or r.version): r
+        for r in store.checks(page)
+        if r.outcome in (Outcome.NEW, Outcome.CHANGED)
+    }
     result = []
     for info in versions:
         dated = metadata(store.read_document(page, info.id)).get("updated") or "-"
-        record = started.get(info.since)
+        record = started.get((info.since, info.id))
         if record is None or record.outcome == Outcome.NEW:
             line = "first version" if info is versions[0] else ""
         elif record.summary:
             line = ChangeSummary.from_json(record.summary).line()
         else:
             line = ""
+        if record is not None and is_technical(record):
+            line = f"{rules_note(record)}: {line}" if line else rules_note(record)
         result.append((dated, line))
     return result
 

@@ -1,0 +1,200 @@
+"""A change of the rules is a technical version, never a change of the policy.
+
+When a check runs under another rules fingerprint than the version in effect (`select`, `remove`, the walls,
+the word threshold or the extractor changed), the stored capture that brought that version is extracted again
+under the check's rules, before the new capture is compared with anything. A text that differs is a technical
+version: a record of the check's time marked `source = {"kind": "rules", ...}` (store/records.py
+`is_technical`), recorded in the check's own transaction just before the check. Like imported history it is
+never news (no alert, no digest or feed entry: those read records without a source), the watches' baselines
+move to it silently, and the check then compares its capture with it as usual: a real change in the same check
+gives exactly the alerts of the real change.
+
+Decisions worth knowing:
+- A version whose fingerprint is not known (a store written before fingerprints) takes the check's: an upgrade
+  alone never makes a technical version.
+- The fingerprint is written on the version once (`CheckWrites.rules`), so the checks after it compare hashes
+  and read no stored text.
+- A stored capture that is no longer the document under the new rules (a selector that matches nothing, a
+  text that collapses against the stored one) fails a check answered 304; a fresh capture that is the document
+  is compared as usual, with a note. A version without its raw capture (imported text) gets the same note.
+- What changed in the rules is told from the parts of each fingerprint, kept as state `rules/<fingerprint>.json`
+  when a version is first made or marked under it; a fingerprint from before that is named by its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.config.loading import PageConfig
+from monitor.models import CheckRecord, Document, FetchResult, Outcome
+from monitor.pipeline.capture import Context, extract_capture
+from monitor.store.records import TECHNICAL_KEY
+from monitor.store.timeline import VersionInfo
+from monitor.store.writes import PageState
+
+
+@dataclass
+class RulesChange:
+    """What a check under other rules than the version in effect's does first."""
+
+    rules: str  # the check's fingerprint, to be written on the version in effect
+    parts: dict[str, Any]  # what the fingerprint is made of (kept as state, to say what changed later)
+    technical: CheckRecord | None = None  # the technical version, when the stored capture reads otherwise now
+    document: Document | None = None  # its text
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)  # the watches, moved to it silently
+    note: str | None = None  # why no technical version could be made
+    broken: bool = False  # the stored capture is not the document under the new rules (`note` says why)
+
+    def state(self, before: PageState) -> PageState:
+        """The page as the check compares with it: after the technical version, if there is one."""
+        technical = self.technical
+        if technical is None or technical.version is None:
+            return before
+        assert before.current is not None  # a technical version follows a stored one
+        current = VersionInfo(
+            technical.version, technical.time, None, 1, technical.time, technical.raw_sha256, self.rules
+        )
+        return PageState(current, before.last_good, {**before.baselines, **self.baselines})
+
+
+def rule_parts(ctx: Context, page: PageConfig) -> dict[str, Any]:
+    """The parts of `page`'s rules fingerprint as a reader names them (what `rules_fingerprint` hashes)."""
+    from monitor.extract.rules import _extractor
+
+    quality = ctx.config.quality
+    return {
+        "select": page.select,
+        "remove": page.remove,
+        "min_words": quality.min_words if page.min_words is None else page.min_words,
+        "walls": hashlib.sha256(
+            repr([wall.model_dump(mode="json") for wall in ctx.config.walls]).encode("utf-8")
+        ).hexdigest()[:12],
+        "extractor": _extractor(),
+    }
+
+
+def rules_change(
+    ctx: Context, page: PageConfig, record: CheckRecord, state: PageState, fresh: Document | None = None
+) -> RulesChange | None:
+    """None when the version in effect was made under the check's rules; else what the check records first.
+    `fresh`: the check's own document, which is the stored capture's text when its capture is byte for byte
+    the stored one (then nothing is extracted twice)."""
+    current = state.current
+    if current is None or record.rules is None or current.rules == record.rules:
+        return None
+    change = RulesChange(record.rules, rule_parts(ctx, page))
+    if current.rules is None:
+        return change  # a store from before fingerprints: its versions were made under today's rules
+    what = changed_parts(ctx, current.rules, change.parts)
+    same = fresh is not None and record.raw_sha256 is not None and record.raw_sha256 == current.raw_sha256
+    raw = None if same else ctx.store.read_raw(page.id, current)
+    if raw is None and not same:
+        change.note = (
+            f"rules changed ({what}); version {current.id[:12]} has no stored capture to extract again"
+        )
+        return change
+    old = ctx.store.read_document(page.id, current.id)
+    document: Document | None
+    if fresh is not None and same:
+        from monitor.extract.walls import collapse_reason
+
+        document, reason = fresh, collapse_reason(fresh, old, page=page, quality=ctx.config.quality)
+        document = None if reason else document
+    else:
+        assert raw is not None
+        document, reason = _extract_again(ctx, page, current, raw, old)
+    if document is None:
+        change.note, change.broken = f"rules changed ({what}): the stored capture under them: {reason}", True
+        return change
+    text = document.to_text().encode("utf-8")
+    sha = hashlib.sha256(text).hexdigest()
+    if sha == current.id:
+        return change
+    ctx.store.put_version(page.id, text, None, hashed=(sha, None))
+    technical = CheckRecord(page=page.id, time=record.time, url=page.url, outcome=Outcome.CHANGED)
+    technical.previous, technical.version, technical.text_sha256 = current.id, sha, sha
+    technical.raw_sha256, technical.rules, technical.renderer = current.raw_sha256, record.rules, "rules"
+    technical.source = {
+        "kind": "rules",
+        "id": record.rules,
+        "previous": current.rules,
+        "changed": what,
+        "key": f"{TECHNICAL_KEY}{record.rules}@{record.time}",
+    }
+    _diff(ctx, page, technical, old, document)
+    change.technical, change.document = technical, document
+    change.baselines = _follow_watches(ctx, page, state, old, document, technical)
+    return change
+
+
+def changed_parts(ctx: Context, previous: str, parts: dict[str, Any]) -> str:
+    """What differs between the rules of fingerprint `previous` and `parts`, in one line."""
+    before = ctx.store.read_json(f"rules/{previous}.json")
+    if before is None:
+        return f"rules {previous[:8]} before"
+    differ = [
+        f"{name} {_show(before.get(name))} -> {_show(value)}"
+        for name, value in parts.items()
+        if before.get(name) != value
+    ]
+    return "; ".join(differ) or "the same parts"
+
+
+def _show(value: object) -> str:
+    if value is None or value == []:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _extract_again(
+    ctx: Context, page: PageConfig, version: VersionInfo, raw: bytes, old: Document
+) -> tuple[Document | None, str | None]:
+    """The stored capture's text under the check's rules, judged as a check judges it (collapse included)."""
+    from monitor.fetch.common import decode_html
+
+    brought = ctx.store.version_record(page.id, version.since, version.id)
+    made = brought.record if brought is not None else None
+    url = (made.final_url or made.url) if made is not None else page.url
+    headers = dict(made.headers) if made is not None else {}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    html, encoding = decode_html(raw, content_type)
+    fetched = FetchResult(url, url, 200, headers, raw, html, encoding, "stored", 0.0)
+    try:
+        extraction, reason = extract_capture(ctx, page, fetched, last_good=old)
+    except Exception as error:  # noqa: BLE001 - a capture that breaks extraction fails this check, as live
+        from monitor.pipeline.capture import unexpected
+
+        return None, unexpected("extraction", error)
+    if extraction is None or reason:
+        return None, reason or "no document"
+    return extraction.document, None
+
+
+def _diff(ctx: Context, page: PageConfig, record: CheckRecord, old: Document, new: Document) -> None:
+    from monitor.diff.core import diff_documents
+    from monitor.diff.summary import summarize
+
+    diff = diff_documents(old, new)
+    record.changes, record.cosmetic = diff.summary(), diff.cosmetic_only
+    watched = [watch for watch in ctx.config.watches if page.id in watch.pages]
+    record.summary = summarize(diff, watched=watched).to_json()
+
+
+def _follow_watches(
+    ctx: Context, page: PageConfig, state: PageState, old: Document, new: Document, record: CheckRecord
+) -> dict[str, dict[str, Any]]:
+    """The baselines of the page's watches on the technical version; their alerts are dropped: not news."""
+    from monitor.watch.evaluate import evaluate_watches, watches_of
+
+    watches = watches_of(ctx.config.watches, page.id)
+    if not watches or record.version is None:
+        return {}
+    evaluation = evaluate_watches(
+        watches, page.id, state.baselines, old=old, new=new, diff=None,
+        version=record.version, previous=record.previous, time=record.time,
+    )  # fmt: skip
+    return evaluation.baselines

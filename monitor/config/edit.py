@@ -34,18 +34,105 @@ def _is_local(host: str) -> bool:
     return True
 
 
+# Words that name a document, not a site: a title holding none is a bare brand ("Meta AI", "Facebook").
+_DOCUMENT_WORDS = frozenset(
+    [
+        "terms",
+        "conditions",
+        "privacy",
+        "policy",
+        "policies",
+        "notice",
+        "cookies",
+        "cookie",
+        "agreement",
+        "guidelines",
+        "standards",
+        "rules",
+        "statement",
+        "addendum",
+        "tos",
+        "faq",
+        "objection",
+        "form",
+        "data",
+        "processor",
+        "processing",
+        "subprocessor",
+        "datenschutz",
+        "richtlinie",
+        "bedingungen",
+        "hinweis",
+        "erklarung",
+        "widerspruch",
+        "formular",
+        "impressum",
+    ]
+)
+
+
+def _names_document(words: list[str]) -> bool:
+    """Whether any word is or holds a document word ('datenschutzrichtlinie' holds 'datenschutz')."""
+    return any(
+        word == document or (len(document) >= 8 and document in word)
+        for word in words
+        for document in _DOCUMENT_WORDS
+    )
+
+
 def page_id_for(url: str, taken: set[str], title: str | None = None) -> str:
-    """An id for a new page, unique among `taken`: from its title when it has one ('WhatsApp Privacy Policy'
-    -> 'whatsapp-privacy-policy'), else from the URL ('https://www.facebook.com/privacy/genai/' ->
-    'facebook-com-privacy-genai'); the host of a loopback or IP address is left out ('privacy-genai')."""
+    """An id for a new page, unique among `taken`, naming its document and site: from its title when it names a
+    document ('WhatsApp Privacy Policy' -> 'whatsapp-privacy-policy'); a title that is a bare brand gets the
+    document's words from the URL ('Meta AI' at /legal/eu-ai-terms -> 'meta-ai-terms'); without a title, the
+    URL ('https://www.facebook.com/privacy/genai/' -> 'facebook-com-privacy-genai'; the host of a loopback or
+    IP address is left out: 'privacy-genai')."""
     parts = urlsplit(url)
     host = re.sub(r"^(www|m|mbasic)\.", "", parts.hostname or "")
     where = parts.path if _is_local(host) else f"{host}/{parts.path}"
-    base = slug(title or "") or slug(where) or "page"
+    named = slug(title or "")
+    if named and not _names_document(named.split("-")):
+        path_words = slug(parts.path).split("-")
+        document = [word for word in path_words if word in _DOCUMENT_WORDS and word not in named.split("-")]
+        named = "-".join(
+            [
+                named,
+                *dict.fromkeys(document or [w for w in path_words if w and w not in named.split("-")][-2:]),
+            ]
+        ).strip("-")
+    base = named or slug(where) or "page"
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+def declaration_page_id(service: str, terms: str, taken: set[str]) -> str:
+    """'Meta AI' + 'Terms of Service' -> 'meta-ai-terms-of-service', unique among `taken`."""
+    base = slug(f"{service} {terms}") or "page"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def declaration_table(page_id: str, path: str, service: str, terms: str, renderer: str | None = None) -> str:
+    """The `[[pages]]` table of a page whose rules come from a declaration: nothing of the rules is copied."""
+    ref = {"path": path, "service": service, "terms": terms}
+    lines = ["", "[[pages]]", f"id = {_toml_value(page_id)}", f"declaration = {_toml_value(ref)}"]
+    if renderer:
+        lines.append(f"renderer = {_toml_value(renderer)}")
+    return "\n".join(lines) + "\n"
+
+
+def append_tables(config_path: Path, tables: list[str]) -> None:
+    """Append TOML tables to the config file, atomically, after checking the whole new file validates."""
+    import tomllib
+
+    text = config_path.read_text(encoding="utf-8")
+    new_text = text + ("" if text.endswith("\n") or not text else "\n") + "".join(tables)
+    parse_config(tomllib.loads(new_text), source=str(config_path), base_dir=config_path.parent)
+    mode = config_path.stat().st_mode & 0o777 if config_path.exists() else 0o644
+    fsutil.atomic_write(config_path, new_text.encode("utf-8"), mode=mode)
 
 
 def page_table(page: PageConfig) -> str:
@@ -75,12 +162,6 @@ def _toml_value(value: object) -> str:
 
 def append_page(config_path: Path, page: PageConfig) -> str:
     """Append `page` to the config file, atomically, after checking the whole new file validates."""
-    import tomllib
-
-    text = config_path.read_text(encoding="utf-8")
     table = page_table(page)
-    new_text = text + ("" if text.endswith("\n") or not text else "\n") + table
-    parse_config(tomllib.loads(new_text), source=str(config_path))
-    mode = config_path.stat().st_mode & 0o777 if config_path.exists() else 0o644
-    fsutil.atomic_write(config_path, new_text.encode("utf-8"), mode=mode)
+    append_tables(config_path, [table])
     return table

@@ -70,7 +70,7 @@ def load_config(path: Path | str) -> LoadedConfig:
         raise ConfigError(f"{path}: not UTF-8 text (save the config file as UTF-8)") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {toml_error(text, str(error))}") from None
-    return LoadedConfig(parse_config(data, source=str(path)), path)
+    return LoadedConfig(parse_config(data, source=str(path), base_dir=path.parent), path)
 
 
 _AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
@@ -174,7 +174,13 @@ def control_character(data: Any, loc: tuple[str | int, ...] = ()) -> tuple[tuple
     return None
 
 
-def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG) -> Config:
+def parse_config(
+    data: dict[str, Any], *, source: str = DEFAULT_CONFIG, base_dir: Path | None = None
+) -> Config:
+    """The validated config; pages with a `declaration` read it now (relative to `base_dir`, default: the
+    folder of `source`), and a declaration that cannot be followed fails only its page's checks."""
+    from monitor.config.declarations import mark_broken, resolve_pages
+
     hit = control_character(data)
     if hit is not None:
         loc, char = hit
@@ -183,8 +189,10 @@ def parse_config(data: dict[str, Any], *, source: str = DEFAULT_CONFIG) -> Confi
             "(hint: write it on one line, without control characters)"
         )
     try:
-        config = Config.model_validate(data)
+        resolved, broken = resolve_pages(data, Path(source).parent if base_dir is None else base_dir)
+        config = Config.model_validate(resolved)
         config.check_references()
+        mark_broken(config, broken)
         return config
     except ValidationError as error:
         raise ConfigError(_describe(error, data, source)) from None

@@ -6,11 +6,12 @@ Loading the file and turning validation errors into one-line messages is `monito
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC
 from difflib import get_close_matches
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from monitor.config.triggers import schedule_from_text
 from monitor.durations import check_seconds, parse_duration
@@ -42,9 +43,43 @@ def _check_http_url(value: str) -> str:
     return value
 
 
+# The renderer a page whose declaration cannot be read gets (monitor/config/declarations.py): never written.
+BROKEN_RENDERER = "declaration-error"
+START_KEYS = ("start_before", "start_after")
+END_KEYS = ("end_before", "end_after")
+
+
+def range_problem(rule: Mapping[str, object]) -> str | None:
+    """Why `rule` is not a range (exactly one start and one end key, nothing else), or None."""
+    unknown = [key for key in rule if key not in START_KEYS + END_KEYS]
+    if unknown:
+        return f"unknown key {unknown[0]!r} in a range (write start_before or start_after, end_before or end_after)"
+    if sum(key in rule for key in START_KEYS) != 1 or sum(key in rule for key in END_KEYS) != 1:
+        return "a range needs one of start_before/start_after and one of end_before/end_after"
+    return None
+
+
+def _check_rules(value: list[str | dict[str, str]]) -> list[str | dict[str, str]]:
+    from cssselect import GenericTranslator, SelectorError
+
+    for rule in value:
+        if isinstance(rule, dict):
+            if (problem := range_problem(rule)) is not None:
+                raise ValueError(problem)
+            selectors = list(rule.values())
+        else:
+            selectors = [rule]
+        for selector in selectors:
+            try:
+                GenericTranslator().css_to_xpath(selector)
+            except SelectorError as error:
+                raise ValueError(f"not a CSS selector: {selector!r} ({error})") from None
+    return value
+
+
 def _check_renderer(value: str) -> str:
-    if value not in FETCHERS:
-        *first, last = [repr(name) for name in FETCHERS.in_order()]
+    if value not in FETCHERS or value == BROKEN_RENDERER:
+        *first, last = [repr(name) for name in FETCHERS.in_order() if name != BROKEN_RENDERER]
         raise ValueError(f"input should be {', '.join(first)} or {last} (got str {value!r})")
     return value
 
@@ -113,9 +148,23 @@ class WallConfig(Strict):
         return value
 
 
+class DeclarationRef(Strict):
+    """Where a page's rules come from: a terms type of a service in an Open Terms Archive declarations folder."""
+
+    path: (
+        str  # a checkout of a declarations repository, or its `declarations/` folder (relative to the config)
+    )
+    service: str  # the file name without `.json`: "Meta AI"
+    terms: str  # "Terms of Service"
+
+    def describe(self) -> str:
+        return f"{self.path}: {self.service} / {self.terms}"
+
+
 class PageConfig(Strict):
     id: str
     url: str
+    declaration: DeclarationRef | None = None
     title: str | None = None
     document: str | None = None  # groups the language versions of one document
     renderer: str = "http"  # a name in monitor.registry.FETCHERS: http | browser | auto
@@ -123,11 +172,19 @@ class PageConfig(Strict):
     accept_language: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     cookies_file: str | None = None
-    select: list[str] = Field(default_factory=list)
-    remove: list[str] = Field(default_factory=list)
+    # CSS selectors and ranges ({ start_before | start_after = CSS, end_before | end_after = CSS }), one or a list.
+    select: list[str | dict[str, str]] = Field(default_factory=list)
+    remove: list[str | dict[str, str]] = Field(default_factory=list)
     schedule: str | None = None  # default: [service] default_schedule
     min_words: int | None = Field(None, ge=0)
     collapse_ratio: float | None = Field(None, gt=0, le=1)
+
+    # Why the page's declaration cannot be followed (set when the config is loaded), or None.
+    _declaration_problem: str | None = PrivateAttr(None)
+
+    @property
+    def declaration_problem(self) -> str | None:
+        return self._declaration_problem
 
     @property
     def private(self) -> bool:
@@ -145,17 +202,15 @@ class PageConfig(Strict):
     def _schedule(cls, value: str | None) -> str | None:
         return None if value is None else _check_schedule(value)
 
+    @field_validator("select", "remove", mode="before")
+    @classmethod
+    def _one_or_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | dict) else value
+
     @field_validator("select", "remove")
     @classmethod
-    def _selectors(cls, value: list[str]) -> list[str]:
-        from cssselect import GenericTranslator, SelectorError
-
-        for selector in value:
-            try:
-                GenericTranslator().css_to_xpath(selector)
-            except SelectorError as error:
-                raise ValueError(f"not a CSS selector: {selector!r} ({error})") from None
-        return value
+    def _selectors(cls, value: list[str | dict[str, str]]) -> list[str | dict[str, str]]:
+        return _check_rules(value)
 
 
 class WatchConfig(Strict):

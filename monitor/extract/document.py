@@ -12,6 +12,7 @@ found in the extracted text.
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from monitor.extract.html_blocks import (
 from monitor.extract.markdown_blocks import document_from_markdown
 from monitor.extract.normalize import normalize_text
 from monitor.extract.parse import parse_html
+from monitor.extract.ranges import Rule, describe, is_range, prune, spans
 from monitor.extract.visible import coverage, visible_texts
 from monitor.models import Document
 
@@ -63,15 +65,17 @@ class SelectorMissed(FetchError):
     """The page's `select` matched nothing. `extraction` holds what the page shows instead (a login wall,
     an error page), with an empty document, so the caller can say which it is."""
 
-    def __init__(self, url: str, select: Sequence[str], extraction: Extraction) -> None:
-        super().__init__(url, f"selector matched nothing: {', '.join(select)}", hint=SELECT_HINT)
+    def __init__(self, url: str, select: Sequence[Rule], extraction: Extraction) -> None:
+        shown = ", ".join(describe(rule) for rule in select)
+        super().__init__(url, f"selector matched nothing: {shown}", hint=SELECT_HINT)
         self.extraction = extraction
 
 
 def extract_document(
-    html: str, *, url: str = "", select: Sequence[str] = (), remove: Sequence[str] = ()
+    html: str, *, url: str = "", select: Sequence[Rule] = (), remove: Sequence[Rule] = ()
 ) -> Extraction:
-    """The document in `html`, scoped by the page's `select`/`remove` CSS selectors.
+    """The document in `html`, scoped by the page's `select`/`remove` rules: CSS selectors and ranges
+    (monitor/extract/ranges.py).
 
     Raises FetchError when `select` is given and matches nothing (the page is not the document, or the
     selector went stale); its `extraction` attribute then holds the page's title and visible text, with an
@@ -81,16 +85,25 @@ def extract_document(
     page = _parse(html, url)
     if page is None:
         return Extraction(Document(), 1.0, 0, None, "")
-    body = page.body if page.find("body") is not None else page
-    skipper = Skipper(_match(page, remove, url), find_widgets(page, html))
+    css_remove = [rule for rule in remove if isinstance(rule, str)]
+    if len(css_remove) < len(remove):
+        # As Open Terms Archive does: a removed range is deleted from the page before anything is selected.
+        removed, _ = spans(
+            [rule for rule in remove if is_range(rule)], page, lambda css: _match(page, [css], url)
+        )
+        prune(page, removed, keep_inside=False)
+    skipper = Skipper(_match(page, css_remove, url), find_widgets(page, html))
+    if any(is_range(rule) for rule in select):
+        return _extract_ranges(html, page, url, select, css_remove, skipper)
     if select:
-        roots = _outermost(_match(page, select, url))
+        roots = _outermost(_match(page, [rule for rule in select if isinstance(rule, str)], url))
         if not roots:
             shown = visible_texts(page, [], skipper)[1]
             raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, _html_title(page), shown))
         sourced = html_to_blocks(roots, skipper)
         title = _html_title(page)
     else:
+        body = page.body if page.find("body") is not None else page
         sourced = html_to_blocks([body], skipper)
         region, title, sourced = _main_region(html, body, sourced)
         roots = [region]
@@ -104,6 +117,29 @@ def extract_document(
         title=title,
         visible_text=visible_text,
     )
+
+
+def _extract_ranges(
+    html: str, page: HtmlElement, url: str, select: Sequence[Rule], css_remove: list[str], skipper: Skipper
+) -> Extraction:
+    """The region of a `select` holding ranges: a copy of the page keeping only what the rules span, so that
+    text a range leaves out inside an element it starts or ends in is never read, while the page itself stays
+    whole for the walls."""
+    region_page = copy.deepcopy(page)
+    region_skipper = Skipper(_match(region_page, css_remove, url), find_widgets(region_page, html))
+    kept, holders = spans(select, region_page, lambda css: _match(region_page, [css], url))
+    title = _html_title(page)
+    visible_text = visible_texts(page, [], skipper)[1]
+    if not kept:
+        raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, title, visible_text))
+    prune(region_page, kept, keep_inside=True)
+    order = {element: n for n, element in enumerate(region_page.iter())}
+    roots = _outermost(sorted(dict.fromkeys(h for h in holders if h in order), key=order.__getitem__))
+    sourced = html_to_blocks(roots, region_skipper)
+    document = Document([s.block for s in sourced], title=title)
+    region = visible_texts(region_page, roots, region_skipper)[0]
+    share, region_words = coverage(region, document)
+    return Extraction(document, share, region_words, title, visible_text)
 
 
 def _parse(html: str, url: str = "") -> HtmlElement | None:

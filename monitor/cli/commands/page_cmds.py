@@ -39,6 +39,8 @@ def _selector_options(renderer_help: str):  # noqa: ANN202 - a click decorator b
 def _overridden(
     page: PageConfig, select: tuple[str, ...], remove: tuple[str, ...], renderer: str | None
 ) -> PageConfig:
+    if page.declaration_problem is not None:
+        return page  # its check fails with the declaration's problem; nothing to override
     update: dict[str, object] = {}
     if select:
         update["select"] = list(select)
@@ -113,7 +115,17 @@ def test_page(state: State, page: str, select, remove, renderer, lines: int, ful
 
 
 @main.command()
-@click.argument("url")
+@click.argument("url", required=False)
+@click.option(
+    "--declaration",
+    "declaration",
+    type=click.Path(file_okay=False),
+    help="An Open Terms Archive declarations checkout: add its --service's documents instead of a URL.",
+)
+@click.option("--service", help="With --declaration: the service, as its file is named ('Meta AI').")
+@click.option(
+    "--terms", "terms", multiple=True, help="With --declaration: a terms type (repeatable; default: all)."
+)
 @click.option(
     "--id", "page_id", help="The page's id (default: made from its title, else from the URL's path)."
 )
@@ -125,18 +137,39 @@ def test_page(state: State, page: str, select, remove, renderer, lines: int, ful
 @pass_state
 @exits_with
 def add(
-    state: State, url: str, page_id: str | None, select, remove, renderer, force: bool, dry_run: bool
-) -> ExitStatus:  # noqa: ANN001
+    state: State,
+    url: str | None,
+    declaration: str | None,
+    service: str | None,
+    terms: tuple[str, ...],
+    page_id: str | None,
+    select,  # noqa: ANN001
+    remove,  # noqa: ANN001
+    renderer,  # noqa: ANN001
+    force: bool,
+    dry_run: bool,
+) -> ExitStatus:
     """Try URL, then append it to the config as a new [[pages]] entry.
 
     The trial shows the first lines of the extracted text and the coverage. The entry gets the
     page's title and the renderer that worked (without --renderer the trial tries plain HTTP
     first, then the browser). Exit status 3 when the trial failed, as `test` does.
 
+    With --declaration DIR --service NAME [--terms TYPE]... (no URL) it appends one page per terms type whose
+    rules come from that Open Terms Archive declaration, read at each check.
+
     Example: privacy-monitor add https://www.whatsapp.com/legal/privacy-policy-eea --select '#content-wrapper'
     """
     from monitor.config.edit import append_page, page_id_for
 
+    if declaration is not None or service is not None or terms:
+        if url is not None or select or remove or page_id:
+            raise UsageError(
+                "add --declaration takes no URL, --select, --remove or --id (the declaration holds the rules)"
+            )
+        return _add_declared(state, declaration, service, terms, renderer, dry_run)
+    if url is None:
+        raise UsageError("add needs a URL, or --declaration DIR --service NAME")
     loaded = state.loaded
     taken = {page.id for page in loaded.config.pages}
     for existing in loaded.config.pages:
@@ -179,4 +212,47 @@ def add(
         return ExitStatus.OK
     append_page(state.config_path, page)
     say(f"added {page.id} (renderer {page.renderer}) to {state.config_path}")
+    return ExitStatus.OK
+
+
+def _add_declared(
+    state: State,
+    folder: str | None,
+    service: str | None,
+    terms: tuple[str, ...],
+    renderer: str | None,
+    dry_run: bool,
+) -> ExitStatus:
+    """Append one page per terms type of `service`'s declaration (all of them without --terms)."""
+    import os
+    from pathlib import Path
+
+    from monitor.config.declarations import read_service, service_file, terms_entry
+    from monitor.config.edit import append_tables, declaration_page_id, declaration_table
+
+    if folder is None or service is None:
+        raise UsageError("add --declaration needs both --declaration DIR and --service NAME")
+    config_dir = state.config_path.parent
+    # Paths in the config are relative to the config file.
+    path = os.path.relpath(Path(folder).resolve(), config_dir.resolve())
+    file = service_file(config_dir, path, service)
+    try:
+        data = read_service(file)
+        chosen = list(terms) or list(data["terms"])
+        for name in chosen:
+            terms_entry(file, data, name)
+    except MonitorError as error:
+        raise UsageError(str(error)) from None
+    taken = {page.id for page in state.loaded.config.pages}
+    tables, ids = [], []
+    for name in chosen:
+        ids.append(declaration_page_id(service, name, taken))
+        taken.add(ids[-1])
+        tables.append(declaration_table(ids[-1], path, service, name, renderer))
+    if dry_run:
+        say("".join(tables), nl=False)
+        return ExitStatus.OK
+    append_tables(state.config_path, tables)
+    for new_id, name in zip(ids, chosen, strict=True):
+        say(f"added {new_id} ({service} / {name}, rules from {file}) to {state.config_path}")
     return ExitStatus.OK

@@ -1,0 +1,263 @@
+"""Pages whose rules come from an Open Terms Archive declaration: `declaration = { path, service, terms }`.
+
+`declarations/<service>.json` in the user's checkout is read each time the config is loaded (each `check`), so a
+`git pull` there updates the rules. Declarations are AGPL-licensed data: they are read from that folder, never
+copied into this project. The keys OTA writes in camelCase (`startBefore`) are this tool's snake_case keys
+(`start_before`) once read.
+
+A declaration that cannot be read (gone, bad JSON, the terms type removed) never stops the loading: its page
+gets the `declaration-error` renderer, whose fetch fails naming the file, so that page's check fails and the
+others run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote
+
+from monitor.config.schema import BROKEN_RENDERER, END_KEYS, START_KEYS, Config, _Located, range_problem
+from monitor.errors import ConfigError, FetchError
+from monitor.registry import FETCHERS
+
+_CAMEL = {
+    "startBefore": "start_before",
+    "startAfter": "start_after",
+    "endBefore": "end_before",
+    "endAfter": "end_after",
+}
+# What this tool does not do yet with a declaration: a combined document fails its page; a filter is left out
+# (OTA's filters mostly rewrite link targets, which changes no text).
+UNSUPPORTED_FAILS = ("combine",)
+UNSUPPORTED_SKIPPED = ("filter",)
+_KNOWN = {"fetch", "select", "remove", "filter", "executeClientScripts", "combine", "validUntil"}
+
+
+class DeclarationError(ConfigError):
+    """A declaration that is missing, unreadable or says something this tool cannot follow."""
+
+
+def declarations_folder(base_dir: Path, path: str) -> Path:
+    """DIR is a checkout (the folder holding `declarations/`) or that folder itself."""
+    folder = (base_dir / Path(path).expanduser()).resolve()
+    return folder / "declarations" if (folder / "declarations").is_dir() else folder
+
+
+def service_file(base_dir: Path, path: str, service: str) -> Path:
+    return declarations_folder(base_dir, path) / f"{service}.json"
+
+
+def read_service(file: Path) -> dict[str, Any]:
+    """The whole `<service>.json`, or DeclarationError naming the file and what to do."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        folder = file.parent
+        if not folder.is_dir():
+            raise DeclarationError(
+                f"{folder}: no such declarations folder (check declaration.path)"
+            ) from None
+        names = [p.stem for p in folder.glob("*.json") if not p.stem.endswith(".history")]
+        close = get_close_matches(file.stem, names, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "check declaration.service"
+        raise DeclarationError(f"{file}: no such declaration ({hint})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DeclarationError(f"{file}: cannot read the declaration: {error}") from None
+    except json.JSONDecodeError as error:
+        raise DeclarationError(f"{file}: not valid JSON: line {error.lineno}: {error.msg}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("terms"), dict):
+        raise DeclarationError(f"{file}: not a declaration (no `terms` object)")
+    return data
+
+
+def terms_entry(file: Path, data: Mapping[str, Any], terms: str) -> dict[str, Any]:
+    entry = data["terms"].get(terms)
+    if not isinstance(entry, dict):
+        close = get_close_matches(terms, list(data["terms"]), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(data['terms']) or 'none'}"
+        raise DeclarationError(f"{file}: terms.{terms}: unknown terms type ({hint})")
+    return entry
+
+
+def in_force(file: Path, terms: str, current: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """The declaration of `terms` in force at `at`: from `<service>.history.json` next to `file`, the entry
+    with the earliest `validUntil` after `at`, else `current`. A naive `at` is UTC."""
+    history_file = file.with_name(f"{file.stem}.history.json")
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    if not history_file.exists():
+        return dict(current)
+    try:
+        history = json.loads(history_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DeclarationError(f"{history_file}: cannot read the history: {error}") from None
+    entries = history.get(terms, []) if isinstance(history, dict) else []
+    dated = []
+    for index, entry in enumerate(entries):
+        try:
+            until = datetime.fromisoformat(str(entry["validUntil"]).replace("Z", "+00:00"))
+        except (KeyError, TypeError, ValueError):
+            raise DeclarationError(
+                f"{history_file}: {terms}[{index}].validUntil: not an ISO date (write e.g. 2024-05-01T00:00:00Z)"
+            ) from None
+        dated.append((until if until.tzinfo else until.replace(tzinfo=UTC), index, entry))
+    for until, _index, entry in sorted(dated, key=lambda item: (item[0], item[1])):
+        if until > at:
+            return {key: value for key, value in entry.items() if key != "validUntil"}
+    return dict(current)
+
+
+def _rule(value: Any, where: str) -> str | dict[str, str]:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        rule: dict[str, Any] = {_CAMEL.get(str(key), str(key)): item for key, item in value.items()}
+        problem = range_problem(rule)
+        if problem is None and not all(isinstance(item, str) for item in rule.values()):
+            problem = "a range's boundaries are CSS selectors (strings)"
+        if problem:
+            raise DeclarationError(f"{where}: {problem.replace('_b', 'B').replace('_a', 'A')}")
+        return {key: rule[key] for key in (*START_KEYS, *END_KEYS) if key in rule}
+    raise DeclarationError(f"{where}: a CSS selector, a range or a list of them is expected")
+
+
+def rules(value: Any, where: str) -> list[str | dict[str, str]]:
+    """`select`/`remove` as a declaration writes them (one rule or a list) in this tool's keys."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [
+        _rule(item, f"{where}[{n}]" if isinstance(value, list) else where) for n, item in enumerate(items)
+    ]
+
+
+def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The page keys a declaration entry gives: url, select, remove, renderer."""
+    where = f"{file}: terms.{terms}"
+    for key in UNSUPPORTED_FAILS:
+        if key in entry:
+            raise DeclarationError(
+                f"{where}.{key}: combined documents are not supported yet (follow each part as its own page)"
+            )
+    fetch = entry.get("fetch")
+    if not isinstance(fetch, str):
+        raise DeclarationError(f"{where}.fetch: missing (the document's URL)")
+    return {
+        "url": fetch,
+        "select": rules(entry.get("select"), f"{where}.select"),
+        "remove": rules(entry.get("remove"), f"{where}.remove"),
+        "renderer": "browser" if entry.get("executeClientScripts") else "http",
+    }
+
+
+def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
+    """What this tool leaves out of an entry, one line each, naming the file and key."""
+    notes = [
+        f"{file}: terms.{terms}.{key}: not applied (filters are not supported yet)"
+        for key in UNSUPPORTED_SKIPPED
+        if entry.get(key)
+    ]
+    notes += [f"{file}: terms.{terms}.{key}: unknown key, ignored" for key in entry if key not in _KNOWN]
+    if str(entry.get("fetch", "")).lower().split("?")[0].endswith(".pdf"):
+        notes.append(f"{file}: terms.{terms}.fetch: a PDF document, not supported yet")
+    return notes
+
+
+RULE_KEYS = ("select", "remove", "filter")
+
+
+def resolve_pages(data: dict[str, Any], base_dir: Path) -> tuple[dict[str, Any], dict[int, str]]:
+    """`data` with each declaration page's url, select, remove and renderer filled from its declaration (keys
+    written on the page win), and the problem of each page whose declaration cannot be followed, by index.
+
+    Raises _Located for a page that also writes its own rules, or whose `declaration` is not a table of three
+    strings: that is the config's mistake, not the checkout's."""
+    pages = data.get("pages")
+    if not isinstance(pages, list) or not any(isinstance(p, dict) and "declaration" in p for p in pages):
+        return data, {}
+    resolved: list[Any] = []
+    problems: dict[int, str] = {}
+    for index, table in enumerate(pages):
+        if not isinstance(table, dict) or "declaration" not in table:
+            resolved.append(table)
+            continue
+        ref = table["declaration"]
+        if (
+            not isinstance(ref, dict)
+            or set(ref) != {"path", "service", "terms"}
+            or not all(isinstance(value, str) and value for value in ref.values())
+        ):
+            raise _Located(
+                ("pages", index, "declaration"),
+                "not a declaration reference",
+                'write declaration = { path = "DIR", service = "Meta AI", terms = "Terms of Service" }',
+            )
+        file = service_file(base_dir, ref["path"], ref["service"])
+        for key in RULE_KEYS:
+            if key in table:
+                raise _Located(
+                    ("pages", index, key),
+                    f"the page's rules come from its declaration ({file}, terms {ref['terms']!r}) and from this key",
+                    f"one place holds a page's rules: remove `{key}` here, or remove `declaration`",
+                )
+        try:
+            keys = page_keys(file, ref["terms"], terms_entry(file, read_service(file), ref["terms"]))
+        except DeclarationError as error:
+            problems[index] = str(error)
+            keys = {"url": placeholder_url(ref["service"], ref["terms"]), "renderer": "http"}
+        resolved.append(keys | table)  # keys written on the page win
+    return {**data, "pages": resolved}, problems
+
+
+def placeholder_url(service: str, terms: str) -> str:
+    return f"https://declaration.invalid/{quote(service)}/{quote(terms)}"
+
+
+class BrokenDeclaration:
+    """The renderer of a page whose declaration cannot be read: its fetch fails with the reason."""
+
+    name = BROKEN_RENDERER
+
+    def __init__(self, settings: object, *, base_dir: Path) -> None:
+        self.settings, self.base_dir = settings, base_dir
+
+    def fetch(self, page: Any, *, validators: Mapping[str, str] | None = None) -> Any:
+        problem = getattr(page, "declaration_problem", None) or "the page's declaration cannot be read"
+        raise FetchError(page.url, problem, hint="fix the declaration, or run `privacy-monitor config check`")
+
+
+FETCHERS.register(cast(Any, BrokenDeclaration))
+
+
+def mark_broken(config: Config, broken: Mapping[int, str]) -> None:
+    """Give each page whose declaration cannot be followed the renderer that fails its check with the reason."""
+    for index, problem in broken.items():
+        page = config.pages[index].model_copy(update={"renderer": BROKEN_RENDERER})
+        page._declaration_problem = problem
+        config.pages[index] = page
+
+
+def declaration_notes(config: Config, base_dir: Path) -> tuple[list[str], list[str]]:
+    """For `config check`: (problems, notes). A problem is a declaration that is missing, unknown or cannot be
+    followed (its page's checks fail); a note is something left out (a filter, an unknown key). One line each,
+    naming the page, the file and the key."""
+    problems: list[str] = []
+    notes: list[str] = []
+    for page in config.pages:
+        ref = page.declaration
+        if ref is None:
+            continue
+        if page.declaration_problem is not None:
+            problems.append(f"page {page.id}: {page.declaration_problem}")
+            continue
+        file = service_file(base_dir, ref.path, ref.service)
+        try:
+            entry = terms_entry(file, read_service(file), ref.terms)
+        except DeclarationError as error:  # changed since the config was loaded
+            problems.append(f"page {page.id}: {error}")
+            continue
+        notes.extend(f"page {page.id}: {note}" for note in unsupported(file, ref.terms, entry))
+    return problems, notes

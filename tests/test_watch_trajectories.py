@@ -3,8 +3,10 @@ labelled by reading the texts, driven through loopback HTTP and the real `check`
 
 The rule under test: a clause whose sentence was rewritten (however far from its old words) is `changed`
 and followed in its new wording, so the next rewording alerts again; `removed` only where the sentence was
-deleted and nothing took its place; a clause that never changes never alerts, through every other edit of
-its page. After the run, `watches WATCH --history --json` must tell the same story the checks told."""
+deleted and nothing took its place; `moved` where the same sentence went under another heading, among other
+sentences or far from its old place (a heading renamed, added or dropped around it, or footnotes switching
+between headings and bare numbers, is no move); a clause that never changes never alerts, through every
+other edit of its page, and is never taken for a near-twin the page already had elsewhere. After the run, `watches WATCH --history --json` must tell the same story the checks told."""
 
 from __future__ import annotations
 
@@ -114,6 +116,13 @@ HISTORIES = {
                 {"2025-12-16T23": "Interactions with AI at Meta and related metadata."},
             ),
             Trajectory(
+                # 16 December 2025: its table became paragraphs under a "Performance of a contract" heading, and
+                # a near-twin ("email ... to respond to you") stood under legitimate interests before and after:
+                # the same sentence in the same place, never "changed" into its twin.
+                "contact-email",
+                "We also use contact information like your e-mail address to respond when you contact us.",
+            ),
+            Trajectory(
                 "page-insights",
                 "Views of and interactions with a Facebook Page and its content, to provide the Page admin "
                 "with aggregated information about how people use their Page and its content.",
@@ -140,6 +149,11 @@ HISTORIES = {
                 {"2022-12-16": "changed", "2024-08-16": "removed"},
                 {"2022-12-16": "These types of information have special protections"},
             ),
+            Trajectory(
+                # 16 August 2024: its heading became empty, the sentence after it stayed: not a move.
+                "no-sale",
+                "We don't sell any of your information to anyone, and we never will.",
+            ),
         ],
         since="2022-11",
         until="2024-09",
@@ -151,6 +165,12 @@ HISTORIES = {
         "pga-versions/Facebook/Privacy_Policy",
         [
             Trajectory(
+                # The footnotes switch between headings and bare numbers four times: the same sentence between
+                # the same two sentences, never a move.
+                "device-signals",
+                "Device signals include GPS, Bluetooth signals, nearby Wi-Fi access points, beacons and cell towers.",
+            ),
+            Trajectory(
                 "controller",
                 "The data controller responsible for your information is Meta Platforms Ireland Limited, "
                 "which you can contact online, or by mail at:",
@@ -158,6 +178,74 @@ HISTORIES = {
         ],
         since="2023-06-15",
         until="2024-01",
+    ),
+    "facebook-data-policy": History(
+        "pga-versions/Facebook/Privacy_Policy",
+        [
+            Trajectory(
+                "no-sale",
+                "We don't sell any of your information to anyone, and we never will.",
+                {"2022-09-07": "moved"},
+            ),
+        ],
+        until="2022-09-08",
+    ),
+    "whatsapp-policy": History(
+        "pga-versions/WhatsApp/Privacy_Policy",
+        [
+            Trajectory(
+                "banner-ads",
+                "We still do not allow third-party banner ads on our Services.",
+                {"2025-07-03": "moved"},
+            ),
+            Trajectory(
+                "undelivered",
+                "If a message is still undelivered after 30 days, we delete it.",
+            ),
+        ],
+    ),
+    "instagram-terms": History(
+        "pga-versions/Instagram/Terms_of_Service",
+        [
+            Trajectory(
+                "netzdg-service-agent",
+                "Service agent for administrative proceedings and civil court proceedings within the meaning of "
+                "§ 5 (1) NetzDG: Freshfields Bruckhaus Deringer Rechtsanwälte Steuerberater PartG mbB (Berlin), "
+                "Potsdamer Platz 1, 10785 Berlin.",
+                {"2022-08-31": "changed", "2022-10-14": "removed"},
+                {"2022-08-31": "ARQIS Rechtsanwälte Partnerschaftsgesellschaft mbB, Breite Straße 28"},
+            ),
+            Trajectory(
+                "netzdg-requests",
+                "Law enforcement officials may submit requests for information under the NetzDG through the Law "
+                "Enforcement Online Request System.",
+                {"2022-10-14": "removed"},
+            ),
+            Trajectory(
+                "urhdag-recipient",
+                "The authorised recipient in accordance with § 20 UrhDaG for service in court proceedings is: "
+                "Freshfields Bruckhaus Deringer Rechtsanwälte Steuerberater PartG mbB (Düsseldorf), "
+                "Feldmühleplatz 1, 40545 Düsseldorf.",
+                {"2022-10-14": "removed"},
+            ),
+        ],
+        since="2022-08-21",
+        until="2022-11-03",
+    ),
+    "facebook-cookies": History(
+        "pga-versions/Facebook/Trackers_Policy",
+        [
+            Trajectory(
+                "name-change",
+                "Facebook Ireland Limited has changed its name to Meta Platforms Ireland Limited.",
+                {"2023-05-08": "removed"},
+            ),
+            Trajectory(
+                "cookies-choices", "This policy explains how we use cookies and the choices you have."
+            ),
+        ],
+        since="2022-11-11",
+        until="2023-05-09",
     ),
 }
 

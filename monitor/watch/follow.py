@@ -32,6 +32,7 @@ NEIGHBOUR_SCORE = 80.0  # a sentence this similar to the clause's old neighbour 
 ALIGNED_SCORE = 50.0  # in a block the diff paired with the clause's, a new sentence this similar follows it
 SLOT_FLOOR = 20.0  # between the same two sentences, even a sentence this unlike the clause follows it
 RELOCATE_SCORE = 90.0  # the followed wording found this closely in the old version: that is where it stood
+SAME_SENTENCE = 97.0  # a sentence this close to one the old version had elsewhere is that other sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,29 @@ def successor(
         if fresh(candidate.text) and candidate.score >= SLOT_FLOOR:
             return Successor(candidate, reason(origin, candidate, aligned=False))
     return None
+
+
+def own_wording(
+    before: dict[str, Any], old: ClauseIndex, new: ClauseIndex, *, threshold: float, origin: Located
+) -> Located | None | bool:
+    """Whether the sentence the fuzzy search chose in `new` is the clause's own: True when it is, the clause's
+    occurrence to follow instead, or None when every near match is a sentence that already stood elsewhere on
+    the old page (a near-twin in another section is another sentence, never the clause reworded)."""
+    wording = str(before.get("wording") or "")
+    stood = where_it_stood(old, wording, origin)
+    candidates = new.find(wording, threshold=threshold).matches
+    own = [m for m in candidates if not _stood_elsewhere(old, m.text, stood)]
+    if len(own) == len(candidates):
+        return True
+    return choose(own, near=origin)
+
+
+def _stood_elsewhere(old: ClauseIndex, text: str, stood: Located) -> bool:
+    span = range(stood.block, stood.block + stood.blocks)
+    return any(
+        not set(span).intersection(range(m.block, m.block + m.blocks))
+        for m in old.find(text, threshold=SAME_SENTENCE).matches
+    )
 
 
 def where_it_stood(old: ClauseIndex, wording: str, near: Located) -> Located:

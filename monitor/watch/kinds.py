@@ -17,23 +17,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rapidfuzz import fuzz
-
 from monitor.config.loading import WatchConfig
 from monitor.diff.classify import Op, classify, word_diff
 from monitor.errors import ConfigError
 from monitor.extract.wording import fold, wording_pattern
 from monitor.models import Document
 from monitor.registry import WATCH_KINDS
-from monitor.watch.follow import reason, successor
+from monitor.watch.follow import own_wording, reason, successor
 from monitor.watch.locate import ClauseIndex, Located, choose
+from monitor.watch.moves import moved as _moved
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff
 
 DEFAULT_THRESHOLD = 80.0  # clause: a rapidfuzz score below this means "not there any more"
-SECTION_MOVE_SCORE = 85.0  # section paths less similar than this: the clause moved to another section
-NEIGHBOUR_SCORE = 80.0  # a sentence next to the clause this similar to the old neighbour: it did not move
 
 
 @dataclass(slots=True)
@@ -126,6 +123,8 @@ class ClauseWatch(WatchKind):
         return {"status": "found", **current.to_json(), "wording": current.text, "count": len(matches)}
 
     def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
+        if _reworded(before, after) and page.old:
+            self._keep_own(before, after, page)  # type: ignore[arg-type]
         if after["status"] == "missing" and before is not None and before.get("wording") and page.old:
             self._follow(before, after, page)
         section = tuple(after.get("section") or ())
@@ -173,6 +172,24 @@ class ClauseWatch(WatchKind):
             return []
         return [Hit("changed", section, old=old, new=new, ops=ops, details=details)]
 
+    def _keep_own(self, before: dict[str, Any], after: dict[str, Any], page: PageVersion) -> None:
+        """The fuzzy search chose a near-twin the old page already had elsewhere: follow the clause itself."""
+        assert page.old is not None
+        own = own_wording(
+            before,
+            page.index(page.old),
+            page.index(page.new),
+            threshold=self.threshold,
+            origin=_located(before),
+        )
+        if isinstance(own, bool):  # the chosen sentence is the clause's own
+            return
+        after.clear()
+        if own is None:
+            after.update(status="missing", near=None, count=0)
+        else:
+            after.update(status="found", **own.to_json(), wording=own.text, count=1)
+
     def _follow(self, before: dict[str, Any], after: dict[str, Any], page: PageVersion) -> None:
         """The fuzzy search lost the clause: make `after` its successor, when the new version has one."""
         assert page.old is not None
@@ -195,6 +212,13 @@ def _located(state: dict[str, Any]) -> Located:
     )  # fmt: skip
 
 
+def _reworded(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    return bool(
+        before and before.get("status") == "found" and after["status"] == "found"
+        and before.get("wording") and before.get("wording") != after["wording"]
+    )  # fmt: skip
+
+
 def _first(before: dict[str, Any] | None) -> bool:
     """The watch's first look at the page: no baseline, or only the one read from the version before."""
     return before is None or bool(before.get("from_previous") and before.get("status") == "missing")
@@ -213,19 +237,6 @@ def _distinct(matches: list[Located]) -> list[Located]:
         if all(span[1] < k.block or k.block + k.blocks - 1 < span[0] for k in kept):
             kept.append(match)
     return kept
-
-
-def _moved(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Moved = under another heading AND among other sentences. A renamed heading, or a heading added or
-    removed above the clause (footnote lists do that), leaves its neighbours in place: not a move."""
-    old, new = before.get("section", []), after.get("section", [])
-    if old == new or fuzz.ratio(fold(" > ".join(old)), fold(" > ".join(new))) >= SECTION_MOVE_SCORE:
-        return False
-    old_context, new_context = before.get("context") or ["", ""], after.get("context") or ["", ""]
-    same_neighbour = any(
-        a and b and fuzz.ratio(a, b) >= NEIGHBOUR_SCORE for a, b in zip(old_context, new_context, strict=True)
-    )
-    return not same_neighbour
 
 
 @WATCH_KINDS.register

@@ -26,6 +26,7 @@ from monitor.models import Document
 # A sentence ends at . ! ? or … (optionally followed by closing quotes or brackets) before a space.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
 _WORD = re.compile(r"\S+")
+_LETTER = re.compile(r"[^\W\d_]")
 LONG_SENTENCE = 1.3  # sentences longer than this many passage lengths are scored with partial_ratio
 PREFILTER = 60  # token_set_ratio a sentence needs to start a candidate window
 PREFILTER_LAST_RESORT = 30  # when nothing passes: still find the best near-match to report
@@ -43,7 +44,10 @@ class Located:
     block: int  # index of the first block it covers
     blocks: int  # how many blocks it covers
     position: float  # 0-1: where in the document it starts
-    context: tuple[str, str] = ("", "")  # the sentences just before and after it (folded, headings skipped)
+    context: tuple[str, str] = (
+        "",
+        "",
+    )  # the sentences just before and after it (folded; headings and bare labels skipped)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -99,6 +103,12 @@ class ClauseIndex:
         self._unit_start = [self._block_offset[b] + start for b, start, _ in self._units]
         self._unit_end = [self._block_offset[b] + end for b, _, end in self._units]
         self._unit_texts = [self._joined[a:b] for a, b in zip(self._unit_start, self._unit_end, strict=True)]
+        # A heading, or a "sentence" without a letter (a footnote number, a reference label), is no clause's
+        # neighbour: footnote lists switch between headings and bare numbers while every sentence stays put.
+        self._aside = [
+            self._is_heading[block] or not _LETTER.search(text)
+            for (block, _, _), text in zip(self._units, self._unit_texts, strict=True)
+        ]
 
     def find(self, passage: str, *, threshold: float) -> Search:
         query = fold(passage)
@@ -160,10 +170,10 @@ class ClauseIndex:
             return []
         found = []
         for unit, text in enumerate(self._unit_texts):
-            if self._is_heading[self._units[unit][0]] or fuzz.ratio(text[:CONTEXT_CHARS], context[0]) < 80:
+            if self._aside[unit] or fuzz.ratio(text[:CONTEXT_CHARS], context[0]) < 80:
                 continue
             first = unit + 1
-            while first < len(self._units) and self._is_heading[self._units[first][0]]:
+            while first < len(self._units) and self._aside[first]:
                 first += 1
             for last in range(first, min(first + MAX_SPAN_FACTOR + 3, len(self._units))):
                 if (
@@ -242,7 +252,7 @@ class ClauseIndex:
 
     def _neighbour(self, unit: int, step: int) -> str:
         unit += step
-        while 0 <= unit < len(self._units) and self._is_heading[self._units[unit][0]]:
+        while 0 <= unit < len(self._units) and self._aside[unit]:
             unit += step
         return self._unit_texts[unit][:CONTEXT_CHARS] if 0 <= unit < len(self._units) else ""
 

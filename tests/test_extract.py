@@ -51,7 +51,9 @@ HTML_CASES = [
     (
         "an item's later paragraphs are paragraphs",
         "<ul><li><b>Ownership</b><p>We retain all rights.</p><p>Second thought.</p></li></ul>",
-        "- Ownership\n\nWe retain all rights.\n\nSecond thought.\n",
+        # The bold first line followed by body text is the item's heading (issue 29): below the page's (no)
+        # headings, one level per list.
+        "# Ownership\n\nWe retain all rights.\n\nSecond thought.\n",
     ),
     (
         "an item whose text sits in a paragraph",

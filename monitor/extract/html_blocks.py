@@ -4,6 +4,14 @@ One pass over the tree (lxml `iterwalk`, so deep pages cannot overflow the stack
 their block's text; block-level elements break blocks, so text sitting directly in a `div` between two child
 blocks becomes a paragraph of its own. Headings and data-table rows are atomic: whatever sits inside them is
 joined into one block (a row's cells with " | "). Link targets, images and form controls are never text.
+An inline element the browser draws as an item of its own (a button, a menu entry, a cell, a link in a row of
+links) is set apart by a space, so items laid out apart never read as one word (`lays_out_apart`).
+
+Headings are found the way a reader finds them: `<h1-6>` and `role="heading"`, and, in pages that style their
+headings as body text, a line of its own that is short, has no closing full stop and is followed by body text,
+when it is all bold or is the first line of a list item (the Meta AI Terms: "Your Commitments" is a `<b>`,
+"Eligibility" the first `<div>` of an `<li>`). Such a line is emitted as it reads and turned into a heading
+when the next block turns out to be body text; its level follows the last real heading, one deeper per list.
 
 Which elements are skipped (hidden, boilerplate, removed by the page's rules) is decided by `Skipper` in
 monitor/boilerplate.py; this module only knows how visible HTML reads.
@@ -11,6 +19,7 @@ monitor/boilerplate.py; this module only knows how visible HTML reads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -32,6 +41,22 @@ BLOCK_TAGS = frozenset(
 )
 # Inline, but never run into the words around them (a line break; a button is drawn as a box).
 SPACED_TAGS = frozenset({"br", "button"})
+# Widgets drawn as boxes of their own, whatever their tag: their text never runs into the next one's.
+ITEM_ROLES = frozenset(
+    {"button", "menuitem", "menuitemcheckbox", "menuitemradio", "tab", "option", "treeitem", "switch"}
+    | {"row", "cell", "gridcell", "columnheader", "rowheader"}
+)
+_BOX_DISPLAY = re.compile(
+    r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|flow-root|list-item|table[\w-]*|inline-(?:block|flex|grid|table))",
+    re.I,
+)
+BOLD_TAGS = frozenset({"b", "strong"})
+_BOLD_STYLE = re.compile(r"(?:^|;)\s*font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.I)
+# A heading line is short and is not a sentence; body text is a sentence or a longer line.
+HEADING_MAX_WORDS = 12
+BODY_MIN_WORDS = 8
+_NO_HEADING_END = frozenset(".!?;:,")
+_SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\Z")
 
 
 @dataclass(slots=True)
@@ -48,6 +73,23 @@ class _Item:
     has_text: bool = False
 
 
+@dataclass(slots=True)
+class _List:
+    sections: bool = (
+        False  # an item of it was found to be a section: its siblings' first lines are headings too
+    )
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A line that reads as a heading if body text follows it (before `scope`, its list item, closes)."""
+
+    index: int  # in `out`
+    level: int
+    scope: _Item | None
+    in_list: _List | None
+
+
 @dataclass
 class _Converter:
     skip: Callable[[HtmlElement], bool]
@@ -55,7 +97,12 @@ class _Converter:
     pieces: list[str] = field(default_factory=list)
     owner: list[HtmlElement] = field(default_factory=list)  # innermost open block element
     items: list[_Item] = field(default_factory=list)
-    list_depth: int = 0
+    lists: list[_List] = field(default_factory=list)
+    pending: list[_Candidate] = field(default_factory=list)
+    context_level: int = 0  # the level of the last real heading: a found heading goes below it
+    bold: int = 0  # open bold elements
+    line_bold: bool = False  # the line being gathered has bold words
+    line_plain: bool = False  # ... and words that are not bold
     atomic: HtmlElement | None = None  # the open heading or table row that swallows its descendants
     atomic_kind: BlockKind = "paragraph"
     atomic_level: int = 0
@@ -88,10 +135,12 @@ class _Converter:
         if self.atomic is not None:
             if tag in CELL_TAGS and self.atomic_kind == "row":
                 self.pieces = []
-            elif tag in BLOCK_TAGS or tag in SPACED_TAGS:
+            elif tag in BLOCK_TAGS or lays_out_apart(element):
                 self.pieces.append(" ")
             self.text(element.text)
             return
+        if tag in BOLD_TAGS or _bold_style(element):
+            self.bold += 1
         role = element.get("role")
         heading = HEADING_TAGS.get(tag) or (_aria_level(element) if role == "heading" else 0)
         if heading:
@@ -102,14 +151,14 @@ class _Converter:
             self.atomic, self.atomic_kind, self.cells = element, "row", []
         elif tag in LIST_TAGS or role == "list":
             self.flush()
-            self.list_depth += 1
+            self.lists.append(_List())
         elif tag == "li" or role == "listitem":
             self.flush()
-            self.items.append(_Item(max(self.list_depth - 1, 0)))
+            self.items.append(_Item(max(len(self.lists) - 1, 0)))
         elif tag in BLOCK_TAGS or self.promoted(element):
             self.flush()
         else:
-            if tag in SPACED_TAGS:
+            if lays_out_apart(element):
                 self.pieces.append(" ")
             self.text(element.text)
             return
@@ -122,15 +171,23 @@ class _Converter:
             if tag in CELL_TAGS and self.atomic_kind == "row":
                 self.cells.append(normalize_text("".join(self.pieces)))
                 self.pieces = []
-            elif tag in BLOCK_TAGS or tag in SPACED_TAGS:
+            elif tag in BLOCK_TAGS or is_boxed(element):
                 self.pieces.append(" ")
-        elif element is self.atomic:
+            self.text(element.tail)
+            return
+        if tag in BOLD_TAGS or _bold_style(element):
+            self.bold -= 1
+        if element is self.atomic:
             if self.atomic_kind == "row":
                 text = " | ".join(cell for cell in self.cells if cell)
                 self.pieces = []
             else:
                 text = normalize_text("".join(self.pieces))
                 self.pieces = []
+            self.line_bold = self.line_plain = False
+            self.pending.clear()  # a heading or a row is not body text
+            if self.atomic_kind == "heading":
+                self.context_level = self.atomic_level
             self.emit(self.atomic_kind, text, self.atomic_level, element)
             self.atomic = None
             self.owner.pop()
@@ -138,10 +195,12 @@ class _Converter:
             self.flush()
             self.owner.pop()
             if tag in LIST_TAGS or element.get("role") == "list":
-                self.list_depth -= 1
+                self.lists.pop()
             elif tag == "li" or element.get("role") == "listitem":
-                self.items.pop()
-        elif tag in SPACED_TAGS:
+                item = self.items.pop()
+                if self.pending:  # an item's first line is a heading only if body text follows in the item
+                    self.pending = [c for c in self.pending if c.scope is not item]
+        elif is_boxed(element):
             self.pieces.append(" ")
         if not is_root:
             self.text(element.tail)
@@ -149,19 +208,54 @@ class _Converter:
     def text(self, text: str | None) -> None:
         if text:
             self.pieces.append(text)
+            if self.bold:
+                if not self.line_bold and not text.isspace():
+                    self.line_bold = True
+            elif not self.line_plain and not text.isspace():
+                self.line_plain = True
 
     def flush(self) -> None:
+        all_bold = self.line_bold and not self.line_plain
+        self.line_bold = self.line_plain = False
         if not self.pieces:
             return
         text = normalize_text("".join(self.pieces))
         self.pieces = []
         if not text:
             return
-        if self.items and not self.items[-1].has_text:
-            self.items[-1].has_text = True
-            self.emit("item", text, self.items[-1].level, self.owner[-1])
+        first_of_item = self.items[-1] if self.items and not self.items[-1].has_text else None
+        candidate = None
+        if (first_of_item is not None or all_bold) and _reads_as_heading(text):
+            level = min(self.context_level + max(len(self.lists), 1), 6)
+            scope = self.items[-1] if self.items else None
+            candidate = _Candidate(len(self.out), level, scope, self.lists[-1] if self.lists else None)
+        if self.pending:
+            self.settle(text, first_of_item is None, candidate)
+        if candidate is not None:
+            self.pending.append(candidate)
+        if first_of_item is not None:
+            first_of_item.has_text = True
+            self.emit("item", text, first_of_item.level, self.owner[-1])
         else:
             self.emit("paragraph", text, 0, self.owner[-1])
+
+    def settle(self, text: str, paragraph: bool, candidate: _Candidate | None) -> None:
+        """The pending heading lines, now that the block after them is known: body text makes them headings;
+        a deeper heading line keeps them waiting (a section whose first subsection opens at once)."""
+        last = self.pending[-1]
+        if candidate is not None:
+            if candidate.level <= last.level:
+                self.pending.clear()
+            return
+        if paragraph and (_is_body(text) or (last.in_list is not None and last.in_list.sections)):
+            for found in self.pending:
+                sourced = self.out[found.index]
+                self.out[found.index] = SourcedBlock(
+                    Block("heading", sourced.block.text, found.level), sourced.element
+                )
+                if found.in_list is not None:
+                    found.in_list.sections = True
+        self.pending.clear()
 
     def emit(self, kind: BlockKind, text: str, level: int, element: HtmlElement) -> None:
         if text:
@@ -210,6 +304,50 @@ def holds_only_blocks(parent: HtmlElement) -> bool:
         if child.tag in BLOCK_TAGS or child.get("role") in ("heading", "list", "listitem"):
             has_block = True
     return has_block
+
+
+def is_boxed(element: HtmlElement) -> bool:
+    """An inline element drawn as a box of its own: a line break, a button, a widget's item, an inline style that
+    makes it a block, a flex or grid item holder, an inline-block or a table part."""
+    if element.tag in SPACED_TAGS:
+        return True
+    attributes = element.attrib
+    if not attributes:
+        return False
+    if attributes.get("role") in ITEM_ROLES:
+        return True
+    style = attributes.get("style")
+    return bool(style and "display" in style and _BOX_DISPLAY.search(style))
+
+
+def lays_out_apart(element: HtmlElement) -> bool:
+    """An inline element whose text the browser shows apart from the text before it: a box (`is_boxed`), or a
+    link right after a sibling link with nothing between them (a row of links, such as a site's footer, is laid
+    out as separate items; a link wrapped in the markup of the text around it is not, as in `<span><a>`)."""
+    if is_boxed(element):
+        return True
+    if element.tag != "a":
+        return False
+    previous = element.getprevious()
+    return previous is not None and previous.tag == "a" and not previous.tail
+
+
+def _bold_style(element: HtmlElement) -> bool:
+    style = element.get("style")
+    return bool(style and "font-weight" in style and _BOLD_STYLE.search(style))
+
+
+def _reads_as_heading(text: str) -> bool:
+    return (
+        text[-1] not in _NO_HEADING_END
+        and len(text) <= 150
+        and len(text.split()) <= HEADING_MAX_WORDS
+        and any(c.isalpha() for c in text)
+    )
+
+
+def _is_body(text: str) -> bool:
+    return len(text.split()) >= BODY_MIN_WORDS or _SENTENCE_END.search(text) is not None
 
 
 def _aria_level(element: HtmlElement) -> int:

@@ -15,8 +15,10 @@ from functools import lru_cache
 
 from monitor.config.loading import PageConfig, QualityConfig, WallConfig
 
-# Bumped when extraction output changes on purpose (a new block kind, another region rule, ...).
-EXTRACTION_VERSION = 1
+# Bumped when extraction output changes on purpose (a new block kind, another region rule, ...), so that a
+# stored version tells which extractor made it and a re-extracted capture is not taken for the page's change.
+# 2: headings found from bold lines and list items' first lines; inline items laid out apart read apart.
+EXTRACTION_VERSION = 2
 
 
 @lru_cache(maxsize=1)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.extract.boilerplate import Skipper, is_invisible
-from monitor.extract.html_blocks import BLOCK_TAGS, SPACED_TAGS, holds_only_blocks
+from monitor.extract.html_blocks import BLOCK_TAGS, holds_only_blocks, is_boxed, lays_out_apart
 from monitor.extract.normalize import normalize_text
 from monitor.models import Document
 
@@ -40,8 +40,10 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
     block_parents: dict[HtmlElement, bool] = {}
     inside = 0
 
-    def breaks(element: HtmlElement) -> bool:
-        if element.tag in BLOCK_TAGS or element.tag in SPACED_TAGS:
+    def breaks(element: HtmlElement, apart: Callable[[HtmlElement], bool]) -> bool:
+        # `apart` is the conversion's own rule for inline items the browser lays out apart (at an element's
+        # start, a link after a link; at its end, only boxes), so both read the same words.
+        if element.tag in BLOCK_TAGS or apart(element):
             return True
         parent = element.getparent()
         if parent is None:
@@ -79,7 +81,7 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
                 hiding.add(element)
             if element in region_roots:
                 inside += 1
-            if breaks(element):
+            if breaks(element, lays_out_apart):
                 add_break()
             if element.text:
                 add(element.text)
@@ -87,7 +89,7 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
             if element is skipped:
                 skipped = None
             else:
-                if breaks(element):
+                if breaks(element, is_boxed):
                     add_break()
                 inside -= element in region_roots
                 hiding.discard(element)

@@ -262,9 +262,15 @@ def test_check_names_each_alert_it_raised(project: Path, site: HTTPServer) -> No
     lines = output.splitlines()
     assert code == 0
     assert lines[0].startswith("policy  changed    ") and lines[0].endswith("; 2 alerts")
-    assert lines[1:] == [
+    assert lines[1:3] == [
         "  alert high: watch objection-scope changed on policy",
         "  alert low: watch ai-term appeared on policy",
+    ]
+    # No [notify] section: said where the alerts went, and how to receive them.
+    assert lines[3:] == [
+        "2 alerts not sent: no notifier is configured, so they are kept for the digest and "
+        "`privacy-monitor watches`; to receive alerts, add a [notify.email] or [notify.apprise] section to "
+        f"{project}"
     ]
 
 

@@ -138,9 +138,9 @@ def test_silence_never_looks_like_no_change(store: Store) -> None:
     a_quiet_day(store)
     digest = build_digest(store, config(), utc("2026-03-02 08:00"), DAY2)
     assert [(t.page, t.reason) for t in digest.trouble] == [
-        ("fb-en", "not checked in this period (last checked 2026-03-02T06:00:00Z)"),
-        ("fb-de", "not checked in this period (last checked 2026-03-02T06:00:00Z)"),
-        ("ig-en", "not checked in this period (last checked 2026-03-02T06:00:00Z)"),
+        ("fb-en", "not checked in this period (last checked 2026-03-02 06:00 UTC)"),
+        ("fb-de", "not checked in this period (last checked 2026-03-02 06:00 UTC)"),
+        ("ig-en", "not checked in this period (last checked 2026-03-02 06:00 UTC)"),
     ]
     assert not digest.quiet
 
@@ -190,7 +190,7 @@ PRIVACY NOTICE DIGEST
 
     The substantive changes:
 
-  * Changed in How do we use your information?
+  * Changed in How do we use your information? [watched: sharing]
     touches: sharing, third parties; may, will (permission or duty); 1 (numbers)
     We [-may-]{{+will+}} share your information with partners{{+ <script>alert(1)</script>+}}.
 
@@ -216,7 +216,9 @@ PRIVACY NOTICE DIGEST
   Changes on these pages would not be seen until they are fetched again.
 
 --{space}
-privacy-monitor. Run `privacy-monitor status` for every page's health.
+You receive this digest because your address is on this privacy-monitor's digest list; to change what you \
+receive (which pages and wordings, at what time, at which address), ask whoever runs it to change [[pages]], \
+[[watches]], [digest] time or [digest] to in its config.
 """
 
 

@@ -312,7 +312,7 @@ def test_export_needs_a_zip_and_a_version(project: Path, httpserver: HTTPServer,
         project, clock, "export", "policy", "--at", "2025-01-01", "--out", str(tmp_path / "x.zip")
     )
     assert (code, output) == (
-        2, "Error: page 'policy' had no version yet at 2025-01-01; tracking started 2026-01-05T08:00:00Z\n"
+        2, "Error: page 'policy' had no version yet at 2025-01-01; tracking started 2026-01-05 08:00 UTC\n"
     )  # fmt: skip
 
 

@@ -276,8 +276,8 @@ def test_imported_wording_is_the_baseline_of_the_first_live_check(
     code, output = run(config, "import", PAGE, str(folder))
     assert (code, output) == (
         2,
-        "Error: 2026-12-02.md: dated 2026-12-02T00:00:00Z, on or after the first live check of "
-        f"{PAGE} (2026-12-01T08:00:00Z); imports come before live checks: add --until 2026-11-30\n",
+        "Error: 2026-12-02.md: dated 2026-12-02 00:00 UTC, on or after the first live check of "
+        f"{PAGE} (2026-12-01 08:00 UTC); imports come before live checks: add --until 2026-11-30\n",
     )
     # Older history still goes in, by date, before the live check.
     (folder / "2026-12-02.md").unlink()

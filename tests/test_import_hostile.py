@@ -227,5 +227,5 @@ def test_a_version_dated_in_the_future_is_refused_before_anything_is_stored(proj
     output = refused(project, str(folder))
     assert (
         output.startswith(f"Error: {name}: dated ")
-        and ", after now (2026-12-01T08:00:00Z): history cannot" in output
+        and ", after now (2026-12-01 08:00 UTC): history cannot" in output
     )

@@ -50,7 +50,7 @@ The wording you watch changed.
 Page:     KI bei Meta (Facebook, Deutsch) <https://www.facebook.com/privacy/genai/?locale=de_DE>
 Watch:    accounts-center-scope (clause, severity high)
 Section:  Datenschutzrichtlinie › KI bei Meta
-Version:  3ab8f3cd0a1b (before: 713c3d7f9e8d), checked 2026-06-01T10:30:28Z
+Version:  3ab8f3cd0a1b (before: 713c3d7f9e8d), checked 2026-06-01 10:30 UTC
 
 What changed ([-removed-] {+added+}):
 
@@ -66,7 +66,9 @@ Now reads:
 
 --
 privacy-monitor alert 3f2a91c0e4d1b2a3c4d5
-All watches and their current wording: privacy-monitor watches
+You receive these alerts because your address is on this privacy-monitor's alert list; to change what you \
+receive (which wordings are watched, from which severity, at which address), ask whoever runs it to change \
+[[watches]], [notify] min_severity or [notify.email] to in its config.
 """
 # The signature separator is "-- " with its trailing space (RFC 3676): mail clients fold what follows.
 EXPECTED_TEXT = EXPECTED_TEXT.replace("\n--\n", "\n-- \n")

@@ -143,7 +143,7 @@ def test_a_missed_digest_is_sent_on_start_and_overdue_pages_run_once(site, inbox
     assert smtp.subjects() == ["privacy-monitor 2026-03-03: 1 page in trouble"]
     assert smtp.messages[0]["X-Privacy-Monitor-Period"] == "2026-03-02T08:00:00Z/2026-03-03T08:00:00Z"
     body = smtp.messages[0].get_body(("plain",)).get_content()
-    assert "(policy): not checked in this period (last checked 2026-03-02T00:00:00Z)" in body
+    assert "(policy): not checked in this period (last checked 2026-03-02 00:00 UTC)" in body
 
 
 def test_production_jobs_follow_the_same_decisions(site, inbox, tmp_path):

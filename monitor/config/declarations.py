@@ -6,7 +6,7 @@ copied into this project. The keys OTA writes in camelCase (`startBefore`) are t
 (`start_before`) once read.
 
 A declaration that cannot be read (gone, bad JSON, the terms type removed) never stops the loading: its page
-gets the `declaration-error` renderer, whose fetch fails naming the file, so that page's check fails and the
+is marked with the problem (`PageConfig.declaration_problem`), so that page's check fails naming the file and the
 others run.
 """
 
@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
-from monitor.config.schema import BROKEN_RENDERER, END_KEYS, START_KEYS, Config, _Located, range_problem
-from monitor.errors import ConfigError, FetchError
-from monitor.registry import FETCHERS
+from monitor.config.schema import END_KEYS, START_KEYS, Config, _Located, range_problem
+from monitor.errors import ConfigError
 
 _CAMEL = {
     "startBefore": "start_before",
@@ -216,26 +215,11 @@ def placeholder_url(service: str, terms: str) -> str:
     return f"https://declaration.invalid/{quote(service)}/{quote(terms)}"
 
 
-class BrokenDeclaration:
-    """The renderer of a page whose declaration cannot be read: its fetch fails with the reason."""
-
-    name = BROKEN_RENDERER
-
-    def __init__(self, settings: object, *, base_dir: Path) -> None:
-        self.settings, self.base_dir = settings, base_dir
-
-    def fetch(self, page: Any, *, validators: Mapping[str, str] | None = None) -> Any:
-        problem = getattr(page, "declaration_problem", None) or "the page's declaration cannot be read"
-        raise FetchError(page.url, problem, hint="fix the declaration, or run `privacy-monitor config check`")
-
-
-FETCHERS.register(cast(Any, BrokenDeclaration))
-
-
 def mark_broken(config: Config, broken: Mapping[int, str]) -> None:
-    """Give each page whose declaration cannot be followed the renderer that fails its check with the reason."""
+    """Mark each page whose declaration cannot be followed: its check fails with the reason (the pipeline asks
+    `declaration_problem` before fetching), and the other pages are checked as usual."""
     for index, problem in broken.items():
-        page = config.pages[index].model_copy(update={"renderer": BROKEN_RENDERER})
+        page = config.pages[index].model_copy()
         page._declaration_problem = problem
         config.pages[index] = page
 

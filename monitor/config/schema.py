@@ -43,8 +43,6 @@ def _check_http_url(value: str) -> str:
     return value
 
 
-# The renderer a page whose declaration cannot be read gets (monitor/config/declarations.py): never written.
-BROKEN_RENDERER = "declaration-error"
 START_KEYS = ("start_before", "start_after")
 END_KEYS = ("end_before", "end_after")
 
@@ -78,8 +76,8 @@ def _check_rules(value: list[str | dict[str, str]]) -> list[str | dict[str, str]
 
 
 def _check_renderer(value: str) -> str:
-    if value not in FETCHERS or value == BROKEN_RENDERER:
-        *first, last = [repr(name) for name in FETCHERS.in_order() if name != BROKEN_RENDERER]
+    if value not in FETCHERS:
+        *first, last = [repr(name) for name in FETCHERS.in_order()]
         raise ValueError(f"input should be {', '.join(first)} or {last} (got str {value!r})")
     return value
 

@@ -133,6 +133,9 @@ def fetch_capture(ctx: Context, page: PageConfig, *, validators: dict[str, str] 
     """The fetch alone, the I/O of a check (any thread may run it): a Capture with `fetched`, or with the
     reason the fetch failed."""
     capture = Capture()
+    if page.declaration_problem is not None:  # a declaration a `git pull` broke fails this page, not the run
+        capture.reason = page.declaration_problem
+        return capture
     started = time.perf_counter()
     try:
         capture.fetched = ctx.fetcher(page.renderer).fetch(page, validators=validators)

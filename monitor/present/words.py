@@ -37,7 +37,7 @@ def human_times(text: str, zone: tzinfo) -> str:
     def local(match: re.Match[str]) -> str:
         try:
             return human_time(match.group(), zone)
-        except ValueError:
+        except (ValueError, OverflowError):  # a time no clock of that zone can show stays as it was written
             return match.group()
 
     return _ISO_TIME.sub(local, text)

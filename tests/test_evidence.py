@@ -241,7 +241,7 @@ def test_an_exported_bundle_reverifies_with_sha256sum_and_warcio(
     code, output = run(project, clock, "export", "policy", "--at", "2026-01-06", "--out", str(out))
 
     assert (code, output) == (
-        0, f"{out}: version {version.id[:12]} since 2026-01-06T08:00:00Z, record 2 of 3 in the page's hash chain\n"
+        0, f"{out}: version {version.id[:12]} since 2026-01-06 08:00 UTC, record 2 of 3 in the page's hash chain\n"
     )  # fmt: skip
     folder = tmp_path / "unpacked"
     with zipfile.ZipFile(out) as bundle:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from monitor.config.loading import LoadedConfig, PageConfig
 from monitor.errors import FetchError, Interrupted, StoreDamaged
@@ -57,6 +58,7 @@ class Context:
                 base_dir=self.loaded.base_dir,
                 pages=config.pages,
                 base_url=config.report.base_url,
+                zone=ZoneInfo(config.digest.timezone),  # a mail's times are the reader's, as the digest's are
             )
         return self._notifiers
 

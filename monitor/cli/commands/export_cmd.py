@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.main import State, main, pass_state
-from monitor.cli.output import find_page, say
+from monitor.cli.output import find_page, human_time, say
 
 
 @main.command("export")
@@ -29,6 +29,6 @@ def export(state: State, page: str, at: str, out: Path) -> None:
     done = export_capture(Store(state.loaded.store_path, clock=state.clock), config_page, at, out)
     note = " (owner-only: fetched with a logged-in session's cookies)" if done.private else ""
     say(
-        f"{out}: version {done.version[:12]} since {done.since}, record {done.position} of {done.total} "
+        f"{out}: version {done.version[:12]} since {human_time(done.since, state.zone)}, record {done.position} of {done.total} "
         f"in the page's hash chain{note}"
     )

@@ -7,7 +7,16 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from monitor.cli.main import State, exits_with, json_option, main, pass_state
-from monitor.cli.output import OUTCOME_COLORS, human_time, json_listing, paint, plural, say, with_hint
+from monitor.cli.output import (
+    OUTCOME_COLORS,
+    human_time,
+    json_listing,
+    kept_alerts_line,
+    paint,
+    plural,
+    say,
+    with_hint,
+)
 from monitor.errors import ExitStatus
 from monitor.models import isoformat
 
@@ -101,6 +110,8 @@ def status(state: State, as_json: bool) -> ExitStatus:
             flag = paint("FAILING too long", "red") if s.failing_too_long else "failing"
             since = human_time(s.failing_since, zone)
             say(f"{s.page}: {flag} since {since}: {with_hint(s.last_reason) or 'failed'}")
+    if (kept := kept_alerts_line(state.loaded, state.clock)) is not None:
+        say(kept)  # alerts no notifier sends: where they went, and how to receive them
     say(_verdict_line(code, culprits, pid is not None, failing_after))
     return code
 

@@ -331,6 +331,20 @@ def test_the_region_is_taken_once_its_fetched_text_has_come_whole_not_while_it_s
 
 
 @pytest.mark.browser
+def test_a_range_region_is_waited_for_at_its_start_boundary_not_for_the_whole_time_limit(
+    loopback: Loopback,
+) -> None:
+    """A range in `select` (from a declaration, say) is no CSS selector: the wait watches the element its
+    start boundary names, so the page is taken when that text has settled."""
+    rule = {"start_before": "#root", "end_after": "#root"}
+    started = time.monotonic()
+    result = browser().fetch(page(loopback.url("/loading"), select=[rule]))
+    assert time.monotonic() - started < SETTINGS.browser_timeout / 2
+    text = extract_document(result.html, select=[rule]).document.to_text()
+    assert text == f"# Privacy Policy\n\n{POLICY_TEXT}\n"
+
+
+@pytest.mark.browser
 def test_a_page_a_script_sends_on_is_read_where_it_lands(loopback: Loopback) -> None:
     result = browser().fetch(page(loopback.url("/sends-on"), select=["#root"]))
 

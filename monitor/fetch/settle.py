@@ -89,7 +89,12 @@ def wait_for_region(tab: Any, page: PageConfig, network: Network, *, settle: flo
     is waited for as one that fetches it, which Playwright's "no request for 500 ms" would not see; a page
     whose text is there at once costs QUIET, not 500 ms.
     """
-    selectors = list(page.select)
+    # A range's region starts where its start boundary is: that element is what the wait watches.
+    selectors = [
+        rule if isinstance(rule, str) else rule.get("start_before") or rule.get("start_after")
+        for rule in page.select
+    ]
+    selectors = [selector for selector in selectors if selector]
     length, since, settled_by = None, time.monotonic(), None
     while True:
         seen = _evaluate(tab, _REGION_TEXT_LENGTH, selectors, deadline=deadline)

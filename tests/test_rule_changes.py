@@ -163,7 +163,7 @@ def test_an_extractor_that_reads_the_same_text_makes_no_technical_version(
     config, _ = project(tmp_path, httpserver, etag=True)
     check(config, 1)
     monkeypatch.setattr(rules, "EXTRACTION_VERSION", rules.EXTRACTION_VERSION + 1)
-    rules._extractor.cache_clear()
+    rules.extractor.cache_clear()
     try:
         assert check(config, 2).split()[:2] == ["terms", "unchanged"]
         store = store_of(config)
@@ -171,7 +171,7 @@ def test_an_extractor_that_reads_the_same_text_makes_no_technical_version(
         assert store.versions("terms")[-1].rules == store.checks("terms")[-1].rules
     finally:
         monkeypatch.undo()
-        rules._extractor.cache_clear()
+        rules.extractor.cache_clear()
 
 
 def test_an_extractor_that_reads_otherwise_is_one_technical_version_without_alert(
@@ -190,7 +190,7 @@ def test_an_extractor_that_reads_otherwise_is_one_technical_version_without_aler
 
     monkeypatch.setattr(document, "extract_document", newer)
     monkeypatch.setattr(rules, "EXTRACTION_VERSION", rules.EXTRACTION_VERSION + 1)
-    rules._extractor.cache_clear()
+    rules.extractor.cache_clear()
     try:
         assert check(config, 2).split()[:2] == ["terms", "unchanged"]
         store = store_of(config)
@@ -200,7 +200,7 @@ def test_an_extractor_that_reads_otherwise_is_one_technical_version_without_aler
         assert alerts(store) == []
     finally:
         monkeypatch.undo()
-        rules._extractor.cache_clear()
+        rules.extractor.cache_clear()
 
 
 def test_a_store_from_before_fingerprints_takes_todays_rules_without_a_technical_version(
@@ -271,3 +271,39 @@ def test_history_and_the_report_mark_a_technical_version_rules_changed(
         "rules changed (remove none -> p.note)"
     ]
     assert model.versions[1].change == model.changes[0].file
+
+
+def test_editing_the_declaration_a_page_follows_is_one_technical_version(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """A `git pull` that changes a declaration's `remove` changes the page's rules as an edit of config.toml
+    does: one technical version, no alert, no news."""
+    import json
+
+    served = {"text": page(CLAUSE)}
+    serve(httpserver, served, etag=True)
+    declarations = tmp_path / "checkout" / "declarations"
+    declarations.mkdir(parents=True)
+    declaration = {
+        "name": "Example",
+        "terms": {"Terms of Service": {"fetch": httpserver.url_for("/terms"), "select": "main"}},
+    }
+    (declarations / "Example.json").write_text(json.dumps(declaration))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[fetch]\nretries = 0\ntimeout = 5\n\n[[pages]]\nid = "terms"\n'
+        f'declaration = {{ path = "{tmp_path / "checkout"}", service = "Example", terms = "Terms of Service" }}\n'
+        + WATCH
+    )
+    assert check(config, 1).split()[:2] == ["terms", "new"]
+    declaration["terms"]["Terms of Service"]["remove"] = "p.note"
+    (declarations / "Example.json").write_text(json.dumps(declaration))
+    assert check(config, 2).split()[:2] == ["terms", "unchanged"]
+    store = store_of(config)
+    assert [(str(r.outcome), is_technical(r)) for r in store.checks("terms")] == [
+        ("new", False),
+        ("changed", True),
+        ("unchanged", False),
+    ]
+    assert "Updated for our partners" not in store.read_text("terms", "latest")
+    assert alerts(store) == [] and [r.outcome for r in store.changes()] == [Outcome.NEW]

@@ -22,23 +22,35 @@ EXTRACTION_VERSION = 2
 
 
 @lru_cache(maxsize=1)
-def _extractor() -> str:
+def extractor() -> str:
     # Read from the installed package's metadata: importing trafilatura would cost a check that extracts nothing.
     from importlib.metadata import version
 
     return f"{EXTRACTION_VERSION}/trafilatura {version('trafilatura')}"
 
 
+def rule_parts(
+    page: PageConfig, quality: QualityConfig, walls: tuple[WallConfig, ...] | list[WallConfig]
+) -> dict[str, object]:
+    """Everything that makes and judges `page`'s text from a capture, by name: the page's effective rules
+    (select and remove, ranges included, whether written on the page or read from its declaration), where they
+    come from, the word threshold, the walls (by a hash of them), and the extractor's own version."""
+    walls_json = json.dumps(
+        [wall.model_dump(mode="json") for wall in walls], sort_keys=True, ensure_ascii=False
+    )
+    return {
+        "select": page.select,
+        "remove": page.remove,
+        "declaration": page.declaration.model_dump(mode="json") if page.declaration else None,
+        "min_words": quality.min_words if page.min_words is None else page.min_words,
+        "walls": hashlib.sha256(walls_json.encode("utf-8")).hexdigest()[:12],
+        "extractor": extractor(),
+    }
+
+
 def rules_fingerprint(
     page: PageConfig, quality: QualityConfig, walls: tuple[WallConfig, ...] | list[WallConfig]
 ) -> str:
-    """A short, stable hash of everything that makes and judges `page`'s text from a capture."""
-    rules = {
-        "extractor": _extractor(),
-        "select": page.select,
-        "remove": page.remove,
-        "min_words": quality.min_words if page.min_words is None else page.min_words,
-        "walls": [wall.model_dump(mode="json") for wall in walls],
-    }
-    encoded = json.dumps(rules, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    """A short, stable hash of `rule_parts`."""
+    encoded = json.dumps(rule_parts(page, quality, walls), sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()[:16]

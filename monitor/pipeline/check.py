@@ -37,7 +37,7 @@ from monitor.pipeline.capture import (
 )
 from monitor.pipeline.decide import decide
 from monitor.pipeline.result import CheckResult
-from monitor.pipeline.rules_change import rule_parts, rules_change
+from monitor.pipeline.rules_change import page_rule_parts, rules_change
 from monitor.store.writes import CheckWrites, PageState
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
             writes.baselines = {**change.baselines, **writes.baselines}
             record.reason = "; ".join(filter(None, (record.reason, change.note))) or None
         if writes.rules is not None or record.outcome == Outcome.NEW:
-            writes.rules_parts = rule_parts(ctx, page)
+            writes.rules_parts = page_rule_parts(ctx, page)
         if _record(ctx, result, writes, started, state.version):
             return result
         state = ctx.store.page_state(page.id)  # another writer moved the page: decide again against it

@@ -59,20 +59,11 @@ class RulesChange:
         return PageState(current, before.last_good, {**before.baselines, **self.baselines})
 
 
-def rule_parts(ctx: Context, page: PageConfig) -> dict[str, Any]:
+def page_rule_parts(ctx: Context, page: PageConfig) -> dict[str, object]:
     """The parts of `page`'s rules fingerprint as a reader names them (what `rules_fingerprint` hashes)."""
-    from monitor.extract.rules import _extractor
+    from monitor.extract.rules import rule_parts
 
-    quality = ctx.config.quality
-    return {
-        "select": page.select,
-        "remove": page.remove,
-        "min_words": quality.min_words if page.min_words is None else page.min_words,
-        "walls": hashlib.sha256(
-            repr([wall.model_dump(mode="json") for wall in ctx.config.walls]).encode("utf-8")
-        ).hexdigest()[:12],
-        "extractor": _extractor(),
-    }
+    return rule_parts(page, ctx.config.quality, ctx.config.walls)
 
 
 def rules_change(
@@ -84,7 +75,7 @@ def rules_change(
     current = state.current
     if current is None or record.rules is None or current.rules == record.rules:
         return None
-    change = RulesChange(record.rules, rule_parts(ctx, page))
+    change = RulesChange(record.rules, page_rule_parts(ctx, page))
     if current.rules is None:
         return change  # a store from before fingerprints: its versions were made under today's rules
     what = changed_parts(ctx, current.rules, change.parts)

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.html import HtmlElement
 
+from monitor.extract.layout import BOLD_TAGS, CELL_TAGS, bold_style, is_boxed, is_layout_table, lays_out_apart
 from monitor.extract.normalize import normalize_text
 from monitor.models import Block, BlockKind
 
 HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
-CELL_TAGS = frozenset({"td", "th"})
 _SECTIONS = {"html", "body", "main", "article", "section", "aside", "nav", "header", "footer", "search"}
 _TEXT_BLOCKS = {"p", "div", "center", "address", "blockquote", "pre", "hr", "form", "fieldset", "hgroup"}
 _LISTS_AND_TABLES = {"li", "dl", "dt", "dd", "table", "caption", "thead", "tbody", "tfoot", "tr"}
@@ -39,19 +39,6 @@ _OTHER_BOXES = {"figure", "figcaption", "details", "summary", "dialog", "legend"
 BLOCK_TAGS = frozenset(
     _SECTIONS | _TEXT_BLOCKS | _LISTS_AND_TABLES | _OTHER_BOXES | HEADING_TAGS.keys() | LIST_TAGS | CELL_TAGS
 )
-# Inline, but never run into the words around them (a line break; a button is drawn as a box).
-SPACED_TAGS = frozenset({"br", "button"})
-# Widgets drawn as boxes of their own, whatever their tag: their text never runs into the next one's.
-ITEM_ROLES = frozenset(
-    {"button", "menuitem", "menuitemcheckbox", "menuitemradio", "tab", "option", "treeitem", "switch"}
-    | {"row", "cell", "gridcell", "columnheader", "rowheader"}
-)
-_BOX_DISPLAY = re.compile(
-    r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|flow-root|list-item|table[\w-]*|inline-(?:block|flex|grid|table))",
-    re.I,
-)
-BOLD_TAGS = frozenset({"b", "strong"})
-_BOLD_STYLE = re.compile(r"(?:^|;)\s*font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.I)
 # A heading line is short and is not a sentence; body text is a sentence or a longer line.
 HEADING_MAX_WORDS = 12
 BODY_MIN_WORDS = 8
@@ -139,7 +126,7 @@ class _Converter:
                 self.pieces.append(" ")
             self.text(element.text)
             return
-        if tag in BOLD_TAGS or _bold_style(element):
+        if tag in BOLD_TAGS or bold_style(element):
             self.bold += 1
         role = element.get("role")
         heading = HEADING_TAGS.get(tag) or (_aria_level(element) if role == "heading" else 0)
@@ -175,7 +162,7 @@ class _Converter:
                 self.pieces.append(" ")
             self.text(element.tail)
             return
-        if tag in BOLD_TAGS or _bold_style(element):
+        if tag in BOLD_TAGS or bold_style(element):
             self.bold -= 1
         if element is self.atomic:
             if self.atomic_kind == "row":
@@ -225,7 +212,7 @@ class _Converter:
             return
         first_of_item = self.items[-1] if self.items and not self.items[-1].has_text else None
         candidate = None
-        if (first_of_item is not None or all_bold) and _reads_as_heading(text):
+        if (first_of_item is not None or all_bold) and reads_as_heading(text):
             level = min(self.context_level + max(len(self.lists), 1), 6)
             scope = self.items[-1] if self.items else None
             candidate = _Candidate(len(self.out), level, scope, self.lists[-1] if self.lists else None)
@@ -247,7 +234,7 @@ class _Converter:
             if candidate.level <= last.level:
                 self.pending.clear()
             return
-        if paragraph and (_is_body(text) or (last.in_list is not None and last.in_list.sections)):
+        if paragraph and (is_body(text) or (last.in_list is not None and last.in_list.sections)):
             for found in self.pending:
                 sourced = self.out[found.index]
                 self.out[found.index] = SourcedBlock(
@@ -279,18 +266,8 @@ class _Converter:
         if table is None:
             return True
         if table not in self.layout_tables:
-            self.layout_tables[table] = _is_layout_table(table)
+            self.layout_tables[table] = is_layout_table(table)
         return self.layout_tables[table]
-
-
-def _is_layout_table(table: HtmlElement) -> bool:
-    """A table used for page layout (its cells hold whole sections), not a table of data."""
-    if table.get("role") in ("presentation", "none"):
-        return True
-    if next(table.iterdescendants("table"), None) is not None:
-        return True
-    widest = max((sum(1 for cell in row if cell.tag in CELL_TAGS) for row in table.iter("tr")), default=0)
-    return widest < 2
 
 
 def holds_only_blocks(parent: HtmlElement) -> bool:
@@ -306,38 +283,7 @@ def holds_only_blocks(parent: HtmlElement) -> bool:
     return has_block
 
 
-def is_boxed(element: HtmlElement) -> bool:
-    """An inline element drawn as a box of its own: a line break, a button, a widget's item, an inline style that
-    makes it a block, a flex or grid item holder, an inline-block or a table part."""
-    if element.tag in SPACED_TAGS:
-        return True
-    attributes = element.attrib
-    if not attributes:
-        return False
-    if attributes.get("role") in ITEM_ROLES:
-        return True
-    style = attributes.get("style")
-    return bool(style and "display" in style and _BOX_DISPLAY.search(style))
-
-
-def lays_out_apart(element: HtmlElement) -> bool:
-    """An inline element whose text the browser shows apart from the text before it: a box (`is_boxed`), or a
-    link right after a sibling link with nothing between them (a row of links, such as a site's footer, is laid
-    out as separate items; a link wrapped in the markup of the text around it is not, as in `<span><a>`)."""
-    if is_boxed(element):
-        return True
-    if element.tag != "a":
-        return False
-    previous = element.getprevious()
-    return previous is not None and previous.tag == "a" and not previous.tail
-
-
-def _bold_style(element: HtmlElement) -> bool:
-    style = element.get("style")
-    return bool(style and "font-weight" in style and _BOLD_STYLE.search(style))
-
-
-def _reads_as_heading(text: str) -> bool:
+def reads_as_heading(text: str) -> bool:
     return (
         text[-1] not in _NO_HEADING_END
         and len(text) <= 150
@@ -346,7 +292,7 @@ def _reads_as_heading(text: str) -> bool:
     )
 
 
-def _is_body(text: str) -> bool:
+def is_body(text: str) -> bool:
     return len(text.split()) >= BODY_MIN_WORDS or _SENTENCE_END.search(text) is not None
 
 

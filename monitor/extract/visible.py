@@ -16,7 +16,8 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.extract.boilerplate import Skipper, is_invisible
-from monitor.extract.html_blocks import BLOCK_TAGS, holds_only_blocks, is_boxed, lays_out_apart
+from monitor.extract.html_blocks import BLOCK_TAGS, holds_only_blocks
+from monitor.extract.layout import is_boxed, lays_out_apart
 from monitor.extract.normalize import normalize_text
 from monitor.models import Document
 

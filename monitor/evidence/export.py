@@ -22,7 +22,7 @@ from monitor.config.loading import PageConfig
 from monitor.errors import UsageError
 from monitor.evidence.warc import build_warc
 from monitor.store.core import Store
-from monitor.store.records import is_technical, rules_note
+from monitor.store.records import is_imported, is_technical, rules_note
 
 PRIVATE_NOTE = (
     "PRIVATE: this page was fetched with the cookies of a logged-in session, so its capture can hold that\n"
@@ -80,6 +80,19 @@ def export_capture(store: Store, page: PageConfig, at: str, out: Path) -> Export
     return Exported(out, info.id, info.since, chained.n, chained.total, private, sums)
 
 
+def imported_origin(source: dict[str, Any]) -> str:
+    """Where an imported capture came from, as its source records it (OTA's: the address and fetch time)."""
+    text = f"imported from {source.get('kind')} source {source.get('id')}"
+    text += f" (file {source.get('path')})" if source.get("path") else ""
+    if source.get("repository"):
+        text += f" of {source.get('repository')}"
+    if source.get("address"):
+        text += f", fetched from {source['address']}"
+        text += f" at {source['fetched']}" if source.get("fetched") else ""
+        text += f" by the {source['fetcher']} fetcher" if source.get("fetcher") else ""
+    return text
+
+
 def _zip(files: dict[str, bytes], time: str, mode: int) -> bytes:
     buffer = io.BytesIO()
     stamp = (
@@ -104,8 +117,7 @@ def _readme(page: PageConfig, record: Any, version: str, chained: Any, private: 
     origin = (
         f"{rules_note(record)}: the stored capture {record.raw_sha256} extracted again under them"
         if is_technical(record)
-        else f"imported from {source.get('kind')} source {source.get('id')}"
-        + (f" (file {source.get('path')})" if source.get("path") else "")
+        else imported_origin(source)
         if source
         else f"fetched from {record.final_url or record.url} (HTTP {record.status}, renderer {record.renderer})"
     )
@@ -117,7 +129,7 @@ def _readme(page: PageConfig, record: Any, version: str, chained: Any, private: 
     )
     return (
         f"{PRIVATE_NOTE if private else ''}"
-        f"Page {page.id} ({page.url}): the version in effect at the requested date.\n"
+        f"Page {page.id}{'' if is_imported(record) else f' ({page.url})'}: the version in effect at the requested date.\n"
         f"Version {version} (sha256 of text.md), {origin}, recorded {record.time}.\n\n"
         "Files\n"
         f"capture.warc.gz  {warc_line}\n"

@@ -34,7 +34,7 @@ def build_warc(record: CheckRecord, raw: bytes | None, text: bytes, record_json:
     writer = WARCWriter(out, gzip=True, warc_version="WARC/1.1")
     date = record.time
     key = f"privacy-monitor:{record.page}:{record.time}:{record.raw_sha256}:{record.text_sha256}"
-    uri = record.final_url or record.url
+    uri = target_uri(record)
     info = f"software: {software}\nformat: WARC File Format 1.1\npage: {record.page}\n".encode()
     writer.write_record(
         writer.create_warc_record(
@@ -113,6 +113,15 @@ def _resource(writer: WARCWriter, record: CheckRecord, key: str, data: bytes, co
         record.url, "resource", payload=BytesIO(data), length=len(data), warc_content_type=content_type,
         warc_headers_dict=_headers(key, "resource", record.time) | extra,
     )  # fmt: skip
+
+
+def target_uri(record: CheckRecord) -> str:
+    """What the capture is of: the address fetched, for an imported capture the one its source names (OTA's
+    records say where they fetched it), else the source itself; never the page's address in today's config."""
+    source = record.source
+    if source is None or source.get("kind") == "rules":
+        return record.final_url or record.url
+    return str(source.get("address") or _source_uri(source))
 
 
 def _source_uri(source: dict[str, Any]) -> str:

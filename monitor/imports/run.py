@@ -25,11 +25,13 @@ from datetime import datetime, timedelta
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
 from monitor.extract.document import document_from_markdown
+from monitor.extract.rules import rule_parts, rules_fingerprint
 from monitor.fetch.common import decode_html
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.pipeline.decide import decide
+from monitor.pipeline.rules_change import describe_change
 from monitor.store.timeline import in_effect_at, parse_time
 
 # A version dated later than this after now is refused: `verify` holds a record from the future to be damage.
@@ -105,8 +107,14 @@ def _import_one(
 ) -> None:
     store = ctx.store
     data = version.read()
-    record = CheckRecord(page=page.id, time=version.time, url=page.url, outcome=Outcome.FAILED)
+    record = CheckRecord(
+        page=page.id, time=version.time, url=version.address or page.url, outcome=Outcome.FAILED
+    )
     record.source, record.renderer = version.source() | {"key": version.key}, "import"
+    if version.format == "html":  # a raw capture: extracted as a live check then would have, and marked so
+        page = rules_at(ctx, page, parse_time(version.time))
+        record.rules = rules_fingerprint(page, ctx.config.quality, ctx.config.walls)
+        store.write_json(f"rules/{record.rules}.json", rule_parts(page, ctx.config.quality, ctx.config.walls))
     raw = data if version.format == "html" else None
     with store.transaction():
         timeline = store.versions(page.id)
@@ -137,6 +145,8 @@ def _import_one(
                 page.id, text, raw, private=private, hashed=(record.text_sha256, record.raw_sha256)
             )
             report.imported += 1
+            if old is not None and not later:  # what a live check of this change would have said of it
+                describe_change(ctx, page, record, old, document)
             if watch and not later:
                 _follow_watches(ctx, page, old, document, record)
         store.append_check(record)
@@ -151,11 +161,36 @@ def _document(
     if version.format == "txt":
         return Document.from_text(_text(version, data).replace("\r\n", "\n")), None
     html, encoding = decode_html(data)
-    fetched = FetchResult(page.url, page.url, 200, {}, data, html, encoding, "import", 0.0)
+    url = version.address or page.url
+    fetched = FetchResult(url, url, 200, {}, data, html, encoding, "import", 0.0)
     extraction, reason = extract_capture(ctx, page, fetched, last_good=old)
     if reason or extraction is None:
         return None, reason or "no document"
     return extraction.document, None
+
+
+def rules_at(ctx: Context, page: PageConfig, at: datetime) -> PageConfig:
+    """`page` under the rules in force at `at`: a page that follows a declaration takes the declaration's
+    entry valid then (`<service>.history.json`, `validUntil`); a page with its own rules, today's."""
+    ref = page.declaration
+    if ref is None or page.declaration_problem is not None:
+        return page
+    from monitor.config.declarations import (
+        DeclarationError,
+        in_force,
+        page_keys,
+        read_service,
+        service_file,
+        terms_entry,
+    )
+
+    file = service_file(ctx.loaded.base_dir, ref.path, ref.service)
+    try:
+        entry = in_force(file, ref.terms, terms_entry(file, read_service(file), ref.terms), at)
+        keys = page_keys(file, ref.terms, entry)
+    except DeclarationError as error:
+        raise ImportSourceError(f"{error} (the declaration in force at {isoformat(at)})") from None
+    return page.model_copy(update={"select": keys["select"], "remove": keys["remove"]})
 
 
 def _text(version: SourceVersion, data: bytes) -> str:

@@ -18,6 +18,7 @@ that are not UTF-8 text: each is found before anything is stored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -37,6 +38,9 @@ _NAME_DATE = re.compile(
     re.I,
 )
 GIT_TIMEOUT = 120.0
+# %aI: OTA dates a commit by the capture's fetch; the trailers, one line with unit separators between them.
+_LOG_FORMAT = "%H%x09%cI%x09%aI%x09%(trailers:unfold,separator=%x1f)"
+_TRAILERS = {"x-source-document-location": "address", "x-fetcher": "fetcher", "x-engine-version": "engine"}
 _FILE_MODES = ("100644", "100755")  # a regular blob; not a link (120000) nor a submodule (160000)
 
 
@@ -51,6 +55,14 @@ class SourceVersion:
     format: str  # "md" | "html" | "txt"
     location: str  # the repository, or the file
     path: str = ""  # the file inside the repository
+    # What an Open Terms Archive commit says of its capture (its trailers): the address it was fetched from
+    # (`X-Source-Document-Location`), the fetcher, the engine's version; and when it was fetched (author date).
+    origin: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def address(self) -> str | None:
+        """The address the capture was fetched from, when its source says (OTA's records do)."""
+        return dict(self.origin).get("address")
 
     @property
     def key(self) -> str:
@@ -60,7 +72,9 @@ class SourceVersion:
 
     def read(self) -> bytes:
         if self.kind == "git":
-            data = _git(Path(self.location), "show", f"{self.id}:./{self.path}").stdout  # ./: from SOURCE
+            # ./: from SOURCE (a folder inside a work tree); a bare repository has no folder, only the top
+            where = self.path if _is_bare(Path(self.location)) else f"./{self.path}"
+            data = _git(Path(self.location), "show", f"{self.id}:{where}").stdout
             if self.format != "html":
                 _check_text(data, f"{self.location}: {self.name}")
             return data
@@ -75,7 +89,7 @@ class SourceVersion:
         """What the check record keeps of where it came from."""
         found: dict[str, Any] = {"kind": self.kind, "id": self.id, "format": self.format}
         if self.kind == "git":
-            found.update(repository=self.location, path=self.path)
+            found.update(repository=self.location, path=self.path, **dict(self.origin))
         else:
             found.update(file=Path(self.location).name)
         return found
@@ -111,15 +125,24 @@ def git_versions(repository: Path, path: str) -> list[SourceVersion]:
         raise ImportSourceError(f"{path}: not a .md, .html or .txt file")
     # --raw adds each commit's ":old-mode new-mode ..." line for the file: its new mode says what the blob is.
     log = _git(
-        repository, "log", "--raw", "--format=%H%x09%cI", "--diff-filter=AM", "--no-renames", "--", relative
+        repository,
+        "log",
+        "--raw",
+        f"--format={_LOG_FORMAT}",
+        "--diff-filter=AM",
+        "--no-renames",
+        "--",
+        relative,
     )
     commits: list[tuple[str, str, str]] = []  # (commit, date, mode), newest first
+    origins: dict[str, tuple[tuple[str, str], ...]] = {}
     for line in log.stdout.decode("utf-8", "replace").splitlines():
         if line.startswith(":") and commits:
             commits[-1] = (*commits[-1][:2], line[1:].split()[1])
         elif "\t" in line:
-            commit, _, date = line.partition("\t")
+            commit, date, authored, trailers = [*line.split("\t", 3), "", ""][:4]
             commits.append((commit.strip(), date.strip(), ""))
+            origins[commit.strip()] = _origin(authored.strip(), trailers)
     if not commits:
         raise ImportSourceError(
             f"{shown(path)}: never in the repository {shown(repository)} "
@@ -141,10 +164,33 @@ def git_versions(repository: Path, path: str) -> list[SourceVersion]:
             raise ImportSourceError(f"{where}: its date {date!r} is not a date") from None
         versions.append(
             SourceVersion(
-                _utc(moment, where), "git", commit, name, FORMATS[suffix], str(repository), relative
-            )
+                _utc(moment, where),
+                "git",
+                commit,
+                name,
+                FORMATS[suffix],
+                str(repository),
+                relative,
+                origins.get(commit, ()),
+            )  # fmt: skip
         )
     return versions
+
+
+def _origin(authored: str, trailers: str) -> tuple[tuple[str, str], ...]:
+    """What a commit's trailers and author date say of its capture (OTA writes `X-Source-Document-Location`,
+    `X-Fetcher`, `X-Engine-Version`, and dates the commit by the fetch)."""
+    found: dict[str, str] = {}
+    for trailer in trailers.split("\x1f"):
+        key, _, value = trailer.partition(":")
+        name = _TRAILERS.get(key.strip().lower())
+        if name and value.strip() and value.strip().isprintable():
+            found[name] = value.strip()
+    if found and authored:
+        # a date git wrote but no clock holds: the commit's own date still dates the version
+        with contextlib.suppress(ValueError, OverflowError):
+            found["fetched"] = isoformat(datetime.fromisoformat(authored))
+    return tuple(found.items())
 
 
 def folder_versions(folder: Path) -> list[SourceVersion]:
@@ -263,6 +309,11 @@ def _is_repository(folder: Path, *, top: bool = True) -> bool:
     # Inside a repository but not at its top (a folder of captures kept in a repository): a folder, unless
     # --path asks for a file's history (FILE is then relative to SOURCE).
     return result.returncode == 0 and (not top or not result.stdout.strip())
+
+
+def _is_bare(repository: Path) -> bool:
+    result = _git(repository, "rev-parse", "--is-bare-repository")
+    return result.stdout.strip() == b"true"
 
 
 def _git(repository: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

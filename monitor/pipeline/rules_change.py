@@ -95,7 +95,7 @@ def rules_change(
         document = None if reason else document
     else:
         assert raw is not None
-        document, reason = _extract_again(ctx, page, current, raw, old)
+        document, reason = extract_again(ctx, page, current, raw, old)
     if document is None:
         change.note, change.broken = f"rules changed ({what}): the stored capture under them: {reason}", True
         return change
@@ -114,7 +114,7 @@ def rules_change(
         "changed": what,
         "key": f"{TECHNICAL_KEY}{record.rules}@{record.time}",
     }
-    _diff(ctx, page, technical, old, document)
+    describe_change(ctx, page, technical, old, document)
     change.technical, change.document = technical, document
     change.baselines = _follow_watches(ctx, page, state, old, document, technical)
     return change
@@ -141,7 +141,7 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _extract_again(
+def extract_again(
     ctx: Context, page: PageConfig, version: VersionInfo, raw: bytes, old: Document
 ) -> tuple[Document | None, str | None]:
     """The stored capture's text under the check's rules, judged as a check judges it (collapse included)."""
@@ -165,7 +165,11 @@ def _extract_again(
     return extraction.document, None
 
 
-def _diff(ctx: Context, page: PageConfig, record: CheckRecord, old: Document, new: Document) -> None:
+def describe_change(
+    ctx: Context, page: PageConfig, record: CheckRecord, old: Document, new: Document
+) -> None:
+    """What a live change record says of its change (counts, cosmetic, the summary a reader sees first), for a
+    version a live check did not make (a technical version, an imported one)."""
     from monitor.diff.core import diff_documents
     from monitor.diff.summary import summarize
 

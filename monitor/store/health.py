@@ -10,7 +10,7 @@ too long, or, while no service runs, a page overdue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,6 +46,13 @@ class PageStatus:
     next_run: str | None
     failing_too_long: bool
     overdue: bool = False  # its next run is later than one period of its schedule
+    imported_change: str | None = None  # the latest imported version, when no live check changed it since
+
+    def change_shown(self, show_time: Callable[[str | None], str]) -> str:
+        """The last change as `pages` and `status` show it: imported history is said to be history."""
+        if self.last_change is None and self.imported_change is not None:
+            return f"{show_time(self.imported_change)} (imported)"
+        return show_time(self.last_change)
 
     @property
     def failing(self) -> bool:
@@ -174,7 +181,8 @@ def stored_page_status(
     if last and not records:
         records = [last]
     status = page_status(page, records, schedule=schedule, now=now, failing_after=failing_after)
-    return replace(status, checks=store.count_checks(page.id, until=until))
+    imported = store.last_imported_change(page.id, until=until) if change is None else None
+    return replace(status, checks=store.count_checks(page.id, until=until), imported_change=imported)
 
 
 def service_holder(store_root: Path) -> int | None:

@@ -78,6 +78,15 @@ class ImportedQueries(CheckQueries):
         )
         return str(rows[0][0]) if rows else None
 
+    def last_imported_change(self, page_id: str, *, until: str | None = None) -> str | None:
+        """The date of the page's latest imported version (history, never news), or None."""
+        sql = (
+            "SELECT MAX(time) FROM checks WHERE page = ? AND source IS NOT NULL AND source NOT LIKE 'rules:%'"
+            " AND outcome IN ('new', 'changed')"
+        )
+        rows = self.query(sql + (" AND time <= ?" if until else ""), (page_id, *([until] if until else [])))
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
     def has_live_checks(self, page_id: str) -> bool:
         return self.first_live_time(page_id) is not None
 

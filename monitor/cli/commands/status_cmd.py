@@ -100,7 +100,7 @@ def status(state: State, as_json: bool) -> ExitStatus:
     say(f"service: {running}; now {human_time(now, zone)}")
     rows = [
         (s.page, human_time(s.last_check, zone), human_time(s.last_success, zone),
-         human_time(s.last_change, zone), str(s.failures), _next_run(s, now, zone))
+         s.change_shown(lambda time: human_time(time, zone)), str(s.failures), _next_run(s, now, zone))
         for s in statuses
     ]  # fmt: skip
     for line in _table(("PAGE", "LAST CHECK", "LAST SUCCESS", "LAST CHANGE", "FAILS", "NEXT RUN"), rows):
@@ -129,6 +129,7 @@ def _page_row(state: State, s: PageStatus) -> dict[str, Any]:
         "last_check": s.last_check,
         "last_outcome": s.last_outcome,
         "last_change": s.last_change,
+        "imported_change": s.imported_change,
         "version": s.version,
     }
 
@@ -153,8 +154,8 @@ def pages(state: State, as_json: bool) -> None:
     header = ("PAGE", "TITLE", "DOCUMENT", "LOCALE", "RENDERER", "SCHEDULE", "LAST OUTCOME", "LAST CHANGE")
     table = [
         (row["id"], row["title"] or "-", row["document"] or "-", row["locale"] or "-", row["renderer"],
-         row["schedule"], row["last_outcome"] or "never checked", human_time(row["last_change"], zone))
-        for row in rows
+         row["schedule"], row["last_outcome"] or "never checked", s.change_shown(lambda t: human_time(t, zone)))
+        for row, s in zip(rows, statuses, strict=True)
     ]  # fmt: skip
     lines = _table(header, table)
     outcome_at = lines[0].index("LAST OUTCOME")

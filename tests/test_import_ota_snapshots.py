@@ -1,0 +1,165 @@
+"""Importing an Open Terms Archive *snapshots* repository, as `git clone --bare` leaves it: each raw capture is
+extracted under the declaration in force at its date (`<service>.history.json`, `validUntil`), keeps its raw
+capture as evidence, carries the summary and effective date a live check's change carries, and keeps where OTA
+fetched it (the address in the commit's trailers, the fetch time, the commit), which `export` names."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cli_support import run_cli
+
+from monitor.config.loading import load_config
+from monitor.store.core import Store
+from monitor.store.records import is_imported
+
+pytestmark = pytest.mark.corpus
+
+ADDRESS = "https://www.facebook.com/legal/eu-ai-terms"
+DOCUMENT = "Meta AI/Terms of Service.html"
+RANGE = {"startBefore": '[role="main"]', "endAfter": '[role="separator"]'}
+# Before 1 March 2026 the declaration took the whole main region (footer links and all); since, OTA's range.
+OLD_SELECT = '[role="main"]'
+# Three real captures of the Meta AI Terms (EU): the first record, the day before the 13 May 2026 update, and
+# the capture OTA extracted its version of 13 May from.
+CAPTURES = [
+    (
+        "2026-01-21T23:36:24Z",
+        "html/genai-eu-snapshots/Meta_AI/Terms_of_Service/2026-01-21T23-36-24Z_837ff22f.html",
+    ),
+    (
+        "2026-05-12T10:32:37Z",
+        "html/genai-eu-snapshots/Meta_AI/Terms_of_Service/2026-05-12T10-32-37Z_c3a2eeac.html",
+    ),
+    ("2026-05-13T10:32:30Z", "ota/cases/genai-eu/Meta_AI__Terms_of_Service/part-0.html"),
+]
+
+
+def clock() -> datetime:
+    return datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def git(folder: Path, *args: str, date: str | None = None) -> None:
+    env = {"GIT_AUTHOR_NAME": "OTA", "GIT_AUTHOR_EMAIL": "bot@example.org", "GIT_COMMITTER_NAME": "OTA",
+           "GIT_COMMITTER_EMAIL": "bot@example.org", "HOME": str(folder), "PATH": "/usr/bin:/bin"}  # fmt: skip
+    if date:
+        env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
+
+
+def snapshots_repository(corpus: Path, folder: Path) -> Path:
+    """A bare clone of an OTA snapshots repository holding CAPTURES, committed as OTA's engine commits them."""
+    work = folder / "snapshots"
+    (work / "Meta AI").mkdir(parents=True)
+    git(work, "init", "-q")
+    for n, (date, capture) in enumerate(CAPTURES):
+        shutil.copyfile(corpus / capture, work / DOCUMENT)
+        git(work, "add", "-A")
+        subject = "First record of" if n == 0 else "Record new changes of"
+        trailers = f"X-fetcher: fullDom\nX-source-document-location: {ADDRESS}\nX-engine-version: 10.1.2"
+        git(work, "commit", "-q", "-m", f"{subject} Meta AI Terms of Service", "-m", trailers, date=date)
+    bare = folder / "snapshots.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, capture_output=True)
+    shutil.rmtree(work)
+    return bare
+
+
+def project(folder: Path) -> Path:
+    """A page following a declaration whose region changed on 1 March 2026 (the history says so)."""
+    declarations = folder / "checkout" / "declarations"
+    declarations.mkdir(parents=True)
+    terms = {"fetch": "http://127.0.0.1:9/eu-ai-terms", "executeClientScripts": True, "select": [RANGE]}
+    (declarations / "Meta AI.json").write_text(
+        json.dumps({"name": "Meta AI", "terms": {"Terms of Service": terms}})
+    )
+    history = {"Terms of Service": [{**terms, "select": OLD_SELECT, "validUntil": "2026-03-01T00:00:00Z"}]}
+    (declarations / "Meta AI.history.json").write_text(json.dumps(history))
+    config = folder / "config.toml"
+    config.write_text(
+        '[fetch]\nretries = 0\ntimeout = 5\n\n[[pages]]\nid = "meta-ai-terms"\n'
+        f'declaration = {{ path = "{folder / "checkout"}", service = "Meta AI", terms = "Terms of Service" }}\n'
+    )
+    return config
+
+
+@pytest.fixture
+def imported(corpus: Path, tmp_path: Path) -> tuple[Path, Store]:
+    repository = snapshots_repository(corpus, tmp_path)
+    config = project(tmp_path)
+    code, output = run_cli(config, clock, "import", "meta-ai-terms", str(repository), "--path", DOCUMENT)
+    assert (code, output.splitlines()[-1]) == (0, "3 versions imported, 0 merged, 0 failed"), output
+    return config, Store(load_config(config).store_path)
+
+
+def test_a_bare_clone_of_an_ota_snapshots_repository_imports_with_raw_evidence(
+    imported: tuple[Path, Store],
+) -> None:
+    _, store = imported
+    timeline = store.versions("meta-ai-terms")
+    assert [entry.since for entry in timeline] == [time for time, _ in CAPTURES]
+    assert all(entry.raw_sha256 for entry in timeline)
+    assert all(store.read_raw("meta-ai-terms", entry) for entry in timeline)
+
+
+def test_each_capture_is_extracted_under_the_declaration_in_force_at_its_date(
+    imported: tuple[Path, Store],
+) -> None:
+    """January's capture under the whole main region (its footer's links read too); May's under the range."""
+    _, store = imported
+    first, _, second = store.versions("meta-ai-terms")
+    assert first.rules != second.rules
+    parts = [store.read_json(f"rules/{entry.rules}.json") for entry in (first, second)]
+    assert [part["select"] for part in parts if part] == [
+        [OLD_SELECT],
+        [{"start_before": '[role="main"]', "end_after": '[role="separator"]'}],
+    ]
+
+
+def test_an_imported_change_has_the_summary_and_effective_date_a_live_change_has(
+    imported: tuple[Path, Store],
+) -> None:
+    _, store = imported
+    *_, change = store.checks("meta-ai-terms")
+    assert is_imported(change) and change.alerts == []
+    assert change.summary is not None and change.changes
+    assert change.summary["effective"] is not None and "2026" in change.summary["effective"]
+    assert change.source is not None and change.source["address"] == ADDRESS
+    assert change.source["fetched"] == "2026-05-13T10:32:30Z" and change.source["fetcher"] == "fullDom"
+    assert change.url == ADDRESS
+
+
+def test_export_of_an_imported_capture_names_otas_source_address(
+    imported: tuple[Path, Store], tmp_path: Path
+) -> None:
+    config, store = imported
+    out = tmp_path / "may.zip"
+    code, output = run_cli(config, clock, "export", "meta-ai-terms", "--at", "2026-06-01", "--out", str(out))
+    assert code == 0, output
+    with zipfile.ZipFile(out) as bundle:
+        readme = bundle.read("README.txt").decode()
+        warc = bundle.read("capture.warc.gz")
+    assert f"fetched from {ADDRESS} at 2026-05-13T10:32:30Z by the fullDom fetcher" in readme
+    assert "127.0.0.1" not in readme
+    import io
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    uris = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(io.BytesIO(warc))} - {
+        None,
+        "",
+    }
+    assert uris == {ADDRESS}
+
+
+def test_imported_history_is_shown_as_history_in_pages_and_status(imported: tuple[Path, Store]) -> None:
+    config, _ = imported
+    code, output = run_cli(config, clock, "pages")
+    assert code == 0 and "2026-05-13 10:32 UTC (imported)" in output, output
+    code, output = run_cli(config, clock, "status")
+    assert "2026-05-13 10:32 UTC (imported)" in output, output

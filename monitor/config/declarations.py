@@ -160,8 +160,6 @@ def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
         if entry.get(key)
     ]
     notes += [f"{file}: terms.{terms}.{key}: unknown key, ignored" for key in entry if key not in _KNOWN]
-    if str(entry.get("fetch", "")).lower().split("?")[0].endswith(".pdf"):
-        notes.append(f"{file}: terms.{terms}.fetch: a PDF document, not supported yet")
     return notes
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
+from monitor.fetch.common import is_pdf
 from monitor.fetch.deadline import pause
 from monitor.fetch.http import HttpFetcher
 from monitor.models import FetchResult
@@ -68,7 +69,7 @@ class AutoFetcher(Fetcher):
             return self.browser.fetch(page)
         from monitor.extract.walls import needs_browser  # the walls load with the first page that needs them
 
-        if result.not_modified or not needs_browser(result.html):
+        if result.not_modified or is_pdf(result.body) or not needs_browser(result.html):
             return result
         log.info("%s: plain HTTP gave a JavaScript shell; trying the browser", page.url)
         return self.browser.fetch(page)

@@ -50,8 +50,24 @@ _HEADER_NUMBER = re.compile(r"[0-9]+")
 _HEADER_NUMBER_DIGITS = 18  # longer is "huge" (and int() refuses strings over 4300 digits)
 
 
-# The answers that are a page to extract (anything else fails as "not HTML: <type>").
+# The answers that are a page to extract (anything else fails as "not HTML: <type>"), PDF documents aside.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+PDF_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
+# Types a server gives any file it does not know: the body's signature says whether it is a PDF.
+UNTYPED = frozenset({"application/octet-stream", "binary/octet-stream", "application/download", ""})
+# PDF readers look for the signature in the first 1024 bytes (a few servers prepend a line or a BOM).
+_PDF_WINDOW = 1024
+
+
+def mime_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def is_pdf(body: bytes, content_type: str = "") -> bool:
+    """A PDF document, by its signature, or by its type when there is no body to look at (a 304)."""
+    if body:
+        return b"%PDF-" in body[:_PDF_WINDOW]
+    return mime_type(content_type) in PDF_TYPES
 
 
 def accept_language(page: PageConfig) -> str | None:
@@ -131,7 +147,7 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     return html, encoding
 
 
-# Formats that are never a page's text, by their first bytes (PDF, images, archives, compressed, executables).
+# Formats that are never a page's HTML, by their first bytes (PDF: see is_pdf; images, archives, compressed, executables).
 _MAGIC = (
     b"%PDF-", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*",
     b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c",

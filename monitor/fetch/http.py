@@ -1,5 +1,6 @@
 """The `http` renderer: requests with one deadline per attempt, retries with backoff inside a total budget
-(`timeout` per configured attempt), a size cap, bounded redirects, and no binary bodies.
+(`timeout` per configured attempt), a size cap, bounded redirects, and no binary bodies but PDF documents (by
+type or signature: their bytes are the capture, `html` is empty).
 
 What it sends and how it reads answers (headers, cookies, charset) is in monitor.fetch.common.
 """
@@ -24,11 +25,15 @@ from monitor.errors import FetchError, Interrupted
 from monitor.fetch.base import Fetcher
 from monitor.fetch.common import (
     HTML_TYPES,
+    PDF_TYPES,
+    UNTYPED,
     decode_html,
     format_duration,
     header_number,
+    is_pdf,
     load_cookies,
     looks_binary,
+    mime_type,
     network_reason,
     request_headers,
     retry_after_seconds,
@@ -45,7 +50,7 @@ log = logging.getLogger(__name__)
 LOGIN_HINT = 'the page may need a cookies file (cookies_file) or renderer = "browser"'
 RATE_LIMIT_HINT = "the server asks to slow down: check this page less often (schedule)"
 BINARY_REASON = "not HTML: binary content"
-BINARY_HINT = "the server sent a file (PDF, image, archive) or corrupt bytes, not a page"
+BINARY_HINT = "the server sent a file (image, archive) or corrupt bytes, not a page or a PDF document"
 TIMED_OUT = "network error: timed out"
 _CHUNK = 64 * 1024
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
@@ -155,7 +160,10 @@ class HttpFetcher(Fetcher):
                 except _Retryable as problem:
                     self._wait_or_give_up(page, problem, attempt, attempts, budget_ends)
         content_type = response.headers.get("content-type", "")
-        html, encoding = decode_html(body, content_type) if body else ("", "")
+        if is_pdf(body):  # a document of its own kind: its bytes are the capture, there is no HTML to decode
+            html, encoding = "", ""
+        else:
+            html, encoding = decode_html(body, content_type) if body else ("", "")
         if undecodable(html):
             raise FetchError(page.url, BINARY_REASON, status=response.status_code, hint=BINARY_HINT)
         return FetchResult(
@@ -219,13 +227,23 @@ class HttpFetcher(Fetcher):
             response.close()
             hint = LOGIN_HINT if status in (401, 403) else ""
             raise FetchError(url, f"HTTP {status}", status=status, hint=hint)
-        mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if mime and mime not in HTML_TYPES:
+        mime = mime_type(response.headers.get("content-type", ""))
+        if mime not in HTML_TYPES | PDF_TYPES | UNTYPED:
             response.close()
             raise FetchError(
                 url, f"not HTML: {mime}", status=status, hint="watch the HTML page that shows the text"
             )
         body = self._read_capped(response, url, deadline)
+        if is_pdf(body):
+            return response, body
+        if mime in PDF_TYPES:
+            raise FetchError(
+                url, "not a PDF: the answer has no PDF signature", status=status, hint=BINARY_HINT
+            )
+        if mime and mime not in HTML_TYPES:
+            raise FetchError(
+                url, f"not HTML: {mime}", status=status, hint="watch the HTML page that shows the text"
+            )
         if looks_binary(body):
             raise FetchError(url, BINARY_REASON, status=status, hint=BINARY_HINT)
         if not mime and body.lstrip()[:1] != b"<":

@@ -181,11 +181,17 @@ def extract_capture(
     document or None). Shared by checks and by `import` of a folder of dated HTML captures."""
     from monitor.extract.document import SelectorMissed, extract_document
     from monitor.extract.walls import classify_capture
+    from monitor.fetch.common import is_pdf
 
     try:
-        extraction = extract_document(
-            fetched.html, url=fetched.final_url, select=page.select, remove=page.remove
-        )
+        if is_pdf(fetched.body):  # a PDF document is its own kind of capture: no region to select in it
+            from monitor.extract.pdf import extract_pdf
+
+            extraction = extract_pdf(fetched.body, url=fetched.final_url)
+        else:
+            extraction = extract_document(
+                fetched.html, url=fetched.final_url, select=page.select, remove=page.remove
+            )
     except SelectorMissed as error:
         # A login wall or an error page has none of the document's structure: say which it is.
         wall = classify_capture(

@@ -380,7 +380,7 @@ def test_a_git_history_of_small_versions(tmp_path: Path) -> None:
     out = tmp_path / "v1.zip"
     code, output = run(config, "export", PAGE, "--at", "2024-02-15", "--out", str(out))
     assert (code, output) == (
-        0, f"{out}: version {versions[0]['id'][:12]} since 2024-01-01T08:00:00Z, record 1 of 3 in the page's hash chain\n"
+        0, f"{out}: version {versions[0]['id'][:12]} since 2024-01-01 08:00 UTC, record 1 of 3 in the page's hash chain\n"
     )  # fmt: skip
     with zipfile.ZipFile(out) as bundle:
         assert sorted(bundle.namelist()) == [

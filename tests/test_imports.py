@@ -142,6 +142,7 @@ STAGES = [
     "store",  # versions, checks, baselines, outbox, page health
     "diff",  # two Documents -> DocumentDiff, summaries
     "watch",  # DocumentDiff + watches -> alerts and baselines
+    "objections",  # objections on record -> the clauses they depend on, then and now
     "present",  # a change as readers see it: read back, linked, languages that lag
     "notify",  # alerts -> outbox -> mail; digest; feed
     "pipeline",  # one check, start to end; a run of checks; delivery after it

@@ -167,6 +167,8 @@ class PageConfig(Strict):
     document: str | None = None  # groups the language versions of one document
     renderer: str = "http"  # a name in monitor.registry.FETCHERS: http | browser | auto
     locale: str | None = None
+    # The platform the page belongs to (`facebook`, `instagram`): `objections add --platform` takes these names.
+    platform: str | None = None
     accept_language: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
     cookies_file: str | None = None
@@ -190,6 +192,15 @@ class PageConfig(Strict):
         return self.cookies_file is not None
 
     _safe_id = field_validator("id")(classmethod(lambda cls, value: _check_id(value)))
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+            raise ValueError(
+                f"{value!r} is not a platform name (lowercase letters, digits, '-', '_': 'facebook')"
+            )
+        return value
 
     _known_renderer = field_validator("renderer")(classmethod(lambda cls, value: _check_renderer(value)))
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from monitor.config.loading import Config, PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.models import Outcome
+from monitor.objections.clause import digest_lines
 from monitor.present.changes import PageChange, page_change
 from monitor.present.lag import Lag, translation_lag
 from monitor.present.words import human_time, plural
@@ -66,6 +67,9 @@ class Digest:
     trouble: list[Trouble]
     lag: list[Lag]
     undelivered: list[AlertLine] = field(default_factory=list)  # alerts the outbox could not deliver (yet)
+    objections: list[str] = field(
+        default_factory=list
+    )  # one line per objection in force: what its clauses say
 
     @property
     def quiet(self) -> bool:
@@ -160,6 +164,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
             for alert in store.undelivered()
             if alert.get("page") in pages
         ],
+        objections=digest_lines(store, config),
     )
 
 

@@ -43,6 +43,7 @@ from monitor.store.layout import (
     has_legacy_log,
     referenced_blobs,
 )
+from monitor.store.objections import objection_chain_problems
 
 if TYPE_CHECKING:
     from monitor.store.db import Database
@@ -146,6 +147,7 @@ class _Verifier:
             return "empty (it has no tables)"
         self.checks(conn)
         self.chain(conn)
+        self.problems.extend(objection_chain_problems(conn, str(self.db.path)))
         self.versions(conn)
         self.json_rows(conn)
         return None

@@ -1,7 +1,8 @@
 """The offline demo: recorded page versions served on loopback, checked day by day into a fresh store.
 
-It shows what a user sees: new pages, a noisy re-capture that is *not* a change, a real change
-with the clause watch that fires on it, and a login wall that is a failed check, not a version.
+It shows what a user sees: new pages, an objection recorded on the first day, a noisy re-capture that is *not*
+a change, a real change with the clause watch that fires on it and names the objection, and a login wall that is
+a failed check, not a version.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,9 @@ from pathlib import Path
 from monitor.config.loading import LoadedConfig, load_config
 from monitor.errors import UsageError
 from monitor.models import Clock
+from monitor.objections.clause import alert_notes
+from monitor.objections.ledger import add_objection
+from monitor.objections.words import objection_sentence
 from monitor.pipeline.check import CheckResult, Context, check_pages
 from monitor.store.core import Store
 
@@ -35,7 +39,7 @@ class DemoStep:
 STEPS = [
     DemoStep(
         1,
-        "First check: both pages are new",
+        "First check: both pages are new; you object on Facebook (case 1234567890123456), on the record",
         {"ki-bei-meta-de": "ki-bei-meta-v1.html", "meta-genai-en": "genai-en-v1.html"},
     ),
     DemoStep(
@@ -45,7 +49,7 @@ STEPS = [
     ),
     DemoStep(
         3,
-        "Meta narrows the objection to one account: a real change, and the clause watch fires",
+        "Meta narrows the objection to one account: a real change; the clause watch fires and names your objection",
         {"ki-bei-meta-de": "ki-bei-meta-v2.html", "meta-genai-en": "genai-en-v1.html"},
     ),
     DemoStep(
@@ -73,6 +77,7 @@ per_host_min_gap = 0
 [[pages]]
 id = "ki-bei-meta-de"
 url = "{base}/de/privacy/genai/"
+platform = "facebook"
 document = "meta-genai"
 accept_language = "de-DE,de"
 select = ["#root"]
@@ -114,10 +119,24 @@ severity = "medium"
 """
 
 
+# The case ID of the objection the demo records on day 1, as `objections add` would from the command line.
+CASE_ID = "1234567890123456"
+
+
 @dataclass
 class StepResult:
     step: DemoStep
     results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def objection_notes(self) -> list[str]:
+        """What the step's alerts say to the person whose objection they concern."""
+        return [
+            objection_sentence(note, alert.new)
+            for result in self.results
+            for alert in result.alerts
+            for note in alert.details.get("objections") or ()
+        ]
 
 
 class _Pages:
@@ -206,6 +225,13 @@ def run_demo(workdir: Path, on_step: Callable[[StepResult], None] | None = None)
                 result = StepResult(step, check_pages(ctx, loaded.config.pages))
             finally:
                 ctx.close()
+            for checked in result.results:
+                alert_notes(store, loaded.config, checked.alerts)
+            if step.day == 1:
+                add_objection(
+                    store, loaded.config, now=moment, platform="facebook", day=date(2025, 12, 1),
+                    case_id=CASE_ID, account="demo",
+                )  # fmt: skip
             done.append(result)
             if on_step:
                 on_step(result)

@@ -13,6 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from monitor.extract.html_blocks import is_body, reads_as_heading
 from monitor.extract.normalize import normalize_text
 from monitor.models import Block, BlockKind, Document
 
@@ -53,15 +54,45 @@ def document_from_markdown(markdown: str) -> Document:
     return Document(builder.blocks)
 
 
+@dataclass(slots=True)
+class _List:
+    indent: int  # of its items' markers
+    sections: bool = (
+        False  # an item of it was found to be a section: its siblings' first lines are headings too
+    )
+
+
+@dataclass(slots=True)
+class _Item:
+    indent: int
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A line that reads as a heading if body text follows it (before `scope`, its list item, closes)."""
+
+    index: int  # in `blocks`
+    level: int
+    scope: _Item | None
+    in_list: _List | None
+
+
 @dataclass
 class _Builder:
+    """Reads lines into blocks. Headings styled as body text are found by the rule the HTML reader follows
+    (monitor/extract/html_blocks.py): a short paragraph that is all bold, or an item's first paragraph, becomes a
+    heading when body text follows it, so an imported version and a live capture of the same text agree."""
+
     blocks: list[Block] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # the paragraph being read
     kind: BlockKind = "paragraph"
     level: int = 0
-    list_indents: list[int] = field(default_factory=list)  # marker indentation of each open list item
+    items: list[_Item] = field(default_factory=list)  # the open list items, outermost first
+    lists: list[_List] = field(default_factory=list)
     item_without_text: int | None = None  # level of an item whose first paragraph has not come yet
     after_blank: bool = False
+    pending: list[_Candidate] = field(default_factory=list)
+    context_level: int = 0  # the level of the last real heading: a found heading goes below it
 
     def feed(self, line: str) -> None:
         while _BLOCKQUOTE.match(line):
@@ -80,24 +111,25 @@ class _Builder:
             return
         if _THEMATIC_BREAK.match(line):
             self.flush()
-            self.list_indents.clear()
+            self.close_items(0)
+            self.context_level = 0  # the next of the combined documents begins
             self.emit("paragraph", COMBINED_SEPARATOR)
             return
         if m := _LIST_ITEM.match(line):
             self.flush()
-            while self.list_indents and self.list_indents[-1] >= indent:
-                self.list_indents.pop()
-            level = len(self.list_indents)
-            self.list_indents.append(indent)
+            self.close_items(indent, marker=True)
+            if not self.lists or self.lists[-1].indent < indent:
+                self.lists.append(_List(indent))
+            level = len(self.items)
+            self.items.append(_Item(indent))
             self.item_without_text = level
             if m.group(2):
                 self.start(m.group(2))
             return
-        if blank_before and self.list_indents:
+        if blank_before and self.items:
             # A paragraph after a blank line stays in the innermost item it is indented under.
-            while self.list_indents and self.list_indents[-1] >= indent:
-                self.list_indents.pop()
-            if not self.list_indents:
+            self.close_items(indent)
+            if not self.items:
                 self.item_without_text = None
         if m := _ATX.match(content):
             self.flush()
@@ -114,6 +146,17 @@ class _Builder:
             self.flush()
             self.start(content)
 
+    def close_items(self, indent: int, *, marker: bool = False) -> None:
+        """Closes the items whose markers sit at `indent` or deeper (an item's first line is a heading only if
+        body text follows within the item), and their lists, except the one a new item `marker` there continues."""
+        while self.items and self.items[-1].indent >= indent:
+            item = self.items.pop()
+            self.pending = [c for c in self.pending if c.scope is not item]
+        while self.lists and (
+            self.lists[-1].indent > indent or (self.lists[-1].indent == indent and not marker)
+        ):
+            self.lists.pop()
+
     def start(self, text: str) -> None:
         if self.item_without_text is not None:
             self.kind, self.level = "item", self.item_without_text
@@ -122,19 +165,68 @@ class _Builder:
         self.lines = [text]
 
     def flush(self) -> None:
-        if self.lines:
-            lines, self.lines = self.lines, []
-            if self.emit(self.kind, _inline(" ".join(lines)), self.level) and self.kind == "item":
-                self.item_without_text = None
+        if not self.lines:
+            return
+        lines, self.lines = self.lines, []
+        raw = " ".join(lines)
+        text = normalize_text(_inline(raw))
+        if not text:
+            return
+        if self.kind not in ("paragraph", "item"):
+            self.emit(self.kind, text, self.level)
+            return
+        first_of_item = self.kind == "item"
+        candidate = None
+        if (first_of_item or _all_bold(raw)) and reads_as_heading(text):
+            level = min(self.context_level + max(len(self.lists), 1), 6)
+            scope = self.items[-1] if self.items else None
+            candidate = _Candidate(len(self.blocks), level, scope, self.lists[-1] if self.lists else None)
+        if self.pending:
+            self.settle(text, not first_of_item, candidate)
+        if candidate is not None:
+            self.pending.append(candidate)
+        self.blocks.append(Block(self.kind, text, self.level))
+        if first_of_item:
+            self.item_without_text = None
+
+    def settle(self, text: str, paragraph: bool, candidate: _Candidate | None) -> None:
+        """The pending heading lines, now that the block after them is known: body text makes them headings;
+        a deeper heading line keeps them waiting (a section whose first subsection opens at once)."""
+        last = self.pending[-1]
+        if candidate is not None:
+            if candidate.level <= last.level:
+                self.pending.clear()
+            return
+        if paragraph and (is_body(text) or (last.in_list is not None and last.in_list.sections)):
+            for found in self.pending:
+                self.blocks[found.index] = Block("heading", self.blocks[found.index].text, found.level)
+                if found.in_list is not None:
+                    found.in_list.sections = True
+        self.pending.clear()
 
     def emit(self, kind: BlockKind, text: str, level: int = 0) -> bool:
+        """A block that is never a found heading: a real heading, a table row, the combined separator."""
         text = normalize_text(text)
         if not text:
             return False
-        if kind != "item":
-            self.item_without_text = None
+        self.item_without_text = None
+        self.pending.clear()  # a heading or a row is not body text
+        if kind == "heading":
+            self.context_level = level
         self.blocks.append(Block(kind, text, level if kind in ("heading", "item") else 0))
         return True
+
+
+def _all_bold(raw: str) -> bool:
+    """The paragraph's Markdown is one bold span (`**...**` or `__...__`, possibly also italic)."""
+    inner = raw.strip().strip("*_")
+    return (
+        raw.strip().startswith(("**", "__"))
+        and raw.strip().endswith(("**", "__"))
+        and bool(inner)
+        and "**" not in inner
+        and "__" not in inner
+    )
 
 
 def _table_row(line: str) -> str:

@@ -259,3 +259,114 @@ def test_an_unknown_platform_names_the_known_ones(project: Path, clock: FakeCloc
         "Error: objections add: no page in the config has platform = 'linkedin' (known: facebook, instagram); "
         "give --pages PAGE..., or set `platform` on the platform's [[pages]]\n",
     )
+
+
+def test_the_digest_mail_has_a_section_with_one_line_per_objection(project: Path, clock: FakeClock) -> None:
+    run_cli(project, clock, "check")
+    run_cli(
+        project,
+        clock,
+        "objections",
+        "add",
+        "--platform",
+        "facebook",
+        "--date",
+        "2025-05-20",
+        "--case-id",
+        "42x1",
+    )
+    run_cli(project, clock, "objections", "add", "--platform", "instagram", "--date", "2025-05-20")
+    code, out = run_cli(project, clock, "digest", "--print")
+    assert code == 0, out
+    section = out.split("== YOUR OBJECTIONS ==\n", 1)[1].split("\n\n", 1)[0]
+    assert section.splitlines() == [
+        "  Your objection of 20 May 2025 on Facebook (case 42x1): unchanged since you",
+        "  objected.",
+        "  Your objection of 20 May 2025 on Instagram: unchanged since you objected.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "case_id"),
+    [
+        ("Case ID: 1234567890", "1234567890"),
+        ("Your case number is 55501234.", "55501234"),
+        ("Fall-ID: 98765-4321", "98765-4321"),
+        ("Deine Fall-ID lautet 7777123", "7777123"),
+        ("Vorgangsnummer: 31415926", "31415926"),
+        ("In case you have questions, reply to this mail.", None),
+    ],
+)
+def test_the_case_id_is_found_in_english_and_german_wording(
+    tmp_path: Path, line: str, case_id: str | None
+) -> None:
+    from monitor.objections.mail import read_confirmation
+
+    mail = tmp_path / "mail.eml"
+    mail.write_text(
+        "From: Meta <notification@facebookmail.com>\nSubject: Einspruch\nDate: Tue, 20 May 2025 21:14:03 +0200\n"
+        f"Content-Type: text/plain; charset=utf-8\n\nHallo,\n\n{line}\n",
+        encoding="utf-8",
+    )
+    assert read_confirmation(mail).case_id == case_id
+
+
+def test_a_file_that_is_not_a_mail_is_one_line_exit_2(
+    project: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("my objection, 20 May\n", encoding="utf-8")
+    assert run_cli(project, clock, "objections", "add", "--confirmation", str(junk)) == (
+        2, f"Error: {junk}: not a mail (no From or Date header); save the mail as .eml and give that file\n",
+    )  # fmt: skip
+    missing = tmp_path / "gone.eml"
+    code, out = run_cli(project, clock, "objections", "add", "--confirmation", str(missing))
+    assert (code, out) == (
+        2,
+        f"Error: {missing}: cannot read the confirmation mail (No such file or directory); give a saved .eml file\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        ("UPDATE objections SET record = replace(record, '2025-05-21', '2025-05-11') WHERE seq = 2",
+         "objections row 2: damaged record (it does not hash to its digest)"),
+        ("DELETE FROM objections WHERE seq = 1", "objections row 2: the objections chain breaks here: row 1 missing (deleted)"),
+    ],
+)  # fmt: skip
+def test_verify_finds_every_kind_of_objection_damage(
+    project: Path, clock: FakeClock, damage: str, expected: str
+) -> None:
+    for day in ("2025-05-20", "2025-05-21", "2025-05-22"):
+        run_cli(project, clock, "objections", "add", "--platform", "facebook", "--date", day)
+    close_all()
+    db = project.parent / "snapshots" / "monitor.db"
+    conn = sqlite3.connect(db)
+    conn.execute(damage)
+    conn.commit()
+    conn.close()
+    code, out = run_cli(project, clock, "verify")
+    assert code == 4 and f"{db}: {expected}" in out, out
+
+
+def test_a_record_rewritten_with_its_digest_breaks_the_chain_at_the_next_row(
+    project: Path, clock: FakeClock
+) -> None:
+    from monitor.store.chain import record_digest
+
+    for day in ("2025-05-20", "2025-05-21", "2025-05-22"):
+        run_cli(project, clock, "objections", "add", "--platform", "facebook", "--date", day)
+    close_all()
+    db = project.parent / "snapshots" / "monitor.db"
+    conn = sqlite3.connect(db)
+    (record,) = conn.execute("SELECT record FROM objections WHERE seq = 2").fetchone()
+    forged = record.replace("2025-05-21", "2025-05-11")
+    conn.execute(
+        "UPDATE objections SET record = ?, digest = ? WHERE seq = 2", (forged, record_digest(forged))
+    )
+    conn.commit()
+    conn.close()
+    code, out = run_cli(project, clock, "verify")
+    assert code == 4
+    assert f"{db}: objections row 3: the objections chain breaks here: it names" in out

@@ -10,7 +10,7 @@ from typing import Any
 
 from monitor.config.loading import Config
 from monitor.diff.classify import Op, word_diff
-from monitor.objections.ledger import Objection
+from monitor.objections.ledger import Objection, objections
 from monitor.store.core import Store
 from monitor.watch.alerts import Alert
 from monitor.watch.history import Wording, wording_history
@@ -75,27 +75,27 @@ def _found(entry: Wording) -> str | None:
 
 def alert_notes(store: Store, config: Config, alerts: list[Alert]) -> None:
     """Put in each alert's details the objections in force that its watch and page decide (`objections`:
-    id, platform, date, case ID, and the clause as it read on that day), for the mail to name them. Called
-    before the check that raised the alerts is recorded, so the stored versions are all older than it."""
-    from monitor.objections.ledger import objections
-
+    id, platform, date, case ID, and the clause as it read on that day), for the mail to name them. Meant to
+    run before the check that raised the alerts is recorded, so the stored versions are all older than it."""
+    if not alerts:
+        return
     active = [o for o in objections(store) if not o.withdrawn]
+    watches = {watch.id: watch for watch in config.watches}
     for alert in alerts:
         notes = []
         for objection in active:
-            if alert.watch in objection.watches and alert.page in objection.pages:
-                view = next((v for v in clauses_then(store, config, objection)
-                             if (v.watch, v.page) == (alert.watch, alert.page)), None)  # fmt: skip
-                notes.append({"id": objection.id, "platform": objection.platform, "date": objection.date,
-                              "case_id": objection.case_id, "then": view.then if view else None,
-                              "before_first": view.before_first if view else False})  # fmt: skip
+            watch = watches.get(alert.watch)
+            if watch is None or alert.watch not in objection.watches or alert.page not in objection.pages:
+                continue
+            view = _view(alert.watch, alert.page, objection, wording_history(store, watch, alert.page))
+            notes.append({"id": objection.id, "platform": objection.platform, "date": objection.date,
+                          "case_id": objection.case_id, "then": view.then, "before_first": view.before_first})  # fmt: skip
         if notes:
             alert.details["objections"] = notes
 
 
 def digest_lines(store: Store, config: Config) -> list[str]:
     """One line per objection in force: unchanged since, or which clause changed and how it reads now."""
-    from monitor.objections.ledger import objections
     from monitor.objections.words import objection_name
 
     lines = []

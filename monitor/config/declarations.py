@@ -32,7 +32,9 @@ _CAMEL = {
 # What this tool does not do yet with a declaration: a combined document fails its page; a filter is left out
 # (OTA's filters mostly rewrite link targets, which changes no text).
 UNSUPPORTED_FAILS = ("combine",)
-UNSUPPORTED_SKIPPED = ("filter",)
+UNSUPPORTED_SKIPPED: tuple[str, ...] = ()
+# The filters OTA's engine provides itself (monitor/fetch/filters.py runs them): no filters file needed.
+BUILT_IN_FILTERS = frozenset({"removeQueryParams", "convertSpacesToStandard"})
 _KNOWN = {"fetch", "select", "remove", "filter", "executeClientScripts", "combine", "validUntil"}
 
 
@@ -155,10 +157,16 @@ def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any
 def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
     """What this tool leaves out of an entry, one line each, naming the file and key."""
     notes = [
-        f"{file}: terms.{terms}.{key}: not applied (filters are not supported yet)"
+        f"{file}: terms.{terms}.{key}: not applied (not supported yet)"
         for key in UNSUPPORTED_SKIPPED
         if entry.get(key)
     ]
+    script_file = file.with_name(f"{file.stem}.filters.js")
+    raw = entry.get("filter") or []
+    for item in raw if isinstance(raw, list) else [raw]:
+        name = item if isinstance(item, str) else next(iter(item), "") if isinstance(item, dict) else ""
+        if name and name not in BUILT_IN_FILTERS and not script_file.exists():
+            notes.append(f"{file}: terms.{terms}.filter: {name}: not applied ({script_file.name} not found)")
     notes += [f"{file}: terms.{terms}.{key}: unknown key, ignored" for key in entry if key not in _KNOWN]
     return notes
 
@@ -243,3 +251,33 @@ def declaration_notes(config: Config, base_dir: Path) -> tuple[list[str], list[s
             continue
         notes.extend(f"page {page.id}: {note}" for note in unsupported(file, ref.terms, entry))
     return problems, notes
+
+
+def page_filters(base_dir: Path, page: Any) -> tuple[list[tuple[str, Any, bool]], Path | None, str]:
+    """The filters the declaration of `page` names, as (name, params, has_params), in order, with the
+    `<service>.filters.js` file and its text ("" when none is needed). Read at each check, as the rules are."""
+    ref = page.declaration
+    if ref is None:
+        return [], None, ""
+    file = service_file(base_dir, ref.path, ref.service)
+    entry = terms_entry(file, read_service(file), ref.terms)
+    where = f"{file}: terms.{ref.terms}.filter"
+    raw = entry.get("filter") or []
+    filters: list[tuple[str, Any, bool]] = []
+    for index, item in enumerate(raw if isinstance(raw, list) else [raw]):
+        if isinstance(item, str) and item:
+            filters.append((item, None, False))
+        elif isinstance(item, dict) and len(item) == 1:
+            name, params = next(iter(item.items()))
+            filters.append((str(name), params, True))
+        else:
+            raise DeclarationError(f"{where}[{index}]: a filter's name or {{name: parameters}} is expected")
+    script_file = file.with_name(f"{ref.service}.filters.js")
+    if not filters:
+        return filters, None, ""
+    if not script_file.exists():  # only the engine's own filters can run (`config check` notes the others)
+        return [item for item in filters if item[0] in BUILT_IN_FILTERS], None, ""
+    try:
+        return filters, script_file, script_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DeclarationError(f"{script_file}: cannot read the filters: {error}") from None

@@ -4,6 +4,8 @@ Three kinds, kept apart because coverage treats them differently:
 - invisible: never shown to a reader (scripts, styles, `hidden`, `display:none`, form controls, images). Not
   text at all.
 - removed: matched by the page's `remove` selectors. The user said they are not the document.
+- link lists (automatic regions only, `find_link_lists`): related topics, "more resources", rows of links beside
+  the document; taken out like removed elements.
 - boilerplate: shown, but page furniture (navigation, site header and footer, dialogs, cookie banners,
   "Was this helpful?" widgets, small `aria-hidden` decorations such as bullet glyphs). Dropped from the text but still counted as the region's visible words, so that a
   rule that eats real content shows up as lost coverage.
@@ -12,10 +14,12 @@ Three kinds, kept apart because coverage treats them differently:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from lxml import etree
 from lxml.html import HtmlElement
+
+from monitor.extract.html_blocks import SourcedBlock, is_body, reads_as_heading
 
 _NOT_RENDERED = {"head", "title", "meta", "link", "base", "script", "style", "noscript", "template"}
 _MEDIA = {"img", "picture", "source", "track", "video", "audio", "canvas", "svg", "math", "map", "area"}
@@ -135,3 +139,63 @@ def _widget_container(element: HtmlElement) -> HtmlElement:
 
 def _words(element: HtmlElement) -> int:
     return len(element.text_content().split())
+
+
+# A list of links to elsewhere is a short line per link: longer linked text is a card or a sentence.
+LINK_ITEM_MAX_WORDS = 15
+_TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]")
+_LINKS_OUT = etree.XPath(".//a[@href and not(starts-with(normalize-space(@href), '#'))]")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def find_link_lists(sourced: Sequence[SourcedBlock]) -> list[HtmlElement]:
+    """The link lists among a region's blocks, with their labels: the elements to take out of an automatic
+    region (related topics, "more resources", navigation drawn as plain links inside the main element).
+
+    A link list is two or more blocks in a row, or one row holding two or more links, whose every word is the
+    text of a link to another page (a table of contents, whose links point into the page, is the document's own);
+    its label is a short line or a heading right before it, taken out with it when no body text of its own
+    follows the list. Nothing is taken out of a region that would be left without a sentence of body text."""
+    flags = [_links_elsewhere(s) for s in sourced]
+    found: list[HtmlElement] = []
+    start = 0
+    while start < len(sourced):
+        if not flags[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(sourced) and flags[end]:
+            end += 1
+        run = sourced[start:end]
+        if len(run) >= 2 or len(_LINKS_OUT(run[0].element)) >= 2:
+            found.extend(s.element for s in run)
+            label = sourced[start - 1] if start > 0 else None
+            after = sourced[end] if end < len(sourced) else None
+            if (
+                label is not None
+                and (label.block.kind == "heading" or reads_as_heading(label.block.text))
+                and (after is None or after.block.kind == "heading")
+                and _words(label.element) == len(label.block.text.split())
+            ):
+                found.append(label.element)
+        start = end
+    if not found:
+        return []
+    taken = set(found)
+    if not any(
+        is_body(s.block.text) for s, flag in zip(sourced, flags, strict=True) if s.element not in taken
+    ):
+        return []
+    return list(dict.fromkeys(found))
+
+
+def _links_elsewhere(sourced: SourcedBlock) -> bool:
+    if sourced.block.kind == "heading":
+        return False  # a heading that is a link names a part of the document (the printable policy's contents)
+    element = sourced.element
+    links = len(_LINKS_OUT(element))
+    if len(sourced.block.text.split()) > LINK_ITEM_MAX_WORDS * max(links, 1):
+        return False
+    if not links and next(element.iterancestors("a"), None) is None:
+        return False
+    return not any(_WORD_CHAR.search(text) for text in _TEXT_OUTSIDE_LINKS(element))

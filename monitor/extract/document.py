@@ -24,7 +24,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.errors import ConfigError, FetchError
-from monitor.extract.boilerplate import Skipper, find_widgets
+from monitor.extract.boilerplate import Skipper, find_link_lists, find_widgets
 from monitor.extract.html_blocks import (
     SourcedBlock,
     html_to_blocks,
@@ -107,6 +107,11 @@ def extract_document(
         sourced = html_to_blocks([body], skipper)
         region, title, sourced = _main_region(html, body, sourced)
         roots = [region]
+        if link_lists := find_link_lists(sourced):
+            # Lists of links beside the document change from one capture to the next (related topics
+            # rotate): they are not the document, and leave the region as if the page's rules removed them.
+            skipper.removed.update(link_lists)
+            sourced = html_to_blocks(roots, skipper)
     document = Document([s.block for s in sourced], title=title)
     region, visible_text = visible_texts(page, roots, skipper)
     share, region_words = coverage(region, document)

@@ -189,9 +189,8 @@ def extract_capture(
 
             extraction = extract_pdf(fetched.body, url=fetched.final_url)
         else:
-            extraction = extract_document(
-                fetched.html, url=fetched.final_url, select=page.select, remove=page.remove
-            )
+            html = filtered_html(ctx, page, fetched)
+            extraction = extract_document(html, url=fetched.final_url, select=page.select, remove=page.remove)
     except SelectorMissed as error:
         # A login wall or an error page has none of the document's structure: say which it is.
         wall = classify_capture(
@@ -214,6 +213,34 @@ def extract_capture(
         walls=ctx.config.walls,
     )
     return extraction, reason
+
+
+def filtered_html(ctx: Context, page: PageConfig, fetched: FetchResult) -> str:
+    """The capture's HTML once its declaration's filters have edited it, in Chromium (monitor/fetch/filters.py);
+    the raw capture stays as served. Raises FetchError (a failed check) naming the file or the filter."""
+    if page.declaration is None:
+        return fetched.html
+    from monitor.config.declarations import DeclarationError, page_filters
+    from monitor.fetch.browser import SYSTEM_CHROMIUM
+    from monitor.fetch.filters import Filter, run_filters
+
+    try:
+        named, script_file, script = page_filters(ctx.loaded.base_dir, page)
+    except DeclarationError as error:
+        raise FetchError(page.url, str(error)) from None
+    if not named:
+        return fetched.html
+    executable = ctx.config.fetch.browser_executable or (
+        str(SYSTEM_CHROMIUM) if SYSTEM_CHROMIUM.exists() else ""
+    )
+    return run_filters(
+        fetched.html,
+        fetched.final_url,
+        [Filter(*item) for item in named],
+        script=script,
+        script_file=script_file,
+        executable=executable,
+    )
 
 
 def capture_now(

@@ -261,6 +261,10 @@ def _watches(
     if record.summary:  # the alert mail opens with the change's summary, as every change output does
         for alert in evaluation.alerts:
             alert.details["change"] = record.summary
+    if evaluation.alerts:  # an alert on a clause someone objected under says whose objection it concerns
+        from monitor.objections.clause import alert_notes
+
+        alert_notes(ctx.store, ctx.config, evaluation.alerts)
     result.alerts = evaluation.alerts
     record.alerts = [alert.to_json() for alert in evaluation.alerts]
     writes.baselines = evaluation.baselines

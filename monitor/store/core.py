@@ -29,6 +29,7 @@ from monitor.store.layout import (
     referenced_blobs,
     sha256_hex,
 )
+from monitor.store.objections import Objections
 from monitor.store.parts import Baselines, DigestLedger, OutboxTable
 from monitor.store.records import check_problem
 from monitor.store.timeline import STARTS_VERSION, VersionInfo, resolve_ref
@@ -48,6 +49,7 @@ class Store(ImportedQueries):
         self.baselines = Baselines(self)
         self.outbox = OutboxTable(self)
         self.ledger = DigestLedger(self)
+        self.objections = Objections(self)
 
     # -- writing -----------------------------------------------------------------------------------------
 

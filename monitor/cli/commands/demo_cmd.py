@@ -49,6 +49,8 @@ def demo(keep: Path | None) -> None:
                     f"{data['watch']}: {data['kind']}"
                     + (f" in {' › '.join(data['section'])}" if data.get("section") else "")
                 )
+        for note in step_result.objection_notes:
+            say(f"    {note}")
 
     try:
         run_demo(workdir, on_step=show)

@@ -341,7 +341,7 @@ def test_a_redirect_to_another_scheme_is_refused(
 @pytest.mark.parametrize(
     ("content_type", "reason"),
     [
-        ("application/pdf", "not HTML: application/pdf"),
+        ("image/png", "not HTML: image/png"),
         ("application/json; charset=utf-8", "not HTML: application/json"),
         ("TEXT/PLAIN", "not HTML: text/plain"),
     ],

@@ -26,7 +26,7 @@ from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
 from monitor.extract.document import document_from_markdown
 from monitor.extract.rules import rule_parts, rules_fingerprint
-from monitor.fetch.common import decode_html
+from monitor.fetch.common import decode_html, is_pdf
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
@@ -160,7 +160,7 @@ def _document(
         return document_from_markdown(_text(version, data)), None
     if version.format == "txt":
         return Document.from_text(_text(version, data).replace("\r\n", "\n")), None
-    html, encoding = decode_html(data)
+    html, encoding = ("", "binary") if is_pdf(data) else decode_html(data)  # a PDF is read as bytes
     url = version.address or page.url
     fetched = FetchResult(url, url, 200, {}, data, html, encoding, "import", 0.0)
     extraction, reason = extract_capture(ctx, page, fetched, last_good=old)

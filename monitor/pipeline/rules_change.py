@@ -145,14 +145,14 @@ def extract_again(
     ctx: Context, page: PageConfig, version: VersionInfo, raw: bytes, old: Document
 ) -> tuple[Document | None, str | None]:
     """The stored capture's text under the check's rules, judged as a check judges it (collapse included)."""
-    from monitor.fetch.common import decode_html
+    from monitor.fetch.common import decode_html, is_pdf
 
     brought = ctx.store.version_record(page.id, version.since, version.id)
     made = brought.record if brought is not None else None
     url = (made.final_url or made.url) if made is not None else page.url
     headers = dict(made.headers) if made is not None else {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    html, encoding = decode_html(raw, content_type)
+    html, encoding = ("", "binary") if is_pdf(raw) else decode_html(raw, content_type)  # a PDF is read as bytes
     fetched = FetchResult(url, url, 200, headers, raw, html, encoding, "stored", 0.0)
     try:
         extraction, reason = extract_capture(ctx, page, fetched, last_good=old)

@@ -160,7 +160,7 @@ def _document(
         return document_from_markdown(_text(version, data)), None
     if version.format == "txt":
         return Document.from_text(_text(version, data).replace("\r\n", "\n")), None
-    html, encoding = ("", "binary") if is_pdf(data) else decode_html(data)  # a PDF is read as bytes
+    html, encoding = ("", "") if is_pdf(data) else decode_html(data)  # a PDF is read as bytes
     url = version.address or page.url
     fetched = FetchResult(url, url, 200, {}, data, html, encoding, "import", 0.0)
     extraction, reason = extract_capture(ctx, page, fetched, last_good=old)

@@ -152,7 +152,7 @@ def extract_again(
     url = (made.final_url or made.url) if made is not None else page.url
     headers = dict(made.headers) if made is not None else {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    html, encoding = ("", "binary") if is_pdf(raw) else decode_html(raw, content_type)  # a PDF is read as bytes
+    html, encoding = ("", "") if is_pdf(raw) else decode_html(raw, content_type)  # a PDF is read as bytes
     fetched = FetchResult(url, url, 200, headers, raw, html, encoding, "stored", 0.0)
     try:
         extraction, reason = extract_capture(ctx, page, fetched, last_good=old)

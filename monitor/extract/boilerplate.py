@@ -143,8 +143,14 @@ def _words(element: HtmlElement) -> int:
 
 # A list of links to elsewhere is a short line per link: longer linked text is a card or a sentence.
 LINK_ITEM_MAX_WORDS = 15
-_TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]")
-_LINKS_OUT = etree.XPath(".//a[@href and not(starts-with(normalize-space(@href), '#'))]")
+# Links out of the page, links that go nowhere ("#", scripts) and controls drawn as links or buttons (a language
+# menu); a link to a named place in the page (a table of contents) is the document's own.
+_LINK = "self::a or @role='link' or @role='button' or @role='menuitem'"
+_TEXT_OUTSIDE_LINKS = etree.XPath(f".//text()[not(ancestor::*[{_LINK}])]")
+_LINKS_OUT = etree.XPath(
+    ".//a[@href and not(starts-with(normalize-space(@href), '#') and string-length(normalize-space(@href)) > 1)]"
+    "| .//*[@role='link' or @role='button' or @role='menuitem'] | self::*[@role='link' or @role='button']"
+)
 _WORD_CHAR = re.compile(r"\w")
 
 
@@ -154,9 +160,18 @@ def find_link_lists(sourced: Sequence[SourcedBlock]) -> list[HtmlElement]:
 
     A link list is two or more blocks in a row, or one row holding two or more links, whose every word is the
     text of a link to another page (a table of contents, whose links point into the page, is the document's own);
-    its label is a short line or a heading right before it, taken out with it when no body text of its own
-    follows the list. Nothing is taken out of a region that would be left without a sentence of body text."""
+    only apart from the document's body: before its first body paragraph or after its last, and not in that
+    part of the document that paragraph is in (a list between two paragraphs, or one that follows "... at the
+    links below" in its section, is the document's own). Its label, a short line or a heading right before it, goes with it when no body text follows
+    the list. A region without body text keeps everything."""
     flags = [_links_elsewhere(s) for s in sourced]
+    body = [
+        n
+        for n, s in enumerate(sourced)
+        if not flags[n] and s.block.kind != "heading" and is_body(s.block.text)
+    ]
+    if not body:
+        return []  # a page of links, or no document at all: nothing to keep apart
     found: list[HtmlElement] = []
     start = 0
     while start < len(sourced):
@@ -167,35 +182,59 @@ def find_link_lists(sourced: Sequence[SourcedBlock]) -> list[HtmlElement]:
         while end < len(sourced) and flags[end]:
             end += 1
         run = sourced[start:end]
-        if len(run) >= 2 or len(_LINKS_OUT(run[0].element)) >= 2:
+        # A list between two body paragraphs is the document's own, and so is one right after the last or
+        # before the first in a part of the document it shares with that paragraph ("... at the links below").
+        beside = end < body[0] or start > body[-1] + 1
+        if end == body[0] or start == body[-1] + 1:
+            part = sourced[body[0] if end == body[0] else body[-1]].element.getparent()
+            beside = part is None or not (
+                part in set(run[0].element.iterancestors())
+                and not _holds(part, sourced[body[0]], sourced[body[-1]])
+            )
+        if beside and (len(run) >= 2 or len(_LINKS_OUT(run[0].element)) >= 2):
             found.extend(s.element for s in run)
-            label = sourced[start - 1] if start > 0 else None
+            label = sourced[start - 1] if start > 0 and not flags[start - 1] else None
             after = sourced[end] if end < len(sourced) else None
             if (
                 label is not None
-                and (label.block.kind == "heading" or reads_as_heading(label.block.text))
                 and (after is None or after.block.kind == "heading")
                 and _words(label.element) == len(label.block.text.split())
+                and (
+                    label.block.kind == "heading"
+                    or (reads_as_heading(label.block.text) and _grouped(sourced, start - 1, end))
+                )
             ):
                 found.append(label.element)
         start = end
-    if not found:
-        return []
-    taken = set(found)
-    if not any(
-        is_body(s.block.text) for s, flag in zip(sourced, flags, strict=True) if s.element not in taken
-    ):
-        return []
     return list(dict.fromkeys(found))
+
+
+def _holds(part: HtmlElement, first: SourcedBlock, last: SourcedBlock) -> bool:
+    """`part` holds the whole body, from its first paragraph to its last: it is the document, not a part of it."""
+    return all(part in set(s.element.iterancestors()) for s in (first, last))
+
+
+def _grouped(sourced: Sequence[SourcedBlock], first: int, end: int) -> bool:
+    """The blocks `first` to `end` (excluded) have a container of their own: no block before or after is in it."""
+    elements = [s.element for s in sourced[first:end]]
+    common = elements[0]
+    for element in elements[1:]:
+        lineage = {element, *element.iterancestors()}
+        while common is not None and common not in lineage:
+            common = common.getparent()
+    neighbours = [sourced[n].element for n in (first - 1, end) if 0 <= n < len(sourced)]
+    return common is not None and not any(n is common or common in set(n.iterancestors()) for n in neighbours)
 
 
 def _links_elsewhere(sourced: SourcedBlock) -> bool:
     if sourced.block.kind == "heading":
-        return False  # a heading that is a link names a part of the document (the printable policy's contents)
+        return (
+            False  # a heading that is a link names a part of the document (the printable policy's contents)
+        )
     element = sourced.element
     links = len(_LINKS_OUT(element))
     if len(sourced.block.text.split()) > LINK_ITEM_MAX_WORDS * max(links, 1):
         return False
-    if not links and next(element.iterancestors("a"), None) is None:
+    if not links and next(element.iterancestors("a"), None) is None:  # a card: a link around blocks
         return False
     return not any(_WORD_CHAR.search(text) for text in _TEXT_OUTSIDE_LINKS(element))

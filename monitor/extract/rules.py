@@ -18,7 +18,8 @@ from monitor.config.loading import PageConfig, QualityConfig, WallConfig
 # Bumped when extraction output changes on purpose (a new block kind, another region rule, ...), so that a
 # stored version tells which extractor made it and a re-extracted capture is not taken for the page's change.
 # 2: headings found from bold lines and list items' first lines; inline items laid out apart read apart.
-# 3: imported OTA Markdown finds those headings too (an import and a capture of the same text agree).
+# 3: imported OTA Markdown finds those headings too (an import and a capture of the same text agree); the automatic
+#    region leaves out lists of links beside the document (related topics, language menus, rows of site links).
 EXTRACTION_VERSION = 3
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.extract.html_blocks import SourcedBlock, is_body, reads_as_heading
+from monitor.extract.html_blocks import BLOCK_TAGS, SourcedBlock, is_body, reads_as_heading
 
 _NOT_RENDERED = {"head", "title", "meta", "link", "base", "script", "style", "noscript", "template"}
 _MEDIA = {"img", "picture", "source", "track", "video", "audio", "canvas", "svg", "math", "map", "area"}
@@ -145,7 +145,9 @@ def _words(element: HtmlElement) -> int:
 LINK_ITEM_MAX_WORDS = 15
 # Links out of the page, links that go nowhere ("#", scripts) and controls drawn as links or buttons (a language
 # menu); a link to a named place in the page (a table of contents) is the document's own.
+_CONTROL_ROLES = frozenset({"link", "button", "menuitem"})
 _LINK = "self::a or @role='link' or @role='button' or @role='menuitem'"
+_CONTROLS = etree.XPath("(//*[@role='link' or @role='button' or @role='menuitem'])[1]")
 _TEXT_OUTSIDE_LINKS = etree.XPath(f".//text()[not(ancestor::*[{_LINK}])]")
 _LINKS_OUT = etree.XPath(
     ".//a[@href and not(starts-with(normalize-space(@href), '#') and string-length(normalize-space(@href)) > 1)]"
@@ -159,12 +161,18 @@ def find_link_lists(sourced: Sequence[SourcedBlock]) -> list[HtmlElement]:
     region (related topics, "more resources", navigation drawn as plain links inside the main element).
 
     A link list is two or more blocks in a row, or one row holding two or more links, whose every word is the
-    text of a link to another page (a table of contents, whose links point into the page, is the document's own);
-    only apart from the document's body: before its first body paragraph or after its last, and not in that
-    part of the document that paragraph is in (a list between two paragraphs, or one that follows "... at the
-    links below" in its section, is the document's own). Its label, a short line or a heading right before it, goes with it when no body text follows
-    the list. A region without body text keeps everything."""
-    flags = [_links_elsewhere(s) for s in sourced]
+    text of a link to another page or of a control (a table of contents, whose links point into the page, is
+    the document's own), lying apart from the document's body: before its first body paragraph or after its
+    last, and not in the part of the document that paragraph is in (a list between two paragraphs, or one that
+    follows "... at the links below" in its section, is the document's own). Its label, a short line or a
+    heading right before it, goes with it when no body text follows the list. A region without body text keeps
+    everything."""
+    if not sourced:
+        return []
+    links = _LinkTest(sourced[0].element.getroottree().getroot())
+    flags = [links.elsewhere(s) for s in sourced]
+    if not any(flags):
+        return []
     body = [
         n
         for n, s in enumerate(sourced)
@@ -226,15 +234,47 @@ def _grouped(sourced: Sequence[SourcedBlock], first: int, end: int) -> bool:
     return common is not None and not any(n is common or common in set(n.iterancestors()) for n in neighbours)
 
 
-def _links_elsewhere(sourced: SourcedBlock) -> bool:
-    if sourced.block.kind == "heading":
-        return (
-            False  # a heading that is a link names a part of the document (the printable policy's contents)
-        )
-    element = sourced.element
-    links = len(_LINKS_OUT(element))
-    if len(sourced.block.text.split()) > LINK_ITEM_MAX_WORDS * max(links, 1):
-        return False
-    if not links and next(element.iterancestors("a"), None) is None:  # a card: a link around blocks
-        return False
-    return not any(_WORD_CHAR.search(text) for text in _TEXT_OUTSIDE_LINKS(element))
+class _LinkTest:
+    """Whether a block's every word is the text of a link elsewhere or of a control. Most blocks are decided by
+    their own first words; the page's cards (links drawn around blocks) and controls are looked up once."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        self.root = root
+        self._in_cards: set[HtmlElement] | None = None
+        self._controls: bool | None = None
+
+    @property
+    def in_cards(self) -> set[HtmlElement]:
+        if self._in_cards is None:
+            cards = (a for a in self.root.iter("a") if any(c.tag in BLOCK_TAGS for c in a))
+            self._in_cards = {e for a in cards for e in a.iter()}
+        return self._in_cards
+
+    def elsewhere(self, sourced: SourcedBlock) -> bool:
+        if sourced.block.kind == "heading":
+            return False  # a heading that is a link names a part of the document (the printable policy's contents)
+        element = sourced.element
+        text = element.text
+        if (
+            text
+            and _WORD_CHAR.search(text)
+            and element.tag != "a"
+            and element.get("role") not in _CONTROL_ROLES
+        ) and element not in self.in_cards:
+            return False  # words of its own, outside any link: most blocks, decided without a search
+        words = len(sourced.block.text.split())
+        if next(element.iter("a"), None) is None and (
+            words > LINK_ITEM_MAX_WORDS or not self.cards_or_controls()
+        ):
+            return False  # no link in it, and too long to be a control's or a card's line
+        if len(element.text_content()) > 2 * len(sourced.block.text) + 40:
+            return False  # the loose text of a container of other blocks
+        links = len(_LINKS_OUT(element))
+        if words > LINK_ITEM_MAX_WORDS * max(links, 1) or (not links and element not in self.in_cards):
+            return False
+        return not any(_WORD_CHAR.search(text) for text in _TEXT_OUTSIDE_LINKS(element))
+
+    def cards_or_controls(self) -> bool:
+        if self._controls is None:
+            self._controls = bool(_CONTROLS(self.root))
+        return self._controls or bool(self.in_cards)

@@ -108,7 +108,27 @@ class Skipper:
         return attributes.get("aria-hidden") == "true" and _words(element) < ARIA_HIDDEN_MAX_WORDS
 
     def __call__(self, element: HtmlElement) -> bool:
-        return is_invisible(element) or element in self.removed or self.is_boilerplate(element)
+        # is_invisible, is_removed and is_boilerplate in one, reading the attributes once: called for every
+        # element of every page.
+        tag = element.tag
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in BOILERPLATE_TAGS:
+            return True
+        if element in self.removed or element in self.widgets:
+            return True
+        if tag in SECTION_HEADER_TAGS and not any(a.tag in SECTIONING for a in element.iterancestors()):
+            return True
+        attributes = element.attrib
+        if not attributes:
+            return False
+        if "hidden" in attributes:
+            return True
+        style = attributes.get("style")
+        if style and _HIDDEN_STYLE.search(style):
+            return True
+        role = attributes.get("role")
+        if role is not None and role in BOILERPLATE_ROLES:
+            return True
+        return attributes.get("aria-hidden") == "true" and _words(element) < ARIA_HIDDEN_MAX_WORDS
 
 
 def find_widgets(page: HtmlElement, html: str) -> list[HtmlElement]:

@@ -87,7 +87,7 @@ class _Converter:
     lists: list[_List] = field(default_factory=list)
     pending: list[_Candidate] = field(default_factory=list)
     context_level: int = 0  # the level of the last real heading: a found heading goes below it
-    bold: int = 0  # open bold elements
+    bold: list[HtmlElement] = field(default_factory=list)  # open bold elements
     line_bold: bool = False  # the line being gathered has bold words
     line_plain: bool = False  # ... and words that are not bold
     atomic: HtmlElement | None = None  # the open heading or table row that swallows its descendants
@@ -127,7 +127,7 @@ class _Converter:
             self.text(element.text)
             return
         if tag in BOLD_TAGS or bold_style(element):
-            self.bold += 1
+            self.bold.append(element)
         role = element.get("role")
         heading = HEADING_TAGS.get(tag) or (_aria_level(element) if role == "heading" else 0)
         if heading:
@@ -162,8 +162,8 @@ class _Converter:
                 self.pieces.append(" ")
             self.text(element.tail)
             return
-        if tag in BOLD_TAGS or bold_style(element):
-            self.bold -= 1
+        if self.bold and self.bold[-1] is element:
+            self.bold.pop()
         if element is self.atomic:
             if self.atomic_kind == "row":
                 text = " | ".join(cell for cell in self.cells if cell)

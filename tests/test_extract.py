@@ -314,7 +314,7 @@ MARKDOWN_CASES = [
     (
         "an item's later paragraphs",
         "*   **Ownership**\n    \n    We retain all rights.\n    \n*   Next",
-        "- Ownership\n\nWe retain all rights.\n\n- Next\n",
+        "# Ownership\n\nWe retain all rights.\n\n- Next\n",  # the item's bold first line heads its body, as in HTML
     ),
     (
         "an empty marker, its text on the next line",

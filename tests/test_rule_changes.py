@@ -307,3 +307,45 @@ def test_editing_the_declaration_a_page_follows_is_one_technical_version(
     ]
     assert "Updated for our partners" not in store.read_text("terms", "latest")
     assert alerts(store) == [] and [r.outcome for r in store.changes()] == [Outcome.NEW]
+
+
+def test_a_declaration_s_filters_and_their_script_are_part_of_the_rules(tmp_path: Path) -> None:
+    """A filter added to a declaration, or its script edited, changes the rules a page's text is made under,
+    so the next check re-reads the stored capture under them instead of taking a byte-identical capture as
+    unchanged."""
+    import json
+
+    from monitor.pipeline.capture import Context
+    from monitor.pipeline.rules_change import page_rules
+
+    declarations = tmp_path / "checkout" / "declarations"
+    declarations.mkdir(parents=True)
+    terms = {"fetch": "https://example.org/terms", "select": "main"}
+    (declarations / "Example.json").write_text(
+        json.dumps({"name": "Example", "terms": {"Terms of Service": terms}})
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[pages]]\nid = "terms"\n'
+        f'declaration = {{ path = "{tmp_path / "checkout"}", service = "Example", terms = "Terms of Service" }}\n'
+    )
+
+    def fingerprint() -> str:
+        loaded = load_config(config)
+        return page_rules(Context(loaded, Store(tmp_path / "store")), loaded.config.pages[0])
+
+    plain = fingerprint()
+    terms["filter"] = ["dropBanner"]
+    (declarations / "Example.json").write_text(
+        json.dumps({"name": "Example", "terms": {"Terms of Service": terms}})
+    )
+    script = declarations / "Example.filters.js"
+    script.write_text(
+        "export function dropBanner(document) { document.querySelector('.banner')?.remove(); }\n"
+    )
+    filtered = fingerprint()
+    script.write_text(
+        "export function dropBanner(document) { document.querySelector('.notice')?.remove(); }\n"
+    )
+    edited = fingerprint()
+    assert len({plain, filtered, edited}) == 3

@@ -28,15 +28,21 @@ def extractor() -> str:
     # Read from the installed package's metadata: importing trafilatura would cost a check that extracts nothing.
     from importlib.metadata import version
 
-    return f"{EXTRACTION_VERSION}/trafilatura {version('trafilatura')}"
+    return f"{EXTRACTION_VERSION}/trafilatura {version('trafilatura')}/pypdfium2 {version('pypdfium2')}"
 
 
 def rule_parts(
-    page: PageConfig, quality: QualityConfig, walls: tuple[WallConfig, ...] | list[WallConfig]
+    page: PageConfig,
+    quality: QualityConfig,
+    walls: tuple[WallConfig, ...] | list[WallConfig],
+    *,
+    filters: object = None,
 ) -> dict[str, object]:
     """Everything that makes and judges `page`'s text from a capture, by name: the page's effective rules
     (select and remove, ranges included, whether written on the page or read from its declaration), where they
-    come from, the word threshold, the walls (by a hash of them), and the extractor's own version."""
+    come from, the filters its declaration runs (`filters`: their names and parameters, and a hash of the
+    script that defines them), the word threshold, the walls (by a hash of them), and the extractor's own
+    version (PDF reading included)."""
     walls_json = json.dumps(
         [wall.model_dump(mode="json") for wall in walls], sort_keys=True, ensure_ascii=False
     )
@@ -44,6 +50,7 @@ def rule_parts(
         "select": page.select,
         "remove": page.remove,
         "declaration": page.declaration.model_dump(mode="json") if page.declaration else None,
+        "filters": filters,
         "min_words": quality.min_words if page.min_words is None else page.min_words,
         "walls": hashlib.sha256(walls_json.encode("utf-8")).hexdigest()[:12],
         "extractor": extractor(),
@@ -51,8 +58,17 @@ def rule_parts(
 
 
 def rules_fingerprint(
-    page: PageConfig, quality: QualityConfig, walls: tuple[WallConfig, ...] | list[WallConfig]
+    page: PageConfig,
+    quality: QualityConfig,
+    walls: tuple[WallConfig, ...] | list[WallConfig],
+    *,
+    filters: object = None,
 ) -> str:
     """A short, stable hash of `rule_parts`."""
-    encoded = json.dumps(rule_parts(page, quality, walls), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    parts = rule_parts(page, quality, walls, filters=filters)
+    return fingerprint_of(parts)
+
+
+def fingerprint_of(parts: dict[str, object]) -> str:
+    encoded = json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()[:16]

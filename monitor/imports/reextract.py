@@ -18,10 +18,9 @@ from dataclasses import dataclass, field, replace
 
 from monitor.config.loading import PageConfig
 from monitor.errors import StoreError, UsageError
-from monitor.extract.rules import rules_fingerprint
 from monitor.models import CheckRecord, Document, Outcome, isoformat
 from monitor.pipeline.capture import Context
-from monitor.pipeline.rules_change import extract_again, page_rule_parts, rules_change
+from monitor.pipeline.rules_change import extract_again, page_rule_parts, page_rules, rules_change
 from monitor.store.records import is_imported
 from monitor.store.writes import CheckWrites
 
@@ -62,7 +61,7 @@ def plan_reextract(ctx: Context, page: PageConfig) -> ReextractPlan:
     """What today's rules make of every stored capture of `page`; writes nothing but the re-read texts' blobs
     are not even stored (a dry run leaves the store byte for byte as it was)."""
     store = ctx.store
-    plan = ReextractPlan(page.id, rules_fingerprint(page, ctx.config.quality, ctx.config.walls))
+    plan = ReextractPlan(page.id, page_rules(ctx, page))
     documents: dict[str, Document] = {}
     for info in store.versions(page.id):
         old = store.read_document(page.id, info.id)
@@ -128,7 +127,7 @@ def record_reextract(ctx: Context, page: PageConfig) -> CheckRecord | None:
     state = store.page_state(page.id)
     if state.current is None:
         return None
-    fingerprint = rules_fingerprint(page, ctx.config.quality, ctx.config.walls)
+    fingerprint = page_rules(ctx, page)
     made_under = state.current.rules
     if made_under in (None, fingerprint):  # read again all the same: made before fingerprints, or asked to
         state = replace(state, current=replace(state.current, rules=_UNKNOWN_RULES))

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 from monitor.config.loading import PageConfig
 from monitor.errors import StoreDamaged, StoreError
-from monitor.extract.rules import rules_fingerprint
 from monitor.models import CheckRecord, Document, Outcome, isoformat
 from monitor.pipeline.capture import (
     Capture,
@@ -37,7 +36,7 @@ from monitor.pipeline.capture import (
 )
 from monitor.pipeline.decide import decide
 from monitor.pipeline.result import CheckResult
-from monitor.pipeline.rules_change import page_rule_parts, rules_change
+from monitor.pipeline.rules_change import page_rule_parts, page_rules, rules_change
 from monitor.store.writes import CheckWrites, PageState
 
 if TYPE_CHECKING:
@@ -92,7 +91,7 @@ def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = No
 def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: float) -> CheckResult:
     assert pending.capture is not None and pending.state is not None
     record = CheckRecord(page=page.id, time=pending.time, url=page.url, outcome=Outcome.FAILED)
-    record.rules = rules_fingerprint(page, ctx.config.quality, ctx.config.walls)
+    record.rules = page_rules(ctx, page)
     state, fetched = pending.state, pending.capture.fetched
     record.status = pending.capture.status
     if fetched is not None:

@@ -60,10 +60,35 @@ class RulesChange:
 
 
 def page_rule_parts(ctx: Context, page: PageConfig) -> dict[str, object]:
-    """The parts of `page`'s rules fingerprint as a reader names them (what `rules_fingerprint` hashes)."""
+    """The parts of `page`'s rules fingerprint as a reader names them (what `rules_fingerprint` hashes),
+    the filters its declaration names included, read as the check reads them."""
     from monitor.extract.rules import rule_parts
 
-    return rule_parts(page, ctx.config.quality, ctx.config.walls)
+    return rule_parts(page, ctx.config.quality, ctx.config.walls, filters=_filters(ctx, page))
+
+
+def page_rules(ctx: Context, page: PageConfig) -> str:
+    """The fingerprint of `page`'s rules now: what every check and re-extraction records."""
+    from monitor.extract.rules import fingerprint_of
+
+    return fingerprint_of(page_rule_parts(ctx, page))
+
+
+def _filters(ctx: Context, page: PageConfig) -> list[object] | None:
+    """The filters of `page`'s declaration as they change its text: names, parameters, the script's hash."""
+    if page.declaration is None:
+        return None
+    from monitor.config.declarations import DeclarationError, page_filters
+
+    try:
+        named, _, script = page_filters(ctx.loaded.base_dir, page)
+    except (DeclarationError, OSError):
+        return None  # the check itself fails, naming the file
+    if not named:
+        return None
+    return [[name, params] for name, params, _ in named] + [
+        hashlib.sha256(script.encode("utf-8")).hexdigest()[:16]
+    ]
 
 
 def rules_change(

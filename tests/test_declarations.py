@@ -152,3 +152,26 @@ def test_valid_until_gives_the_declaration_in_force_at_a_date(tmp_path: Path) ->
     assert in_force(file, "Terms of Service", current, at("2023-06-01T00:00:00+00:00"))["select"] == "#b"
     assert in_force(file, "Terms of Service", current, at("2025-01-01T00:00:00"))["select"] == "#c"
     assert in_force(file, "Privacy Policy", current, at("2022-01-01T00:00:00"))["select"] == "#c"
+
+
+def test_pages_shows_where_each_page_s_rules_come_from(tmp_path: Path) -> None:
+    checkout(tmp_path, "https://example.org/terms")
+    config = project(
+        tmp_path,
+        DECLARED.format(id="terms", terms="Terms of Service")
+        + '[[pages]]\nid = "own"\nurl = "https://example.org/own"\nselect = ["main"]\n'
+        + '[[pages]]\nid = "auto"\nurl = "https://example.org/auto"\n',
+    )
+    code, output = run_cli(config, now, "pages")
+    assert code == 0
+    assert [line.split("  http  ")[1].split("  every")[0].strip() for line in output.splitlines()[1:4]] == [
+        "Example / Terms of Service (declaration)",
+        "select",
+        "automatic",
+    ]
+    code, output = run_cli(config, now, "pages", "--json")
+    assert [page["rules"]["from"] for page in json.loads(output)["pages"]] == [
+        "declaration",
+        "config",
+        "automatic",
+    ]

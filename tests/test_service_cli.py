@@ -165,9 +165,9 @@ def test_pages_lists_every_configured_page(project: Path) -> None:
     code, output = run(project, "pages")
     assert (code, output) == (
         0,
-        "PAGE   TITLE                    DOCUMENT  LOCALE  RENDERER  SCHEDULE  LAST OUTCOME  LAST CHANGE\n"
-        "fb-en  Facebook Privacy Policy  -         -       http      every 6h  changed       2026-03-05 06:00 UTC\n"
-        "ig-en  -                        -         -       http      every 6h  failed        2026-03-03 06:00 UTC\n"
+        "PAGE   TITLE                    DOCUMENT  LOCALE  RENDERER  RULES      SCHEDULE  LAST OUTCOME  LAST CHANGE\n"
+        "fb-en  Facebook Privacy Policy  -         -       http      automatic  every 6h  changed       2026-03-05 06:00 UTC\n"
+        "ig-en  -                        -         -       http      automatic  every 6h  failed        2026-03-03 06:00 UTC\n"
         "2 pages, 2 checked\n",
     )
     code, output = run(project, "pages", "--json")
@@ -175,9 +175,9 @@ def test_pages_lists_every_configured_page(project: Path) -> None:
     assert code == 0
     assert data["pages"][0] == {
         "id": "fb-en", "title": "Facebook Privacy Policy", "url": "https://facebook.example/privacy",
-        "document": None, "locale": None, "renderer": "http", "schedule": "every 6h",
+        "document": None, "locale": None, "renderer": "http", "rules": {"from": "automatic"}, "schedule": "every 6h",
         "last_check": "2026-03-05T06:00:00Z", "last_outcome": "changed", "last_change": "2026-03-05T06:00:00Z",
-        "version": data["pages"][0]["version"],
+        "imported_change": None, "version": data["pages"][0]["version"],
     }  # fmt: skip
 
 
@@ -187,8 +187,8 @@ def test_pages_before_any_check_says_what_to_run(tmp_path: Path) -> None:
     assert (code, output.splitlines()[1:]) == (
         0,
         [
-            "fb-en  Facebook Privacy Policy  -         -       http      every 6h  never checked  -",
-            "ig-en  -                        -         -       http      every 6h  never checked  -",
+            "fb-en  Facebook Privacy Policy  -         -       http      automatic  every 6h  never checked  -",
+            "ig-en  -                        -         -       http      automatic  every 6h  never checked  -",
             "2 pages, 0 checked",
             "Run `privacy-monitor check` to check them now.",
         ],

@@ -21,6 +21,7 @@ from monitor.errors import ExitStatus
 from monitor.models import isoformat
 
 if TYPE_CHECKING:
+    from monitor.config.loading import PageConfig
     from monitor.store.health import PageStatus
 
 
@@ -125,6 +126,7 @@ def _page_row(state: State, s: PageStatus) -> dict[str, Any]:
         "document": page.document,
         "locale": page.locale,
         "renderer": page.renderer,
+        "rules": _rules_source(page),
         "schedule": page.schedule or state.loaded.config.service.default_schedule,
         "last_check": s.last_check,
         "last_outcome": s.last_outcome,
@@ -134,11 +136,26 @@ def _page_row(state: State, s: PageStatus) -> dict[str, Any]:
     }
 
 
+def _rules_source(page: PageConfig) -> dict[str, str]:
+    """Where a page's rules come from: an Open Terms Archive declaration, its own select/remove, or neither."""
+    if page.declaration is not None:
+        ref = page.declaration
+        return {"from": "declaration", "path": str(ref.path), "service": ref.service, "terms": ref.terms}
+    return {"from": "config" if page.select or page.remove else "automatic"}
+
+
+def _rules_label(rules: dict[str, str]) -> str:
+    if rules["from"] == "declaration":
+        return f"{rules['service']} / {rules['terms']} (declaration)"
+    return "select" if rules["from"] == "config" else "automatic"
+
+
 @main.command()
 @json_option
 @pass_state
 def pages(state: State, as_json: bool) -> None:
-    """List the configured pages: id, title, document, locale, renderer, schedule, last outcome, last change.
+    """List the configured pages: id, title, document, locale, renderer, where the rules come from (select,
+    automatic, or a declaration), schedule, last outcome, last change.
 
     Example: privacy-monitor pages --json
     """
@@ -151,10 +168,20 @@ def pages(state: State, as_json: bool) -> None:
         say("No pages configured (add one with `privacy-monitor add URL`).")
         return
     zone = state.zone
-    header = ("PAGE", "TITLE", "DOCUMENT", "LOCALE", "RENDERER", "SCHEDULE", "LAST OUTCOME", "LAST CHANGE")
+    header = (
+        "PAGE",
+        "TITLE",
+        "DOCUMENT",
+        "LOCALE",
+        "RENDERER",
+        "RULES",
+        "SCHEDULE",
+        "LAST OUTCOME",
+        "LAST CHANGE",
+    )
     table = [
         (row["id"], row["title"] or "-", row["document"] or "-", row["locale"] or "-", row["renderer"],
-         row["schedule"], row["last_outcome"] or "never checked", s.change_shown(lambda t: human_time(t, zone)))
+         _rules_label(row["rules"]), row["schedule"], row["last_outcome"] or "never checked", s.change_shown(lambda t: human_time(t, zone)))
         for row, s in zip(rows, statuses, strict=True)
     ]  # fmt: skip
     lines = _table(header, table)

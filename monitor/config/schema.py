@@ -331,6 +331,24 @@ class ServiceConfig(Strict):
     _durations = field_validator("jitter", "failing_after")(classmethod(lambda cls, v: _check_duration(v)))
 
 
+class EvidenceConfig(Strict):
+    # An RFC 3161 time-stamping authority (http(s) URL): every new version's check record, every objection
+    # record and every export gets a token from it over the record's sha256, asked after the run's checks.
+    tsa_url: str | None = None
+    # Its CA certificates (a PEM file; relative to the config file): tokens must chain to them.
+    tsa_ca_file: str | None = None
+
+    _http_tsa = field_validator("tsa_url")(
+        classmethod(lambda cls, value: None if value is None else _check_http_url(value))
+    )
+
+    @model_validator(mode="after")
+    def _both(self) -> EvidenceConfig:
+        if self.tsa_url is not None and self.tsa_ca_file is None:
+            raise ValueError("tsa_url needs tsa_ca_file (the TSA's CA certificates, PEM) to check its tokens")
+        return self
+
+
 class Config(Strict):
     store: StoreConfig = StoreConfig()
     fetch: FetchConfig = FetchConfig()
@@ -342,6 +360,7 @@ class Config(Strict):
     digest: DigestConfig = DigestConfig()
     service: ServiceConfig = ServiceConfig()
     report: ReportConfig = ReportConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
 
     def check_references(self) -> None:
         seen: set[str] = set()

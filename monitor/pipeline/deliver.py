@@ -1,8 +1,10 @@
 """Delivery is the run's, not the check's: once a run's checks are recorded (a manual `check`, a service tick),
-the outbox's due messages go out once, through notifiers built once for the run, outside any transaction."""
+the outbox's due messages go out once, through notifiers built once for the run, outside any transaction; then
+the records still without a time-stamp token are stamped (stamp.py), so a slow TSA delays no alert either."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -30,7 +32,18 @@ def deliver_alerts(ctx: Context) -> DeliveryReport | MonitorError | None:
 
 def deliver_run(ctx: Context, results: Sequence[CheckResult]) -> DeliveryReport | MonitorError | None:
     """Deliver once for the run whose `results` queued messages, and say on each result which of its alerts
-    could not be sent (from the delivery's own report: nothing is read back)."""
+    could not be sent (from the delivery's own report: nothing is read back); then time-stamp what waits."""
+    delivery = _deliver(ctx, results)
+    if ctx.config.evidence.tsa_url is not None:
+        from monitor.pipeline.stamp import stamp_pending
+
+        stamps = stamp_pending(ctx)
+        if stamps is not None and stamps.error:  # the records wait for the next run; the checks stand
+            logging.getLogger(__name__).warning("%s", stamps.error)
+    return delivery
+
+
+def _deliver(ctx: Context, results: Sequence[CheckResult]) -> DeliveryReport | MonitorError | None:
     if not ctx.deliver or not any(result.message for result in results):
         return None
     delivery = deliver_alerts(ctx)

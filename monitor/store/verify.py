@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor import fsutil
 from monitor.models import CheckRecord
-from monitor.store.chain import chain_problems, record_digest
+from monitor.store.chain import chain_problems, record_digest, record_hash
 from monitor.store.derived import derived_timeline, impossible_row
 from monitor.store.layout import (
     PAGES,
@@ -44,6 +44,7 @@ from monitor.store.layout import (
     referenced_blobs,
 )
 from monitor.store.objections import objection_chain_problems
+from monitor.store.timestamps import RECORD_SQL, remembered_ca, stored_tokens, token_problem
 
 if TYPE_CHECKING:
     from monitor.store.db import Database
@@ -67,8 +68,8 @@ class VerifyReport:
 
 
 class _Verifier:
-    def __init__(self, root: Path, db: Database, now: datetime) -> None:
-        self.root, self.db, self.now = root, db, now
+    def __init__(self, root: Path, db: Database, now: datetime, tsa_ca: bytes | None = None) -> None:
+        self.root, self.db, self.now, self.tsa_ca = root, db, now, tsa_ca
         self.checked = 0
         self.problems: list[str] = []
         self.warnings: list[str] = []
@@ -150,6 +151,7 @@ class _Verifier:
         self.problems.extend(objection_chain_problems(conn, str(self.db.path)))
         self.versions(conn)
         self.json_rows(conn)
+        self.timestamps(conn)
         return None
 
     def checks(self, conn: sqlite3.Connection) -> None:
@@ -337,6 +339,22 @@ class _Verifier:
                         self.problems.append(f"{where}: names {what}, which is not stored; {RESTORE_FACTS}")
                         break
 
+    def timestamps(self, conn: sqlite3.Connection) -> None:
+        """Each time-stamp token covers its record as stored now, and chains to the TSA's CA certificates (the
+        configured file's, else those the store kept when it asked)."""
+        ca = self.tsa_ca or remembered_ca(conn)
+        for token, record in stored_tokens(conn):
+            self.checked += 1
+            where = f"{self.db.path}: time-stamp token of {token.kind} {token.ref} (dated {token.time})"
+            if token.kind in RECORD_SQL and record is None:
+                problem: str | None = f"the {token.kind} record it stamps is gone"
+            elif record is not None and record_hash(record) != token.record_sha256:
+                problem = "it no longer matches its record (the record was changed after it was stamped)"
+            else:
+                problem = token_problem(token.token, token.record_sha256, ca)
+            if problem:
+                self.problems.append(f"{where}: {problem}; {RESTORE_FACTS}")
+
     def orphans(self, *, lost: bool) -> None:
         by_page: dict[str, list[Path]] = defaultdict(list)
         for blob in self.present:
@@ -374,7 +392,10 @@ def _digest(blob: Path) -> str:
     return blob.name.split(".", 1)[0]
 
 
-def verify_store(root: Path, db: Database, now: datetime | None = None) -> VerifyReport:
+def verify_store(
+    root: Path, db: Database, now: datetime | None = None, *, tsa_ca: bytes | None = None
+) -> VerifyReport:
     """Check everything, never raising for damage: every problem is in the report. `now`: the store's clock
-    (a check dated beyond it is damage); this machine's clock when not given."""
-    return _Verifier(root, db, now or datetime.now(UTC)).run()
+    (a check dated beyond it is damage); this machine's clock when not given. `tsa_ca`: the configured TSA's CA
+    certificates (PEM) that time-stamp tokens must chain to; those the store kept when it asked when not given."""
+    return _Verifier(root, db, now or datetime.now(UTC), tsa_ca).run()

@@ -1,0 +1,182 @@
+"""Trusted time: with `[evidence] tsa_url` and `tsa_ca_file`, each new version's check record and each objection
+record gets an RFC 3161 token from the TSA after the run's checks; `verify` checks every token against the CA and
+the record it covers; a TSA that is down delays no check, and the token comes at a later run. The TSA is OpenSSL's
+own (`openssl ts -reply`) on loopback, with a CA made in the test."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import sqlite3
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cli_support import run_cli, write_project
+from pytest_httpserver import HTTPServer
+from service_support import FakeClock
+from tsa_support import make_tsa, running_tsa
+
+from monitor.store.core import Store
+from monitor.store.db import close_all
+
+FILLER = (
+    "We use information to develop and improve AI at Meta, on the basis of legitimate interests. This policy "
+    "explains how we collect, use and share information, and how long we keep it, in words that we hope are "
+    "clear enough for everyone who uses our products."
+)
+PAGE = "<html><body><main><h1>Privacy Policy</h1><p>" + FILLER + "</p><p>{}</p></main></body></html>"
+
+
+@pytest.fixture(scope="module")
+def tsa_conf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tsa(tmp_path_factory.mktemp("tsa"))
+
+
+def project(folder: Path, server: HTTPServer, tsa_url: str, ca: Path) -> Path:
+    evidence = f'\n[evidence]\ntsa_url = "{tsa_url}"\ntsa_ca_file = "{ca}"\n'
+    return write_project(folder, {"policy": server.url_for("/policy")}, head='[store]\npath = "store"\n',
+                         extra=evidence)  # fmt: skip
+
+
+def serve(server: HTTPServer, text: str) -> None:
+    server.clear()
+    server.expect_request("/policy").respond_with_data(PAGE.format(text), content_type="text/html")
+
+
+def tokens(config: Path) -> list[tuple[str, str, str, bytes]]:
+    with sqlite3.connect(config.parent / "store" / "monitor.db") as conn:
+        return conn.execute(
+            "SELECT kind, ref, record_sha256, token FROM timestamps ORDER BY kind, ref"
+        ).fetchall()
+
+
+def records(config: Path) -> dict[str, str]:
+    with sqlite3.connect(config.parent / "store" / "monitor.db") as conn:
+        rows = conn.execute("SELECT id, record FROM checks WHERE outcome IN ('new', 'changed')").fetchall()
+    return {str(row_id): record for row_id, record in rows}
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def dead_url() -> str:
+    """A loopback port where nothing listens (the TSA is down)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/tsa"
+
+
+def test_each_new_version_and_objection_is_stamped_and_openssl_checks_the_token(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    with running_tsa(tsa_conf) as (url, requests):
+        config = project(tmp_path, httpserver, url, tsa_conf.parent / "ca.pem")
+        Store(tmp_path / "store").objections.append({"platform": "facebook", "date": "2026-01-05"})
+        for text in ("One.", "One.", "Two."):
+            serve(httpserver, text)
+            code, output = run_cli(config, clock, "check")
+            assert code == 0, output
+            clock.advance(days=1)
+    stamped = tokens(config)
+    new_versions = records(config)
+    assert [(kind, ref) for kind, ref, _, _ in stamped] == [
+        ("check", ref) for ref in sorted(new_versions)
+    ] + [("objection", "1")]
+    assert len(requests) == 3  # the unchanged check brought no version: nothing to stamp
+    for kind, ref, covered, token in stamped:
+        if kind == "check":
+            assert covered == sha(new_versions[ref])
+        reply = tmp_path / f"{kind}-{ref}.tsr"
+        reply.write_bytes(token)
+        checked = subprocess.run(
+            ["openssl", "ts", "-verify", "-in", str(reply), "-digest", covered, "-CAfile",
+             str(tsa_conf.parent / "ca.pem")], capture_output=True, text=True,
+        )  # fmt: skip
+        assert checked.stdout == "Verification: OK\n", checked.stderr
+    code, output = run_cli(config, clock, "verify")
+    assert (code, output) == (0, f"{tmp_path / 'store'}: ok (8 files checked)\n")
+
+
+def test_verify_names_a_token_that_no_longer_matches_its_record(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    with running_tsa(tsa_conf) as (url, _):
+        config = project(tmp_path, httpserver, url, tsa_conf.parent / "ca.pem")
+        for text in ("One.", "Two."):
+            serve(httpserver, text)
+            code, output = run_cli(config, clock, "check")
+            assert code == 0, output
+            clock.advance(days=1)
+    (first, _, first_sha, first_token), (second, _, _, _) = tokens(config)
+    close_all()
+    with sqlite3.connect(tmp_path / "store" / "monitor.db") as conn:
+        # a token moved onto another record: it covers the first one's hash, not the second's
+        conn.execute("UPDATE timestamps SET token = ? WHERE ref = ?", (first_token, "2"))
+    close_all()
+    code, output = run_cli(config, clock, "verify")
+    db = tmp_path / "store" / "monitor.db"
+    assert code == 4
+    second_sha = sha(records(config)["2"])
+    assert (
+        f"{db}: time-stamp token of check 2 (dated " in output
+        and f"): it covers {first_sha[:12]}, the record hashes to {second_sha[:12]}; restore monitor.db"
+        in output
+    ), output
+    with sqlite3.connect(db) as conn:  # a record edited after it was stamped (its digest fixed by the forger)
+        edited = records(config)["1"].replace('"outcome": "new"', '"outcome": "new" ')
+        conn.execute("UPDATE checks SET record = ?, digest = ? WHERE id = 1", (edited, sha(edited)[:32]))
+    close_all()
+    code, output = run_cli(config, clock, "verify")
+    assert code == 4
+    assert (
+        ": it no longer matches its record (the record was changed after it was stamped); restore" in output
+    )
+    assert f"{db}: time-stamp token of check 1 (dated " in output, output
+
+
+def test_a_tsa_that_is_down_delays_no_check_and_the_token_comes_at_a_later_run(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    ca = tsa_conf.parent / "ca.pem"
+    config = project(tmp_path, httpserver, dead_url(), ca)
+    serve(httpserver, "One.")
+    started = time.monotonic()
+    code, output = run_cli(config, clock, "check")
+    assert time.monotonic() - started < 1.0
+    assert code == 0, output
+    assert records(config) and tokens(config) == []
+    with running_tsa(tsa_conf) as (url, _):
+        config = project(tmp_path, httpserver, url, ca)
+        clock.advance(hours=6)
+        assert run_cli(config, clock, "check")[0] == 0  # unchanged: the waiting version is stamped now
+    assert [(kind, ref) for kind, ref, _, _ in tokens(config)] == [("check", "1")]
+    assert run_cli(config, clock, "verify")[0] == 0
+
+
+def test_a_silent_tsa_costs_the_run_one_request_timeout_and_the_check_is_recorded_first(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.pipeline import stamp
+
+    monkeypatch.setattr(stamp, "TSA_TIMEOUT", 0.5)  # the fault: a TSA that accepts and never answers
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        config = project(tmp_path, httpserver, f"http://127.0.0.1:{silent.getsockname()[1]}/tsa",
+                         tsa_conf.parent / "ca.pem")  # fmt: skip
+        serve(httpserver, "One.")
+        clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+        for _ in range(2):
+            started = time.monotonic()
+            assert run_cli(config, clock, "check")[0] == 0
+            assert time.monotonic() - started < 0.5 + 1.0  # one request per run, not one per record
+            clock.advance(hours=6)
+    assert len(records(config)) == 1 and tokens(config) == []

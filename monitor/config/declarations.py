@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from pathlib import Path
@@ -29,9 +30,8 @@ _CAMEL = {
     "endBefore": "end_before",
     "endAfter": "end_after",
 }
-# What this tool does not do yet with a declaration: a combined document fails its page; a filter is left out
-# (OTA's filters mostly rewrite link targets, which changes no text).
-UNSUPPORTED_FAILS = ("combine",)
+# What this tool does not do yet with a declaration: a key here fails its page; one skipped is left out.
+UNSUPPORTED_FAILS: tuple[str, ...] = ()
 UNSUPPORTED_SKIPPED: tuple[str, ...] = ()
 # The filters OTA's engine provides itself (monitor/fetch/filters.py runs them): no filters file needed.
 BUILT_IN_FILTERS = frozenset({"removeQueryParams", "convertSpacesToStandard"})
@@ -143,6 +143,14 @@ def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any
             raise DeclarationError(
                 f"{where}.{key}: combined documents are not supported yet (follow each part as its own page)"
             )
+    if "combine" in entry:
+        parts = combine_parts(file, terms, entry)
+        return {
+            "url": parts[0].url,  # what the page is known by; each part is fetched from its own
+            "select": rules(entry.get("select"), f"{where}.select"),
+            "remove": rules(entry.get("remove"), f"{where}.remove"),
+            "renderer": "browser" if any(part.client_scripts for part in parts) else "http",
+        }
     fetch = entry.get("fetch")
     if not isinstance(fetch, str):
         raise DeclarationError(f"{where}.fetch: missing (the document's URL)")
@@ -152,6 +160,51 @@ def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any
         "remove": rules(entry.get("remove"), f"{where}.remove"),
         "renderer": "browser" if entry.get("executeClientScripts") else "http",
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One page of a combined document: its URL and its rules (the part's own keys over the shared ones)."""
+
+    url: str
+    select: list[str | dict[str, str]]
+    remove: list[str | dict[str, str]]
+    filter: Any  # as the declaration writes it (read by `filter_list`)
+    client_scripts: bool
+
+
+def combine_parts(file: Path, terms: str, entry: Mapping[str, Any]) -> list[Part]:
+    """The parts of a `combine` entry in declaration order, or DeclarationError naming the file and key."""
+    where = f"{file}: terms.{terms}.combine"
+    raw = entry.get("combine")
+    if not isinstance(raw, list) or not raw:
+        raise DeclarationError(f"{where}: a list of parts (each with its `fetch` URL) is expected")
+    parts = []
+    for index, part in enumerate(raw):
+        at = f"{where}[{index}]"
+        if not isinstance(part, dict) or not isinstance(part.get("fetch"), str) or not part["fetch"]:
+            raise DeclarationError(f"{at}.fetch: missing (the part's URL)")
+        merged = {**{k: v for k, v in entry.items() if k != "combine"}, **part}
+        parts.append(
+            Part(
+                url=part["fetch"],
+                select=rules(merged.get("select"), f"{at}.select"),
+                remove=rules(merged.get("remove"), f"{at}.remove"),
+                filter=merged.get("filter"),
+                client_scripts=bool(merged.get("executeClientScripts")),
+            )
+        )
+    return parts
+
+
+def page_parts(base_dir: Path, page: Any) -> list[Part]:
+    """The parts of `page`'s combined document, read at each check as its rules are; [] for one page."""
+    ref = page.declaration
+    if ref is None:
+        return []
+    file = service_file(base_dir, ref.path, ref.service)
+    entry = terms_entry(file, read_service(file), ref.terms)
+    return combine_parts(file, ref.terms, entry) if "combine" in entry else []
 
 
 def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
@@ -253,25 +306,25 @@ def declaration_notes(config: Config, base_dir: Path) -> tuple[list[str], list[s
     return problems, notes
 
 
-def page_filters(base_dir: Path, page: Any) -> tuple[list[tuple[str, Any, bool]], Path | None, str]:
-    """The filters the declaration of `page` names, as (name, params, has_params), in order, with the
-    `<service>.filters.js` file and its text ("" when none is needed). Read at each check, as the rules are."""
+def page_filters(
+    base_dir: Path, page: Any, part: Part | None = None
+) -> tuple[list[tuple[str, Any, bool]], Path | None, str]:
+    """The filters the declaration of `page` names (of `part`, for a part of a combined document; of all
+    parts in order, for the whole), as (name, params, has_params), with the `<service>.filters.js` file and
+    its text ("" when none is needed). Read at each check, as the rules are."""
     ref = page.declaration
     if ref is None:
         return [], None, ""
     file = service_file(base_dir, ref.path, ref.service)
     entry = terms_entry(file, read_service(file), ref.terms)
     where = f"{file}: terms.{ref.terms}.filter"
-    raw = entry.get("filter") or []
-    filters: list[tuple[str, Any, bool]] = []
-    for index, item in enumerate(raw if isinstance(raw, list) else [raw]):
-        if isinstance(item, str) and item:
-            filters.append((item, None, False))
-        elif isinstance(item, dict) and len(item) == 1:
-            name, params = next(iter(item.items()))
-            filters.append((str(name), params, True))
-        else:
-            raise DeclarationError(f"{where}[{index}]: a filter's name or {{name: parameters}} is expected")
+    if part is not None:
+        raws = [part.filter]
+    elif "combine" in entry:
+        raws = [item.filter for item in combine_parts(file, ref.terms, entry)]
+    else:
+        raws = [entry.get("filter")]
+    filters = [item for raw in raws for item in filter_list(raw, where)]
     script_file = file.with_name(f"{ref.service}.filters.js")
     if not filters:
         return filters, None, ""
@@ -281,3 +334,17 @@ def page_filters(base_dir: Path, page: Any) -> tuple[list[tuple[str, Any, bool]]
         return filters, script_file, script_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeclarationError(f"{script_file}: cannot read the filters: {error}") from None
+
+
+def filter_list(raw: Any, where: str) -> list[tuple[str, Any, bool]]:
+    """A declaration's `filter` value as (name, params, has_params), in order."""
+    filters: list[tuple[str, Any, bool]] = []
+    for index, item in enumerate(raw if isinstance(raw, list) else [raw] if raw else []):
+        if isinstance(item, str) and item:
+            filters.append((item, None, False))
+        elif isinstance(item, dict) and len(item) == 1:
+            name, params = next(iter(item.items()))
+            filters.append((str(name), params, True))
+        else:
+            raise DeclarationError(f"{where}[{index}]: a filter's name or {{name: parameters}} is expected")
+    return filters

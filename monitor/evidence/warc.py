@@ -15,6 +15,7 @@ as it is.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from http import HTTPStatus
 from io import BytesIO
 from typing import Any
@@ -28,8 +29,17 @@ from monitor.models import CheckRecord
 _RENAMED = ("content-encoding", "transfer-encoding")
 
 
-def build_warc(record: CheckRecord, raw: bytes | None, text: bytes, record_json: str, software: str) -> bytes:
-    """The WARC (gzip members, one per record) of `record`'s capture, its text and the record itself."""
+def build_warc(
+    record: CheckRecord,
+    raw: bytes | None,
+    text: bytes,
+    record_json: str,
+    software: str,
+    parts: Sequence[tuple[str, bytes]] = (),
+) -> bytes:
+    """The WARC (gzip members, one per record) of `record`'s capture, its text and the record itself.
+    `parts`: a combined document's pages as (URL, raw capture), in order: one request and one response
+    record each, and the text converted from all of them."""
     out = BytesIO()
     writer = WARCWriter(out, gzip=True, warc_version="WARC/1.1")
     date = record.time
@@ -43,7 +53,21 @@ def build_warc(record: CheckRecord, raw: bytes | None, text: bytes, record_json:
         )
     )  # fmt: skip
     refers = _id(key, "response")
-    if record.source is None and raw is not None:
+    if parts:
+        for number, (url, body) in enumerate(parts, 1):
+            part_key = f"{key}:part-{number}"
+            writer.write_record(_request(writer, record, part_key, url))
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "response", payload=BytesIO(body), length=len(body),
+                    http_headers=StatusAndHeaders("200 OK", [("Content-Length", str(len(body)))], protocol="HTTP/1.1"),
+                    warc_headers_dict=_headers(part_key, "response", date)
+                    | {"WARC-Concurrent-To": _id(part_key, "request")},
+                )
+            )  # fmt: skip
+        refers = _id(f"{key}:part-1", "response")
+        raw = raw if raw is not None else b""  # the conversion below is of all the parts
+    elif record.source is None and raw is not None:
         writer.write_record(_request(writer, record, key))
         response = writer.create_warc_record(
             uri, "response", payload=BytesIO(raw), length=len(raw),
@@ -75,13 +99,14 @@ def build_warc(record: CheckRecord, raw: bytes | None, text: bytes, record_json:
     return out.getvalue()
 
 
-def _request(writer: WARCWriter, record: CheckRecord, key: str) -> Any:
-    parts = urlsplit(record.url)
+def _request(writer: WARCWriter, record: CheckRecord, key: str, url: str | None = None) -> Any:
+    url = url or record.url
+    parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     headers = [("Host", parts.netloc), *record.request_headers.items()]
     http = StatusAndHeaders(f"GET {target} HTTP/1.1", headers, is_http_request=True)
     return writer.create_warc_record(
-        record.url, "request", http_headers=http,
+        url, "request", http_headers=http,
         warc_headers_dict=_headers(key, "request", record.time) | {"WARC-Concurrent-To": _id(key, "response")},
     )  # fmt: skip
 

@@ -15,6 +15,7 @@ from monitor.fetch.gate import Stopping
 from monitor.models import Clock, Document, FetchResult, isoformat, system_clock
 
 if TYPE_CHECKING:
+    from monitor.config.declarations import Part
     from monitor.config.schema import Config
     from monitor.extract.document import Extraction
     from monitor.fetch.base import Fetcher
@@ -80,6 +81,17 @@ class Capture:
     status: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     retry_at: datetime | None = None  # the server asked not to be fetched again before then (Retry-After)
+    parts: list[PartCapture] = field(default_factory=list)  # a combined document's pages, in order
+
+
+@dataclass
+class PartCapture:
+    """One page of a combined document: fetched (or its stored capture, when it answered 304) and its rules."""
+
+    number: int  # 1, 2, ... in declaration order
+    rules: Part
+    fetched: FetchResult
+    raw_sha256: str
 
 
 @dataclass
@@ -92,6 +104,7 @@ class PendingCheck:
     validators: dict[str, str] | None = None
     damaged: StoreDamaged | None = None  # this page's stored data, read for the state
     time: str = ""  # when the fetch began: the check's time
+    part_validators: dict[str, dict[str, str]] | None = None  # a combined document's, by part URL
     capture: Capture | None = None
     seconds: float = 0.0  # the fetch's
 
@@ -102,7 +115,8 @@ def plan_check(ctx: Context, page: PageConfig) -> PendingCheck:
     try:
         state = ctx.store.page_state(page.id)
         validators = ctx.store.validators(page.id, state) if state.current else None
-        return PendingCheck(state, validators)
+        parts = ctx.store.part_validators(page.id) if state.current and page.declaration else None
+        return PendingCheck(state, validators, part_validators=parts)
     except StoreDamaged as error:
         if error.page != page.id:
             raise
@@ -115,7 +129,9 @@ def fetch_for_check(ctx: Context, page: PageConfig, pending: PendingCheck | None
     if pending.damaged is None:
         started = time.perf_counter()
         pending.time = isoformat(ctx.clock())
-        pending.capture = fetch_capture(ctx, page, validators=pending.validators)
+        pending.capture = fetch_capture(
+            ctx, page, validators=pending.validators, part_validators=pending.part_validators
+        )
         pending.seconds = time.perf_counter() - started
     return pending
 
@@ -131,15 +147,24 @@ def capture_page(
     return judge_capture(ctx, page, fetch_capture(ctx, page, validators=validators), last_good=last_good)
 
 
-def fetch_capture(ctx: Context, page: PageConfig, *, validators: dict[str, str] | None = None) -> Capture:
+def fetch_capture(
+    ctx: Context,
+    page: PageConfig,
+    *,
+    validators: dict[str, str] | None = None,
+    part_validators: dict[str, dict[str, str]] | None = None,
+) -> Capture:
     """The fetch alone, the I/O of a check (any thread may run it): a Capture with `fetched`, or with the
-    reason the fetch failed."""
+    reason the fetch failed. A combined document fetches each of its parts."""
     capture = Capture()
     if page.declaration_problem is not None:  # a declaration a `git pull` broke fails this page, not the run
         capture.reason = page.declaration_problem
         return capture
     started = time.perf_counter()
     try:
+        parts = _parts(ctx, page)
+        if parts:
+            return _fetch_parts(ctx, page, parts, part_validators or {}, capture, started)
         capture.fetched = ctx.fetcher(page.renderer).fetch(page, validators=validators)
     except FetchError as error:
         capture.reason, capture.status, capture.retry_at = error.reason, error.status, error.retry_at
@@ -154,17 +179,108 @@ def fetch_capture(ctx: Context, page: PageConfig, *, validators: dict[str, str] 
     return capture
 
 
+def _parts(ctx: Context, page: PageConfig) -> list[Part]:
+    if page.declaration is None:
+        return []
+    from monitor.config.declarations import DeclarationError, page_parts
+
+    try:
+        return page_parts(ctx.loaded.base_dir, page)
+    except DeclarationError as error:
+        raise FetchError(page.url, str(error)) from None
+
+
+def _fetch_parts(
+    ctx: Context,
+    page: PageConfig,
+    parts: list[Part],
+    validators: dict[str, dict[str, str]],
+    capture: Capture,
+    started: float,
+) -> Capture:
+    """Every part, in order, outside any lock. A part that fails fails the whole capture (never a partial
+    document); one that answers 304 is its stored capture again."""
+    import hashlib
+
+    from monitor.fetch.common import decode_html
+
+    for number, part in enumerate(parts, 1):
+        known = validators.get(part.url) or {}
+        sendable = {key: known[key] for key in ("etag", "last_modified") if known.get(key)}
+        try:
+            fetched = ctx.fetcher(page.renderer).fetch(part_page(page, part), validators=sendable or None)
+            if fetched.not_modified:
+                body = ctx.store.read_raw_blob(page.id, known["raw_sha256"])
+                html, encoding = decode_html(body, known.get("content_type", ""))
+                fetched.body, fetched.html, fetched.encoding = body, html, encoding
+                fetched.not_modified = False  # the stored capture stands for the part: extracted again
+                present = {name.lower() for name in fetched.headers}
+                for name in ("etag", "last_modified", "content_type"):
+                    if known.get(name) and name.replace("_", "-") not in present:
+                        fetched.headers[name.replace("_", "-")] = known[name]  # a 304 need not repeat them
+        except FetchError as error:
+            capture.reason = f"part {number} ({part.url}): {error.reason}"
+            capture.status, capture.retry_at, capture.parts = error.status, error.retry_at, []
+            return capture
+        capture.parts.append(PartCapture(number, part, fetched, hashlib.sha256(fetched.body).hexdigest()))
+    first = capture.parts[0].fetched
+    capture.fetched = FetchResult(
+        url=page.url, final_url=first.final_url, status=first.status, headers=dict(first.headers),
+        body=b"", html="", encoding=first.encoding, renderer=first.renderer,
+        elapsed=sum(item.fetched.elapsed for item in capture.parts),
+    )  # fmt: skip
+    capture.status = first.status
+    capture.timings["fetch"] = round(time.perf_counter() - started, 4)
+    return capture
+
+
+def part_page(page: PageConfig, part: Part) -> PageConfig:
+    """`page` as one of its parts: the part's URL and rules."""
+    return page.model_copy(update={"url": part.url, "select": part.select, "remove": part.remove})
+
+
 def judge_capture(ctx: Context, page: PageConfig, capture: Capture, *, last_good: Document | None) -> Capture:
     """Extract and classify a fetched capture (nothing to do for a failed fetch or a 304)."""
     if capture.fetched is None or capture.fetched.not_modified:
         return capture
     extracted_at = time.perf_counter()
     try:
-        capture.extraction, capture.reason = extract_capture(ctx, page, capture.fetched, last_good=last_good)
+        if capture.parts:
+            capture.extraction, capture.reason = _extract_parts(ctx, page, capture.parts)
+        else:
+            capture.extraction, capture.reason = extract_capture(
+                ctx, page, capture.fetched, last_good=last_good
+            )
     except Exception as error:  # noqa: BLE001 - a page that breaks extraction fails its check, not the run
         capture.extraction, capture.reason = None, unexpected("extraction", error)
     capture.timings["extract"] = round(time.perf_counter() - extracted_at, 4)
     return capture
+
+
+def _extract_parts(
+    ctx: Context, page: PageConfig, parts: list[PartCapture]
+) -> tuple[Extraction | None, str | None]:
+    """Each part under its own rules, joined in declaration order; the first part that is not the document
+    fails the whole."""
+    from monitor.extract.document import Extraction
+
+    extractions = []
+    for item in parts:
+        extraction, reason = extract_capture(
+            ctx, part_page(page, item.rules), item.fetched, last_good=None, part=item.rules
+        )
+        if reason or extraction is None:
+            return None, f"part {item.number} ({item.rules.url}): {reason or 'not extracted'}"
+        extractions.append(extraction)
+    words = sum(extraction.region_words for extraction in extractions)
+    covered = sum(extraction.coverage * extraction.region_words for extraction in extractions)
+    document = Document([block for extraction in extractions for block in extraction.document.blocks])
+    document.title = extractions[0].document.title
+    joined = Extraction(
+        document=document, coverage=covered / words if words else 1.0, region_words=words,
+        title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
+    )  # fmt: skip
+    return joined, None
 
 
 def unexpected(stage: str, error: Exception) -> str:
@@ -175,7 +291,12 @@ def unexpected(stage: str, error: Exception) -> str:
 
 
 def extract_capture(
-    ctx: Context, page: PageConfig, fetched: FetchResult, *, last_good: Document | None
+    ctx: Context,
+    page: PageConfig,
+    fetched: FetchResult,
+    *,
+    last_good: Document | None,
+    part: Part | None = None,
 ) -> tuple[Extraction | None, str | None]:
     """Extract the page's region from a capture and judge it: (Extraction or None, the reason it is not the
     document or None). Shared by checks and by `import` of a folder of dated HTML captures."""
@@ -189,7 +310,7 @@ def extract_capture(
 
             extraction = extract_pdf(fetched.body, url=fetched.final_url)
         else:
-            html = filtered_html(ctx, page, fetched)
+            html = filtered_html(ctx, page, fetched, part)
             extraction = extract_document(html, url=fetched.final_url, select=page.select, remove=page.remove)
     except SelectorMissed as error:
         # A login wall or an error page has none of the document's structure: say which it is.
@@ -215,7 +336,7 @@ def extract_capture(
     return extraction, reason
 
 
-def filtered_html(ctx: Context, page: PageConfig, fetched: FetchResult) -> str:
+def filtered_html(ctx: Context, page: PageConfig, fetched: FetchResult, part: Part | None = None) -> str:
     """The capture's HTML once its declaration's filters have edited it, in Chromium (monitor/fetch/filters.py);
     the raw capture stays as served. Raises FetchError (a failed check) naming the file or the filter."""
     if page.declaration is None:
@@ -225,7 +346,7 @@ def filtered_html(ctx: Context, page: PageConfig, fetched: FetchResult) -> str:
     from monitor.fetch.filters import Filter, run_filters
 
     try:
-        named, script_file, script = page_filters(ctx.loaded.base_dir, page)
+        named, script_file, script = page_filters(ctx.loaded.base_dir, page, part)
     except DeclarationError as error:
         raise FetchError(page.url, str(error)) from None
     if not named:

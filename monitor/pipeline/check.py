@@ -37,7 +37,7 @@ from monitor.pipeline.capture import (
 from monitor.pipeline.decide import decide
 from monitor.pipeline.result import CheckResult
 from monitor.pipeline.rules_change import page_rule_parts, page_rules, rules_change
-from monitor.store.writes import CheckWrites, PageState
+from monitor.store.writes import CheckWrites, PageState, PartWrite
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff
@@ -98,7 +98,7 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         record.final_url, record.renderer = fetched.final_url, fetched.renderer
         record.headers = dict(fetched.headers)
         record.request_headers = _request_headers(ctx, page)
-        if not fetched.not_modified:
+        if not fetched.not_modified and not pending.capture.parts:  # a combined document's are its parts'
             record.raw_sha256 = hashlib.sha256(fetched.body).hexdigest()
         record.timings.update(pending.capture.timings)
         if _as_last_good(ctx, page, record, state):
@@ -117,10 +117,11 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         record.reason = capture.reason
         return _record_failure(ctx, CheckResult(record, retry_at=capture.retry_at), started)
     document, raw, text = None, None, None
+    captures = _store_parts(ctx, page, capture)
     if not fetched.not_modified:
         extraction = capture.extraction
         assert extraction is not None  # a fetched page that is the document was extracted
-        document, raw = extraction.document, fetched.body
+        document, raw = extraction.document, (None if capture.parts else fetched.body)
         text = document.to_text().encode("utf-8")
         record.text_sha256 = hashlib.sha256(text).hexdigest()
         record.reason = None
@@ -142,10 +143,25 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
             record.reason = "; ".join(filter(None, (record.reason, change.note))) or None
         if writes.rules is not None or record.outcome == Outcome.NEW:
             writes.rules_parts = page_rule_parts(ctx, page)
+        writes.captures = captures
         if _record(ctx, result, writes, started, state.version):
             return result
         state = ctx.store.page_state(page.id)  # another writer moved the page: decide again against it
     raise StoreError(f"page {page.id!r}: another writer kept moving it while this check recorded; try again")
+
+
+def _store_parts(ctx: Context, page: PageConfig, capture: Capture) -> list[PartWrite]:
+    """A combined document's raw captures, each stored (and fsync'd) before the transaction that lists them."""
+    writes = []
+    for item in capture.parts:
+        ctx.store.put_raw(page.id, item.fetched.body, private=page.cookies_file is not None)
+        headers = {name.lower(): value for name, value in item.fetched.headers.items()}
+        validators = {key: headers[name] for key, name in _VALIDATORS if headers.get(name)}
+        writes.append(PartWrite(item.number, item.rules.url, item.raw_sha256, validators))
+    return writes
+
+
+_VALIDATORS = (("etag", "etag"), ("last_modified", "last-modified"), ("content_type", "content-type"))
 
 
 def _as_last_good(ctx: Context, page: PageConfig, record: CheckRecord, state: PageState) -> bool:

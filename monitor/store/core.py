@@ -34,7 +34,16 @@ from monitor.store.parts import Baselines, DigestLedger, OutboxTable
 from monitor.store.records import check_problem
 from monitor.store.timeline import STARTS_VERSION, VersionInfo, resolve_ref
 from monitor.store.verify import VerifyReport, verify_store
-from monitor.store.writes import PAGE_STATE, CheckWrites, PageState, insert_check, read_head
+from monitor.store.writes import (
+    PAGE_STATE,
+    CheckWrites,
+    PageState,
+    insert_captures,
+    insert_check,
+    part_validators,
+    part_validators_file,
+    read_head,
+)
 
 __all__ = ["CheckWrites", "PageState", "Store", "VerifyReport", "VersionInfo", "sha256_hex"]
 
@@ -129,7 +138,10 @@ class Store(ImportedQueries):
                 self._check_storable(writes.technical)
                 insert_check(conn, writes.technical, head)
                 head = read_head(conn, record.page)
-            insert_check(conn, record, head)
+            check_id = insert_check(conn, record, head)
+            if writes.captures and record.outcome != Outcome.FAILED:  # never a partial document's parts
+                insert_captures(conn, check_id, writes.captures)
+                self.write_json(part_validators_file(record.page), part_validators(writes.captures))
             for watch_id, data in writes.baselines.items():
                 self.baselines.put(watch_id, record.page, data)
             if (message := writes.message) is not None:
@@ -142,6 +154,38 @@ class Store(ImportedQueries):
                     message.alerts,
                 )
         return True
+
+    def put_raw(self, page_id: str, raw: bytes, *, private: bool = False) -> str:
+        """Store one raw capture (a part of a combined document) before the check that refers to it."""
+        self._open_for_writing()
+        self.db.connection()
+        raw_id = sha256_hex(raw)
+        self._put_blob(
+            self._page_dir(page_id) / RAWS / f"{raw_id}{RAW_SUFFIX}", raw, mode=0o600 if private else 0o644
+        )
+        return raw_id
+
+    def read_raw_blob(self, page_id: str, raw_sha256: str) -> bytes:
+        """A stored raw capture by its sha256 (a part a 304 answer confirmed)."""
+        if not SHA256.match(raw_sha256):
+            raise UsageError(f"{raw_sha256!r} is not a raw capture's sha256")
+        path = self._page_dir(page_id) / RAWS / f"{raw_sha256}{RAW_SUFFIX}"
+        return self._read_blob(page_id, path, raw_sha256)
+
+    def part_validators(self, page_id: str) -> dict[str, dict[str, str]]:
+        """For each part of a combined document, by URL: what its last good capture answered with."""
+        return self.read_json(part_validators_file(page_id)) or {}
+
+    def captures(self, page_id: str, version: VersionInfo) -> list[tuple[int, str, str]]:
+        """The parts (number, URL, raw sha256) of the check that brought `version`, in order; [] for one page."""
+        return [
+            (int(part), str(url), str(raw))
+            for part, url, raw in self.query(
+                "SELECT c.part, c.url, c.raw_sha256 FROM captures c JOIN versions v ON v.check_id = c.check_id"
+                " WHERE v.page = ? AND v.version = ? AND v.since = ? ORDER BY c.part",
+                (page_id, version.id, version.since),
+            )
+        ]
 
     def _check_storable(self, record: CheckRecord) -> None:
         page = self._page_dir(record.page)

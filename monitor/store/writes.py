@@ -120,6 +120,33 @@ class Queued:
     alerts: list[dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class PartWrite:
+    """One page of a combined document as a check captured it: its raw blob (stored before the commit), and
+    what its next fetch asks with (validators, the content type to decode a stored capture again)."""
+
+    part: int  # 1, 2, ... in declaration order
+    url: str
+    raw_sha256: str
+    validators: Mapping[str, str] = field(default_factory=dict)
+
+
+def part_validators_file(page: str) -> str:
+    return f"parts/{page}.json"
+
+
+def insert_captures(conn: sqlite3.Connection, check_id: int, parts: list[PartWrite]) -> None:
+    conn.executemany(
+        "INSERT INTO captures (check_id, part, url, raw_sha256) VALUES (?, ?, ?, ?)",
+        [(check_id, part.part, part.url, part.raw_sha256) for part in parts],
+    )
+
+
+def part_validators(parts: list[PartWrite]) -> dict[str, dict[str, str]]:
+    """What the next check of a combined document asks each part with, by URL (kept as state)."""
+    return {part.url: {**part.validators, "raw_sha256": part.raw_sha256} for part in parts}
+
+
 @dataclass(slots=True)
 class CheckWrites:
     """Everything one check writes besides its record: the watch baselines it moved, its outbox message."""
@@ -131,6 +158,7 @@ class CheckWrites:
     rules: str | None = None
     technical: CheckRecord | None = None
     rules_parts: Mapping[str, Any] | None = None  # what the check's fingerprint is made of, kept as state
+    captures: list[PartWrite] = field(default_factory=list)  # a combined document's parts, in order
 
     @property
     def durable(self) -> bool:

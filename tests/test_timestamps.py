@@ -10,6 +10,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -180,3 +181,29 @@ def test_a_silent_tsa_costs_the_run_one_request_timeout_and_the_check_is_recorde
             assert time.monotonic() - started < 0.5 + 1.0  # one request per run, not one per record
             clock.advance(hours=6)
     assert len(records(config)) == 1 and tokens(config) == []
+
+
+def test_export_bundles_the_token_and_its_readme_command_verifies_it(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    with running_tsa(tsa_conf) as (url, _):
+        config = project(tmp_path, httpserver, url, tsa_conf.parent / "ca.pem")
+        serve(httpserver, "One.")
+        assert run_cli(config, clock, "check")[0] == 0
+    out = tmp_path / "bundle.zip"
+    code, output = run_cli(
+        config, clock, "export", "policy", "--at", "2026-01-05T09:00:00Z", "--out", str(out)
+    )
+    assert code == 0, output
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(out) as bundle:
+        bundle.extractall(folder)
+        assert {"check.tsr", "tsa-ca.pem"} <= set(bundle.namelist())
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.startswith("5. openssl ts -verify"))
+    assert sha((folder / "check.json").read_text(encoding="utf-8")) in command
+    checked = subprocess.run(command.removeprefix("5. ").split(), cwd=folder, capture_output=True, text=True)
+    assert checked.stdout == "Verification: OK\n", checked.stderr
+    sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+    assert "check.tsr: OK" in sums.stdout and sums.returncode == 0

@@ -23,6 +23,7 @@ from monitor.errors import UsageError
 from monitor.evidence.warc import build_warc
 from monitor.store.core import Store
 from monitor.store.records import is_imported, is_technical, rules_note
+from monitor.store.timestamps import token_for
 
 PRIVATE_NOTE = (
     "PRIVATE: this page was fetched with the cookies of a logged-in session, so its capture can hold that\n"
@@ -72,12 +73,38 @@ def export_capture(store: Store, page: PageConfig, at: str, out: Path) -> Export
         "head_sha256": chained.head,
     }
     files["chain.json"] = (json.dumps(chain, indent=2) + "\n").encode("utf-8")
+    stamped = token_for(store, chained.sha256)
+    if stamped is not None:
+        files["check.tsr"] = stamped[0]
+        if stamped[1] is not None:
+            files["tsa-ca.pem"] = stamped[1].encode("utf-8")
     sums = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     files["SHA256SUMS"] = "".join(f"{digest}  {name}\n" for name, digest in sums.items()).encode()
-    files["README.txt"] = _readme(page, record, info.id, chained, private, raw is not None).encode("utf-8")
+    files["README.txt"] = (
+        _readme(page, record, info.id, chained, private, raw is not None)
+        + _token_note(chained.sha256, stamped)
+    ).encode("utf-8")
     mode = 0o600 if private else 0o644
     fsutil.atomic_write(out, _zip(files, record.time, mode), mode=mode)
     return Exported(out, info.id, info.since, chained.n, chained.total, private, sums)
+
+
+def _token_note(record_sha256: str, stamped: tuple[bytes, str | None] | None) -> str:
+    if stamped is None:
+        return "\nTrusted time: this record has no RFC 3161 time-stamp token (none configured, or not yet asked).\n"
+    ca = (
+        "tsa-ca.pem (the CA certificates the monitor was configured with: compare them with those the TSA publishes)"
+        if stamped[1] is not None
+        else "the TSA's published CA certificates"
+    )
+    return (
+        "\nTrusted time\n"
+        "check.tsr        an RFC 3161 time-stamp response from a time-stamping authority over the sha256 of\n"
+        "                 check.json: the record existed, as it is, at the time the token states.\n"
+        f"5. openssl ts -verify -in check.tsr -digest {record_sha256} -CAfile tsa-ca.pem\n"
+        f"   prints 'Verification: OK'; with {ca}.\n"
+        "   openssl ts -reply -in check.tsr -text   shows the token's time and the TSA's name.\n"
+    )
 
 
 def imported_origin(source: dict[str, Any]) -> str:

@@ -91,6 +91,18 @@ class Timestamps:
         return [t for t in found if refs is None or t.ref in refs]
 
 
+def token_for(area: StateArea, record_sha256: str) -> tuple[bytes, str | None] | None:
+    """The token over the record hashing to `record_sha256` and the CA certificates (PEM) the store kept when it
+    asked, or None when the record has no token (yet)."""
+    rows = area.query(
+        "SELECT token FROM timestamps WHERE record_sha256 = ? AND token IS NOT NULL", (record_sha256,)
+    )
+    if not rows:
+        return None
+    ca = area.query("SELECT value FROM meta WHERE key = 'tsa_ca'")
+    return bytes(rows[0][0]), str(ca[0][0]) if ca else None
+
+
 def remembered_ca(conn: sqlite3.Connection) -> bytes | None:
     """The CA certificates the store's tokens were asked under (`remember_ca`), or None."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'tsa_ca'").fetchone()

@@ -64,7 +64,11 @@ def measure_check(url: str) -> None:
         started = time.perf_counter()
         checked = check_page(ctx, config.pages[0])
         elapsed = time.perf_counter() - started
-        words = len(ctx.store.read_text("report", checked.record.version).split()) if checked.record.version else 0
+        words = (
+            len(ctx.store.read_text("report", checked.record.version).split())
+            if checked.record.version
+            else 0
+        )
         ctx.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"{peak:.1f} {elapsed:.2f} {words} {checked.record.outcome} {checked.record.reason or ''}")
@@ -90,7 +94,11 @@ def main() -> int:
         try:
             url = f"http://127.0.0.1:{server.server_port}/report.pdf"
             done = subprocess.run(
-                [sys.executable, __file__, "--measure", url], capture_output=True, text=True, cwd=ROOT, check=False
+                [sys.executable, __file__, "--measure", url],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                check=False,
             )
         finally:
             server.shutdown()
@@ -100,7 +108,9 @@ def main() -> int:
     peak, elapsed, words, outcome, *reason = done.stdout.split()
     print(f"report: {args.pages} pages, {len(raw) / 2**20:.1f} MiB; check_page: {outcome} {' '.join(reason)}")
     print(f"  {float(elapsed):.2f} s, peak RSS {float(peak):.1f} MB, {words} words stored")
-    fast = result(f"pdf-check-{args.pages}p-seconds/{args.goal_seconds:g}s", float(elapsed) / args.goal_seconds, 1)
+    fast = result(
+        f"pdf-check-{args.pages}p-seconds/{args.goal_seconds:g}s", float(elapsed) / args.goal_seconds, 1
+    )
     small = result(f"pdf-check-{args.pages}p-peak-rss/{args.goal_mb:g}MB", float(peak) / args.goal_mb, 1)
     return 0 if fast and small and outcome == "new" else 1
 

@@ -56,8 +56,12 @@ def export_capture(store: Store, page: PageConfig, at: str, out: Path) -> Export
     private = page.cookies_file is not None or (
         raw is not None and store.raw_is_private(page.id, info.raw_sha256 or "")
     )
+    # A document combined from several pages: one request and response record per part, in order.
+    parts = [(url, store.read_raw_blob(page.id, sha)) for _, url, sha in store.captures(page.id, info)]
     files: dict[str, bytes] = {
-        "capture.warc.gz": build_warc(record, raw, text, chained.json, f"privacy-monitor {__version__}")
+        "capture.warc.gz": build_warc(
+            record, raw, text, chained.json, f"privacy-monitor {__version__}", parts=parts
+        )
     }
     if raw is not None:
         files["capture.html"] = raw

@@ -33,6 +33,7 @@ from monitor.store.objections import Objections
 from monitor.store.parts import Baselines, DigestLedger, OutboxTable
 from monitor.store.records import check_problem
 from monitor.store.timeline import STARTS_VERSION, VersionInfo, resolve_ref
+from monitor.store.timestamps import Timestamps
 from monitor.store.verify import VerifyReport, verify_store
 from monitor.store.writes import (
     PAGE_STATE,
@@ -59,6 +60,7 @@ class Store(ImportedQueries):
         self.outbox = OutboxTable(self)
         self.ledger = DigestLedger(self)
         self.objections = Objections(self)
+        self.timestamps = Timestamps(self)
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -292,15 +294,16 @@ class Store(ImportedQueries):
             key=lambda alert: (_SEVERITY.get(str(alert.get("severity")), 3), str(alert.get("page", ""))),
         )
 
-    def verify(self) -> VerifyReport:
-        """Integrity-check the database, re-hash every blob, check every reference; touch nothing."""
+    def verify(self, tsa_ca: bytes | None = None) -> VerifyReport:
+        """Integrity-check the database, re-hash every blob, check every reference; touch nothing. `tsa_ca`:
+        the time-stamping authority's CA certificates (PEM) the tokens are checked under, when configured."""
         problems = []
         if self._has_legacy():
             try:
                 self._open_for_writing()
             except StoreError as error:  # verify reports, it never crashes
                 problems.append(str(error))
-        report = verify_store(self.root, self.db, now=self.clock())
+        report = verify_store(self.root, self.db, now=self.clock(), tsa_ca=tsa_ca)
         report.problems[:0] = problems
         report.ok = not report.problems
         return report

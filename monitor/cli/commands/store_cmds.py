@@ -172,7 +172,7 @@ def verify(state: State) -> ExitStatus:
 
     Example: privacy-monitor verify
     """
-    report = open_store(state).verify()
+    report = open_store(state).verify(tsa_ca=_tsa_ca(state))
     for warning in getattr(report, "warnings", []):
         say(paint(f"warning: {warning}", "yellow", err=True), err=True)
     for problem in report.problems:
@@ -183,3 +183,18 @@ def verify(state: State) -> ExitStatus:
         return ExitStatus.OK
     say(f"{state.loaded.store_path}: {plural(len(report.problems), 'problem')} in {checked} checked")
     return ExitStatus.STORE_DAMAGED
+
+
+def _tsa_ca(state: State) -> bytes | None:
+    """The configured time-stamping authority's CA certificates, to check tokens under (None: the copy the store
+    keeps from when the tokens were received)."""
+    from monitor.fsutil import resolve_path
+
+    ca_file = state.loaded.config.evidence.tsa_ca_file
+    if ca_file is None:
+        return None
+    path = resolve_path(state.loaded.base_dir, ca_file)
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read [evidence] tsa_ca_file ({error.strerror}); fix the path") from None

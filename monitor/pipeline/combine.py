@@ -1,0 +1,117 @@
+"""A document combined from several pages (a declaration's `combine`): its parts fetched one after another
+outside any lock, each extracted under its own rules, joined in declaration order. A part that fails fails the
+whole capture, never a partial document; a part answering 304 is its stored capture again."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from monitor.config.loading import PageConfig
+from monitor.errors import FetchError
+from monitor.models import Document, FetchResult
+
+if TYPE_CHECKING:
+    from monitor.config.declarations import Part
+    from monitor.extract.document import Extraction
+    from monitor.pipeline.capture import Capture, Context
+
+    ExtractCapture = Callable[..., tuple[Extraction | None, str | None]]
+
+
+@dataclass
+class PartCapture:
+    """One page of a combined document: fetched (or its stored capture, when it answered 304) and its rules."""
+
+    number: int  # 1, 2, ... in declaration order
+    rules: Part
+    fetched: FetchResult
+    raw_sha256: str
+
+
+def parts_of(ctx: Context, page: PageConfig) -> list[Part]:
+    if page.declaration is None:
+        return []
+    from monitor.config.declarations import DeclarationError, page_parts
+
+    try:
+        return page_parts(ctx.loaded.base_dir, page)
+    except DeclarationError as error:
+        raise FetchError(page.url, str(error)) from None
+
+
+def fetch_parts(
+    ctx: Context,
+    page: PageConfig,
+    parts: list[Part],
+    validators: dict[str, dict[str, str]],
+    capture: Capture,
+    started: float,
+) -> Capture:
+    """Every part, in order, outside any lock. A part that fails fails the whole capture (never a partial
+    document); one that answers 304 is its stored capture again."""
+    import hashlib
+
+    from monitor.fetch.common import decode_html
+
+    for number, part in enumerate(parts, 1):
+        known = validators.get(part.url) or {}
+        sendable = {key: known[key] for key in ("etag", "last_modified") if known.get(key)}
+        try:
+            fetched = ctx.fetcher(page.renderer).fetch(part_page(page, part), validators=sendable or None)
+            if fetched.not_modified:
+                body = ctx.store.read_raw_blob(page.id, known["raw_sha256"])
+                html, encoding = decode_html(body, known.get("content_type", ""))
+                fetched.body, fetched.html, fetched.encoding = body, html, encoding
+                fetched.not_modified = False  # the stored capture stands for the part: extracted again
+                present = {name.lower() for name in fetched.headers}
+                for name in ("etag", "last_modified", "content_type"):
+                    if known.get(name) and name.replace("_", "-") not in present:
+                        fetched.headers[name.replace("_", "-")] = known[name]  # a 304 need not repeat them
+        except FetchError as error:
+            capture.reason = f"part {number} ({part.url}): {error.reason}"
+            capture.status, capture.retry_at, capture.parts = error.status, error.retry_at, []
+            return capture
+        capture.parts.append(PartCapture(number, part, fetched, hashlib.sha256(fetched.body).hexdigest()))
+    first = capture.parts[0].fetched
+    capture.fetched = FetchResult(
+        url=page.url, final_url=first.final_url, status=first.status, headers=dict(first.headers),
+        body=b"", html="", encoding=first.encoding, renderer=first.renderer,
+        elapsed=sum(item.fetched.elapsed for item in capture.parts),
+    )  # fmt: skip
+    capture.status = first.status
+    capture.timings["fetch"] = round(time.perf_counter() - started, 4)
+    return capture
+
+
+def part_page(page: PageConfig, part: Part) -> PageConfig:
+    """`page` as one of its parts: the part's URL and rules."""
+    return page.model_copy(update={"url": part.url, "select": part.select, "remove": part.remove})
+
+
+def extract_parts(
+    ctx: Context, page: PageConfig, parts: list[PartCapture], extract: ExtractCapture
+) -> tuple[Extraction | None, str | None]:
+    """Each part under its own rules, joined in declaration order; the first part that is not the document
+    fails the whole."""
+    from monitor.extract.document import Extraction
+
+    extractions = []
+    for item in parts:
+        extraction, reason = extract(
+            ctx, part_page(page, item.rules), item.fetched, last_good=None, part=item.rules
+        )
+        if reason or extraction is None:
+            return None, f"part {item.number} ({item.rules.url}): {reason or 'not extracted'}"
+        extractions.append(extraction)
+    words = sum(extraction.region_words for extraction in extractions)
+    covered = sum(extraction.coverage * extraction.region_words for extraction in extractions)
+    document = Document([block for extraction in extractions for block in extraction.document.blocks])
+    document.title = extractions[0].document.title
+    joined = Extraction(
+        document=document, coverage=covered / words if words else 1.0, region_words=words,
+        title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
+    )  # fmt: skip
+    return joined, None

@@ -197,4 +197,6 @@ def _tsa_ca(state: State) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise UsageError(f"{path}: cannot read [evidence] tsa_ca_file ({error.strerror}); fix the path") from None
+        raise UsageError(
+            f"{path}: cannot read [evidence] tsa_ca_file ({error.strerror}); fix the path"
+        ) from None

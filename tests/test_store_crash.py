@@ -38,6 +38,11 @@ CHILD = textwrap.dedent(
     rng = random.Random(seed)
     words = "we collect share your data with partners cookies consent meta policy".split()
     pool = ["# Policy\\n\\nWe collect data.\\n", "# Policy\\n\\nWe collect and share data.\\n"]
+    # A kill can tear the last line of the journal (a write is cut between two pages of the file): the next
+    # child cuts it off before appending, so a torn line never runs into the next one.
+    if os.path.exists(journal_path):
+        with open(journal_path, "rb") as torn:
+            os.truncate(journal_path, torn.read().rfind(b"\n") + 1)
     journal = os.open(journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def note(kind, payload):

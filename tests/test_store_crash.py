@@ -42,7 +42,7 @@ CHILD = textwrap.dedent(
     # child cuts it off before appending, so a torn line never runs into the next one.
     if os.path.exists(journal_path):
         with open(journal_path, "rb") as torn:
-            os.truncate(journal_path, torn.read().rfind(b"\n") + 1)
+            os.truncate(journal_path, torn.read().rfind(b"\\n") + 1)
     journal = os.open(journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def note(kind, payload):

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.extract.html_blocks import BLOCK_TAGS, SourcedBlock, is_body, reads_as_heading
+from monitor.extract.found_headings import is_body, reads_as_heading
+from monitor.extract.html_blocks import BLOCK_TAGS, SourcedBlock
 
 _NOT_RENDERED = {"head", "title", "meta", "link", "base", "script", "style", "noscript", "template"}
 _MEDIA = {"img", "picture", "source", "track", "video", "audio", "canvas", "svg", "math", "map", "area"}

@@ -19,13 +19,13 @@ monitor/boilerplate.py; this module only knows how visible HTML reads.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
 from lxml.html import HtmlElement
 
+from monitor.extract.found_headings import Candidate, ListState, reads_as_heading, settle
 from monitor.extract.layout import BOLD_TAGS, CELL_TAGS, bold_style, is_boxed, is_layout_table, lays_out_apart
 from monitor.extract.normalize import normalize_text
 from monitor.models import Block, BlockKind
@@ -39,11 +39,6 @@ _OTHER_BOXES = {"figure", "figcaption", "details", "summary", "dialog", "legend"
 BLOCK_TAGS = frozenset(
     _SECTIONS | _TEXT_BLOCKS | _LISTS_AND_TABLES | _OTHER_BOXES | HEADING_TAGS.keys() | LIST_TAGS | CELL_TAGS
 )
-# A heading line is short and is not a sentence; body text is a sentence or a longer line.
-HEADING_MAX_WORDS = 12
-BODY_MIN_WORDS = 8
-_NO_HEADING_END = frozenset(".!?;:,")
-_SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*\Z")
 
 
 @dataclass(slots=True)
@@ -60,23 +55,6 @@ class _Item:
     has_text: bool = False
 
 
-@dataclass(slots=True)
-class _List:
-    sections: bool = (
-        False  # an item of it was found to be a section: its siblings' first lines are headings too
-    )
-
-
-@dataclass(slots=True)
-class _Candidate:
-    """A line that reads as a heading if body text follows it (before `scope`, its list item, closes)."""
-
-    index: int  # in `out`
-    level: int
-    scope: _Item | None
-    in_list: _List | None
-
-
 @dataclass
 class _Converter:
     skip: Callable[[HtmlElement], bool]
@@ -84,8 +62,8 @@ class _Converter:
     pieces: list[str] = field(default_factory=list)
     owner: list[HtmlElement] = field(default_factory=list)  # innermost open block element
     items: list[_Item] = field(default_factory=list)
-    lists: list[_List] = field(default_factory=list)
-    pending: list[_Candidate] = field(default_factory=list)
+    lists: list[ListState] = field(default_factory=list)
+    pending: list[Candidate] = field(default_factory=list)
     context_level: int = 0  # the level of the last real heading: a found heading goes below it
     bold: list[HtmlElement] = field(default_factory=list)  # open bold elements
     line_bold: bool = False  # the line being gathered has bold words
@@ -138,7 +116,7 @@ class _Converter:
             self.atomic, self.atomic_kind, self.cells = element, "row", []
         elif tag in LIST_TAGS or role == "list":
             self.flush()
-            self.lists.append(_List())
+            self.lists.append(ListState())
         elif tag == "li" or role == "listitem":
             self.flush()
             self.items.append(_Item(max(len(self.lists) - 1, 0)))
@@ -215,7 +193,7 @@ class _Converter:
         if (first_of_item is not None or all_bold) and reads_as_heading(text):
             level = min(self.context_level + max(len(self.lists), 1), 6)
             scope = self.items[-1] if self.items else None
-            candidate = _Candidate(len(self.out), level, scope, self.lists[-1] if self.lists else None)
+            candidate = Candidate(len(self.out), level, scope, self.lists[-1] if self.lists else None)
         if self.pending:
             self.settle(text, first_of_item is None, candidate)
         if candidate is not None:
@@ -226,23 +204,14 @@ class _Converter:
         else:
             self.emit("paragraph", text, 0, self.owner[-1])
 
-    def settle(self, text: str, paragraph: bool, candidate: _Candidate | None) -> None:
-        """The pending heading lines, now that the block after them is known: body text makes them headings;
-        a deeper heading line keeps them waiting (a section whose first subsection opens at once)."""
-        last = self.pending[-1]
-        if candidate is not None:
-            if candidate.level <= last.level:
-                self.pending.clear()
-            return
-        if paragraph and (is_body(text) or (last.in_list is not None and last.in_list.sections)):
-            for found in self.pending:
-                sourced = self.out[found.index]
-                self.out[found.index] = SourcedBlock(
-                    Block("heading", sourced.block.text, found.level), sourced.element
-                )
-                if found.in_list is not None:
-                    found.in_list.sections = True
-        self.pending.clear()
+    def settle(self, text: str, paragraph: bool, candidate: Candidate | None) -> None:
+        settle(self.pending, text, paragraph, candidate, self._promote)
+
+    def _promote(self, found: Candidate) -> None:
+        sourced = self.out[found.index]
+        self.out[found.index] = SourcedBlock(
+            Block("heading", sourced.block.text, found.level), sourced.element
+        )
 
     def emit(self, kind: BlockKind, text: str, level: int, element: HtmlElement) -> None:
         if text:
@@ -281,19 +250,6 @@ def holds_only_blocks(parent: HtmlElement) -> bool:
         if child.tag in BLOCK_TAGS or child.get("role") in ("heading", "list", "listitem"):
             has_block = True
     return has_block
-
-
-def reads_as_heading(text: str) -> bool:
-    return (
-        text[-1] not in _NO_HEADING_END
-        and len(text) <= 150
-        and len(text.split()) <= HEADING_MAX_WORDS
-        and any(c.isalpha() for c in text)
-    )
-
-
-def is_body(text: str) -> bool:
-    return len(text.split()) >= BODY_MIN_WORDS or _SENTENCE_END.search(text) is not None
 
 
 def _aria_level(element: HtmlElement) -> int:

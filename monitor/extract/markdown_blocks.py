@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from monitor.extract.html_blocks import is_body, reads_as_heading
+from monitor.extract.found_headings import Candidate, reads_as_heading, settle
 from monitor.extract.normalize import normalize_text
 from monitor.models import Block, BlockKind, Document
 
@@ -67,16 +67,6 @@ class _Item:
     indent: int
 
 
-@dataclass(slots=True)
-class _Candidate:
-    """A line that reads as a heading if body text follows it (before `scope`, its list item, closes)."""
-
-    index: int  # in `blocks`
-    level: int
-    scope: _Item | None
-    in_list: _List | None
-
-
 @dataclass
 class _Builder:
     """Reads lines into blocks. Headings styled as body text are found by the rule the HTML reader follows
@@ -91,7 +81,7 @@ class _Builder:
     lists: list[_List] = field(default_factory=list)
     item_without_text: int | None = None  # level of an item whose first paragraph has not come yet
     after_blank: bool = False
-    pending: list[_Candidate] = field(default_factory=list)
+    pending: list[Candidate] = field(default_factory=list)
     context_level: int = 0  # the level of the last real heading: a found heading goes below it
 
     def feed(self, line: str) -> None:
@@ -180,7 +170,7 @@ class _Builder:
         if (first_of_item or _all_bold(raw)) and reads_as_heading(text):
             level = min(self.context_level + max(len(self.lists), 1), 6)
             scope = self.items[-1] if self.items else None
-            candidate = _Candidate(len(self.blocks), level, scope, self.lists[-1] if self.lists else None)
+            candidate = Candidate(len(self.blocks), level, scope, self.lists[-1] if self.lists else None)
         if self.pending:
             self.settle(text, not first_of_item, candidate)
         if candidate is not None:
@@ -189,20 +179,11 @@ class _Builder:
         if first_of_item:
             self.item_without_text = None
 
-    def settle(self, text: str, paragraph: bool, candidate: _Candidate | None) -> None:
-        """The pending heading lines, now that the block after them is known: body text makes them headings;
-        a deeper heading line keeps them waiting (a section whose first subsection opens at once)."""
-        last = self.pending[-1]
-        if candidate is not None:
-            if candidate.level <= last.level:
-                self.pending.clear()
-            return
-        if paragraph and (is_body(text) or (last.in_list is not None and last.in_list.sections)):
-            for found in self.pending:
-                self.blocks[found.index] = Block("heading", self.blocks[found.index].text, found.level)
-                if found.in_list is not None:
-                    found.in_list.sections = True
-        self.pending.clear()
+    def settle(self, text: str, paragraph: bool, candidate: Candidate | None) -> None:
+        settle(self.pending, text, paragraph, candidate, self._promote)
+
+    def _promote(self, found: Candidate) -> None:
+        self.blocks[found.index] = Block("heading", self.blocks[found.index].text, found.level)
 
     def emit(self, kind: BlockKind, text: str, level: int = 0) -> bool:
         """A block that is never a found heading: a real heading, a table row, the combined separator."""

@@ -77,7 +77,6 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     Example: privacy-monitor check facebook-privacy-policy-en --json
     """
     from monitor.fetch.gate import HostGate
-    from monitor.notify.base import has_notifier, kept_for_digest
     from monitor.pipeline.check import Context
     from monitor.pipeline.parallel import check_in_parallel
 
@@ -120,8 +119,11 @@ def check(state: State, pages: tuple[str, ...], as_json: bool) -> ExitStatus:
     for line in undelivered:
         say(line, err=as_json)
     raised = sum(len(result.alerts) for result in results)
-    if raised and not has_notifier(config.notify):  # nothing failed: kept, and said where (exit 0)
-        say(kept_for_digest(raised, state.loaded.path), err=as_json)
+    if raised:  # the notify stage loads only for a run that raised alerts
+        from monitor.notify.base import has_notifier, kept_for_digest
+
+        if not has_notifier(config.notify):  # nothing failed: kept, and said where (exit 0)
+            say(kept_for_digest(raised, state.loaded.path), err=as_json)
     failed = any(result.record.outcome == Outcome.FAILED for result in results)
     if failed:
         return ExitStatus.PAGE_FAILED

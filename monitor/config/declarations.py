@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from monitor.config.schema import END_KEYS, START_KEYS, Config, _Located, range_problem
+from monitor.config.page_rules import END_KEYS, START_KEYS, range_problem
+from monitor.config.schema import Config, _Located
 from monitor.errors import ConfigError
 
 _CAMEL = {

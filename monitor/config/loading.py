@@ -16,15 +16,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from monitor import fsutil
+from monitor.config.delivery import (  # noqa: F401 - re-exported: callers import the models from here
+    AppriseConfig,
+    DigestConfig,
+    EmailConfig,
+    NotifyConfig,
+)
 from monitor.config.schema import (  # noqa: F401 - re-exported: callers import the models from here
     DEFAULT_CONFIG,
     DEFAULT_USER_AGENT,
-    AppriseConfig,
     Config,
-    DigestConfig,
-    EmailConfig,
     FetchConfig,
-    NotifyConfig,
     PageConfig,
     QualityConfig,
     ServiceConfig,
@@ -32,8 +34,8 @@ from monitor.config.schema import (  # noqa: F401 - re-exported: callers import 
     WallConfig,
     WatchConfig,
     _Located,
-    parse_duration,
 )
+from monitor.durations import parse_duration  # noqa: F401 - re-exported
 from monitor.errors import ConfigError
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from monitor.store.timestamps import Timestamps, token_problem
 
 if TYPE_CHECKING:
-    from monitor.config.schema import EvidenceConfig
+    from monitor.config.delivery import EvidenceConfig
     from monitor.pipeline.capture import Context
 
 TSA_TIMEOUT = 10.0  # seconds for one request, connect and answer

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor import fsutil
 from monitor.models import CheckRecord
-from monitor.store.chain import chain_problems, record_digest, record_hash
+from monitor.store.chain import chain_problems, record_digest
 from monitor.store.derived import derived_timeline, impossible_row
 from monitor.store.layout import (
     PAGES,
@@ -44,14 +44,12 @@ from monitor.store.layout import (
     referenced_blobs,
 )
 from monitor.store.objections import objection_chain_problems
-from monitor.store.timestamps import RECORD_SQL, remembered_ca, stored_tokens, token_problem
+from monitor.store.references import RESTORE_DB, RESTORE_FACTS, reference_problems, token_problems
 
 if TYPE_CHECKING:
     from monitor.store.db import Database
 
 RESTORE_BLOB = "restore this file from a backup (a copy of the store folder is a complete backup)"
-RESTORE_DB = "restore monitor.db from a backup, or rebuild it: `sqlite3 monitor.db .recover | sqlite3 new.db`"
-RESTORE_FACTS = "restore monitor.db from a backup (a copy of the store folder is a complete backup)"
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of machines sharing a store, a zone mistaken for UTC
 COLUMNS = ("time", "outcome", "version", "previous", "text_sha256", "raw_sha256", "reason", "source")
 TIMELINE = ("version", "since", "until", "checks", "last_seen", "raw_sha256", "check_id")
@@ -150,8 +148,10 @@ class _Verifier:
         self.chain(conn)
         self.problems.extend(objection_chain_problems(conn, str(self.db.path)))
         self.versions(conn)
-        self.json_rows(conn)
-        self.timestamps(conn)
+        self.problems += reference_problems(conn, self.db.path)
+        tokens, problems = token_problems(conn, self.db.path, self.tsa_ca)
+        self.checked += tokens
+        self.problems += problems
         return None
 
     def checks(self, conn: sqlite3.Connection) -> None:
@@ -301,59 +301,6 @@ class _Verifier:
                 f"holds {len(rows)} (version {len(rows) + 1}, {str(version)[:12]} since {since}, is missing); "
                 f"{RESTORE_FACTS}"
             )
-
-    def json_rows(self, conn: sqlite3.Connection) -> None:
-        """Every JSON value parses; an outbox alert or a baseline names a stored page and version."""
-        stored: dict[str, set[str]] = defaultdict(set)
-        for page, version in conn.execute(
-            "SELECT page, version FROM checks UNION SELECT page, text_sha256 FROM checks"
-            " UNION SELECT page, version FROM versions"
-        ):
-            stored[page].add(version)
-        tables = {
-            "baselines": "SELECT watch || '/' || page, page, data FROM baselines",
-            "outbox": "SELECT id, page, alerts || char(10) || targets FROM outbox",
-            "digest_ledger": "SELECT seq, NULL, data FROM digest_ledger",
-            "state": "SELECT rel, NULL, data FROM state",
-            "state_lines": "SELECT seq, NULL, data FROM state_lines",
-        }
-        for table, sql in tables.items():
-            for key, page, data in conn.execute(sql):
-                where = f"{self.db.path}: {table} row {key}"
-                try:
-                    values = [json.loads(part) for part in str(data).split("\n")]
-                except ValueError as error:
-                    self.problems.append(f"{where}: damaged JSON ({error}); {RESTORE_DB}")
-                    continue
-                named = [(page, values[0].get("version") if isinstance(values[0], dict) else None)]
-                if table == "outbox":
-                    alerts = values[0] if isinstance(values[0], list) else []
-                    named += [(a.get("page"), a.get("version")) for a in alerts if isinstance(a, dict)]
-                for name, version in named if table in ("baselines", "outbox") else []:
-                    if name not in stored or (version is not None and version not in stored[name]):
-                        what = (
-                            f"version {str(version)[:12]} of page {name!r}"
-                            if name in stored
-                            else f"page {name!r}"
-                        )
-                        self.problems.append(f"{where}: names {what}, which is not stored; {RESTORE_FACTS}")
-                        break
-
-    def timestamps(self, conn: sqlite3.Connection) -> None:
-        """Each time-stamp token covers its record as stored now, and chains to the TSA's CA certificates (the
-        configured file's, else those the store kept when it asked)."""
-        ca = self.tsa_ca or remembered_ca(conn)
-        for token, record in stored_tokens(conn):
-            self.checked += 1
-            where = f"{self.db.path}: time-stamp token of {token.kind} {token.ref} (dated {token.time})"
-            if token.kind in RECORD_SQL and record is None:
-                problem: str | None = f"the {token.kind} record it stamps is gone"
-            elif record is not None and record_hash(record) != token.record_sha256:
-                problem = "it no longer matches its record (the record was changed after it was stamped)"
-            else:
-                problem = token_problem(token.token, token.record_sha256, ca)
-            if problem:
-                self.problems.append(f"{where}: {problem}; {RESTORE_FACTS}")
 
     def orphans(self, *, lost: bool) -> None:
         by_page: dict[str, list[Path]] = defaultdict(list)

@@ -136,6 +136,13 @@ def run_filters(
     raise FilterFailed(url, "filters: the browser stopped before they ran")
 
 
+def _tell_parent(line: str) -> None:
+    """One line of the child's protocol to `run_filters` (`start NAME`, `error ...`, `done HTML`), on the pipe
+    that is its stdout: the parent reads the last filter started even when it has to kill the child."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def _child() -> None:  # pragma: no cover - runs in the child process
     from playwright.sync_api import sync_playwright
 
@@ -168,7 +175,7 @@ def _child() -> None:  # pragma: no cover - runs in the child process
 
         evaluate(f"{_BUILT_IN}\nglobalThis.__filters = Object.assign({{}}, __builtIn, {job['module']}); 0")
         for name, params, has_params in job["filters"]:
-            print(f"start {name}", flush=True)
+            _tell_parent(f"start {name}")
             argument = json.dumps(params) if has_params else json.dumps({"fetch": job["url"]})
             began = time.monotonic()
             try:
@@ -177,11 +184,11 @@ def _child() -> None:  # pragma: no cover - runs in the child process
                 text = " ".join(str(error).split())
                 if time.monotonic() - began >= job["seconds"]:  # the protocol's timeout stopped it
                     text = f"ran past {job['seconds']:g}s"
-                print(f"error filter {name}: {text[:200]}", flush=True)
+                _tell_parent(f"error filter {name}: {text[:200]}")
                 return
         if base:  # links were resolved against the page's address while the filters ran
             evaluate("document.querySelector('base')?.remove(); 0")
-        print("done " + json.dumps(evaluate("document.documentElement.outerHTML")), flush=True)
+        _tell_parent("done " + json.dumps(evaluate("document.documentElement.outerHTML")))
         browser.close()
 
 

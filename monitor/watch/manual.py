@@ -8,6 +8,7 @@ alerts on its next rewording. The move is noted in the baseline (`followed`), ne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import WatchConfig
@@ -20,10 +21,20 @@ if TYPE_CHECKING:
     from monitor.store.core import Store
 
 
-def follow(store: Store, config: WatchConfig, page_id: str, text: str, *, time: str) -> dict[str, Any]:
-    """Move `config`'s baseline on `page_id` to the sentence of the current version that reads `text`; the
-    new baseline. UsageError (one line) when the watch is no clause watch, the page has no version yet, or
-    `text` is not on it."""
+def follow(
+    store: Store, config: WatchConfig, page_ids: Sequence[str], text: str, *, time: str
+) -> dict[str, dict[str, Any]]:
+    """Move `config`'s baseline on each of `page_ids` to the sentence of its current version that reads `text`;
+    the new baselines by page, written together once every page has been found to hold the text. UsageError (one
+    line, nothing written) when the watch is no clause watch, a page has no version yet, or `text` is not on it."""
+    states = {page_id: _followed(store, config, page_id, text, time=time) for page_id in page_ids}
+    with store.transaction():
+        for page_id, state in states.items():
+            store.baselines.put(config.id, page_id, state)
+    return states
+
+
+def _followed(store: Store, config: WatchConfig, page_id: str, text: str, *, time: str) -> dict[str, Any]:
     if config.kind != "clause":
         raise UsageError(f"--follow moves a clause watch; {config.id!r} is a {config.kind} watch")
     current = store.page_state(page_id).current
@@ -56,6 +67,4 @@ def follow(store: Store, config: WatchConfig, page_id: str, text: str, *, time: 
     state.setdefault("since", {"time": time, "version": current.id})
     state.setdefault("transitions", 0)
     state.setdefault("alerts", [])
-    with store.transaction():
-        store.baselines.put(config.id, page_id, state)
     return state

@@ -121,14 +121,15 @@ def _print_histories(state: State, chosen: list[Any], pages: tuple[str, ...], as
 
 
 def _follow(state: State, config: Any, pages: tuple[str, ...], text: str) -> None:
+    from monitor.models import isoformat
     from monitor.watch.history import watched_pages
     from monitor.watch.manual import follow
 
     store = open_store(state)
-    for page in watched_pages(config, pages or None):
-        moved = follow(store, config, page, text, time=state.clock().isoformat(timespec="seconds"))
-        where = " › ".join(moved["section"]) or "(top of the page)"
-        say(f"{config.id} on {page} now follows, in {where}: {moved['wording']}")
+    moved = follow(store, config, watched_pages(config, pages or None), text, time=isoformat(state.clock()))
+    for page, baseline in moved.items():
+        where = " › ".join(baseline["section"]) or "(top of the page)"
+        say(f"{config.id} on {page} now follows, in {where}: {baseline['wording']}")
 
 
 def _history_lines(config: Any, page: str, story: list[Any], zone: tzinfo) -> list[str]:

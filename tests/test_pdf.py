@@ -261,3 +261,12 @@ def test_a_systemic_risk_report_gives_the_words_ota_recorded(
     recall, precision = common / sum(expected.values()), common / len(ours)
     assert recall >= 0.95 and precision >= 0.95, (round(recall, 3), round(precision, 3))
     assert "Pinterest Digital Services Act Risk Assessment and Mitigation Report" not in stored_text(tmp_path)
+
+
+def test_an_html_page_that_mentions_the_pdf_signature_is_read_as_html() -> None:
+    """The signature counts only with no markup before it: a page that writes "%PDF-" near its top is HTML."""
+    from monitor.fetch.common import is_pdf
+
+    page = b"<!doctype html><html><body><main><h1>Formats</h1><p>PDF files start with %PDF-1.7.</p></main></body></html>"
+    assert not is_pdf(page, "text/html")
+    assert is_pdf(b"\xef\xbb\xbf\n%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "application/octet-stream")

@@ -64,9 +64,12 @@ def mime_type(content_type: str) -> str:
 
 
 def is_pdf(body: bytes, content_type: str = "") -> bool:
-    """A PDF document, by its signature, or by its type when there is no body to look at (a 304)."""
+    """A PDF document, by its signature, or by its type when there is no body to look at (a 304). The signature
+    counts only with no markup before it: an HTML page that mentions "%PDF-" near its top is no PDF."""
     if body:
-        return b"%PDF-" in body[:_PDF_WINDOW]
+        head = body[:_PDF_WINDOW]
+        at = head.find(b"%PDF-")
+        return at >= 0 and b"<" not in head[:at]
     return mime_type(content_type) in PDF_TYPES
 
 

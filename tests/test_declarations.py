@@ -175,3 +175,43 @@ def test_pages_shows_where_each_page_s_rules_come_from(tmp_path: Path) -> None:
         "config",
         "automatic",
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("select", "main >", "terms.Terms of Service.select: not a CSS selector: 'main >'"),
+        (
+            "fetch",
+            "ftp://example.org/terms",
+            "terms.Terms of Service.fetch: 'ftp://example.org/terms' is not an http(s) URL",
+        ),
+    ],
+    ids=["a selector that is none", "a fetch URL that is no http(s) URL"],
+)
+def test_a_bad_rule_in_a_declaration_fails_its_page_not_the_config(
+    server: HTTPServer, tmp_path: Path, key: str, value: str, reason: str
+) -> None:
+    """A declaration's selectors and URL are checked where it is read, as the page's own keys are: what a `git
+    pull` broke fails that page's check naming the file and key; the other pages are checked."""
+    home = checkout(tmp_path, server.url_for("/terms"))
+    file = home / "declarations" / "Example.json"
+    declaration = json.loads(file.read_text())
+    declaration["terms"]["Terms of Service"][key] = value
+    file.write_text(json.dumps(declaration))
+    server.expect_request("/own").respond_with_data(
+        "<html><body><main><h1>Own</h1><p>"
+        + "We keep your data safe and use it to run the service. " * 8
+        + "</p></main></body></html>",
+        content_type="text/html",
+    )
+    config = project(
+        tmp_path,
+        DECLARED.format(id="terms", terms="Terms of Service")
+        + f'[[pages]]\nid = "own"\nurl = "{server.url_for("/own")}"\nselect = ["main"]\n',
+    )
+    close_all()
+    code, output = run_cli(config, now, "check")
+    assert code == 3, output
+    lines = dict(line.split(None, 1) for line in output.splitlines() if line.split()[0] in ("terms", "own"))
+    assert lines["own"].startswith("new") and f"{file}: {reason}" in lines["terms"], output

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from monitor.config.page_rules import END_KEYS, START_KEYS, range_problem
+from monitor.config.fields import check_http_url
+from monitor.config.page_rules import END_KEYS, START_KEYS, check_rules, range_problem
 from monitor.config.schema import Config, _Located
 from monitor.errors import ConfigError
 
@@ -31,9 +32,6 @@ _CAMEL = {
     "endBefore": "end_before",
     "endAfter": "end_after",
 }
-# What this tool does not do yet with a declaration: a key here fails its page; one skipped is left out.
-UNSUPPORTED_FAILS: tuple[str, ...] = ()
-UNSUPPORTED_SKIPPED: tuple[str, ...] = ()
 # The filters OTA's engine provides itself (monitor/fetch/filters.py runs them): no filters file needed.
 BUILT_IN_FILTERS = frozenset({"removeQueryParams", "convertSpacesToStandard"})
 _KNOWN = {"fetch", "select", "remove", "filter", "executeClientScripts", "combine", "validUntil"}
@@ -131,19 +129,18 @@ def rules(value: Any, where: str) -> list[str | dict[str, str]]:
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
-    return [
+    found = [
         _rule(item, f"{where}[{n}]" if isinstance(value, list) else where) for n, item in enumerate(items)
     ]
+    try:  # checked here, as the page's own keys are: a bad selector fails this page, never the config's loading
+        return check_rules(found)
+    except ValueError as error:
+        raise DeclarationError(f"{where}: {error}") from None
 
 
 def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     """The page keys a declaration entry gives: url, select, remove, renderer."""
     where = f"{file}: terms.{terms}"
-    for key in UNSUPPORTED_FAILS:
-        if key in entry:
-            raise DeclarationError(
-                f"{where}.{key}: combined documents are not supported yet (follow each part as its own page)"
-            )
     if "combine" in entry:
         parts = combine_parts(file, terms, entry)
         return {
@@ -155,6 +152,10 @@ def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any
     fetch = entry.get("fetch")
     if not isinstance(fetch, str):
         raise DeclarationError(f"{where}.fetch: missing (the document's URL)")
+    try:
+        check_http_url(fetch)
+    except ValueError as error:
+        raise DeclarationError(f"{where}.fetch: {error}") from None
     return {
         "url": fetch,
         "select": rules(entry.get("select"), f"{where}.select"),
@@ -210,11 +211,7 @@ def page_parts(base_dir: Path, page: Any) -> list[Part]:
 
 def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
     """What this tool leaves out of an entry, one line each, naming the file and key."""
-    notes = [
-        f"{file}: terms.{terms}.{key}: not applied (not supported yet)"
-        for key in UNSUPPORTED_SKIPPED
-        if entry.get(key)
-    ]
+    notes: list[str] = []
     script_file = file.with_name(f"{file.stem}.filters.js")
     raw = entry.get("filter") or []
     for item in raw if isinstance(raw, list) else [raw]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import PageConfig
 from monitor.errors import StoreDamaged, StoreError
@@ -41,6 +41,7 @@ from monitor.store.writes import CheckWrites, PageState, PartWrite
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff
+    from monitor.watch.alerts import Alert
 
 __all__ = ["Capture", "CheckResult", "Context", "capture_now", "capture_page", "check_page", "check_pages"]
 
@@ -237,9 +238,16 @@ def _decide(
         result.diff = diff_documents(old, document)
         record.changes = result.diff.summary()
         record.cosmetic = result.diff.cosmetic_only
+        # The summary marks as watched what the watches themselves decided (their alerts), as the digest does.
         watched = [watch for watch in ctx.config.watches if page.id in watch.pages]
-        record.summary = summarize(result.diff, watched=watched).to_json()
-    _watches(ctx, page, record, state, old, document, result.diff, result, writes)
+        diff = result.diff
+        record.summary = summarize(diff, watched=watched).to_json() if not watched else None
+        _watches(
+            ctx, page, record, state, old, document, diff, result, writes,
+            summary=lambda alerts: summarize(diff, watched=watched, alerts=alerts).to_json(),
+        )  # fmt: skip
+    else:
+        _watches(ctx, page, record, state, old, document, result.diff, result, writes)
     return result, writes
 
 
@@ -255,8 +263,10 @@ def _watches(
     writes: CheckWrites,
     *,
     only_new: bool = False,
+    summary: Callable[[list[Alert]], dict[str, Any]] | None = None,
 ) -> None:
-    """The page's watches on this version: their alerts, new baselines and outbox message, to be recorded."""
+    """The page's watches on this version: their alerts, new baselines and outbox message, to be recorded.
+    `summary`: how the change's summary is made once the alerts are known (it marks what they name)."""
     if not any(page.id in watch.pages for watch in ctx.config.watches):
         return  # a check of a page without watches never loads them
     from monitor.notify.outbox import new_message
@@ -273,6 +283,8 @@ def _watches(
         watches, page.id, state.baselines, old=old, new=new, diff=diff,
         version=version, previous=record.previous, time=record.time,
     )  # fmt: skip
+    if summary is not None:
+        record.summary = summary(evaluation.alerts)
     if record.summary:  # the alert mail opens with the change's summary, as every change output does
         for alert in evaluation.alerts:
             alert.details["change"] = record.summary

@@ -6,6 +6,7 @@ own (`openssl ts -reply`) on loopback, with a CA made in the test."""
 from __future__ import annotations
 
 import hashlib
+import io
 import socket
 import sqlite3
 import subprocess
@@ -207,3 +208,77 @@ def test_export_bundles_the_token_and_its_readme_command_verifies_it(
     assert checked.stdout == "Verification: OK\n", checked.stderr
     sums = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
     assert "check.tsr: OK" in sums.stdout and sums.returncode == 0
+
+
+def test_each_export_gets_a_token_over_its_sha256sums_that_openssl_checks_and_verify_too(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    out = tmp_path / "bundle.zip"
+    with running_tsa(tsa_conf) as (url, requests):
+        config = project(tmp_path, httpserver, url, tsa_conf.parent / "ca.pem")
+        serve(httpserver, "One.")
+        assert run_cli(config, clock, "check")[0] == 0
+        code, output = run_cli(config, clock, "export", "policy", "--at", "latest", "--out", str(out))
+        assert len(requests) == 2  # the check record's token, then the export's
+    assert (code, output.splitlines()[0].split(": ", 1)[1]) == (
+        0, "version " + output.split("version ")[1][:12] + " since 2026-01-05 08:00 UTC, record 1 of 1 in the "
+        "page's hash chain; time-stamped (export.tsr)",
+    )  # fmt: skip
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(out) as bundle:
+        bundle.extractall(folder)
+    readme = (folder / "README.txt").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.startswith("6. openssl ts -verify"))
+    assert command == "6. openssl ts -verify -in export.tsr -data SHA256SUMS -CAfile tsa-ca.pem"
+    checked = subprocess.run(command.removeprefix("6. ").split(), cwd=folder, capture_output=True, text=True)
+    assert checked.stdout == "Verification: OK\n", checked.stderr
+    sums = hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest()
+    assert [(kind, ref) for kind, ref, _, _ in tokens(config)] == [("check", "1"), ("export", sums)]
+    assert run_cli(config, clock, "verify")[0] == 0
+    with sqlite3.connect(
+        tmp_path / "store" / "monitor.db"
+    ) as conn:  # the export's token moved onto another hash
+        conn.execute("UPDATE timestamps SET record_sha256 = ? WHERE kind = 'export'", ("0" * 64,))
+    close_all()
+    code, output = run_cli(config, clock, "verify")
+    assert code == 4 and f"time-stamp token of export {sums} (dated " in output, output
+
+
+def test_an_export_while_the_tsa_is_down_is_written_and_its_token_comes_with_a_later_run(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    ca = tsa_conf.parent / "ca.pem"
+    with running_tsa(tsa_conf) as (url, _):
+        config = project(tmp_path, httpserver, url, ca)
+        serve(httpserver, "One.")
+        assert run_cli(config, clock, "check")[0] == 0
+    down = dead_url()
+    config = project(tmp_path, httpserver, down, ca)
+    out = tmp_path / "bundle.zip"
+    code, output = run_cli(config, clock, "export", "policy", "--at", "latest", "--out", str(out))
+    assert code == 0
+    assert output.splitlines()[1] == (
+        f"No time-stamp token yet: {down}: the time-stamping authority did not answer (ConnectionError); the "
+        "records are stamped at a later run; export again after it for a bundle with export.tsr"
+    )
+    first = out.read_bytes()
+    with zipfile.ZipFile(out) as bundle:
+        assert "export.tsr" not in bundle.namelist()
+        assert "it is asked again at the monitor's next run" in bundle.read("README.txt").decode()
+    with running_tsa(tsa_conf) as (url, requests):
+        config = project(tmp_path, httpserver, url, ca)
+        clock.advance(hours=6)
+        assert run_cli(config, clock, "check")[0] == 0  # the run stamps the waiting export
+        assert len(requests) == 1
+        code, output = run_cli(config, clock, "export", "policy", "--at", "latest", "--out", str(out))
+    assert code == 0 and output.endswith("; time-stamped (export.tsr)\n"), output
+    with zipfile.ZipFile(io.BytesIO(first)) as before:
+        earlier = hashlib.sha256(before.read("SHA256SUMS")).hexdigest()
+    with zipfile.ZipFile(out) as bundle:
+        assert "export.tsr" in bundle.namelist()
+        again = hashlib.sha256(bundle.read("SHA256SUMS")).hexdigest()
+    # the first bundle's token, asked at the later run, and the new bundle's (its chain.json names the new check)
+    assert {ref for kind, ref, _, _ in tokens(config) if kind == "export"} == {earlier, again}
+    assert run_cli(config, clock, "verify")[0] == 0

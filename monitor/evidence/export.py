@@ -3,27 +3,31 @@
 The zip holds `capture.warc.gz` (warc.py), `capture.html` (the raw capture, when one was stored), `text.md` (the
 extracted text, exactly as stored), `check.json` (the check record that brought the version, byte for byte as
 stored: its `sha256sum` is what the page's next record names in its `chain`), `chain.json` (its position in
-the page's hash chain), `SHA256SUMS` and `README.txt`. The zip of a page fetched with a cookies file is written
-owner-only (0600), and its README says why.
+the page's hash chain), the record's time-stamp token (`check.tsr`), `SHA256SUMS`, the export's own token over
+it (`export.tsr`) and `README.txt`. `--format wacz` writes the capture as WACZ instead (wacz.py). The zip of a
+page fetched with a cookies file is written owner-only (0600), and its README says why.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor import __version__, fsutil
+from monitor import fsutil
 from monitor.config.loading import PageConfig
 from monitor.errors import UsageError
-from monitor.evidence.warc import build_warc
+from monitor.evidence.bundle import (
+    Stamper,
+    VersionFiles,
+    export_token_note,
+    manifest,
+    version_files,
+    zip_bundle,
+)
+from monitor.pipeline.stamp import ExportStamp
 from monitor.store.core import Store
 from monitor.store.records import is_imported, is_technical, rules_note
-from monitor.store.timestamps import token_for
 
 PRIVATE_NOTE = (
     "PRIVATE: this page was fetched with the cookies of a logged-in session, so its capture can hold that\n"
@@ -40,65 +44,65 @@ class Exported:
     total: int
     private: bool
     files: dict[str, str]  # name -> sha256
+    stamp: ExportStamp | None = None  # the export's own token (None: no TSA configured)
 
 
-def export_capture(store: Store, page: PageConfig, at: str, out: Path) -> Exported:
-    """Write the bundle of `page`'s capture in effect at `at` (a date, date-time or any version reference)."""
-    if out.suffix.lower() != ".zip":
-        raise UsageError(f"{out}: the bundle is a zip file: name it FILE.zip")
-    info = store.resolve(page.id, at)
-    chained = store.version_record(page.id, info.since, info.id)
-    if chained is None:
-        raise UsageError(f"{page.id}: no record brought version {info.id[:12]}; run `privacy-monitor verify`")
-    record = chained.record
-    text = store.read_text(page.id, info.id).encode("utf-8")
-    raw = store.read_raw(page.id, info)
-    private = page.cookies_file is not None or (
-        raw is not None and store.raw_is_private(page.id, info.raw_sha256 or "")
-    )
-    # A document combined from several pages: one request and response record per part, in order.
-    parts = [(url, store.read_raw_blob(page.id, sha)) for _, url, sha in store.captures(page.id, info)]
-    files: dict[str, bytes] = {
-        "capture.warc.gz": build_warc(
-            record, raw, text, chained.json, f"privacy-monitor {__version__}", parts=parts
+def export_capture(
+    store: Store, page: PageConfig, at: str, out: Path, *, stamper: Stamper | None = None, wacz: bool = False
+) -> Exported:
+    """Write the bundle of `page`'s capture in effect at `at` (a date, date-time or any version reference);
+    `stamper` gives the export's token over its manifest, after the bundle is written once without it."""
+    suffix = ".wacz" if wacz else ".zip"
+    if out.suffix.lower() != suffix:
+        raise UsageError(
+            f"{out}: the {'WACZ file' if wacz else 'bundle is a zip file'}: name it FILE{suffix}"
         )
-    }
-    if raw is not None:
-        files["capture.html"] = raw
-    files["text.md"] = text
-    files["check.json"] = chained.json.encode("utf-8")
-    chain = {
-        "page": page.id,
-        "position": chained.n,
-        "of": chained.total,
-        "record_sha256": chained.sha256,
-        "previous_record_sha256": chained.previous,
-        "named_by_next_record": chained.next_chain,
-        "head_sha256": chained.head,
-    }
-    files["chain.json"] = (json.dumps(chain, indent=2) + "\n").encode("utf-8")
-    stamped = token_for(store, chained.sha256)
-    if stamped is not None:
-        files["check.tsr"] = stamped[0]
-        if stamped[1] is not None:
-            files["tsa-ca.pem"] = stamped[1].encode("utf-8")
-    sums = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    files["SHA256SUMS"] = "".join(f"{digest}  {name}\n" for name, digest in sums.items()).encode()
-    files["README.txt"] = (
-        _readme(page, record, info.id, chained, private, raw is not None)
-        + _token_note(chained.sha256, stamped)
-    ).encode("utf-8")
-    mode = 0o600 if private else 0o644
-    fsutil.atomic_write(out, _zip(files, record.time, mode), mode=mode)
-    return Exported(out, info.id, info.since, chained.n, chained.total, private, sums)
+    info = store.resolve(page.id, at)
+    version = version_files(store, page.id, info, cookies=page.cookies_file is not None)
+    mode = 0o600 if version.private else 0o644
+    if wacz:
+        from monitor.evidence.wacz import write_wacz
+
+        stamp = write_wacz(out, page.id, version, mode, stamper)
+        return _exported(out, info.id, info.since, version, {}, stamp)
+    files = dict(version.files)
+    sums = manifest(files)
+    files["SHA256SUMS"] = sums.encode("utf-8")
+    if version.ca_pem is not None:  # the CA certificates the record's token chains to
+        files["tsa-ca.pem"] = version.ca_pem.encode("utf-8")
+    readme = _readme(page, version, info.id) + _token_note(version)
+    time = version.chained.record.time
+    fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, mode), mode=mode)
+    stamp = stamper(sums) if stamper is not None else None
+    if stamp is not None:  # written again with the export's own token, or the README saying it is to come
+        readme += export_token_note(stamp, step=6)
+        if stamp.token is not None:
+            files["export.tsr"] = stamp.token
+            files.setdefault("tsa-ca.pem", (stamp.ca_pem or "").encode("utf-8"))
+        fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, mode), mode=mode)
+    hashes = {line[66:]: line[:64] for line in sums.splitlines()}
+    return _exported(out, info.id, info.since, version, hashes, stamp)
 
 
-def _token_note(record_sha256: str, stamped: tuple[bytes, str | None] | None) -> str:
-    if stamped is None:
+def _exported(
+    out: Path,
+    version: str,
+    since: str,
+    files: VersionFiles,
+    hashes: dict[str, str],
+    stamp: ExportStamp | None,
+) -> Exported:
+    chained = files.chained
+    return Exported(out, version, since, chained.n, chained.total, files.private, hashes, stamp)
+
+
+def _token_note(version: VersionFiles) -> str:
+    record_sha256 = version.chained.sha256
+    if "check.tsr" not in version.files:
         return "\nTrusted time: this record has no RFC 3161 time-stamp token (none configured, or not yet asked).\n"
     ca = (
         "tsa-ca.pem (the CA certificates the monitor was configured with: compare them with those the TSA publishes)"
-        if stamped[1] is not None
+        if version.ca_pem is not None
         else "the TSA's published CA certificates"
     )
     return (
@@ -124,26 +128,9 @@ def imported_origin(source: dict[str, Any]) -> str:
     return text
 
 
-def _zip(files: dict[str, bytes], time: str, mode: int) -> bytes:
-    buffer = io.BytesIO()
-    stamp = (
-        int(time[:4]),
-        int(time[5:7]),
-        int(time[8:10]),
-        int(time[11:13]),
-        int(time[14:16]),
-        int(time[17:19]),
-    )
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, data in files.items():
-            entry = zipfile.ZipInfo(f"{name}", date_time=max(stamp, (1980, 1, 1, 0, 0, 0)))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = mode << 16
-            bundle.writestr(entry, data)
-    return buffer.getvalue()
-
-
-def _readme(page: PageConfig, record: Any, version: str, chained: Any, private: bool, has_raw: bool) -> str:
+def _readme(page: PageConfig, files: VersionFiles, version: str) -> str:
+    chained, private, has_raw = files.chained, files.private, files.has_raw
+    record = chained.record
     source = record.source
     origin = (
         f"{rules_note(record)}: the stored capture {record.raw_sha256} extracted again under them"

@@ -1,5 +1,6 @@
 """Trusted time for the run's records: after the checks are recorded, each record still without a time-stamp
-token (new versions' check records, objection records) is sent, as its sha256, to the configured RFC 3161 TSA.
+token (new versions' check records, objection records, exports the TSA did not answer) is sent, as its sha256,
+to the configured RFC 3161 TSA; `export` asks for its bundle's token itself (`stamp_export`).
 
 Never inside a check's transaction and never before it: a TSA that is down or silent costs the run one request
 (TSA_TIMEOUT at most), never a check, and the records wait for the next run. A token is checked against the
@@ -8,15 +9,17 @@ TSA's CA certificates and the hash it must cover before it is stored, so a wrong
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.store.timestamps import Timestamps, token_problem
+from monitor.store.timestamps import EXPORT, Timestamps, token_for, token_problem
 
 if TYPE_CHECKING:
-    from monitor.config.delivery import EvidenceConfig
+    from monitor.config.loading import LoadedConfig
     from monitor.pipeline.capture import Context
+    from monitor.store.state import StateArea
 
 TSA_TIMEOUT = 10.0  # seconds for one request, connect and answer
 PER_RUN = 50  # tokens asked for in one run: an import's thousands of versions are stamped over several runs
@@ -29,8 +32,40 @@ class StampReport:
     error: str | None = None  # why the TSA gave no token this run (one line naming the URL or file)
 
 
+@dataclass(frozen=True, slots=True)
+class ExportStamp:
+    """The token over an export's manifest: the TSA's response and its CA certificates (PEM), or why none yet."""
+
+    token: bytes | None
+    ca_pem: str | None
+    error: str | None = None  # the TSA gave none now: the manifest waits for a later run
+
+
 class TsaError(Exception):
     """A TSA that gave no usable token: down, silent, refusing, or answering what does not check."""
+
+
+def stamp_export(store: StateArea, loaded: LoadedConfig, manifest: str, now: str) -> ExportStamp | None:
+    """The token over sha256(`manifest`): the one stored (an export of the same bundle made before), else asked
+    of the configured TSA now (TSA_TIMEOUT at most); a TSA that gives none keeps the manifest for a later run.
+    None when no TSA is configured and none is stored."""
+    stored = token_for(store, hashlib.sha256(manifest.encode("utf-8")).hexdigest())
+    if stored is not None:
+        return ExportStamp(stored[0], stored[1])
+    evidence = loaded.config.evidence
+    if evidence.tsa_url is None:
+        return None
+    timestamps = Timestamps(store)
+    try:
+        ca_pem = read_ca(loaded)
+        token, time = request_token(evidence.tsa_url, manifest.encode("utf-8"), ca_pem)
+    except TsaError as error:
+        timestamps.wait_for_export(manifest, now)
+        return ExportStamp(None, None, str(error))
+    sha256 = hashlib.sha256(manifest.encode("utf-8")).hexdigest()
+    timestamps.remember_ca(ca_pem.decode("utf-8"))
+    timestamps.add(EXPORT, sha256, sha256, token, time)
+    return ExportStamp(token, ca_pem.decode("utf-8"))
 
 
 def stamp_pending(ctx: Context) -> StampReport | None:
@@ -40,7 +75,7 @@ def stamp_pending(ctx: Context) -> StampReport | None:
     if evidence.tsa_url is None:
         return None
     try:
-        ca_pem = _read_ca(ctx, evidence)
+        ca_pem = read_ca(ctx.loaded)
     except TsaError as error:
         return StampReport(0, True, str(error))
     timestamps = Timestamps(ctx.store)
@@ -88,8 +123,9 @@ def request_token(url: str, data: bytes, ca_pem: bytes) -> tuple[bytes, str]:
     return token, when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _read_ca(ctx: Context, evidence: EvidenceConfig) -> bytes:
-    path: Path = ctx.loaded.resolve(evidence.tsa_ca_file or "")
+def read_ca(loaded: LoadedConfig) -> bytes:
+    """The configured TSA's CA certificates (PEM), read from `[evidence] tsa_ca_file`."""
+    path: Path = loaded.resolve(loaded.config.evidence.tsa_ca_file or "")
     try:
         return path.read_bytes()
     except OSError as error:

@@ -1,25 +1,30 @@
 """Trusted time: RFC 3161 time-stamp tokens over stored records, in the `timestamps` table.
 
 A token covers the sha256 of a record exactly as stored (a new version's check record, an objection record, an
-export's manifest), so `openssl ts -verify -digest <record_sha256>` checks it without this program. A row is
-written only once its token came back: a record without a row is still to be stamped, and the next run asks
-again. The stored token is the TSA's whole response (TimeStampResp, DER), which `openssl ts -verify -in` reads.
+export's manifest), so `openssl ts -verify -digest <record_sha256>` checks it without this program. A check or
+objection record gets its row only once its token came back: a record without a row is still to be stamped, and
+the next run asks again. An export is no stored record: its manifest (the bundle's SHA256SUMS) is kept in
+`exports/<sha256>.sums` and its row waits with no token until a run gets one, so exporting again bundles it.
+The stored token is the TSA's whole response (TimeStampResp, DER), which `openssl ts -verify -in` reads.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from monitor import fsutil
 from monitor.store.chain import record_hash
 
 if TYPE_CHECKING:
     from monitor.store.state import StateArea
 
 CHECK, OBJECTION, EXPORT = "check", "objection", "export"
+EXPORTS = "exports"  # the store's folder of export manifests still waiting for a token (`<sha256>.sums`)
 
-# Records still without a token: new versions' check records, then objection records, oldest first.
+# Records still without a token: new versions' check records, objection records, then exports, oldest first.
 UNSTAMPED = """
 SELECT 'check', CAST(c.id AS TEXT), c.record FROM checks c
 WHERE c.outcome IN ('new', 'changed')
@@ -27,6 +32,8 @@ WHERE c.outcome IN ('new', 'changed')
 UNION ALL
 SELECT 'objection', CAST(o.seq AS TEXT), o.record FROM objections o
 WHERE NOT EXISTS (SELECT 1 FROM timestamps t WHERE t.kind = 'objection' AND t.ref = CAST(o.seq AS TEXT))
+UNION ALL
+SELECT 'export', t.ref, NULL FROM timestamps t WHERE t.kind = 'export' AND t.token IS NULL
 LIMIT ?
 """
 
@@ -64,15 +71,40 @@ class Timestamps:
         self._area = area
 
     def unstamped(self, limit: int) -> list[Unstamped]:
-        """Up to `limit` records still waiting for a token, oldest first."""
-        return [Unstamped(str(k), str(r), str(d)) for k, r, d in self._area.query(UNSTAMPED, (limit,))]
+        """Up to `limit` records still waiting for a token, oldest first (an export whose manifest file is
+        gone is left out: there is nothing left to stamp)."""
+        found = []
+        for kind, ref, data in self._area.query(UNSTAMPED, (limit,)):
+            if kind == EXPORT:
+                data = None
+                with suppress(OSError):
+                    data = self._area.path(f"{EXPORTS}/{ref}.sums").read_text(encoding="utf-8")
+            if data is not None:
+                found.append(Unstamped(str(kind), str(ref), str(data)))
+        return found
 
     def add(self, kind: str, ref: str, record_sha256: str, token: bytes, time: str) -> None:
         """Store a token that came back (once: a record keeps its first token)."""
         self._area.execute(
-            "INSERT OR IGNORE INTO timestamps (kind, ref, record_sha256, token, time) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO timestamps (kind, ref, record_sha256, token, time) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (kind, ref) DO UPDATE SET token = excluded.token, time = excluded.time"
+            " WHERE timestamps.token IS NULL",
             (kind, ref, record_sha256, token, time),
         )
+
+    def wait_for_export(self, manifest: str, time: str) -> str:
+        """Keep an export's manifest to be stamped at a later run (its sha256 is the row's ref); that sha256."""
+        sha256 = record_hash(manifest)
+        folder = self._area.path(EXPORTS)
+        fsutil.ensure_dir(folder)
+        path = folder / f"{sha256}.sums"
+        if not path.exists():
+            fsutil.atomic_write(path, manifest.encode("utf-8"))
+        self._area.execute(
+            "INSERT OR IGNORE INTO timestamps (kind, ref, record_sha256, token, time) VALUES (?, ?, ?, NULL, ?)",
+            (EXPORT, sha256, sha256, time),
+        )
+        return sha256
 
     def remember_ca(self, pem: str) -> None:
         """Keep the TSA's CA certificates (PEM) the tokens were asked under, so that `verify` checks each

@@ -62,7 +62,11 @@ class AppriseNotifier(Notifier):
         if url is None:
             raise NotifyError(f"{target}: this Apprise URL is no longer configured")
         rendered = render_alerts(
-            message.alerts, self.pages.get(message.page), base_url=self.base_url, zone=self.zone
+            message.alerts,
+            self.pages.get(message.page),
+            base_url=self.base_url,
+            include_private=self.include_private,
+            zone=self.zone,
         )
         client = apprise.Apprise()
         with _quiet():

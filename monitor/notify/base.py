@@ -53,12 +53,14 @@ class Notifier:
         base_dir: Path,
         pages: Sequence[PageConfig] = (),
         base_url: str | None = None,
+        include_private: bool = False,
         zone: tzinfo = UTC,
     ) -> None:
         self.settings = settings
         self.base_dir = base_dir
         self.pages = {page.id: page for page in pages}
         self.base_url = base_url  # `[report] base_url`: messages link to the change's page there
+        self.include_private = include_private  # `[report] include_private`: private pages' too
         self.zone = zone  # `[digest] timezone`: the times a message shows
 
     def targets(self) -> list[str]:
@@ -84,16 +86,23 @@ def build_notifiers(
     base_dir: Path,
     pages: Sequence[PageConfig] = (),
     base_url: str | None = None,
+    include_private: bool = False,
     zone: tzinfo = UTC,
 ) -> list[Notifier]:
     """A notifier for every `[notify.<name>]` table present in the config, in registry order; `zone`: the
-    digest's time zone, in which messages show times."""
+    digest's time zone, in which messages show times; `base_url` and `include_private`: `[report]`'s, where
+    messages link a change's page (a private page's only when the site publishes it)."""
     notifiers = []
     for name in NOTIFIERS.names():
         settings = getattr(notify, name, None)
         if settings is not None:
             notifier = NOTIFIERS.get(name)(
-                settings, base_dir=base_dir, pages=pages, base_url=base_url, zone=zone
+                settings,
+                base_dir=base_dir,
+                pages=pages,
+                base_url=base_url,
+                include_private=include_private,
+                zone=zone,
             )
             notifiers.append(notifier)
     return notifiers

@@ -136,7 +136,9 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
             if record.outcome == Outcome.NEW:
                 new_pages.append((page.id, page.title or page.id, record.time))
             elif record.outcome == Outcome.CHANGED and record.previous and record.version:
-                change = page_change(store, page, record, config.watches)
+                change = page_change(
+                    store, page, record, config.watches, include_private=config.report.include_private
+                )
                 changes.append(change)
                 if not change.cosmetic_only:
                     changed_substantively[page.id] = record.time

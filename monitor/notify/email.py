@@ -35,9 +35,10 @@ def compose(
     now: datetime,
     page: PageConfig | None = None,
     base_url: str | None = None,
+    include_private: bool = False,
     zone: tzinfo = UTC,
 ) -> EmailMessage:
-    rendered = render_alerts(mail.alerts, page, base_url=base_url, zone=zone)
+    rendered = render_alerts(mail.alerts, page, base_url=base_url, include_private=include_private, zone=zone)
     alert = mail.alerts[0]
     message = EmailMessage()
     set_headers(
@@ -177,6 +178,7 @@ class EmailNotifier(Notifier):
             now=now,
             page=page,
             base_url=self.base_url,
+            include_private=self.include_private,
             zone=self.zone,
         )
         return smtp_deliver(self.settings, self.base_dir, mail, recipients)

@@ -19,7 +19,7 @@ from monitor.config.loading import PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.diff.summary import ChangeSummary, bounded
 from monitor.objections.words import objection_sentence
-from monitor.present.links import change_url
+from monitor.present.links import change_link, published
 from monitor.present.words import human_time, plural
 from monitor.templating import get_template
 from monitor.watch.alerts import Alert, severity_rank
@@ -103,9 +103,12 @@ def render_alert(
     *,
     summary: ChangeSummary | None = None,
     base_url: str | None = None,
+    include_private: bool = False,
     zone: tzinfo = UTC,
 ) -> Rendered:
-    return render_alerts([alert], page, summary=summary, base_url=base_url, zone=zone)
+    return render_alerts(
+        [alert], page, summary=summary, base_url=base_url, include_private=include_private, zone=zone
+    )
 
 
 def render_alerts(
@@ -114,11 +117,13 @@ def render_alerts(
     *,
     summary: ChangeSummary | None = None,
     base_url: str | None = None,
+    include_private: bool = False,
     zone: tzinfo = UTC,
 ) -> Rendered:
     """One mail for every alert one check of one page raised, most severe first; the subject names the
     page's title and the most severe watch. `summary`: the change's summary, shown first; `base_url`: where the
-    report site is published, for a link to the change's page; `zone`: the digest's time zone, for every time
+    report site is published, for a link to the change's page (none for a private page the site leaves out:
+    `include_private` is `[report] include_private`); `zone`: the digest's time zone, for every time
     the mail shows."""
     if not alerts:
         raise ValueError("render_alerts needs at least one alert")
@@ -133,7 +138,13 @@ def render_alerts(
         "page_title": _title(first, page),
         "page_url": page.url if page else None,
         "summary": summary.line() if summary else None,
-        "link": _link(first, base_url),
+        "link": change_link(
+            base_url,
+            first.page,
+            first.previous,
+            first.version,
+            published=published(page, include_private=include_private),
+        ),
         "items": [_item(alert, zone) for alert in ordered[:MAX_ALERTS]],
         "unshown": [alert.headline for alert in ordered[MAX_ALERTS:]],
         "footer": ALERT_FOOTER,
@@ -144,15 +155,6 @@ def render_alerts(
         text=get_template("alert.txt.j2").render(**context),
         html=get_template("alert.html.j2").render(**context),
     )
-
-
-def _link(alert: Alert, base_url: str | None) -> str | None:
-    """The change's page on the report site (`[report] base_url`)."""
-    if not base_url:
-        return None
-    if alert.previous and alert.version:
-        return change_url(base_url, alert.page, alert.previous, alert.version)
-    return None
 
 
 def _title(alert: Alert, page: PageConfig | None) -> str:

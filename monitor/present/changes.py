@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from monitor.config.loading import PageConfig
+from monitor.config.loading import PageConfig, WatchConfig
 from monitor.diff.segments import Segment, block_segments
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord
 from monitor.present.lag import version_of
-from monitor.present.links import change_name, change_url
+from monitor.present.links import change_link, change_name, change_url, published
 from monitor.store.core import Store
 
 if TYPE_CHECKING:
+    from monitor.diff.core import DocumentDiff
     from monitor.diff.summary import ChangeSummary
 
 
@@ -45,7 +46,10 @@ class PageChange:
     error: str | None = None  # the diff could not be computed (the versions named above tell where to look)
     version_of: str | None = None  # "English version of facebook-privacy" when the page belongs to a document
     summary: ChangeSummary | None = None  # what a reader sees first; None when the diff failed
-    diff: Any = field(default=None, repr=False)  # the DocumentDiff, for the full comparison attached to mail
+    diff: DocumentDiff | None = field(default=None, repr=False)  # for the full comparison attached to mail
+    published: bool = (
+        False  # the report site has this page (a private one only with [report] include_private)
+    )
 
     @property
     def report_name(self) -> str:
@@ -55,6 +59,11 @@ class PageChange:
     def report_url(self, base_url: str) -> str:
         """The change's page on the report site published under `[report] base_url`."""
         return change_url(base_url, self.page, self.previous, self.version)
+
+    def link(self, base_url: str | None) -> str | None:
+        """What a mail links for the full comparison: the change's published page, or None when the site has
+        none (no `[report] base_url`, or a private page the site leaves out)."""
+        return change_link(base_url, self.page, self.previous, self.version, published=self.published)
 
     @property
     def cosmetic_only(self) -> bool:
@@ -66,10 +75,16 @@ def report_name(page: str, previous: str, version: str) -> str:
 
 
 def page_change(
-    store: Store, page: PageConfig, record: CheckRecord, watches: Sequence[Any] = ()
+    store: Store,
+    page: PageConfig,
+    record: CheckRecord,
+    watches: Sequence[WatchConfig] = (),
+    *,
+    include_private: bool = False,
 ) -> PageChange:
-    """The change `record` recorded, with its summary (`watches`: the config's, ranked first)."""
-    change = change_shell(store, page, record)
+    """The change `record` recorded, with its summary (`watches`: the config's, ranked first;
+    `include_private`: `[report] include_private`, whether a private page's change is linked)."""
+    change = change_shell(store, page, record, include_private=include_private)
     try:
         from monitor.diff.core import diff_documents
         from monitor.diff.summary import summarize
@@ -95,7 +110,9 @@ def page_change(
     return change
 
 
-def change_shell(store: Store, page: PageConfig, record: CheckRecord) -> PageChange:
+def change_shell(
+    store: Store, page: PageConfig, record: CheckRecord, *, include_private: bool = False
+) -> PageChange:
     """The change `record` recorded, before its blocks and summary are filled in."""
     assert record.previous and record.version
     return PageChange(
@@ -110,4 +127,5 @@ def change_shell(store: Store, page: PageConfig, record: CheckRecord) -> PageCha
         diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
         version_file=str(store.text_path(page.id, record.version)),
         version_of=version_of(page),
+        published=published(page, include_private=include_private),
     )

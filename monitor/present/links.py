@@ -1,5 +1,8 @@
 """Where each file of the report site lives, and the one function that builds a change page's public URL.
 
+A mail links only what the site publishes: a private page (fetched with a `cookies_file`) stays out of the site
+unless `[report] include_private` is set, so its changes are linked nowhere (`change_link` gives None).
+
 Every link inside the site is relative (`rel`), so the folder works from file:// and from any subpath of a web
 server. The change page's name is the full comparison's file name the digest attaches (`<page>-<old>-<new>.html`),
 so an attachment and the published page carry the same name.
@@ -8,6 +11,10 @@ so an attachment and the published page carry the same name.
 from __future__ import annotations
 
 import posixpath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitor.config.loading import PageConfig
 
 INDEX = "index.html"
 STYLE = "style.css"
@@ -42,6 +49,23 @@ def watch_file(watch: str) -> str:
 def change_url(base_url: str, page: str, previous: str, version: str) -> str:
     """The published change page under `[report] base_url`: what alert and digest mails link to."""
     return f"{base_url.rstrip('/')}/{change_file(page, previous, version)}"
+
+
+def published(page: PageConfig | None, *, include_private: bool) -> bool:
+    """Whether the report site has `page`: a private one only with `[report] include_private` (the rule of
+    `Config.published_pages`). None (no page config at hand: a page since removed from the config) counts as
+    published, as its pages stay on the site."""
+    return page is None or include_private or not page.private
+
+
+def change_link(
+    base_url: str | None, page: str, previous: str | None, version: str | None, *, published: bool
+) -> str | None:
+    """What a mail links for a change: its published page, or None when there is none to open (no
+    `[report] base_url`, a first version, or a page the site leaves out), so no mail carries a dead link."""
+    if not (base_url and published and previous and version):
+        return None
+    return change_url(base_url, page, previous, version)
 
 
 def rel(target: str, start: str) -> str:

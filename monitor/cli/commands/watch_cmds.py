@@ -252,6 +252,7 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
             base_dir=loaded.base_dir,
             pages=loaded.config.pages,
             base_url=loaded.config.report.base_url,
+            include_private=loaded.config.report.include_private,
             zone=state.zone,
         )
         if not notifiers:

@@ -1,7 +1,7 @@
 """Pages whose rules come from an Open Terms Archive declaration: `declaration = { path, service, terms }`.
 
-`declarations/<service>.json` in the user's checkout is read each time the config is loaded (each `check`), so a
-`git pull` there updates the rules. Declarations are AGPL-licensed data: they are read from that folder, never
+`declarations/<service>.json` in the user's checkout is read when the config is loaded and again, once, at each
+check (`declared.page_now`), so a `git pull` there updates the rules of a running service. Declarations are AGPL-licensed data: they are read from that folder, never
 copied into this project. The keys OTA writes in camelCase (`startBefore`) are this tool's snake_case keys
 (`start_before`) once read.
 
@@ -14,16 +14,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from monitor.config.fields import check_http_url
-from monitor.config.page_rules import END_KEYS, START_KEYS, check_rules, range_problem
-from monitor.config.schema import Config, _Located
+from monitor.config.page_rules import (
+    BUILT_IN_FILTERS,
+    END_KEYS,
+    START_KEYS,
+    FilterItem,
+    Part,
+    ReadRules,
+    Rule,
+    check_rules,
+    range_problem,
+)
+from monitor.config.schema import Config, DeclarationRef, PageConfig
 from monitor.errors import ConfigError
 
 _CAMEL = {
@@ -32,8 +40,6 @@ _CAMEL = {
     "endBefore": "end_before",
     "endAfter": "end_after",
 }
-# The filters OTA's engine provides itself (monitor/fetch/filters.py runs them): no filters file needed.
-BUILT_IN_FILTERS = frozenset({"removeQueryParams", "convertSpacesToStandard"})
 _KNOWN = {"fetch", "select", "remove", "filter", "executeClientScripts", "combine", "validUntil"}
 
 
@@ -110,7 +116,7 @@ def in_force(file: Path, terms: str, current: Mapping[str, Any], at: datetime) -
     return dict(current)
 
 
-def _rule(value: Any, where: str) -> str | dict[str, str]:
+def _rule(value: Any, where: str) -> Rule:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
@@ -124,7 +130,7 @@ def _rule(value: Any, where: str) -> str | dict[str, str]:
     raise DeclarationError(f"{where}: a CSS selector, a range or a list of them is expected")
 
 
-def rules(value: Any, where: str) -> list[str | dict[str, str]]:
+def rules(value: Any, where: str) -> list[Rule]:
     """`select`/`remove` as a declaration writes them (one rule or a list) in this tool's keys."""
     if value is None:
         return []
@@ -140,15 +146,22 @@ def rules(value: Any, where: str) -> list[str | dict[str, str]]:
 
 def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     """The page keys a declaration entry gives: url, select, remove, renderer."""
+    return declared(file, terms, entry)[0]
+
+
+def declared(file: Path, terms: str, entry: Mapping[str, Any]) -> tuple[dict[str, Any], list[Part]]:
+    """What a declaration entry says, checked once: the page keys it gives (url, select, remove, renderer)
+    and the parts of its combined document ([] for one page), or DeclarationError naming the file and key."""
     where = f"{file}: terms.{terms}"
     if "combine" in entry:
         parts = combine_parts(file, terms, entry)
-        return {
+        keys = {
             "url": parts[0].url,  # what the page is known by; each part is fetched from its own
             "select": rules(entry.get("select"), f"{where}.select"),
             "remove": rules(entry.get("remove"), f"{where}.remove"),
             "renderer": "browser" if any(part.client_scripts for part in parts) else "http",
         }
+        return keys, parts
     fetch = entry.get("fetch")
     if not isinstance(fetch, str):
         raise DeclarationError(f"{where}.fetch: missing (the document's URL)")
@@ -156,23 +169,49 @@ def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any
         check_http_url(fetch)
     except ValueError as error:
         raise DeclarationError(f"{where}.fetch: {error}") from None
-    return {
+    keys = {
         "url": fetch,
         "select": rules(entry.get("select"), f"{where}.select"),
         "remove": rules(entry.get("remove"), f"{where}.remove"),
         "renderer": "browser" if entry.get("executeClientScripts") else "http",
     }
+    return keys, []
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One page of a combined document: its URL and its rules (the part's own keys over the shared ones)."""
+def read_declaration(base_dir: Path, ref: DeclarationRef) -> tuple[dict[str, Any], ReadRules]:
+    """One reading of the declaration `ref` names: the page keys it gives and what a check needs besides (the
+    parts of a combined document, the filters and their file), or DeclarationError naming the file."""
+    file = service_file(base_dir, ref.path, ref.service)
+    entry = terms_entry(file, read_service(file), ref.terms)
+    keys, parts = declared(file, ref.terms, entry)
+    filters = (
+        tuple(item for part in parts for item in part.filters)
+        if parts
+        else tuple(filter_list(entry.get("filter"), f"{file}: terms.{ref.terms}.filter"))
+    )
+    script_file = file.with_name(f"{ref.service}.filters.js")
+    if not filters or not script_file.exists():  # without it only the engine's own filters run
+        return keys, ReadRules(tuple(parts), filters)
+    try:
+        script = script_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DeclarationError(f"{script_file}: cannot read the filters: {error}") from None
+    return keys, ReadRules(tuple(parts), filters, script_file, script)
 
-    url: str
-    select: list[str | dict[str, str]]
-    remove: list[str | dict[str, str]]
-    filter: Any  # as the declaration writes it (read by `filter_list`)
-    client_scripts: bool
+
+def page_filters(
+    base_dir: Path, page: PageConfig, part: Part | None = None
+) -> tuple[list[FilterItem], Path | None, str]:
+    """The filters that run on `page` (on `part` of its combined document), with the `<service>.filters.js`
+    file and its text ("" when none is needed): from what its check read (`read_rules`), else read now."""
+    read = page.read_rules
+    if read is None:
+        if page.declaration is None:
+            return [], None, ""
+        read = read_declaration(base_dir, page.declaration)[1]
+    if read.problem is not None:
+        raise DeclarationError(read.problem)
+    return read.filters_of(part)
 
 
 def combine_parts(file: Path, terms: str, entry: Mapping[str, Any]) -> list[Part]:
@@ -192,21 +231,11 @@ def combine_parts(file: Path, terms: str, entry: Mapping[str, Any]) -> list[Part
                 url=part["fetch"],
                 select=rules(merged.get("select"), f"{at}.select"),
                 remove=rules(merged.get("remove"), f"{at}.remove"),
-                filter=merged.get("filter"),
+                filters=tuple(filter_list(merged.get("filter"), f"{at}.filter")),
                 client_scripts=bool(merged.get("executeClientScripts")),
             )
         )
     return parts
-
-
-def page_parts(base_dir: Path, page: Any) -> list[Part]:
-    """The parts of `page`'s combined document, read at each check as its rules are; [] for one page."""
-    ref = page.declaration
-    if ref is None:
-        return []
-    file = service_file(base_dir, ref.path, ref.service)
-    entry = terms_entry(file, read_service(file), ref.terms)
-    return combine_parts(file, ref.terms, entry) if "combine" in entry else []
 
 
 def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
@@ -220,65 +249,6 @@ def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
             notes.append(f"{file}: terms.{terms}.filter: {name}: not applied ({script_file.name} not found)")
     notes += [f"{file}: terms.{terms}.{key}: unknown key, ignored" for key in entry if key not in _KNOWN]
     return notes
-
-
-RULE_KEYS = ("select", "remove", "filter")
-
-
-def resolve_pages(data: dict[str, Any], base_dir: Path) -> tuple[dict[str, Any], dict[int, str]]:
-    """`data` with each declaration page's url, select, remove and renderer filled from its declaration (keys
-    written on the page win), and the problem of each page whose declaration cannot be followed, by index.
-
-    Raises _Located for a page that also writes its own rules, or whose `declaration` is not a table of three
-    strings: that is the config's mistake, not the checkout's."""
-    pages = data.get("pages")
-    if not isinstance(pages, list) or not any(isinstance(p, dict) and "declaration" in p for p in pages):
-        return data, {}
-    resolved: list[Any] = []
-    problems: dict[int, str] = {}
-    for index, table in enumerate(pages):
-        if not isinstance(table, dict) or "declaration" not in table:
-            resolved.append(table)
-            continue
-        ref = table["declaration"]
-        if (
-            not isinstance(ref, dict)
-            or set(ref) != {"path", "service", "terms"}
-            or not all(isinstance(value, str) and value for value in ref.values())
-        ):
-            raise _Located(
-                ("pages", index, "declaration"),
-                "not a declaration reference",
-                'write declaration = { path = "DIR", service = "Meta AI", terms = "Terms of Service" }',
-            )
-        file = service_file(base_dir, ref["path"], ref["service"])
-        for key in RULE_KEYS:
-            if key in table:
-                raise _Located(
-                    ("pages", index, key),
-                    f"the page's rules come from its declaration ({file}, terms {ref['terms']!r}) and from this key",
-                    f"one place holds a page's rules: remove `{key}` here, or remove `declaration`",
-                )
-        try:
-            keys = page_keys(file, ref["terms"], terms_entry(file, read_service(file), ref["terms"]))
-        except DeclarationError as error:
-            problems[index] = str(error)
-            keys = {"url": placeholder_url(ref["service"], ref["terms"]), "renderer": "http"}
-        resolved.append(keys | table)  # keys written on the page win
-    return {**data, "pages": resolved}, problems
-
-
-def placeholder_url(service: str, terms: str) -> str:
-    return f"https://declaration.invalid/{quote(service)}/{quote(terms)}"
-
-
-def mark_broken(config: Config, broken: Mapping[int, str]) -> None:
-    """Mark each page whose declaration cannot be followed: its check fails with the reason (the pipeline asks
-    `declaration_problem` before fetching), and the other pages are checked as usual."""
-    for index, problem in broken.items():
-        page = config.pages[index].model_copy()
-        page._declaration_problem = problem
-        config.pages[index] = page
 
 
 def declaration_notes(config: Config, base_dir: Path) -> tuple[list[str], list[str]]:
@@ -304,39 +274,9 @@ def declaration_notes(config: Config, base_dir: Path) -> tuple[list[str], list[s
     return problems, notes
 
 
-def page_filters(
-    base_dir: Path, page: Any, part: Part | None = None
-) -> tuple[list[tuple[str, Any, bool]], Path | None, str]:
-    """The filters the declaration of `page` names (of `part`, for a part of a combined document; of all
-    parts in order, for the whole), as (name, params, has_params), with the `<service>.filters.js` file and
-    its text ("" when none is needed). Read at each check, as the rules are."""
-    ref = page.declaration
-    if ref is None:
-        return [], None, ""
-    file = service_file(base_dir, ref.path, ref.service)
-    entry = terms_entry(file, read_service(file), ref.terms)
-    where = f"{file}: terms.{ref.terms}.filter"
-    if part is not None:
-        raws = [part.filter]
-    elif "combine" in entry:
-        raws = [item.filter for item in combine_parts(file, ref.terms, entry)]
-    else:
-        raws = [entry.get("filter")]
-    filters = [item for raw in raws for item in filter_list(raw, where)]
-    script_file = file.with_name(f"{ref.service}.filters.js")
-    if not filters:
-        return filters, None, ""
-    if not script_file.exists():  # only the engine's own filters can run (`config check` notes the others)
-        return [item for item in filters if item[0] in BUILT_IN_FILTERS], None, ""
-    try:
-        return filters, script_file, script_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DeclarationError(f"{script_file}: cannot read the filters: {error}") from None
-
-
-def filter_list(raw: Any, where: str) -> list[tuple[str, Any, bool]]:
+def filter_list(raw: Any, where: str) -> list[FilterItem]:
     """A declaration's `filter` value as (name, params, has_params), in order."""
-    filters: list[tuple[str, Any, bool]] = []
+    filters: list[FilterItem] = []
     for index, item in enumerate(raw if isinstance(raw, list) else [raw] if raw else []):
         if isinstance(item, str) and item:
             filters.append((item, None, False))

@@ -181,7 +181,7 @@ def parse_config(
 ) -> Config:
     """The validated config; pages with a `declaration` read it now (relative to `base_dir`, default: the
     folder of `source`), and a declaration that cannot be followed fails only its page's checks."""
-    from monitor.config.declarations import mark_broken, resolve_pages
+    from monitor.config.declared_pages import mark_pages, resolve_pages
 
     hit = control_character(data)
     if hit is not None:
@@ -191,10 +191,11 @@ def parse_config(
             "(hint: write it on one line, without control characters)"
         )
     try:
-        resolved, broken = resolve_pages(data, Path(source).parent if base_dir is None else base_dir)
+        base = Path(source).parent if base_dir is None else base_dir
+        resolved, broken, declared_keys = resolve_pages(combined_pages(data), base)
         config = Config.model_validate(resolved)
         config.check_references()
-        mark_broken(config, broken)
+        mark_pages(config, broken, declared_keys)
         return config
     except ValidationError as error:
         raise ConfigError(_describe(error, data, source)) from None
@@ -202,6 +203,30 @@ def parse_config(
         raise ConfigError(
             f"{source}: {_key(error.loc, data)}: {error.message} (hint: {error.hint})"
         ) from None
+
+
+def combined_pages(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with each page written as `combine = [{ url = ... }, ...]` known by its first part's URL; _Located
+    for a page that writes both `url` and `combine`."""
+    pages = data.get("pages")
+    if not isinstance(pages, list) or not any(isinstance(p, dict) and "combine" in p for p in pages):
+        return data
+    named: list[Any] = []
+    for index, table in enumerate(pages):
+        if not isinstance(table, dict) or "combine" not in table or "declaration" in table:
+            named.append(table)  # a declaration page's `combine` is refused where declarations are read
+            continue
+        if "url" in table:
+            raise _Located(
+                ("pages", index, "url"),
+                "a page with `combine` is fetched from its parts' URLs, not from `url`",
+                "remove `url` (the first part's URL names the page), or remove `combine`",
+            )
+        parts = table["combine"]
+        first = parts[0] if isinstance(parts, list) and parts and isinstance(parts[0], dict) else {}
+        url = first.get("url")  # a `combine` that is no list of parts is reported on its key, not as `url`
+        named.append({"url": url if isinstance(url, str) else "https://combine.invalid/", **table})
+    return {**data, "pages": named}
 
 
 def _key(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
@@ -263,10 +288,12 @@ def _fields_at(loc: tuple[str | int, ...]) -> list[str]:
         field = model.model_fields.get(part)
         if field is None:
             return []
-        annotation = field.annotation
-        args = getattr(annotation, "__args__", ())
-        candidates = [annotation, *args]
-        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+        candidates, model = [field.annotation], None
+        while candidates and model is None:  # through list[...] and ... | None to the model they hold
+            annotation = candidates.pop(0)
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                model = annotation
+            candidates += getattr(annotation, "__args__", ())
         if model is None:
             return []
     return [field.alias or name for name, field in model.model_fields.items()]

@@ -1,9 +1,17 @@
 """A page's rules as the config writes them: CSS selectors and ranges ({ start_before | start_after = CSS,
-end_before | end_after = CSS }), the same in config.toml and, once read, in Open Terms Archive declarations."""
+end_before | end_after = CSS }), the same in config.toml and, once read, in Open Terms Archive declarations; the
+parts of a combined document, and what one check read of a page's rules (`ReadRules`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import field_validator
+
+from monitor.config.fields import Strict, check_http_url
 
 START_KEYS = ("start_before", "start_after")
 END_KEYS = ("end_before", "end_after")
@@ -35,3 +43,68 @@ def check_rules(value: list[str | dict[str, str]]) -> list[str | dict[str, str]]
             except SelectorError as error:
                 raise ValueError(f"not a CSS selector: {selector!r} ({error})") from None
     return value
+
+
+Rule = str | dict[str, str]
+# One entry of a declaration's `filter` as (name, parameters, whether parameters were written).
+FilterItem = tuple[str, object, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One page of a combined document: its URL and its rules (the part's own keys over the shared ones),
+    from a declaration's `combine` or the page's own `combine` in config.toml."""
+
+    url: str
+    select: list[Rule]
+    remove: list[Rule]
+    filters: tuple[FilterItem, ...] = ()  # a declaration's, in order
+    client_scripts: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRules:
+    """What one check read of a page's rules, once: the parts of a combined document (none for one page), the
+    filters a declaration names (all parts' in order, for a combined document) with the filters file, or why
+    the declaration cannot be followed now (the check fails naming it)."""
+
+    parts: tuple[Part, ...] = ()
+    filters: tuple[FilterItem, ...] = ()
+    script_file: Path | None = None
+    script: str = ""  # the filters file's text; "" when none is needed or it is missing
+    problem: str | None = None
+
+    def filters_of(self, part: Part | None) -> tuple[list[FilterItem], Path | None, str]:
+        """The filters that run on `part` (on the whole page with None), with the filters file and its text.
+        Without the file only the engine's own filters run (`config check` notes the others)."""
+        named = list(self.filters if part is None else part.filters)
+        if not named:
+            return [], None, ""
+        if self.script_file is None:
+            return [item for item in named if item[0] in BUILT_IN_FILTERS], None, ""
+        return named, self.script_file, self.script
+
+
+def one_or_list(value: Any) -> Any:
+    return [value] if isinstance(value, str | dict) else value
+
+
+class CombinePart(Strict):
+    """One page of a combined document written in config.toml: `{ url = ..., select = ..., remove = ... }`,
+    its `select`/`remove` (when written) over the page's shared ones."""
+
+    url: str
+    select: list[Rule] | None = None
+    remove: list[Rule] | None = None
+
+    _http_url = field_validator("url")(classmethod(lambda cls, value: check_http_url(value)))
+    _lists = field_validator("select", "remove", mode="before")(classmethod(lambda cls, v: one_or_list(v)))
+
+    @field_validator("select", "remove")
+    @classmethod
+    def _selectors(cls, value: list[Rule] | None) -> list[Rule] | None:
+        return None if value is None else check_rules(value)
+
+
+# The filters OTA's engine provides itself (monitor/fetch/filters.py runs them): no filters file needed.
+BUILT_IN_FILTERS = frozenset({"removeQueryParams", "convertSpacesToStandard"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from difflib import get_close_matches
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
@@ -28,7 +28,7 @@ from monitor.config.fields import (
     check_renderer,
     check_schedule,
 )
-from monitor.config.page_rules import check_rules
+from monitor.config.page_rules import CombinePart, Part, ReadRules, Rule, check_rules, one_or_list
 from monitor.durations import check_seconds
 from monitor.errors import UsageError
 from monitor.registry import WATCH_KINDS
@@ -111,18 +111,43 @@ class PageConfig(Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     cookies_file: str | None = None
     # CSS selectors and ranges ({ start_before | start_after = CSS, end_before | end_after = CSS }), one or a list.
-    select: list[str | dict[str, str]] = Field(default_factory=list)
-    remove: list[str | dict[str, str]] = Field(default_factory=list)
+    select: list[Rule] = Field(default_factory=list)
+    remove: list[Rule] = Field(default_factory=list)
+    # A document made of several pages, joined in this order; `url` is then the first part's (loading.py).
+    combine: list[CombinePart] | None = Field(None, min_length=1)
     schedule: str | None = None  # default: [service] default_schedule
     min_words: int | None = Field(None, ge=0)
     collapse_ratio: float | None = Field(None, gt=0, le=1)
 
     # Why the page's declaration cannot be followed (set when the config is loaded), or None.
     _declaration_problem: str | None = PrivateAttr(None)
+    # The keys its declaration gives (not written on the page): read again at each check (declared.py).
+    _declared_keys: frozenset[str] = PrivateAttr(frozenset())
+    # What a check read of its rules, on the page as that check sees it (declared.page_now).
+    _read: ReadRules | None = PrivateAttr(None)
 
     @property
     def declaration_problem(self) -> str | None:
         return self._declaration_problem
+
+    @property
+    def declared_keys(self) -> frozenset[str]:
+        return self._declared_keys
+
+    @property
+    def read_rules(self) -> ReadRules | None:
+        return self._read
+
+    def own_parts(self) -> list[Part]:
+        """The parts its own `combine` writes, each under its own rules or the page's shared ones."""
+        return [
+            Part(
+                part.url,
+                self.select if part.select is None else part.select,
+                self.remove if part.remove is None else part.remove,
+            )
+            for part in self.combine or []
+        ]
 
     @property
     def private(self) -> bool:
@@ -149,14 +174,11 @@ class PageConfig(Strict):
     def _schedule(cls, value: str | None) -> str | None:
         return None if value is None else check_schedule(value)
 
-    @field_validator("select", "remove", mode="before")
-    @classmethod
-    def _one_or_list(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | dict) else value
+    _lists = field_validator("select", "remove", mode="before")(classmethod(lambda cls, v: one_or_list(v)))
 
     @field_validator("select", "remove")
     @classmethod
-    def _selectors(cls, value: list[str | dict[str, str]]) -> list[str | dict[str, str]]:
+    def _selectors(cls, value: list[Rule]) -> list[Rule]:
         return check_rules(value)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from monitor.config.declared_pages import page_now
 from monitor.config.loading import LoadedConfig, PageConfig
 from monitor.errors import FetchError, Interrupted, StoreDamaged
 from monitor.fetch.gate import Stopping
@@ -16,7 +17,7 @@ from monitor.models import Clock, Document, FetchResult, isoformat, system_clock
 from monitor.pipeline.combine import PartCapture, extract_parts, fetch_parts, parts_of
 
 if TYPE_CHECKING:
-    from monitor.config.declarations import Part
+    from monitor.config.page_rules import Part
     from monitor.config.schema import Config
     from monitor.extract.document import Extraction
     from monitor.fetch.base import Fetcher
@@ -92,6 +93,7 @@ class PendingCheck:
     record)."""
 
     state: PageState | None = None  # the page as the check read it before fetching
+    page: PageConfig | None = None  # its config, its declaration read once for this check (declared_pages)
     validators: dict[str, str] | None = None
     damaged: StoreDamaged | None = None  # this page's stored data, read for the state
     time: str = ""  # when the fetch began: the check's time
@@ -101,17 +103,19 @@ class PendingCheck:
 
 
 def plan_check(ctx: Context, page: PageConfig) -> PendingCheck:
-    """The page's state, and the validators of its last good check for a conditional fetch (none before its
-    first version)."""
+    """The page's rules, read once (a declaration page's declaration is read again at each check), its state,
+    and the validators of its last good check for a conditional fetch (none before its first version)."""
+    page = page_now(ctx.loaded.base_dir, page)
+    combined = page.read_rules is not None and bool(page.read_rules.parts)
     try:
         state = ctx.store.page_state(page.id)
         validators = ctx.store.validators(page.id, state) if state.current else None
-        parts = ctx.store.part_validators(page.id) if state.current and page.declaration else None
-        return PendingCheck(state, validators, part_validators=parts)
+        parts = ctx.store.part_validators(page.id) if state.current and combined else None
+        return PendingCheck(state, page, validators, part_validators=parts)
     except StoreDamaged as error:
         if error.page != page.id:
             raise
-        return PendingCheck(damaged=error)
+        return PendingCheck(page=page, damaged=error)
 
 
 def fetch_for_check(ctx: Context, page: PageConfig, pending: PendingCheck | None = None) -> PendingCheck:
@@ -121,7 +125,7 @@ def fetch_for_check(ctx: Context, page: PageConfig, pending: PendingCheck | None
         started = time.perf_counter()
         pending.time = isoformat(ctx.clock())
         pending.capture = fetch_capture(
-            ctx, page, validators=pending.validators, part_validators=pending.part_validators
+            ctx, pending.page or page, validators=pending.validators, part_validators=pending.part_validators
         )
         pending.seconds = time.perf_counter() - started
     return pending
@@ -134,7 +138,9 @@ def capture_page(
     validators: dict[str, str] | None = None,
     last_good: Document | None = None,
 ) -> Capture:
-    """Fetch, extract and classify one page (used by `check`, `test`, `add` and `diff ... live`)."""
+    """Fetch, extract and classify one page (used by `test`, `add` and `diff ... live`), its declaration read
+    once."""
+    page = page_now(ctx.loaded.base_dir, page) if page.read_rules is None else page
     return judge_capture(ctx, page, fetch_capture(ctx, page, validators=validators), last_good=last_good)
 
 
@@ -146,10 +152,11 @@ def fetch_capture(
     part_validators: dict[str, dict[str, str]] | None = None,
 ) -> Capture:
     """The fetch alone, the I/O of a check (any thread may run it): a Capture with `fetched`, or with the
-    reason the fetch failed. A combined document fetches each of its parts."""
+    reason the fetch failed. A combined document fetches each of its parts. `page` is as `page_now` read it."""
     capture = Capture()
-    if page.declaration_problem is not None:  # a declaration a `git pull` broke fails this page, not the run
-        capture.reason = page.declaration_problem
+    problem = page.read_rules.problem if page.read_rules is not None else page.declaration_problem
+    if problem is not None:  # a declaration a `git pull` broke fails this page, not the run
+        capture.reason = problem
         return capture
     started = time.perf_counter()
     try:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import PageConfig
 from monitor.errors import StoreDamaged, StoreError
+from monitor.extract.rules import fingerprint_of
 from monitor.models import CheckRecord, Document, Outcome, isoformat
 from monitor.pipeline.capture import (
     Capture,
@@ -34,10 +35,13 @@ from monitor.pipeline.capture import (
     fetch_for_check,
     judge_capture,
 )
+from monitor.pipeline.combine import store_parts
 from monitor.pipeline.decide import decide
+from monitor.pipeline.fingerprint import rule_parts_now
 from monitor.pipeline.result import CheckResult
-from monitor.pipeline.rules_change import page_rule_parts, page_rules, rules_change
-from monitor.store.writes import CheckWrites, PageState, PartWrite
+from monitor.pipeline.rules_change import rules_change
+from monitor.pipeline.same_capture import as_last_good
+from monitor.store.writes import CheckWrites, PageState
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff
@@ -91,8 +95,10 @@ def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = No
 
 def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: float) -> CheckResult:
     assert pending.capture is not None and pending.state is not None
+    page = pending.page or page  # its declaration as this check read it, once
     record = CheckRecord(page=page.id, time=pending.time, url=page.url, outcome=Outcome.FAILED)
-    record.rules = page_rules(ctx, page)
+    rule_parts = rule_parts_now(ctx, page)  # once per check
+    record.rules = fingerprint_of(rule_parts)
     state, fetched = pending.state, pending.capture.fetched
     record.status = pending.capture.status
     if fetched is not None:
@@ -102,11 +108,12 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         if not fetched.not_modified and not pending.capture.parts:  # a combined document's are its parts'
             record.raw_sha256 = hashlib.sha256(fetched.body).hexdigest()
         record.timings.update(pending.capture.timings)
-        if _as_last_good(ctx, page, record, state):
+        if as_last_good(ctx, page, record, state, pending):
             result = CheckResult(record)
             assert state.current is not None  # the last good check's text is the current version
             # a version from before fingerprints takes the check's, once
             writes = CheckWrites(rules=record.rules if state.current.rules is None else None)
+            writes.captures = store_parts(ctx, page, pending.capture)  # the same bytes: already stored
             if _record(ctx, result, writes, started, state.version):
                 return result
             state = ctx.store.page_state(page.id)  # another writer moved the page: judge the capture in full
@@ -118,7 +125,7 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         record.reason = capture.reason
         return _record_failure(ctx, CheckResult(record, retry_at=capture.retry_at), started)
     document, raw, text = None, None, None
-    captures = _store_parts(ctx, page, capture)
+    captures = store_parts(ctx, page, capture)
     if not fetched.not_modified:
         extraction = capture.extraction
         assert extraction is not None  # a fetched page that is the document was extracted
@@ -143,49 +150,12 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
             writes.baselines = {**change.baselines, **writes.baselines}
             record.reason = "; ".join(filter(None, (record.reason, change.note))) or None
         if writes.rules is not None or record.outcome == Outcome.NEW:
-            writes.rules_parts = page_rule_parts(ctx, page)
+            writes.rules_parts = rule_parts
         writes.captures = captures
         if _record(ctx, result, writes, started, state.version):
             return result
         state = ctx.store.page_state(page.id)  # another writer moved the page: decide again against it
     raise StoreError(f"page {page.id!r}: another writer kept moving it while this check recorded; try again")
-
-
-def _store_parts(ctx: Context, page: PageConfig, capture: Capture) -> list[PartWrite]:
-    """A combined document's raw captures, each stored (and fsync'd) before the transaction that lists them."""
-    writes = []
-    for item in capture.parts:
-        ctx.store.put_raw(page.id, item.fetched.body, private=page.cookies_file is not None)
-        headers = {name.lower(): value for name, value in item.fetched.headers.items()}
-        validators = {key: headers[name] for key, name in _VALIDATORS if headers.get(name)}
-        writes.append(PartWrite(item.number, item.rules.url, item.raw_sha256, validators))
-    return writes
-
-
-_VALIDATORS = (("etag", "etag"), ("last_modified", "last-modified"), ("content_type", "content-type"))
-
-
-def _as_last_good(ctx: Context, page: PageConfig, record: CheckRecord, state: PageState) -> bool:
-    """Whether the capture is byte for byte the last good check's, under the same rules, while that check's text
-    is still the current version: then it says what that check said (`unchanged`), and nothing is extracted.
-    Not when a watch of the page has no baseline for the version yet: that one needs the document."""
-    last, current = state.last_good, state.current
-    if last is None or current is None or record.raw_sha256 is None:
-        return False
-    same = (last.raw_sha256, last.rules, last.text_sha256) == (record.raw_sha256, record.rules, current.id)
-    if not same or current.rules not in (None, record.rules) or _new_watches(ctx, page, current.id, state):
-        return False
-    record.outcome, record.version, record.text_sha256 = Outcome.UNCHANGED, current.id, current.id
-    record.coverage, record.reason = last.coverage, last.reason  # its coverage warning, if it had one
-    return True
-
-
-def _new_watches(ctx: Context, page: PageConfig, version: str, state: PageState) -> bool:
-    if not any(page.id in watch.pages for watch in ctx.config.watches):
-        return False
-    from monitor.watch.evaluate import unevaluated
-
-    return bool(unevaluated(ctx.config.watches, page.id, version, state.baselines))
 
 
 def _decide(

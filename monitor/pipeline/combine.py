@@ -1,4 +1,5 @@
-"""A document combined from several pages (a declaration's `combine`): its parts fetched one after another
+"""A document combined from several pages (a declaration's `combine`, or the page's own in config.toml): its
+parts fetched one after another
 outside any lock, each extracted under its own rules, joined in declaration order. A part that fails fails the
 whole capture, never a partial document; a part answering 304 is its stored capture again."""
 
@@ -12,9 +13,10 @@ from typing import TYPE_CHECKING
 from monitor.config.loading import PageConfig
 from monitor.errors import FetchError
 from monitor.models import Document, FetchResult
+from monitor.store.writes import PartWrite
 
 if TYPE_CHECKING:
-    from monitor.config.declarations import Part
+    from monitor.config.page_rules import Part
     from monitor.extract.document import Extraction
     from monitor.pipeline.capture import Capture, Context
 
@@ -32,14 +34,16 @@ class PartCapture:
 
 
 def parts_of(ctx: Context, page: PageConfig) -> list[Part]:
-    if page.declaration is None:
+    """The parts of `page`'s combined document as its check read them ([] for one page); FetchError (a failed
+    check naming the file) when its declaration cannot be followed now."""
+    if page.declaration is None and not page.combine:
         return []
-    from monitor.config.declarations import DeclarationError, page_parts
+    from monitor.config.declared_pages import rules_read
 
-    try:
-        return page_parts(ctx.loaded.base_dir, page)
-    except DeclarationError as error:
-        raise FetchError(page.url, str(error)) from None
+    read = rules_read(ctx.loaded.base_dir, page)
+    if read.problem is not None:
+        raise FetchError(page.url, read.problem)
+    return list(read.parts)
 
 
 def fetch_parts(
@@ -115,3 +119,18 @@ def extract_parts(
         title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
     )  # fmt: skip
     return joined, None
+
+
+def store_parts(ctx: Context, page: PageConfig, capture: Capture) -> list[PartWrite]:
+    """A combined document's raw captures, each stored (and fsync'd) before the transaction that lists them
+    (a part stored already, byte for byte, is not written again), with what its next fetch asks with."""
+    writes = []
+    for item in capture.parts:
+        ctx.store.put_raw(page.id, item.fetched.body, private=page.cookies_file is not None)
+        headers = {name.lower(): value for name, value in item.fetched.headers.items()}
+        validators = {key: headers[name] for key, name in _VALIDATORS if headers.get(name)}
+        writes.append(PartWrite(item.number, item.rules.url, item.raw_sha256, validators))
+    return writes
+
+
+_VALIDATORS = (("etag", "etag"), ("last_modified", "last-modified"), ("content_type", "content-type"))

@@ -37,6 +37,7 @@ from monitor.models import Clock, Outcome
 from monitor.notify.base import has_notifier, kept_for_digest
 from monitor.notify.digest_mail import DigestMailer
 from monitor.notify.feed import write_feed
+from monitor.pipeline.capture import fetch_for_check, plan_check
 from monitor.pipeline.check import CheckResult, Context, check_page
 from monitor.pipeline.deliver import deliver_alerts, deliver_run
 from monitor.pipeline.parallel import ready_fetchers
@@ -118,12 +119,19 @@ class Service:
     # -- actions ---------------------------------------------------------------------------------------
 
     def check(self, page: PageConfig) -> CheckResult | None:
-        """One check, in its host's turn; None when it did not complete (it stays due)."""
-        fetcher = self.ctx.fetcher(page.renderer)  # made in __init__ (ready_fetchers), not here in a worker
+        """One check, fetched in its host's turn; None when it did not complete (it stays due). A page that
+        follows a declaration reads it once, now: a `git pull` since the last check changes its URL, rules
+        and renderer without a restart."""
         was_failing = self._failing(page.id)
         try:
-            with self.gate.turn(page.url):
-                result = check_page(self.ctx, page)
+            pending = plan_check(self.ctx, page)
+            now = pending.page or page
+            fetcher = self.ctx.fetcher(
+                now.renderer
+            )  # made in __init__ (ready_fetchers) unless a pull changed it
+            with self.gate.turn(now.url):
+                pending = fetch_for_check(self.ctx, page, pending)
+            result = check_page(self.ctx, page, pending)
             deliver_run(self.ctx, [result])  # the tick's alerts go out now, within seconds of the check
         except (Stopping, Interrupted):  # an interrupted fetch is not recorded: the page stays due
             log.info("%s: check stopped, the service is stopping", page.id, extra={"page": page.id})

@@ -148,11 +148,22 @@ def test_a_part_that_fails_fails_the_check_and_no_partial_version_is_stored(
 
 
 def test_parts_answering_304_reuse_their_stored_captures_and_the_check_is_unchanged(
-    server: HTTPServer, tmp_path: Path
+    server: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every part's capture is then byte for byte the stored one, under the same rules: the check is unchanged
+    without extracting anything (the fast path of a single page)."""
+    import monitor.extract.document as document
+
     config, _ = setup(server, tmp_path)
     assert run_cli(config, CLOCK, "check")[0] == 0
     close_all()
+    extracted: list[str] = []
+    extract = document.extract_document
+    monkeypatch.setattr(
+        document,
+        "extract_document",
+        lambda html, **options: extracted.append(html) or extract(html, **options),
+    )
     code, output = run_cli(config, lambda: datetime(2026, 7, 10, tzinfo=UTC), "check")
     assert code == 0, output
     store = Store(tmp_path / "snapshots")
@@ -161,3 +172,4 @@ def test_parts_answering_304_reuse_their_stored_captures_and_the_check_is_unchan
     conditional = [request for request, _ in server.log if request.headers.get("If-None-Match")]
     assert len(conditional) == 4
     assert len(store.versions("doc")) == 1
+    assert extracted == []

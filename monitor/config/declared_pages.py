@@ -1,11 +1,12 @@
-"""Pages that follow an Open Terms Archive declaration, as the config holds them and as each check reads them.
+"""Pages whose rules are read besides their own keys, as the config holds them and as each check reads them:
+pages that follow an Open Terms Archive declaration, and pages made of several parts (`combine`).
 
 When the config is loaded, a declaration page takes its url, select, remove and renderer from the declaration
 (keys written on the page win; `resolve_pages`). At each check the declaration is read again, once
 (`page_now`): the page the check works with carries what that one reading gave (its keys, the parts of a
 combined document, the filters), so a `git pull` in the checkout changes the rules of a running service at its
 next check, and nothing in the check reads the file again. A page with its own `combine` in config.toml takes
-its parts from there.
+its parts from there, and is known by its first part's URL (`combined_pages`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from monitor.config.declarations import (
     service_file,
     terms_entry,
 )
+from monitor.config.fields import check_http_url
 from monitor.config.page_rules import ReadRules
 from monitor.config.schema import Config, PageConfig, _Located
 
@@ -125,3 +127,34 @@ def mark_pages(
         page._declared_keys = keys
         page._declaration_problem = broken.get(index)
         config.pages[index] = page
+
+
+def combined_pages(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with each page written as `combine = [{ url = ... }, ...]` known by its first part's URL; _Located
+    for a page that writes both `url` and `combine`."""
+    pages = data.get("pages")
+    if not isinstance(pages, list) or not any(isinstance(p, dict) and "combine" in p for p in pages):
+        return data
+    named: list[Any] = []
+    for index, table in enumerate(pages):
+        if not isinstance(table, dict) or "combine" not in table or "declaration" in table:
+            named.append(table)  # a declaration page's `combine` is refused where declarations are read
+            continue
+        if "url" in table:
+            raise _Located(
+                ("pages", index, "url"),
+                "a page with `combine` is fetched from its parts' URLs, not from `url`",
+                "remove `url` (the first part's URL names the page), or remove `combine`",
+            )
+        parts = table["combine"]
+        first = parts[0] if isinstance(parts, list) and parts and isinstance(parts[0], dict) else {}
+        url = first.get("url")  # a part that is no part is reported on its own key, not as the page's `url`
+        named.append({"url": url if _http(url) else "https://combine.invalid/", **table})
+    return {**data, "pages": named}
+
+
+def _http(url: object) -> bool:
+    try:
+        return isinstance(url, str) and bool(check_http_url(url))
+    except ValueError:
+        return False

@@ -181,7 +181,7 @@ def parse_config(
 ) -> Config:
     """The validated config; pages with a `declaration` read it now (relative to `base_dir`, default: the
     folder of `source`), and a declaration that cannot be followed fails only its page's checks."""
-    from monitor.config.declared_pages import mark_pages, resolve_pages
+    from monitor.config.declared_pages import combined_pages, mark_pages, resolve_pages
 
     hit = control_character(data)
     if hit is not None:
@@ -203,30 +203,6 @@ def parse_config(
         raise ConfigError(
             f"{source}: {_key(error.loc, data)}: {error.message} (hint: {error.hint})"
         ) from None
-
-
-def combined_pages(data: dict[str, Any]) -> dict[str, Any]:
-    """`data` with each page written as `combine = [{ url = ... }, ...]` known by its first part's URL; _Located
-    for a page that writes both `url` and `combine`."""
-    pages = data.get("pages")
-    if not isinstance(pages, list) or not any(isinstance(p, dict) and "combine" in p for p in pages):
-        return data
-    named: list[Any] = []
-    for index, table in enumerate(pages):
-        if not isinstance(table, dict) or "combine" not in table or "declaration" in table:
-            named.append(table)  # a declaration page's `combine` is refused where declarations are read
-            continue
-        if "url" in table:
-            raise _Located(
-                ("pages", index, "url"),
-                "a page with `combine` is fetched from its parts' URLs, not from `url`",
-                "remove `url` (the first part's URL names the page), or remove `combine`",
-            )
-        parts = table["combine"]
-        first = parts[0] if isinstance(parts, list) and parts and isinstance(parts[0], dict) else {}
-        url = first.get("url")  # a `combine` that is no list of parts is reported on its key, not as `url`
-        named.append({"url": url if isinstance(url, str) else "https://combine.invalid/", **table})
-    return {**data, "pages": named}
 
 
 def _key(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:

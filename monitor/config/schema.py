@@ -114,7 +114,7 @@ class PageConfig(Strict):
     select: list[Rule] = Field(default_factory=list)
     remove: list[Rule] = Field(default_factory=list)
     # A document made of several pages, joined in this order; `url` is then the first part's (loading.py).
-    combine: list[CombinePart] | None = Field(None, min_length=1)
+    combine: list[CombinePart] | None = None
     schedule: str | None = None  # default: [service] default_schedule
     min_words: int | None = Field(None, ge=0)
     collapse_ratio: float | None = Field(None, gt=0, le=1)
@@ -168,6 +168,15 @@ class PageConfig(Strict):
     _known_renderer = field_validator("renderer")(classmethod(lambda cls, value: check_renderer(value)))
 
     _http_url = field_validator("url")(classmethod(lambda cls, value: check_http_url(value)))
+
+    @field_validator("combine")
+    @classmethod
+    def _parts(cls, value: list[CombinePart] | None) -> list[CombinePart] | None:
+        if value == []:
+            raise ValueError(
+                'no parts (write combine = [{ url = "..." }, ...], one table per page, in order)'
+            )
+        return value
 
     @field_validator("schedule")
     @classmethod

@@ -4,23 +4,28 @@ Three kinds, kept apart because coverage treats them differently:
 - invisible: never shown to a reader (scripts, styles, `hidden`, `display:none`, form controls, images). Not
   text at all.
 - removed: matched by the page's `remove` selectors. The user said they are not the document.
-- link lists (automatic regions only, `find_link_lists`): related topics, "more resources", rows of links beside
-  the document; taken out like removed elements.
+- link lists (automatic regions only, `find_link_lists` in link_lists.py): related topics, "more resources",
+  rows of links beside the document; taken out like removed elements.
 - boilerplate: shown, but page furniture (navigation, site header and footer, dialogs, cookie banners,
   "Was this helpful?" widgets, small `aria-hidden` decorations such as bullet glyphs). Dropped from the text but still counted as the region's visible words, so that a
   rule that eats real content shows up as lost coverage.
+
+Boilerplate and link lists are heuristics of the automatic region, and of a `select` that names the whole page
+(`body`, `html`), whose furniture nobody chose. Inside a region the page's rules name (`select = ["main"]`, a
+range), what the region holds is the user's choice, as Open Terms Archive keeps it (a breadcrumb `nav` inside the
+selected `main`): only what no reader sees and what `remove` names are left out (`Skipper.name_region`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.extract.found_headings import is_body, reads_as_heading
-from monitor.extract.html_blocks import BLOCK_TAGS, SourcedBlock
+# Re-exported: the automatic region's link lists are taken out as boilerplate is.
+from monitor.extract.link_lists import find_link_lists as find_link_lists
 
 _NOT_RENDERED = {"head", "title", "meta", "link", "base", "script", "style", "noscript", "template"}
 _MEDIA = {"img", "picture", "source", "track", "video", "audio", "canvas", "svg", "math", "map", "area"}
@@ -31,6 +36,8 @@ BOILERPLATE_ROLES = frozenset({"navigation", "dialog", "alertdialog", "banner", 
 # A page-level header/footer is furniture; one inside sectioning content belongs to that content.
 SECTION_HEADER_TAGS = frozenset({"header", "footer"})
 SECTIONING = frozenset({"article", "main", "section", "aside"})
+# A `select` matching one of these names the whole page, not a region of it.
+PAGE_TAGS = frozenset({"html", "body"})
 
 _HIDDEN_STYLE = re.compile(
     r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)", re.I
@@ -85,38 +92,42 @@ def is_invisible(element: HtmlElement) -> bool:
 
 
 class Skipper:
-    """Decides, element by element during the walk, what is not part of the document's text."""
+    """Decides, element by element during the walk, what is not part of the document's text.
 
-    def __init__(self, removed: Iterable[HtmlElement], widgets: Iterable[HtmlElement] = ()) -> None:
+    `furniture`: whether page furniture (boilerplate and widgets) is left out. It is, until `name_region` says
+    the page's rules named a region narrower than the page."""
+
+    def __init__(
+        self, removed: Iterable[HtmlElement], widgets: Iterable[HtmlElement] = (), *, furniture: bool = True
+    ) -> None:
         self.removed = set(removed)
         self.widgets = set(widgets)
+        self.furniture = furniture
+
+    def name_region(self, roots: Iterable[HtmlElement]) -> None:
+        """The page's `select` named `roots` as the document: what they hold is kept whole (furniture included),
+        unless one of them is the page itself (`body`, `html`)."""
+        self.furniture = any(root.tag in PAGE_TAGS for root in roots)
 
     def is_removed(self, element: HtmlElement) -> bool:
         return element in self.removed
 
-    def is_boilerplate(self, element: HtmlElement) -> bool:
-        tag = element.tag
-        if tag in BOILERPLATE_TAGS or element in self.widgets:
-            return True
-        if tag in SECTION_HEADER_TAGS:
-            return not any(ancestor.tag in SECTIONING for ancestor in element.iterancestors())
-        attributes = element.attrib
-        if not attributes:
-            return False
-        role = attributes.get("role")
-        if role is not None and role in BOILERPLATE_ROLES:
-            return True
-        return attributes.get("aria-hidden") == "true" and _words(element) < ARIA_HIDDEN_MAX_WORDS
-
     def __call__(self, element: HtmlElement) -> bool:
-        # is_invisible, is_removed and is_boilerplate in one, reading the attributes once: called for every
+        # is_invisible, is_removed and the furniture rules in one, reading the attributes once: called for every
         # element of every page.
         tag = element.tag
-        if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in BOILERPLATE_TAGS:
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
             return True
-        if element in self.removed or element in self.widgets:
+        if element in self.removed:
             return True
-        if tag in SECTION_HEADER_TAGS and not any(a.tag in SECTIONING for a in element.iterancestors()):
+        furniture = self.furniture
+        if furniture and (tag in BOILERPLATE_TAGS or element in self.widgets):
+            return True
+        if (
+            furniture
+            and tag in SECTION_HEADER_TAGS
+            and not any(a.tag in SECTIONING for a in element.iterancestors())
+        ):
             return True
         attributes = element.attrib
         if not attributes:
@@ -126,6 +137,8 @@ class Skipper:
         style = attributes.get("style")
         if style and _HIDDEN_STYLE.search(style):
             return True
+        if not furniture:
+            return False
         role = attributes.get("role")
         if role is not None and role in BOILERPLATE_ROLES:
             return True
@@ -160,142 +173,3 @@ def _widget_container(element: HtmlElement) -> HtmlElement:
 
 def _words(element: HtmlElement) -> int:
     return len(element.text_content().split())
-
-
-# A list of links to elsewhere is a short line per link: longer linked text is a card or a sentence.
-LINK_ITEM_MAX_WORDS = 15
-# Links out of the page, links that go nowhere ("#", scripts) and controls drawn as links or buttons (a language
-# menu); a link to a named place in the page (a table of contents) is the document's own.
-_CONTROL_ROLES = frozenset({"link", "button", "menuitem"})
-_LINK = "self::a or @role='link' or @role='button' or @role='menuitem'"
-_CONTROLS = etree.XPath("(//*[@role='link' or @role='button' or @role='menuitem'])[1]")
-_TEXT_OUTSIDE_LINKS = etree.XPath(f".//text()[not(ancestor::*[{_LINK}])]")
-_LINKS_OUT = etree.XPath(
-    ".//a[@href and not(starts-with(normalize-space(@href), '#') and string-length(normalize-space(@href)) > 1)]"
-    "| .//*[@role='link' or @role='button' or @role='menuitem'] | self::*[@role='link' or @role='button']"
-)
-_WORD_CHAR = re.compile(r"\w")
-
-
-def find_link_lists(sourced: Sequence[SourcedBlock]) -> list[HtmlElement]:
-    """The link lists among a region's blocks, with their labels: the elements to take out of an automatic
-    region (related topics, "more resources", navigation drawn as plain links inside the main element).
-
-    A link list is two or more blocks in a row, or one row holding two or more links, whose every word is the
-    text of a link to another page or of a control (a table of contents, whose links point into the page, is
-    the document's own), lying apart from the document's body: before its first body paragraph or after its
-    last, and not in the part of the document that paragraph is in (a list between two paragraphs, or one that
-    follows "... at the links below" in its section, is the document's own). Its label, a short line or a
-    heading right before it, goes with it when no body text follows the list. A region without body text keeps
-    everything."""
-    if not sourced:
-        return []
-    links = _LinkTest(sourced[0].element.getroottree().getroot())
-    flags = [links.elsewhere(s) for s in sourced]
-    if not any(flags):
-        return []
-    body = [
-        n
-        for n, s in enumerate(sourced)
-        if not flags[n] and s.block.kind != "heading" and is_body(s.block.text)
-    ]
-    if not body:
-        return []  # a page of links, or no document at all: nothing to keep apart
-    found: list[HtmlElement] = []
-    start = 0
-    while start < len(sourced):
-        if not flags[start]:
-            start += 1
-            continue
-        end = start
-        while end < len(sourced) and flags[end]:
-            end += 1
-        run = sourced[start:end]
-        # A list between two body paragraphs is the document's own, and so is one right after the last or
-        # before the first in a part of the document it shares with that paragraph ("... at the links below").
-        beside = end < body[0] or start > body[-1] + 1
-        if end == body[0] or start == body[-1] + 1:
-            part = sourced[body[0] if end == body[0] else body[-1]].element.getparent()
-            beside = part is None or not (
-                part in set(run[0].element.iterancestors())
-                and not _holds(part, sourced[body[0]], sourced[body[-1]])
-            )
-        if beside and (len(run) >= 2 or len(_LINKS_OUT(run[0].element)) >= 2):
-            found.extend(s.element for s in run)
-            label = sourced[start - 1] if start > 0 and not flags[start - 1] else None
-            after = sourced[end] if end < len(sourced) else None
-            if (
-                label is not None
-                and (after is None or after.block.kind == "heading")
-                and _words(label.element) == len(label.block.text.split())
-                and (
-                    label.block.kind == "heading"
-                    or (reads_as_heading(label.block.text) and _grouped(sourced, start - 1, end))
-                )
-            ):
-                found.append(label.element)
-        start = end
-    return list(dict.fromkeys(found))
-
-
-def _holds(part: HtmlElement, first: SourcedBlock, last: SourcedBlock) -> bool:
-    """`part` holds the whole body, from its first paragraph to its last: it is the document, not a part of it."""
-    return all(part in set(s.element.iterancestors()) for s in (first, last))
-
-
-def _grouped(sourced: Sequence[SourcedBlock], first: int, end: int) -> bool:
-    """The blocks `first` to `end` (excluded) have a container of their own: no block before or after is in it."""
-    elements = [s.element for s in sourced[first:end]]
-    common = elements[0]
-    for element in elements[1:]:
-        lineage = {element, *element.iterancestors()}
-        while common is not None and common not in lineage:
-            common = common.getparent()
-    neighbours = [sourced[n].element for n in (first - 1, end) if 0 <= n < len(sourced)]
-    return common is not None and not any(n is common or common in set(n.iterancestors()) for n in neighbours)
-
-
-class _LinkTest:
-    """Whether a block's every word is the text of a link elsewhere or of a control. Most blocks are decided by
-    their own first words; the page's cards (links drawn around blocks) and controls are looked up once."""
-
-    def __init__(self, root: HtmlElement) -> None:
-        self.root = root
-        self._in_cards: set[HtmlElement] | None = None
-        self._controls: bool | None = None
-
-    @property
-    def in_cards(self) -> set[HtmlElement]:
-        if self._in_cards is None:
-            cards = (a for a in self.root.iter("a") if any(c.tag in BLOCK_TAGS for c in a))
-            self._in_cards = {e for a in cards for e in a.iter()}
-        return self._in_cards
-
-    def elsewhere(self, sourced: SourcedBlock) -> bool:
-        if sourced.block.kind == "heading":
-            return False  # a heading that is a link names a part of the document (the printable policy's contents)
-        element = sourced.element
-        text = element.text
-        if (
-            text
-            and _WORD_CHAR.search(text)
-            and element.tag != "a"
-            and element.get("role") not in _CONTROL_ROLES
-        ) and element not in self.in_cards:
-            return False  # words of its own, outside any link: most blocks, decided without a search
-        words = len(sourced.block.text.split())
-        if next(element.iter("a"), None) is None and (
-            words > LINK_ITEM_MAX_WORDS or not self.cards_or_controls()
-        ):
-            return False  # no link in it, and too long to be a control's or a card's line
-        if len(element.text_content()) > 2 * len(sourced.block.text) + 40:
-            return False  # the loose text of a container of other blocks
-        links = len(_LINKS_OUT(element))
-        if words > LINK_ITEM_MAX_WORDS * max(links, 1) or (not links and element not in self.in_cards):
-            return False
-        return not any(_WORD_CHAR.search(text) for text in _TEXT_OUTSIDE_LINKS(element))
-
-    def cards_or_controls(self) -> bool:
-        if self._controls is None:
-            self._controls = bool(_CONTROLS(self.root))
-        return self._controls or bool(self.in_cards)

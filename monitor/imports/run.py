@@ -1,4 +1,4 @@
-"""Store a source's versions in a page's timeline: one transaction per version, idempotent, placed by date.
+"""Store a source's versions in a page's timeline: one short transaction per version, idempotent, placed by date.
 
 Each version becomes a check record marked with its `source` (the commit id, or the file's sha256), dated by
 the source: `new`/`changed` when its text differs from the version in effect at that date, `unchanged` when it
@@ -17,25 +17,23 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.config.loading import PageConfig
-from monitor.errors import ImportSourceError
-from monitor.extract.document import document_from_markdown
-from monitor.extract.rules import rule_parts, rules_fingerprint
-from monitor.fetch.common import decode_html, is_pdf
+from monitor.errors import ImportSourceError, StoreError
+from monitor.imports.prepare import Prepared, commit_prepared, prepare_version
 from monitor.imports.sources import SourceVersion
-from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
-from monitor.pipeline.capture import Context, extract_capture
-from monitor.pipeline.decide import decide
-from monitor.pipeline.rules_change import describe_change
-from monitor.store.timeline import in_effect_at, parse_time
+from monitor.models import Outcome, isoformat
+from monitor.pipeline.capture import Context
+from monitor.store.timeline import parse_time
 
 # A version dated later than this after now is refused: `verify` holds a record from the future to be damage.
 FUTURE_TOLERANCE = timedelta(days=1)
+# Another writer can move the page between a version's judgement and its transaction only by recording a check
+# of it at that moment; three rounds in a row would mean a writer that never stops.
+MAX_ROUNDS = 3
 
 
 @dataclass(slots=True)
@@ -51,6 +49,16 @@ class ImportReport:
         if self.present:
             text += f" ({self.present} already in the store)"
         return text
+
+    def add(self, prepared: Prepared, version: SourceVersion) -> None:
+        outcome = prepared.record.outcome
+        if outcome == Outcome.FAILED:
+            self.failed += 1
+            self.failures.append((version, prepared.record.reason or "failed"))
+        elif outcome == Outcome.UNCHANGED:
+            self.merged += 1
+        else:
+            self.imported += 1
 
 
 def select(
@@ -105,116 +113,17 @@ def import_versions(
 def _import_one(
     ctx: Context, page: PageConfig, version: SourceVersion, report: ImportReport, *, watch: bool
 ) -> None:
-    store = ctx.store
+    """Work out what the version means outside any lock, then record it in one short transaction, if the
+    timeline it was judged against is still the page's (else judge it again against the new one)."""
     data = version.read()
-    record = CheckRecord(
-        page=page.id, time=version.time, url=version.address or page.url, outcome=Outcome.FAILED
-    )
-    record.source, record.renderer = version.source() | {"key": version.key}, "import"
-    if version.format == "html":  # a raw capture: extracted as a live check then would have, and marked so
-        page = rules_at(ctx, page, parse_time(version.time))
-        record.rules = rules_fingerprint(page, ctx.config.quality, ctx.config.walls)
-        store.write_json(f"rules/{record.rules}.json", rule_parts(page, ctx.config.quality, ctx.config.walls))
-    raw = data if version.format == "html" else None
-    with store.transaction():
-        timeline = store.versions(page.id)
-        before = in_effect_at(timeline, parse_time(version.time))
-        later = bool(timeline) and parse_time(timeline[-1].since) > parse_time(version.time)
-        old = store.read_document(page.id, before.id) if before else None
-        document, reason = _document(ctx, page, version, data, old)
-        if raw is not None:
-            record.raw_sha256 = hashlib.sha256(raw).hexdigest()
-        if document is None:
-            record.reason, record.version = reason, before.id if before else None
-            record.raw_sha256 = None  # a failed capture is not kept as a version's raw
-            report.failed += 1
-            report.failures.append((version, reason or "failed"))
-            store.append_check(record)
+    for _ in range(MAX_ROUNDS):
+        prepared = prepare_version(ctx, page, version, data, watch=watch)
+        if commit_prepared(ctx.store, page.id, prepared):
+            report.add(prepared, version)
             return
-        text = document.to_text()
-        record.text_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        record.outcome = decide(before.id if before else None, record.text_sha256)
-        if record.outcome == Outcome.UNCHANGED:
-            assert before is not None
-            record.version, record.raw_sha256 = before.id, None
-            report.merged += 1
-        else:
-            record.previous = before.id if before else None
-            private = page.cookies_file is not None
-            record.version = store.put_version(
-                page.id, text, raw, private=private, hashed=(record.text_sha256, record.raw_sha256)
-            )
-            report.imported += 1
-            if old is not None and not later:  # what a live check of this change would have said of it
-                describe_change(ctx, page, record, old, document)
-            if watch and not later:
-                _follow_watches(ctx, page, old, document, record)
-        store.append_check(record)
-
-
-def _document(
-    ctx: Context, page: PageConfig, version: SourceVersion, data: bytes, old: Document | None
-) -> tuple[Document | None, str | None]:
-    """The version's document, or (None, why it is not the document)."""
-    if version.format == "md":
-        return document_from_markdown(_text(version, data)), None
-    if version.format == "txt":
-        return Document.from_text(_text(version, data).replace("\r\n", "\n")), None
-    html, encoding = ("", "") if is_pdf(data) else decode_html(data)  # a PDF is read as bytes
-    url = version.address or page.url
-    fetched = FetchResult(url, url, 200, {}, data, html, encoding, "import", 0.0)
-    extraction, reason = extract_capture(ctx, page, fetched, last_good=old)
-    if reason or extraction is None:
-        return None, reason or "no document"
-    return extraction.document, None
-
-
-def rules_at(ctx: Context, page: PageConfig, at: datetime) -> PageConfig:
-    """`page` under the rules in force at `at`: a page that follows a declaration takes the declaration's
-    entry valid then (`<service>.history.json`, `validUntil`); a page with its own rules, today's."""
-    ref = page.declaration
-    if ref is None or page.declaration_problem is not None:
-        return page
-    from monitor.config.declarations import (
-        DeclarationError,
-        in_force,
-        page_keys,
-        read_service,
-        service_file,
-        terms_entry,
+    raise StoreError(
+        f"page {page.id!r}: another writer kept moving it while {version.name} was imported; run import again"
     )
-
-    file = service_file(ctx.loaded.base_dir, ref.path, ref.service)
-    try:
-        entry = in_force(file, ref.terms, terms_entry(file, read_service(file), ref.terms), at)
-        keys = page_keys(file, ref.terms, entry)
-    except DeclarationError as error:
-        raise ImportSourceError(f"{error} (the declaration in force at {isoformat(at)})") from None
-    return page.model_copy(update={"select": keys["select"], "remove": keys["remove"]})
-
-
-def _text(version: SourceVersion, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportSourceError(f"{version.name}: not UTF-8 text") from None
-
-
-def _follow_watches(
-    ctx: Context, page: PageConfig, old: Document | None, new: Document, record: CheckRecord
-) -> None:
-    """Move the page's watch baselines to this version (in the import's transaction), raising nothing:
-    history is not news."""
-    from monitor.watch.evaluate import evaluate_watches, watches_of
-
-    watches = watches_of(ctx.config.watches, page.id)
-    if watches and record.version:
-        evaluation = evaluate_watches(
-            watches, page.id, ctx.store.baselines.of_page(page.id), old=old, new=new, diff=None,
-            version=record.version, previous=record.previous, time=record.time,
-        )  # fmt: skip
-        for watch_id, data in evaluation.baselines.items():
-            ctx.store.baselines.put(watch_id, page.id, data)
 
 
 def _after(version: SourceVersion, limit: datetime) -> bool:

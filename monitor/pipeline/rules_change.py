@@ -34,6 +34,10 @@ from monitor.store.records import TECHNICAL_KEY
 from monitor.store.timeline import VersionInfo
 from monitor.store.writes import PageState
 
+# The source key of a technical version inside imported history: not `TECHNICAL_KEY`, so the timeline places it
+# by its date among the imported records (store/records.py `RECORDED`), just before the capture that made it.
+HISTORY_KEY = "history-rules:"
+
 
 @dataclass
 class RulesChange:
@@ -92,11 +96,19 @@ def _filters(ctx: Context, page: PageConfig) -> list[object] | None:
 
 
 def rules_change(
-    ctx: Context, page: PageConfig, record: CheckRecord, state: PageState, fresh: Document | None = None
+    ctx: Context,
+    page: PageConfig,
+    record: CheckRecord,
+    state: PageState,
+    fresh: Document | None = None,
+    *,
+    placed: str = TECHNICAL_KEY,
 ) -> RulesChange | None:
     """None when the version in effect was made under the check's rules; else what the check records first.
     `fresh`: the check's own document, which is the stored capture's text when its capture is byte for byte
-    the stored one (then nothing is extracted twice)."""
+    the stored one (then nothing is extracted twice). `placed`: the prefix of the technical version's source
+    key: a live check's (`TECHNICAL_KEY`) is placed in the order it is recorded, imported history's
+    (`HISTORY_KEY`) by its date, as the imported records around it."""
     current = state.current
     if current is None or record.rules is None or current.rules == record.rules:
         return None
@@ -137,7 +149,7 @@ def rules_change(
         "id": record.rules,
         "previous": current.rules,
         "changed": what,
-        "key": f"{TECHNICAL_KEY}{record.rules}@{record.time}",
+        "key": f"{placed}{record.rules}@{record.time}",
     }
     describe_change(ctx, page, technical, old, document)
     change.technical, change.document = technical, document

@@ -1,0 +1,195 @@
+"""One imported version, as a live check records one: everything slow first, then one short write transaction.
+
+`prepare_version` reads the page's timeline once, extracts the version (a raw capture under the rules in force at
+its date), judges it against the version in effect at that date, writes its blobs (fsync'd), works out the
+summary a live change carries and the watches' baselines, outside any lock. `commit_prepared` then records it in
+one transaction, a compare-and-set on the timeline it was judged against: if another writer moved the page
+meanwhile, nothing is written and the version is prepared again. An interrupted import leaves either the whole
+version or nothing of it (orphan blobs at most), and running it again imports what is missing.
+
+When the declaration in force changed between the version in effect and this capture, the earlier capture is
+first extracted again under this capture's rules, as a live check does (pipeline/rules_change.py): a text that
+differs is a technical version dated at this capture, recorded just before it, and the capture is compared with
+it, so a change that is only the declaration's is never taken for the page's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from monitor.config.loading import PageConfig
+from monitor.errors import ImportSourceError
+from monitor.extract.document import document_from_markdown
+from monitor.fetch.common import decode_html, is_pdf
+from monitor.imports.sources import SourceVersion
+from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
+from monitor.pipeline.capture import Context, extract_capture
+from monitor.pipeline.decide import decide
+from monitor.pipeline.rules_change import HISTORY_KEY, describe_change, page_rule_parts, rules_change
+from monitor.store.core import Store
+from monitor.store.timeline import VersionInfo, in_effect_at, parse_time
+from monitor.store.writes import PageState
+
+# A timeline as a compare-and-set reads it: each entry's text and start.
+Snapshot = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class Prepared:
+    """An imported version ready to record: its record, the technical version before it (if any), the
+    baselines its watches move to, and the timeline it was judged against."""
+
+    record: CheckRecord
+    timeline: Snapshot
+    technical: CheckRecord | None = None
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def snapshot(timeline: list[VersionInfo]) -> Snapshot:
+    return tuple((entry.id, entry.since) for entry in timeline)
+
+
+def prepare_version(
+    ctx: Context, page: PageConfig, version: SourceVersion, data: bytes, *, watch: bool
+) -> Prepared:
+    """Everything about `version` but its transaction (see the module's docstring)."""
+    store = ctx.store
+    record = CheckRecord(
+        page=page.id, time=version.time, url=version.address or page.url, outcome=Outcome.FAILED
+    )
+    record.source, record.renderer = version.source() | {"key": version.key}, "import"
+    if version.format == "html":  # a raw capture: extracted as a live check then would have, and marked so
+        page = rules_at(ctx, page, parse_time(version.time))
+        parts = page_rule_parts(ctx, page)  # what a live check under the same rules fingerprints
+        from monitor.extract.rules import fingerprint_of
+
+        record.rules = fingerprint_of(parts)
+        store.write_json(f"rules/{record.rules}.json", parts)
+    timeline = store.versions(page.id)
+    prepared = Prepared(record, snapshot(timeline))
+    before = in_effect_at(timeline, parse_time(version.time))
+    later = bool(timeline) and parse_time(timeline[-1].since) > parse_time(version.time)
+    baselines = store.baselines.of_page(page.id) if watch and not later else {}
+    old = store.read_document(page.id, before.id) if before else None
+    document, reason = _document(ctx, page, version, data, old)
+    if document is None:
+        record.reason, record.version = reason, before.id if before else None
+        return prepared
+    if before is not None and old is not None and record.rules is not None:
+        state = PageState(before, None, baselines)
+        change = rules_change(ctx, page, record, state, placed=HISTORY_KEY)
+        if change is not None and change.technical is not None and change.document is not None:
+            prepared.technical, old = change.technical, change.document
+            change.technical.url = record.url  # the address the earlier capture came from, as its record says
+            before = change.state(state).current
+            if watch and not later:
+                baselines = {**baselines, **change.baselines}
+                prepared.baselines.update(change.baselines)
+        elif change is not None and change.note:
+            record.reason = change.note
+    assert document is not None
+    raw = data if version.format == "html" else None
+    text = document.to_text()
+    record.text_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    record.raw_sha256 = hashlib.sha256(raw).hexdigest() if raw is not None else None
+    record.outcome = decide(before.id if before else None, record.text_sha256)
+    if record.outcome == Outcome.UNCHANGED:
+        assert before is not None
+        record.version, record.raw_sha256 = before.id, None
+        return prepared
+    record.previous = before.id if before else None
+    private = page.cookies_file is not None
+    record.version = store.put_version(
+        page.id, text, raw, private=private, hashed=(record.text_sha256, record.raw_sha256)
+    )
+    if old is not None and not later:  # what a live check of this change would have said of it
+        describe_change(ctx, page, record, old, document)
+    if watch and not later:
+        prepared.baselines.update(_follow_watches(ctx, page, baselines, old, document, record))
+    return prepared
+
+
+def commit_prepared(store: Store, page_id: str, prepared: Prepared) -> bool:
+    """Record `prepared` in one short transaction if the page's timeline is still the one it was judged
+    against; False, and nothing written, if another writer moved it."""
+    with store.transaction():
+        if snapshot(store.versions(page_id)) != prepared.timeline:
+            return False
+        if prepared.technical is not None:
+            store.append_check(prepared.technical)
+        store.append_check(prepared.record)
+        for watch_id, data in prepared.baselines.items():
+            store.baselines.put(watch_id, page_id, data)
+    return True
+
+
+def rules_at(ctx: Context, page: PageConfig, at: datetime) -> PageConfig:
+    """`page` under the rules in force at `at`: a page that follows a declaration takes the declaration's
+    entry valid then (`<service>.history.json`, `validUntil`); a page with its own rules, today's."""
+    ref = page.declaration
+    if ref is None or page.declaration_problem is not None:
+        return page
+    from monitor.config.declarations import (
+        DeclarationError,
+        in_force,
+        page_keys,
+        read_service,
+        service_file,
+        terms_entry,
+    )
+
+    file = service_file(ctx.loaded.base_dir, ref.path, ref.service)
+    try:
+        entry = in_force(file, ref.terms, terms_entry(file, read_service(file), ref.terms), at)
+        keys = page_keys(file, ref.terms, entry)
+    except DeclarationError as error:
+        raise ImportSourceError(f"{error} (the declaration in force at {isoformat(at)})") from None
+    return page.model_copy(update={"select": keys["select"], "remove": keys["remove"]})
+
+
+def _document(
+    ctx: Context, page: PageConfig, version: SourceVersion, data: bytes, old: Document | None
+) -> tuple[Document | None, str | None]:
+    """The version's document, or (None, why it is not the document)."""
+    if version.format == "md":
+        return document_from_markdown(_text(version, data)), None
+    if version.format == "txt":
+        return Document.from_text(_text(version, data).replace("\r\n", "\n")), None
+    html, encoding = ("", "") if is_pdf(data) else decode_html(data)  # a PDF is read as bytes
+    url = version.address or page.url
+    fetched = FetchResult(url, url, 200, {}, data, html, encoding, "import", 0.0)
+    extraction, reason = extract_capture(ctx, page, fetched, last_good=old)
+    if reason or extraction is None:
+        return None, reason or "no document"
+    return extraction.document, None
+
+
+def _text(version: SourceVersion, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportSourceError(f"{version.name}: not UTF-8 text") from None
+
+
+def _follow_watches(
+    ctx: Context,
+    page: PageConfig,
+    baselines: dict[str, dict[str, Any]],
+    old: Document | None,
+    new: Document,
+    record: CheckRecord,
+) -> dict[str, dict[str, Any]]:
+    """The page's watch baselines on this version, raising nothing: history is not news."""
+    from monitor.watch.evaluate import evaluate_watches, watches_of
+
+    watches = watches_of(ctx.config.watches, page.id)
+    if not watches or not record.version:
+        return {}
+    evaluation = evaluate_watches(
+        watches, page.id, baselines, old=old, new=new, diff=None,
+        version=record.version, previous=record.previous, time=record.time,
+    )  # fmt: skip
+    return dict(evaluation.baselines)

@@ -252,3 +252,29 @@ def test_pages_config_check_and_test_work_on_a_combined_page(site: Site, tmp_pat
     assert code == 0, output
     assert "Part one" in output and "Part three" in output and "A side note" not in output
     assert Store(tmp_path / "snapshots").current("doc") is None  # `test` stores nothing
+
+
+def test_the_stored_parts_are_read_again_under_the_parts_rules_now_without_fetching(
+    site: Site, tmp_path: Path
+) -> None:
+    """What a change of a combined document's rules reads first (to tell it from a change of the document):
+    the stored capture of each part that brought the version in effect, under that part's rules now."""
+    from monitor.config.declared_pages import page_now
+    from monitor.pipeline.capture import Context, extract_capture
+    from monitor.pipeline.combine import extract_stored
+
+    config = project(tmp_path, site)
+    assert check(config, 1)[0] == 0
+    fetched = len(site.server.log)
+    config.write_text(config.read_text().replace('remove = [".note"]', 'remove = [".note", "h2"]'))
+    loaded = load_config(config)
+    store = Store(loaded.store_path)
+    current = store.current("doc")
+    assert current is not None
+    page = page_now(loaded.base_dir, loaded.config.pages[0])
+    old = store.read_document("doc", current.id)
+    read = extract_stored(Context(loaded, store), page, current, old, extract_capture)
+    assert read is not None and read[0] is not None and read[1] is None
+    text = read[0].to_text()
+    assert "Part two" in text and "Part three" not in text  # the third part's heading is removed now
+    assert len(site.server.log) == fetched

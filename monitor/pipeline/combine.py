@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from monitor.config.page_rules import Part
     from monitor.extract.document import Extraction
     from monitor.pipeline.capture import Capture, Context
+    from monitor.store.timeline import VersionInfo
 
     ExtractCapture = Callable[..., tuple[Extraction | None, str | None]]
 
@@ -119,6 +120,35 @@ def extract_parts(
         title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
     )  # fmt: skip
     return joined, None
+
+
+def extract_stored(
+    ctx: Context, page: PageConfig, version: VersionInfo, old: Document, extract: ExtractCapture
+) -> tuple[Document | None, str | None] | None:
+    """The text of the stored parts that brought `version`, extracted again under `page`'s parts' rules now
+    and judged as a check judges it (collapse against `old` included): (Document or None, the reason it is
+    not the document). None when `version` has no stored parts, or the page's parts are no longer the same
+    URLs in the same order (nothing to read again under the new rules)."""
+    from monitor.extract.walls import collapse_reason
+    from monitor.fetch.common import decode_html, is_pdf
+
+    rows, parts = ctx.store.captures(page.id, version), parts_of(ctx, page)
+    if not rows or [url for _, url, _ in rows] != [part.url for part in parts]:
+        return None
+    known = ctx.store.part_validators(page.id)
+    captures = []
+    for (number, url, raw), part in zip(rows, parts, strict=True):
+        body = ctx.store.read_raw_blob(page.id, raw)
+        content_type = (known.get(url) or {}).get("content_type", "")
+        html, encoding = ("", "") if is_pdf(body) else decode_html(body, content_type)
+        headers = {"content-type": content_type} if content_type else {}
+        fetched = FetchResult(url, url, 200, headers, body, html, encoding, "stored", 0.0)
+        captures.append(PartCapture(number, part, fetched, raw))
+    extraction, reason = extract_parts(ctx, page, captures, extract)
+    if extraction is None or reason:
+        return None, reason or "not extracted"
+    reason = collapse_reason(extraction.document, old, page=page, quality=ctx.config.quality)
+    return (None, reason) if reason else (extraction.document, None)
 
 
 def store_parts(ctx: Context, page: PageConfig, capture: Capture) -> list[PartWrite]:

@@ -126,9 +126,8 @@ class Service:
         try:
             pending = plan_check(self.ctx, page)
             now = pending.page or page
-            fetcher = self.ctx.fetcher(
-                now.renderer
-            )  # made in __init__ (ready_fetchers) unless a pull changed it
+            # made in __init__ (ready_fetchers), unless a pull changed the renderer since
+            fetcher = self.ctx.fetcher(now.renderer)
             with self.gate.turn(now.url):
                 pending = fetch_for_check(self.ctx, page, pending)
             result = check_page(self.ctx, page, pending)
@@ -145,7 +144,7 @@ class Service:
         self._log_result(result)
         if result.alerts and not has_notifier(self.config.notify):
             log.warning("%s: %s", page.id, kept_for_digest(len(result.alerts), self.ctx.loaded.path))
-        self._respect_retry_after(page, fetcher, result)
+        self._respect_retry_after(now, fetcher, result)  # the URL this check fetched
         if result.record.outcome == Outcome.CHANGED:
             self.update_feed()
         # The site follows each change, and each start and end of a run of failed checks (its health column

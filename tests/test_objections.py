@@ -370,3 +370,42 @@ def test_a_record_rewritten_with_its_digest_breaks_the_chain_at_the_next_row(
     code, out = run_cli(project, clock, "verify")
     assert code == 4
     assert f"{db}: objections row 3: the objections chain breaks here: it names" in out
+
+
+def test_the_clause_history_is_replayed_once_per_timeline_and_the_notes_stay_the_same(
+    project: Path, clock: FakeClock, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.objections import clause
+
+    run_cli(project, clock, "check")
+    run_cli(project, clock, "objections", "add", "--confirmation", str(MAILS / "facebook-de.eml"))
+    run_cli(project, clock, "objections", "add", "--platform", "facebook", "--date", "2025-05-21")
+    clock.set(datetime(2025, 7, 1, 8, 0, tzinfo=UTC))
+    serve(httpserver, REWORDED)
+    assert run_cli(project, clock, "check", "facebook-ai-objection-de")[0] == 0
+    store, config = store_of(project), load_config(project).config
+    (row,) = store.outbox.with_work_left()
+    replays: list[str] = []  # a spy: counts the replays, changes nothing
+    real = clause.wording_history
+    monkeypatch.setattr(clause, "wording_history", lambda *args: replays.append(args[2]) or real(*args))
+    clause._histories.clear()
+    first = [Alert.from_json(alert) for alert in row.alerts]
+    alert_notes(store, config, first)  # two objections on this clause: one replay
+    again = [Alert.from_json(alert) for alert in row.alerts]
+    alert_notes(store, config, again)  # the same timeline: none
+    digest_lines = build_digest(store, config, clock.now, clock.now).objections  # the digest shares it
+    assert replays == ["facebook-ai-objection-de"]
+    notes = [alert.details["objections"] for alert in first]
+    assert notes == [alert.details["objections"] for alert in again]
+    assert [[(n["id"], n["then"], n["before_first"]) for n in alert_notes_] for alert_notes_ in notes] == [
+        [(1, CLAUSE, False), (2, CLAUSE, False)]
+    ]
+    assert len(digest_lines) == 2
+    clock.set(datetime(2025, 7, 2, 8, 0, tzinfo=UTC))
+    serve(httpserver, CLAUSE)
+    assert run_cli(project, clock, "check", "facebook-ai-objection-de")[0] == 0
+    assert replays == [
+        "facebook-ai-objection-de"
+    ]  # its alert's notes: the timeline before it, still no replay
+    build_digest(store, config, clock.now, clock.now)  # the timeline has a new version now: replayed anew
+    assert replays == ["facebook-ai-objection-de"] * 2

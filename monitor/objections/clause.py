@@ -1,6 +1,11 @@
 """What an objection covers, as the watched clauses say it: each clause as it read on the objection's day (the
 version in effect then), as it reads now, and the word diff between them. Derived from the stored versions by
-the watch's own replay (monitor.watch.history), so it agrees with `watches --history` and the alerts."""
+the watch's own replay (monitor.watch.history), so it agrees with `watches --history` and the alerts.
+
+A replay reads every stored version of the page, so it is done once per state of the page's timeline and the
+watch's config (`watch_history`): the alerts of a run, the digest and `objections` share it until a version is
+added, imported or re-extracted (the timeline's entries are the key, read in one query).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,31 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from monitor.config.loading import Config
+from monitor.config.loading import Config, WatchConfig
 from monitor.diff.classify import Op, word_diff
 from monitor.objections.ledger import Objection, objections
 from monitor.store.core import Store
 from monitor.watch.alerts import Alert
 from monitor.watch.history import Wording, wording_history
+
+HISTORIES_KEPT = 64  # (store, watch, page) histories kept in memory; the oldest is dropped first
+_histories: dict[tuple[str, str, str], tuple[tuple[tuple[str, str], ...], list[Wording]]] = {}
+
+
+def watch_history(store: Store, watch: WatchConfig, page: str) -> list[Wording]:
+    """`wording_history(store, watch, page)`, replayed only when the page's timeline or the watch changed since
+    the last call."""
+    timeline = tuple((version.id, version.since) for version in store.versions(page))
+    key = (str(store.root), watch.model_dump_json(), page)
+    cached = _histories.get(key)
+    if cached is not None and cached[0] == timeline:
+        return cached[1]
+    history = wording_history(store, watch, page)
+    _histories.pop(key, None)
+    _histories[key] = (timeline, history)
+    while len(_histories) > HISTORIES_KEPT:
+        del _histories[next(iter(_histories))]
+    return history
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +73,7 @@ def clauses_then(store: Store, config: Config, objection: Objection) -> list[Cla
         watch = watches.get(watch_id)
         for page in [p for p in objection.pages if watch and p in watch.pages]:
             assert watch is not None
-            views.append(_view(watch_id, page, objection, wording_history(store, watch, page)))
+            views.append(_view(watch_id, page, objection, watch_history(store, watch, page)))
     return views
 
 
@@ -87,7 +111,7 @@ def alert_notes(store: Store, config: Config, alerts: list[Alert]) -> None:
             watch = watches.get(alert.watch)
             if watch is None or alert.watch not in objection.watches or alert.page not in objection.pages:
                 continue
-            view = _view(alert.watch, alert.page, objection, wording_history(store, watch, alert.page))
+            view = _view(alert.watch, alert.page, objection, watch_history(store, watch, alert.page))
             notes.append({"id": objection.id, "platform": objection.platform, "date": objection.date,
                           "case_id": objection.case_id, "then": view.then, "before_first": view.before_first})  # fmt: skip
         if notes:

@@ -197,3 +197,16 @@ def test_imported_history_is_shown_as_history_in_pages_and_status(imported: tupl
     assert code == 0 and "2026-05-13 10:32 UTC (imported)" in output, output
     code, output = run_cli(config, clock, "status")
     assert "2026-05-13 10:32 UTC (imported)" in output, output
+
+
+def test_the_report_shows_imported_history_as_history(imported: tuple[Path, Store], tmp_path: Path) -> None:
+    config, _ = imported
+    site = tmp_path / "site"
+    code, output = run_cli(config, clock, "report", "--out", str(site))
+    assert code == 0, output
+    index = (site / "index.html").read_text()
+    assert "not checked yet" in index  # imported history is not a check
+    assert "Effective May 13, 2026 · 3 substantive changes (imported)" in index
+    page = next(path for path in site.rglob("*.html") if "first version (imported)" in path.read_text())
+    assert "Effective January 5, 2026 · 1 substantive change (imported)" in page.read_text()
+    assert "rules changed (select" in page.read_text()

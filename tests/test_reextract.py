@@ -68,7 +68,7 @@ def test_reextract_records_one_technical_version_and_keeps_the_history(history: 
     code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
     assert (
         output.splitlines()[-1]
-        == "recorded nothing: the version in effect reads the same under today's rules"
+        == "recorded nothing: the version in effect was recorded under today's rules already"
     )
 
 
@@ -77,3 +77,24 @@ def test_reextract_of_a_page_with_nothing_stored_says_so(history: Path, tmp_path
     config.write_text('[[pages]]\nid = "empty"\nurl = "https://example.com/terms"\n')
     code, output = run_cli(config, clock, "reextract", "empty", "--dry-run")
     assert (code, output) == (0, "empty: nothing stored yet; nothing to extract again\n")
+
+
+def test_a_rule_change_that_reads_the_same_is_recorded_once_as_a_note(history: Path) -> None:
+    """The old rule again: every capture reads as imported, so no technical version, but the rules changed
+    since the import's fingerprint (its declaration of the region) is recorded once, with what changed."""
+    history.write_text(history.read_text().replace(RANGE_RULE, OLD_RULE + '\nremove = ["script"]'))
+    store = Store(load_config(history).store_path)
+    records = len(store.checks("meta-ai-terms-en"))
+    code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
+    assert code == 0 and output.splitlines()[-1].startswith("recorded the rule change on version "), output
+    *_, note = store.checks("meta-ai-terms-en")
+    assert len(store.checks("meta-ai-terms-en")) == records + 1 and is_technical(note)
+    assert str(note.outcome) == "unchanged" and note.reason is not None
+    assert note.reason.startswith("rules changed (remove none -> script): ")
+    assert store.versions("meta-ai-terms-en")[-1].rules == note.rules
+    assert store.verify().problems == []
+    code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
+    assert (
+        output.splitlines()[-1]
+        == "recorded nothing: the version in effect was recorded under today's rules already"
+    )

@@ -20,8 +20,14 @@ from monitor.config.loading import PageConfig
 from monitor.errors import StoreError, UsageError
 from monitor.models import CheckRecord, Document, Outcome, isoformat
 from monitor.pipeline.capture import Context
-from monitor.pipeline.rules_change import extract_again, page_rule_parts, page_rules, rules_change
-from monitor.store.records import is_imported
+from monitor.pipeline.rules_change import (
+    changed_parts,
+    extract_again,
+    page_rule_parts,
+    page_rules,
+    rules_change,
+)
+from monitor.store.records import TECHNICAL_KEY, is_imported
 from monitor.store.writes import CheckWrites
 
 # A fingerprint no rules have: a version recorded before fingerprints is read again like any other.
@@ -121,15 +127,19 @@ def _replay_watches(
 
 
 def record_reextract(ctx: Context, page: PageConfig) -> CheckRecord | None:
-    """Record today's reading of the version in effect as a technical version (None when it reads the same);
-    the fingerprint is written on the timeline, so the next check compares with it and reads nothing again."""
+    """Record today's reading of the version in effect: a technical version when it reads otherwise, else a
+    technical note (an `unchanged` record saying what changed in the rules) when the version was made under
+    other rules; None when it was made under today's rules already. Either way the fingerprint is written on
+    the timeline once, so the next check compares with it and reads no stored text again."""
     store = ctx.store
     state = store.page_state(page.id)
     if state.current is None:
         return None
     fingerprint = page_rules(ctx, page)
     made_under = state.current.rules
-    if made_under in (None, fingerprint):  # read again all the same: made before fingerprints, or asked to
+    if made_under == fingerprint:
+        return None  # recorded under today's rules already: a second reextract records nothing
+    if made_under is None:  # made before fingerprints: read again all the same, as asked
         state = replace(state, current=replace(state.current, rules=_UNKNOWN_RULES))
     probe = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.UNCHANGED)
     probe.rules = fingerprint
@@ -137,14 +147,29 @@ def record_reextract(ctx: Context, page: PageConfig) -> CheckRecord | None:
     if change is None or change.broken:  # today's rules break the capture: fix them before recording anything
         note = change.note if change else "nothing to read again"
         raise UsageError(f"{page.id}: {note}; nothing recorded (fix the page's select/remove)")
+    what = changed_parts(ctx, made_under, change.parts) if made_under else _READ_AGAIN
     technical = change.technical
-    if technical is None:
-        return None
-    if made_under in (None, fingerprint) and technical.source is not None:
-        technical.source.update(previous=made_under, changed="the stored capture read again by reextract")
     writes = CheckWrites(
         baselines=change.baselines, rules=fingerprint, rules_parts=page_rule_parts(ctx, page)
     )
-    if not store.commit_check(technical, expected=state.version, writes=writes):
+    if technical is None:  # the same text: the note is recorded once, with the fingerprint
+        current = state.current
+        assert current is not None  # read above
+        technical = replace(probe, version=current.id, text_sha256=current.id)
+        technical.raw_sha256, technical.renderer = current.raw_sha256, "rules"
+        technical.reason = f"rules changed ({what}): the stored capture reads the same under them"
+        technical.source = {
+            "kind": "rules", "id": fingerprint, "previous": made_under, "changed": what,
+            "key": f"{TECHNICAL_KEY}{fingerprint}@{probe.time}",
+        }  # fmt: skip
+        record, writes.technical = technical, None
+    else:
+        if technical.source is not None:
+            technical.source.update(previous=made_under, changed=what)
+        record = technical
+    if not store.commit_check(record, expected=state.version, writes=writes):
         raise StoreError(f"{page.id}: a check recorded a version meanwhile; run reextract again")
-    return technical
+    return record
+
+
+_READ_AGAIN = "the stored capture read again by reextract"

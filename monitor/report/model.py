@@ -15,7 +15,7 @@ from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, Outcome
 from monitor.present import links
 from monitor.store.core import Store
-from monitor.store.records import is_technical, rules_note
+from monitor.store.records import is_imported, is_technical, rules_note
 from monitor.store.timeline import VersionInfo
 
 
@@ -38,7 +38,14 @@ class ChangeInfo:
             line = self.summary.line()
         else:
             line = "cosmetic edits only" if self.record.cosmetic else "changed"
-        return f"{rules_note(self.record)}: {line}" if is_technical(self.record) else line
+        if is_technical(self.record):
+            return f"{rules_note(self.record)}: {line}"
+        return f"{line} (imported)" if self.imported else line
+
+    @property
+    def imported(self) -> bool:
+        """A change of the imported history: shown as history, never as news a check found."""
+        return is_imported(self.record)
 
     @property
     def substantive(self) -> int:
@@ -62,6 +69,7 @@ class VersionEntry:
     file: str
     change: str | None  # the change page of the change that brought it (None: the first version)
     effective: str | None  # the date line in effect ("Effective December 16, 2025"), when known
+    imported: bool = False  # brought by imported history, not by a check
 
 
 @dataclass(slots=True)
@@ -119,14 +127,18 @@ def page_model(store: Store, page: PageConfig) -> PageModel:
     except StoreDamaged as error:
         model.damage = str(error)
         return model
-    model.checks = len(checks)
-    if checks:
-        model.first_check, model.last_check = checks[0].time, checks[-1].time
-    good = [record for record in checks if record.outcome != Outcome.FAILED]
+    live = [
+        record for record in checks if record.source is None
+    ]  # imported or technical records are no checks
+    model.checks = len(live)
+    if live:
+        model.first_check, model.last_check = live[0].time, live[-1].time
+    good = [record for record in live if record.outcome != Outcome.FAILED]
     model.last_success = good[-1].time if good else None
-    model.failures = failure_runs(checks)
+    model.failures = failure_runs(live)
     model.changes = _changes(page.id, checks)
-    model.versions = _versions(page.id, timeline, model.changes)
+    imported = {(r.time, r.version) for r in checks if is_imported(r) and r.outcome == Outcome.NEW}
+    model.versions = _versions(page.id, timeline, model.changes, imported)
     return model
 
 
@@ -168,7 +180,12 @@ def _changes(page_id: str, checks: list[CheckRecord]) -> list[ChangeInfo]:
     return changes
 
 
-def _versions(page_id: str, timeline: list[VersionInfo], changes: list[ChangeInfo]) -> list[VersionEntry]:
+def _versions(
+    page_id: str,
+    timeline: list[VersionInfo],
+    changes: list[ChangeInfo],
+    imported_first: set[tuple[str, str | None]],
+) -> list[VersionEntry]:
     # a technical version and the change its check then found share a time: told apart by the text they bring
     by_time = {(change.record.time, change.record.version): change for change in changes}
     entries: list[VersionEntry] = []
@@ -178,6 +195,7 @@ def _versions(page_id: str, timeline: list[VersionInfo], changes: list[ChangeInf
         if change is not None and change.summary is not None and change.summary.effective:
             effective = change.summary.effective
         entry = VersionEntry(seq, info, links.version_file(page_id, seq, info.id), None, effective)
+        entry.imported = change.imported if change is not None else (info.since, info.id) in imported_first
         if change is not None:
             entry.change = change.file
             change.after = entry.file

@@ -64,7 +64,9 @@ def reextract(state: State, page: str, dry_run: bool) -> None:
             return
         technical = record_reextract(ctx, config_page)
         if technical is None or technical.version is None:
-            say("recorded nothing: the version in effect reads the same under today's rules")
+            say("recorded nothing: the version in effect was recorded under today's rules already")
+        elif str(technical.outcome) == "unchanged":
+            say(f"recorded the rule change on version {technical.version[:12]}: it reads the same under them")
         else:
             say(f"recorded technical version {technical.version[:12]} (rules changed): no alert, no news")
     finally:

@@ -25,7 +25,8 @@ from monitor.config.loading import Config
 from monitor.diff.classify import word_diff
 from monitor.diff.segments import Segment, elide, marked, ops_segments
 from monitor.notify.digest import build_digest
-from monitor.notify.digest_mail import DigestMailer, render_html, render_text
+from monitor.notify.digest_mail import DigestMailer
+from monitor.notify.digest_render import render_html, render_text
 from monitor.store.core import Store
 
 PAGES = [

@@ -2,7 +2,7 @@
 
 Each page that changed (substantive changes first; cosmetic ones grouped and collapsed), each alert, each page
 in trouble (failing, or not checked at all: silence must never look like "no change"), and translation lag
-between the language versions of one document. Rendering to mail lives in digest_mail.py; this module only
+between the language versions of one document. Rendering to mail lives in digest_render.py; this module only
 gathers facts, so `privacy-monitor digest --print`, the HTML file and the email all show the same thing.
 """
 

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import WatchConfig
 from monitor.models import Document
+from monitor.registry import WATCH_KINDS
 from monitor.watch.alerts import Alert, alert_id
-from monitor.watch.kinds import DEFAULT_THRESHOLD, WATCH_KINDS, Hit, PageVersion, WatchKind
+from monitor.watch.base import DEFAULT_THRESHOLD, Hit, PageVersion, WatchKind
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from rapidfuzz import fuzz
 
 from monitor.extract.wording import fold
-from monitor.watch.locate import ClauseIndex, Located, choose
+from monitor.watch.locate import ClauseIndex
+from monitor.watch.located import Located, choose
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff

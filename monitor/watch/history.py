@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import WatchConfig
 from monitor.diff.classify import Op, classify, word_diff
+from monitor.registry import WATCH_KINDS
 from monitor.watch.alerts import Alert
+from monitor.watch.base import PageVersion
 from monitor.watch.evaluate import alerts_from_hits
-from monitor.watch.kinds import WATCH_KINDS, PageVersion
 
 if TYPE_CHECKING:
     from monitor.store.core import Store

@@ -8,20 +8,21 @@ scores every window in one C loop; sentences much longer than the passage are sc
 `partial_ratio`, so a passage quoted from the middle of a sentence is found too.
 
 A match is always reported as whole sentences of the page (the exact page text): a qualifier added at
-the end of the watched sentence is part of what changed, not something to align around.
+the end of the watched sentence is part of what changed, not something to align around. What a search
+gives (`Located`, `Search`) and which occurrence a watch follows (`choose`): located.py.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
 from monitor.extract.normalize import fold_typography
 from monitor.extract.wording import fold
 from monitor.models import Document
+from monitor.watch.located import Located, Search
 
 # A sentence ends at . ! ? or … (optionally followed by closing quotes or brackets) before a space.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+")
@@ -32,39 +33,6 @@ PREFILTER = 60  # token_set_ratio a sentence needs to start a candidate window
 PREFILTER_LAST_RESORT = 30  # when nothing passes: still find the best near-match to report
 MAX_SPAN_FACTOR = 3
 CONTEXT_CHARS = 120  # beyond this many passage lengths, a "sentence" (a run-on table cell) is trimmed
-
-
-@dataclass(frozen=True, slots=True)
-class Located:
-    """One place the passage was found. `text` is the page's own wording (blocks joined by one space)."""
-
-    text: str
-    score: float  # 0-100, similarity of the passage to `text` (or to its best part, for a long sentence)
-    section: tuple[str, ...]
-    block: int  # index of the first block it covers
-    blocks: int  # how many blocks it covers
-    position: float  # 0-1: where in the document it starts
-    context: tuple[str, str] = (
-        "",
-        "",
-    )  # the sentences just before and after it (folded; headings and bare labels skipped)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "text": self.text,
-            "score": self.score,
-            "section": list(self.section),
-            "block": self.block,
-            "blocks": self.blocks,
-            "position": self.position,
-            "context": list(self.context),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Search:
-    best: Located | None  # the closest span, even below the threshold (the "near-match")
-    matches: list[Located]  # non-overlapping spans at or above the threshold, best first
 
 
 class ClauseIndex:
@@ -278,10 +246,6 @@ class ClauseIndex:
         return original[o_start:o_end]
 
 
-def _fold_char(ch: str) -> str:
-    return fold_typography(ch).casefold()
-
-
 def _fold_each(text: str) -> str:
     return fold_typography(text).casefold()
 
@@ -290,21 +254,8 @@ def _char_map(original: str) -> list[int]:
     """Folded index -> original index, for a block where folding changed the length (ß -> ss, … -> ...)."""
     mapping: list[int] = []
     for index, ch in enumerate(original):
-        mapping.extend([index] * len(_fold_char(ch)))
+        mapping.extend([index] * len(_fold_each(ch)))
     return mapping
-
-
-def choose(matches: list[Located], *, near: Located | None, band: float = 10.0) -> Located | None:
-    """The occurrence to follow: the best, or - among those nearly as good - the one nearest the baseline."""
-    if not matches:
-        return None
-    if near is None:
-        return matches[0]
-    top = matches[0].score
-    contenders = [m for m in matches if m.score >= top - band]
-    return min(
-        contenders, key=lambda m: (m.section != near.section, abs(m.position - near.position), -m.score)
-    )
 
 
 def _ratios(query: str, texts: list[str]) -> list[float]:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import WatchConfig
 from monitor.errors import UsageError
+from monitor.watch.base import DEFAULT_THRESHOLD
 from monitor.watch.evaluate import current_state, fingerprint
-from monitor.watch.kinds import DEFAULT_THRESHOLD
 from monitor.watch.locate import ClauseIndex
 
 if TYPE_CHECKING:

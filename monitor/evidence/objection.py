@@ -80,7 +80,8 @@ def export_objection(
     files["SHA256SUMS"] = sums.encode("utf-8")
     if ca is not None:
         files["tsa-ca.pem"] = ca.encode("utf-8")
-    readme = _readme(objection, records, pages, include_mail, "tsa-ca.pem" in files)
+    tokens = {chained.sha256 for chained in records if token_for(store, chained.sha256)}
+    readme = _readme(objection, records, pages, include_mail, tokens)
     time = objection.recorded
     fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, MODE), mode=MODE)
     stamp = stamper(sums) if stamper is not None else None
@@ -131,13 +132,13 @@ def _page_then(store: Store, config: Config, page_id: str, objection: Objection)
 
 
 def _readme(
-    objection: Objection, records: list[ChainedObjection], pages: list[PageThen], mail: bool, has_ca: bool
+    objection: Objection, records: list[ChainedObjection], pages: list[PageThen], mail: bool, tokens: set[str]
 ) -> str:
     name = objection_name(objection)
     lines = [
         "PRIVATE: this bundle names an objection's case and accounts. Share it only as far as the purpose needs.",
         "",
-        f"Objection #{objection.id}: {name[0].upper()}{name[1:]}, recorded {objection.recorded}.",
+        f"Objection #{objection.id}, {name}, recorded {objection.recorded}.",
     ]
     if objection.withdrawn:
         lines.append(
@@ -177,20 +178,19 @@ def _readme(
               "2. sha256sum objection.json                     equals record_sha256 in objection-chain.json, and the",
               "   `chain` of the chain's next record (named_by_next_record): the record was not edited since;",
               "   `privacy-monitor verify` re-checks the whole chain of the store this came from."]  # fmt: skip
-    ca = "tsa-ca.pem" if has_ca else "the TSA's CA certificates"
-    for chained in records:
+    stamped = [chained for chained in records if chained.sha256 in tokens]
+    for chained in stamped:
         stem = "objection" if chained.action == "add" else f"{chained.action}-{chained.seq}"
-        lines.append(f"3. openssl ts -verify -in {stem}.tsr -digest {chained.sha256} -CAfile {ca}")
-    lines.append(
-        "   prints 'Verification: OK' where the record has a token (.tsr): it existed at the token's time."
-    )
+        lines.append(f"3. openssl ts -verify -in {stem}.tsr -digest {chained.sha256} -CAfile tsa-ca.pem")
+    lines.append("   prints 'Verification: OK': the record existed, as it is, at the token's time."
+                 if stamped else "3. The objection's records have no RFC 3161 time-stamp token (none configured, or not yet asked).")  # fmt: skip
     for then in pages:
         if then.files is not None:
             folder = f"pages/{then.page}"
             lines += [f"4. sha256sum {folder}/text.md        equals text_sha256 in {folder}/check.json",
                       f"5. sha256sum {folder}/check.json     equals record_sha256 in {folder}/chain.json"]  # fmt: skip
             if "check.tsr" in then.files.files:
-                lines.append(f"   openssl ts -verify -in {folder}/check.tsr -digest {then.files.chained.sha256} -CAfile {ca}")  # fmt: skip
+                lines.append(f"   openssl ts -verify -in {folder}/check.tsr -digest {then.files.chained.sha256} -CAfile tsa-ca.pem")  # fmt: skip
     lines.append(
         "6. Any WARC reader opens pages/PAGE/capture.warc.gz: warcio index pages/PAGE/capture.warc.gz"
     )

@@ -1,5 +1,5 @@
 """The seams between stages are typed: no `Any` in a public signature or dataclass field of the pipeline,
-store, watch and notify stages, so the type checker sees through every hand-over.
+store, watch, present and notify stages, so the type checker sees through every hand-over.
 
 A JSON value is the one place `Any` stays: the values of a `dict[str, Any]` (or `Mapping[str, Any]`) are
 whatever the JSON holds. Read from the source with `ast`, as tests/test_imports.py reads imports.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
-STAGES = ("pipeline", "store", "watch", "notify")
+STAGES = ("pipeline", "store", "watch", "present", "notify")
 JSON_OBJECTS = {"dict", "Mapping", "MutableMapping"}
 
 

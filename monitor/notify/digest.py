@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from monitor.config.loading import Config, PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
-from monitor.models import Outcome
+from monitor.models import CheckRecord, Outcome
 from monitor.objections.clause import digest_lines
 from monitor.present.changes import PageChange, page_change
 from monitor.present.lag import Lag, translation_lag
 from monitor.present.words import human_time, plural
 from monitor.store.core import Store
-from monitor.store.health import period_facts
+from monitor.store.health import PageStatus, period_facts
 
 
 @dataclass(slots=True)
@@ -210,11 +210,16 @@ def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:
 
 
 def _trouble(
-    page: PageConfig, status: Any, in_period: list, damage: str | None, zone: ZoneInfo
+    page: PageConfig,
+    status: PageStatus | None,
+    in_period: list[CheckRecord],
+    damage: str | None,
+    zone: ZoneInfo,
 ) -> Trouble | None:
     title = page.title or page.id
     if damage:  # damage stays local: this page is in trouble, the reason names the file to restore
         return Trouble(page.id, title, page.url, damage, None, 0, None)
+    assert status is not None  # only a damaged page has none
     if status.failing:
         return Trouble(
             page.id, title, page.url, status.last_reason or "failed", status.failing_since, status.failures,

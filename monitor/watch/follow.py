@@ -17,6 +17,7 @@ Each successor carries `reason`, the plain words an alert gives for believing th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,7 @@ def _same_neighbours(old: tuple[str, str], new: tuple[str, str]) -> tuple[bool, 
     )
 
 
-def _fresh(old: ClauseIndex | None) -> Any:
+def _fresh(old: ClauseIndex | None) -> Callable[[str], bool]:
     """A test: is this text new in the new version (not a sentence the old version already had)?"""
     if old is None:
         return lambda text: True

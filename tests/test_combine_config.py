@@ -182,6 +182,25 @@ def test_a_part_s_own_rules_are_in_the_fingerprint_so_changing_them_extracts_aga
     assert "Read this first" in text  # part two now under the shared `main`
 
 
+def test_changing_a_part_s_rules_is_a_technical_version_never_news(site: Site, tmp_path: Path) -> None:
+    """The parts answer 304 after a part's rules changed: their stored captures are read again under the new
+    rules, and the new text is a technical version (no alert, no change of the policy)."""
+    config = project(tmp_path, site)
+    assert check(config, 1)[0] == 0
+    config.write_text(config.read_text().replace('select = "article"', 'select = "main"'))
+    code, output = check(config, 2)
+    assert code == 0 and output.split()[:2] == ["doc", "unchanged"], output
+    store = Store(tmp_path / "snapshots")
+    records = store.checks("doc")
+    assert [(record.outcome, (record.source or {}).get("kind")) for record in records] == [
+        (Outcome.NEW, None),
+        (Outcome.CHANGED, "rules"),
+        (Outcome.UNCHANGED, None),
+    ]
+    assert "select" in str((records[1].source or {}).get("changed")), records[1].source
+    assert "Read this first" in store.read_text("doc", records[1].version or "")
+
+
 @pytest.mark.parametrize(
     ("table", "message"),
     [
@@ -247,7 +266,7 @@ def test_pages_config_check_and_test_work_on_a_combined_page(site: Site, tmp_pat
     code, output = run_cli(config, lambda: day(1), "config", "check")
     assert code == 0, output
     code, output = run_cli(config, lambda: day(1), "pages")
-    assert code == 0 and "doc" in output, output
+    assert code == 0 and "combine (3 parts)" in output, output
     code, output = run_cli(config, lambda: day(1), "test", "doc", "--full")
     assert code == 0, output
     assert "Part one" in output and "Part three" in output and "A side note" not in output

@@ -64,11 +64,11 @@ class RulesChange:
 
 
 def page_rule_parts(ctx: Context, page: PageConfig) -> dict[str, object]:
-    """The parts of `page`'s rules fingerprint as a reader names them (what `rules_fingerprint` hashes),
-    the filters its declaration names included, read as the check reads them."""
-    from monitor.extract.rules import rule_parts
+    """The parts of `page`'s rules fingerprint as a reader names them (what `rules_fingerprint` hashes): one
+    implementation, `pipeline/fingerprint.py`, which also names the filters and a combined document's parts."""
+    from monitor.pipeline.fingerprint import rule_parts_now
 
-    return rule_parts(page, ctx.config.quality, ctx.config.walls, filters=_filters(ctx, page))
+    return rule_parts_now(ctx, page)
 
 
 def page_rules(ctx: Context, page: PageConfig) -> str:
@@ -76,23 +76,6 @@ def page_rules(ctx: Context, page: PageConfig) -> str:
     from monitor.extract.rules import fingerprint_of
 
     return fingerprint_of(page_rule_parts(ctx, page))
-
-
-def _filters(ctx: Context, page: PageConfig) -> list[object] | None:
-    """The filters of `page`'s declaration as they change its text: names, parameters, the script's hash."""
-    if page.declaration is None:
-        return None
-    from monitor.config.declarations import DeclarationError, page_filters
-
-    try:
-        named, _, script = page_filters(ctx.loaded.base_dir, page)
-    except (DeclarationError, OSError):
-        return None  # the check itself fails, naming the file
-    if not named:
-        return None
-    return [[name, params] for name, params, _ in named] + [
-        hashlib.sha256(script.encode("utf-8")).hexdigest()[:16]
-    ]
 
 
 def rules_change(
@@ -118,14 +101,22 @@ def rules_change(
     what = changed_parts(ctx, current.rules, change.parts)
     same = fresh is not None and record.raw_sha256 is not None and record.raw_sha256 == current.raw_sha256
     raw = None if same else ctx.store.read_raw(page.id, current)
-    if raw is None and not same:
-        change.note = (
-            f"rules changed ({what}); version {current.id[:12]} has no stored capture to extract again"
-        )
-        return change
     old = ctx.store.read_document(page.id, current.id)
+    stored = None
+    if raw is None and not same:
+        from monitor.pipeline.combine import extract_stored
+
+        # A combined document keeps its parts' captures, not one raw capture: those are read again.
+        stored = extract_stored(ctx, page, current, old, extract_capture)
+        if stored is None:
+            change.note = (
+                f"rules changed ({what}); version {current.id[:12]} has no stored capture to extract again"
+            )
+            return change
     document: Document | None
-    if fresh is not None and same:
+    if stored is not None:
+        document, reason = stored
+    elif fresh is not None and same:
         from monitor.extract.walls import collapse_reason
 
         document, reason = fresh, collapse_reason(fresh, old, page=page, quality=ctx.config.quality)

@@ -141,12 +141,16 @@ def _rules_source(page: PageConfig) -> dict[str, str]:
     if page.declaration is not None:
         ref = page.declaration
         return {"from": "declaration", "path": str(ref.path), "service": ref.service, "terms": ref.terms}
+    if page.combine:
+        return {"from": "combine", "parts": str(len(page.combine))}
     return {"from": "config" if page.select or page.remove else "automatic"}
 
 
 def _rules_label(rules: dict[str, str]) -> str:
     if rules["from"] == "declaration":
         return f"{rules['service']} / {rules['terms']} (declaration)"
+    if rules["from"] == "combine":
+        return f"combine ({rules['parts']} parts)"
     return "select" if rules["from"] == "config" else "automatic"
 
 
@@ -155,7 +159,7 @@ def _rules_label(rules: dict[str, str]) -> str:
 @pass_state
 def pages(state: State, as_json: bool) -> None:
     """List the configured pages: id, title, document, locale, renderer, where the rules come from (select,
-    automatic, or a declaration), schedule, last outcome, last change.
+    automatic, combine, or a declaration), schedule, last outcome, last change.
 
     Example: privacy-monitor pages --json
     """

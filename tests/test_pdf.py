@@ -1,5 +1,6 @@
 """PDF documents: a response that is a PDF (by type or by signature) is a capture of its own kind, extracted to
-text without the running headers, footers and page numbers, headings where the outline names them; its bytes
+text without the running headers, footers and page numbers, headings where the outline names them or the
+structure tree tags them; its bytes
 are stored and exported as an HTML capture's are; a PDF that cannot be read is a failed check, never a version.
 """
 
@@ -74,6 +75,35 @@ def test_a_paragraph_s_wrapped_lines_are_one_block() -> None:
     assert all(
         text.startswith("We keep your data") and text.endswith("keep it longer.") for text in paragraphs
     )
+
+
+def test_tags_name_the_headings_and_their_levels_without_an_outline() -> None:
+    # 4 pages: each section's title sits near the top of its page, where running headers are looked for
+    document = extract_pdf(report_pdf(sections=4, outline=False, tags=True)).document
+
+    headings = [(block.level, block.text) for block in document.blocks if block.kind == "heading"]
+
+    assert headings == [
+        heading for n in range(1, 5) for heading in ((1, f"{n}. Section {n}"), (2, f"{n}.1 Retention"))
+    ]
+    assert HEADER not in document.to_text()
+
+
+@pytest.mark.parametrize(("outline", "tags"), [(True, False), (False, True)], ids=["outline", "tags"])
+def test_a_heading_wrapped_over_lines_is_one_heading(outline: bool, tags: bool) -> None:
+    title = "How long we keep the information we collect about you, {number}"
+    document = extract_pdf(
+        report_pdf(sections=3, outline=outline, tags=tags, title=title, heading_width=70)
+    ).document
+
+    headings = [block.text for block in document.blocks if block.kind == "heading"]
+
+    assert headings[::2] == [f"{n}. " + title.format(number=n) for n in range(1, 4)]
+    assert not [
+        block
+        for block in document.blocks
+        if "information we collect" in block.text and block.kind != "heading"
+    ]
 
 
 def test_without_an_outline_no_line_is_taken_for_a_heading() -> None:

@@ -2,8 +2,10 @@
 
 Lines are rebuilt from PDFium's text segments by position, paragraphs from the vertical gaps between lines. The
 running headers, footers and page numbers (the same words, digits aside, at the same place near the top or bottom
-of most pages) are left out: they are furniture, as a site's menu is. Headings are the lines the PDF's outline names
-on their page. Bounded like HTML: a page count and a time limit, checked page by page.
+of most pages) are left out: they are furniture, as a site's menu is. Headings are the lines that the PDF's outline
+(bookmarks) names on their page, or that its structure tree tags as headings (pdf_tags.py), a heading wrapped over
+several lines read as one; the outline's level wins where both name a line. Bounded like HTML: a page count and a
+time limit, checked page by page.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pypdfium2 as pdfium  # type: ignore[import-untyped]
 from monitor.errors import FetchError
 from monitor.extract.document import Extraction
 from monitor.extract.normalize import fold_typography, normalize_text
+from monitor.extract.pdf_tags import is_tagged, tagged_headings
 from monitor.models import Block, Document
 
 MAX_PAGES = 2000
@@ -32,6 +35,8 @@ _DIGITS = re.compile(r"\d+")
 _BREAK_HYPHENS = "\x02\u00ad\ufffe"
 _NO_BREAK_HYPHENS = {ord(c): None for c in _BREAK_HYPHENS}
 _SENTENCE_END = tuple(".:;!?)”\"'")
+_SPACES = re.compile(r"\s+")
+HEADING_MAX_LINES = 4  # a heading wrapped over more lines than this is read line by line
 # PDFium is not thread-safe: one document is read at a time in the process.
 _LOCK = threading.Lock()
 
@@ -56,12 +61,18 @@ def extract_pdf(body: bytes, *, url: str = "") -> Extraction:
     """The text of the PDF in `body` as a Document (one heading or paragraph per block)."""
     with _LOCK:
         pages, title, outline = _read(body, url)
-    running = _running_keys(pages, outline)
+    # A heading's lines are never running headers (a chapter's title at the top of its page, "1. Scope").
+    in_headings = [_heading_lines(lines, outline.get(n, {})) for n, (_height, lines) in enumerate(pages)]
+    running = _running_keys(pages, in_headings)
     pitch = _line_pitch(pages)
     blocks: list[Block] = []
     shown: list[str] = []
     for number, (height, lines) in enumerate(pages):
-        kept = [line for line in lines if _edge_key(line, height) not in running]
+        kept = [
+            line
+            for index, line in enumerate(lines)
+            if index in in_headings[number] or _edge_key(line, height) not in running
+        ]
         shown.extend(line.text for line in kept)
         _append_page(blocks, kept, outline.get(number, {}), pitch)
     document = Document([block for block in blocks if block.text], title=title)
@@ -72,7 +83,8 @@ def extract_pdf(body: bytes, *, url: str = "") -> Extraction:
 def _read(
     body: bytes, url: str
 ) -> tuple[list[tuple[float, list[_Line]]], str | None, dict[int, dict[str, int]]]:
-    """Each page's height and lines, the document's title, and the outline's titles by page (folded: level)."""
+    """Each page's height and lines, the document's title, and the headings by page (`_key`: level) that the
+    outline names and the structure tree tags."""
     started = time.monotonic()
     try:
         pdf = pdfium.PdfDocument(body)
@@ -87,15 +99,22 @@ def _read(
         for item in pdf.get_toc(max_depth=6):
             dest = item.get_dest()
             index = dest.get_index() if dest is not None else None
-            if index is not None and (heading := _fold(item.get_title())):
+            if index is not None and (heading := _key(item.get_title())):
                 outline.setdefault(index, {}).setdefault(heading, min(item.level + 1, 6))
+        tagged = is_tagged(pdf)
         pages = []
         for index in range(count):
             if time.monotonic() - started > MAX_SECONDS:
                 raise PdfUnreadable(url, f"PDF too slow to read: over {MAX_SECONDS:g}s at page {index + 1}")
             page = pdf[index]
             try:
-                pages.append((page.get_height(), _lines(page.get_textpage())))
+                textpage = page.get_textpage()
+                if tagged:
+                    named = outline.setdefault(index, {})
+                    for text, level in tagged_headings(page, textpage):
+                        if key := _key(text):
+                            named.setdefault(key, level)
+                pages.append((page.get_height(), _lines(textpage)))
             finally:
                 page.close()
         return pages, title, outline
@@ -153,18 +172,18 @@ def _edge_key(line: _Line, height: float) -> tuple[str, int] | None:
 
 
 def _running_keys(
-    pages: list[tuple[float, list[_Line]]], outline: dict[int, dict[str, int]]
+    pages: list[tuple[float, list[_Line]]], in_headings: list[set[int]]
 ) -> set[tuple[str, int]]:
-    """The running headers and footers: edge lines seen on half of the pages, never a line the outline names
-    (a chapter's title at the top of its page, "1. Scope", "2. Data", is no running header)."""
+    """The running headers and footers: edge lines seen on half of the pages, never a heading's line (by page,
+    `in_headings`)."""
     seen: Counter[tuple[str, int]] = Counter()
     for number, (height, lines) in enumerate(pages):
-        named = outline.get(number, {})
+        skipped = in_headings[number]
         seen.update(
             {
                 key
-                for line in lines
-                if (key := _edge_key(line, height)) is not None and _fold(line.text) not in named
+                for index, line in enumerate(lines)
+                if index not in skipped and (key := _edge_key(line, height)) is not None
             }
         )
     least = max(3, RUNNING_SHARE * len(pages))
@@ -192,13 +211,21 @@ def _append_page(blocks: list[Block], lines: list[_Line], headings: dict[str, in
     # The paragraph's last line ended with a hyphen PDFium marked as a possible line break: reports hyphenate
     # compounds ("policy-violating"), hardly ever split words, so the hyphen is kept and the halves joined.
     tight = False
-    for line in lines:
+    runs = _heading_runs(lines, headings)
+    skip_to = 0
+    for index, line in enumerate(lines):
+        if index < skip_to:
+            continue
         raw = line.text.rstrip()
         text = normalize_text(raw.translate(_NO_BREAK_HYPHENS))
         if not text:
             continue
-        if level := headings.get(_fold(raw), 0):
-            blocks.append(Block("heading", text, level))
+        if index in runs:
+            skip_to, level = runs[index]
+            wrapped = " ".join(
+                part.text.rstrip().translate(_NO_BREAK_HYPHENS) for part in lines[index:skip_to]
+            )
+            blocks.append(Block("heading", normalize_text(wrapped), level))
             previous, carry = None, False
             continue
         if previous is None:
@@ -218,3 +245,40 @@ def _append_page(blocks: list[Block], lines: list[_Line], headings: dict[str, in
 
 def _fold(text: str) -> str:
     return normalize_text(fold_typography(text.translate(_NO_BREAK_HYPHENS))).lower()
+
+
+def _key(text: str) -> str:
+    """A heading's text as the outline, the tags and the page's lines are compared: folded, without spaces (a
+    tagged heading's words may sit in separate text objects, and a wrapped one on separate lines)."""
+    return _SPACES.sub("", _fold(text))
+
+
+def _heading_lines(lines: list[_Line], headings: dict[str, int]) -> set[int]:
+    """The indices of the page's lines that are (part of) a heading."""
+    return {
+        index
+        for start, (end, _level) in _heading_runs(lines, headings).items()
+        for index in range(start, end)
+    }
+
+
+def _heading_runs(lines: list[_Line], headings: dict[str, int]) -> dict[int, tuple[int, int]]:
+    """The page's headings as runs of lines: first line's index -> (index after the last, level). A heading
+    on one line, or wrapped over a few consecutive ones (their keys joined spell a heading's key)."""
+    runs: dict[int, tuple[int, int]] = {}
+    if not headings:
+        return runs
+    keys = [_key(line.text) for line in lines]
+    start = 0
+    while start < len(lines):
+        joined, end = "", start
+        while end < len(lines) and end - start < HEADING_MAX_LINES and keys[end]:
+            joined += keys[end]
+            end += 1
+            if joined in headings:
+                runs[start] = (end, headings[joined])
+                break
+            if not any(key.startswith(joined) for key in headings):
+                break
+        start = runs[start][0] if start in runs else start + 1
+    return runs

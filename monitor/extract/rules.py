@@ -20,7 +20,9 @@ from monitor.config.loading import PageConfig, QualityConfig, WallConfig
 # 2: headings found from bold lines and list items' first lines; inline items laid out apart read apart.
 # 3: imported OTA Markdown finds those headings too (an import and a capture of the same text agree); the automatic
 #    region leaves out lists of links beside the document (related topics, language menus, rows of site links).
-EXTRACTION_VERSION = 3
+# 4: a PDF's headings also where its structure tree tags them, and a heading wrapped over lines is one heading; a
+#    region the page's rules name keeps its furniture (a breadcrumb nav inside the selected main), as OTA does.
+EXTRACTION_VERSION = 4
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from monitor.errors import UsageError
 if TYPE_CHECKING:
     from monitor.fetch.base import Fetcher
     from monitor.notify.base import Notifier
-    from monitor.watch.kinds import WatchKind
+    from monitor.watch.base import WatchKind
 
 T = TypeVar("T")
 

@@ -16,7 +16,8 @@ from pytest_httpserver import HTTPServer
 from service_support import FakeClock, Inbox, email_section, loaded, make_config, smtp_server, utc
 
 from monitor.diff.summary import summarize
-from monitor.notify.digest_mail import MAX_INLINE, DigestMailer
+from monitor.notify.digest_mail import DigestMailer
+from monitor.notify.digest_render import MAX_INLINE
 from monitor.notify.message import render_alerts
 from monitor.pipeline.check import Context, check_page
 from monitor.pipeline.deliver import deliver_run

@@ -249,10 +249,6 @@ def test_with_include_private_an_alert_on_a_private_page_links_its_published_cha
     assert SITE not in hidden.text and SITE not in hidden.html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="monitor/templates/digest.{txt,html}.j2 still test `base_url` alone; they must ask c.link(base_url)",
-)
 def test_the_digest_links_the_public_change_page_and_attaches_the_private_one(
     mailed: tuple[dict[str, email.message.EmailMessage], CheckResults],
 ) -> None:

@@ -25,7 +25,7 @@ from monitor.diff.summary import summarize
 from monitor.models import Document
 from monitor.notify.base import build_notifiers
 from monitor.notify.digest import build_digest
-from monitor.notify.digest_mail import compose, render_html, render_text
+from monitor.notify.digest_render import compose, render_html, render_text
 from monitor.notify.message import ALERT_FOOTER, DIGEST_FOOTER, render_alerts
 from monitor.notify.outbox import Outbox
 from monitor.store.core import Store
@@ -318,7 +318,7 @@ def test_a_digest_mail_attaches_the_full_comparison_links_it_and_shows_no_comman
         assert not COMMAND.search(body) and not COMMAND.search(html)
         assert body.rstrip().endswith(DIGEST_FOOTER) and DIGEST_FOOTER in unescape(html)
         if base_url:
-            assert f"Full comparison: {digest.changes[0].report_url(base_url)}" in body
+            assert f"Full comparison: {digest.changes[0].link(base_url)}" in body
     assert "privacy-monitor diff policy" in render_text(digest, commands=True, attached=())  # at a terminal
 
 

@@ -307,7 +307,7 @@ def test_mails_link_to_the_change_pages_under_the_base_url(project: tuple[Path, 
 def test_the_digest_links_the_same_change_pages(project: tuple[Path, list]) -> None:
     from monitor.config.loading import load_config
     from monitor.notify.digest import build_digest
-    from monitor.notify.digest_mail import render_html, render_text
+    from monitor.notify.digest_render import render_html, render_text
     from monitor.store.core import Store
 
     root, records = project

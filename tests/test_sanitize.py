@@ -183,7 +183,7 @@ def test_a_title_with_a_line_break_from_before_still_sends_one_clean_mail(tmp_pa
 
 def test_every_header_of_the_digest_mail_is_one_line() -> None:
     from monitor.notify.digest import Digest
-    from monitor.notify.digest_mail import compose
+    from monitor.notify.digest_render import compose
 
     digest = Digest(utc("2026-03-01 08:00"), utc("2026-03-02 08:00"), "UTC", 1, 0, 0, [], [], [], [], [])
     message = compose(digest, sender="m@example.org\r\nBcc: x@example.net", to=["r@example.org"],

@@ -226,6 +226,12 @@ class ServiceConfig(Strict):
     _durations = field_validator("jitter", "failing_after")(classmethod(lambda cls, v: check_duration(v)))
 
 
+def is_published(page: PageConfig | None, *, include_private: bool) -> bool:
+    """Whether the report site and the feed show `page`: a private one only with `[report] include_private`.
+    None (a page since removed from the config) counts as published: its pages stay on the site."""
+    return page is None or include_private or not page.private
+
+
 class Config(Strict):
     store: StoreConfig = StoreConfig()
     fetch: FetchConfig = FetchConfig()
@@ -264,7 +270,9 @@ class Config(Strict):
 
     def published_pages(self) -> list[PageConfig]:
         """The pages the report site and the feed show: private ones only with `[report] include_private`."""
-        return [page for page in self.pages if self.report.include_private or not page.private]
+        return [
+            page for page in self.pages if is_published(page, include_private=self.report.include_private)
+        ]
 
     def page(self, page_id: str) -> PageConfig:
         for page in self.pages:

@@ -8,8 +8,7 @@ the crash window between the server's acceptance and the `sent` line, and it car
 (mail clients and most servers fold such copies into one). An SMTP failure records `failed` and is retried
 on the next tick, up to notify.max_attempts. Mail goes through the alert notifier's SMTP code
 (monitor.notify.email.smtp_send), so the password rules are the same: from an environment variable or a
-file, never from the config text, never logged. (MAX_INLINE, render_html and render_text are importable from
-here too, for the callers that know them here.)
+file, never from the config text, never logged.
 """
 
 from __future__ import annotations
@@ -30,10 +29,7 @@ from monitor.config.timing import Period, due_period
 from monitor.errors import NotifyError, UsageError
 from monitor.models import Clock, isoformat
 from monitor.notify.digest import build_digest
-from monitor.notify.digest_render import MAX_INLINE as MAX_INLINE
 from monitor.notify.digest_render import compose
-from monitor.notify.digest_render import render_html as render_html
-from monitor.notify.digest_render import render_text as render_text
 from monitor.notify.email import smtp_send
 from monitor.present.words import plural
 from monitor.store.core import Store

@@ -61,6 +61,7 @@ class Context:
                 base_dir=self.loaded.base_dir,
                 pages=config.pages,
                 base_url=config.report.base_url,
+                include_private=config.report.include_private,
                 zone=ZoneInfo(config.digest.timezone),  # a mail's times are the reader's, as the digest's are
             )
         return self._notifiers

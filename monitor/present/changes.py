@@ -14,7 +14,7 @@ from monitor.diff.segments import Segment, block_segments
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord
 from monitor.present.lag import version_of
-from monitor.present.links import change_link, change_name, change_url, published
+from monitor.present.links import change_link, change_name, published
 from monitor.store.core import Store
 
 if TYPE_CHECKING:
@@ -55,10 +55,6 @@ class PageChange:
     def report_name(self) -> str:
         """The file name of the full comparison (the attachment, and the change page of the report site)."""
         return report_name(self.page, self.previous, self.version)
-
-    def report_url(self, base_url: str) -> str:
-        """The change's page on the report site published under `[report] base_url`."""
-        return change_url(base_url, self.page, self.previous, self.version)
 
     def link(self, base_url: str | None) -> str | None:
         """What a mail links for the full comparison: the change's published page, or None when the site has

@@ -52,10 +52,10 @@ def change_url(base_url: str, page: str, previous: str, version: str) -> str:
 
 
 def published(page: PageConfig | None, *, include_private: bool) -> bool:
-    """Whether the report site has `page`: a private one only with `[report] include_private` (the rule of
-    `Config.published_pages`). None (no page config at hand: a page since removed from the config) counts as
-    published, as its pages stay on the site."""
-    return page is None or include_private or not page.private
+    """Whether the report site has `page` (config's one rule, `is_published`)."""
+    from monitor.config.schema import is_published
+
+    return is_published(page, include_private=include_private)
 
 
 def change_link(

@@ -73,7 +73,8 @@ def digest(state: State, since: str | None, action: str, out: Path | None) -> No
     Example: privacy-monitor digest --since 2026-11-01 --out digest.html
     """
     from monitor.notify.digest import build_digest
-    from monitor.notify.digest_mail import DigestMailer, compose, render_html, render_text
+    from monitor.notify.digest_mail import DigestMailer
+    from monitor.notify.digest_render import compose, render_html, render_text
     from monitor.store.core import Store
 
     loaded = state.loaded

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from benchlib import CORPUS, Timing, cpu_time, missing, result
+from benchlib import CORPUS, SKIPPED_PREFIX, Timing, cpu_time, missing, result
 
 HERE = Path(__file__).resolve().parent
 CASES = CORPUS / "ota" / "cases"
@@ -331,7 +331,7 @@ def main() -> int:
     )
     ready, how = engine_ready()
     if not ready:
-        print(f"SKIPPED: the engine rows need OTA's engine: {how}", flush=True)
+        print(f"{SKIPPED_PREFIX} the engine rows need OTA's engine: {how}", flush=True)
         return 0
     print(f"engine: {how}", flush=True)
     ok = True

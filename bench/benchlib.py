@@ -69,6 +69,9 @@ def result(name: str, ratio: float, goal: float) -> bool:
     return met
 
 
+SKIPPED_PREFIX = "SKIPPED:"  # a bench whose baseline is not on this machine says so on a line of its own
+
+
 def missing(what: Path) -> int:
     """A bench whose input is absent measured nothing: it says so and fails (exit status 2)."""
     print(f"NOT MEASURED: {what} not found (set PRIVACY_MONITOR_CORPUS to the corpus folder)", flush=True)

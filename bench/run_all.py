@@ -2,7 +2,8 @@
 time, then one table of every `RESULT name ratio goal` line they printed, with whether each goal was met.
 
 A bench that exits non-zero, or prints no `RESULT` line at all (it measured nothing), is a row of its own that
-is not met, and makes this exit non-zero too.
+is not met, and makes this exit non-zero too. A bench that says `SKIPPED: reason` (what it compares with is
+not on this machine, e.g. OTA's engine without npm) is a row marked skipped, neither met nor missed.
 
     .venv/bin/python bench/run_all.py [--full] [NAME ...]     (./dev bench [--full] [NAME ...])
 
@@ -19,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import RESULT_PREFIX
+from benchlib import RESULT_PREFIX, SKIPPED_PREFIX
 
 HERE = Path(__file__).resolve().parent
 FULL_ONLY = {"bench_soak": ["--full"]}  # the extra arguments --full gives a bench
@@ -30,6 +31,7 @@ def main(argv: list[str]) -> int:
     wanted = {name for name in argv if name != "--full"}
     status = 0
     rows: list[tuple[str, str, float, float]] = []
+    skipped: list[tuple[str, str]] = []
     for script in sorted(HERE.glob("bench_*.py")):
         if wanted and script.stem not in wanted and script.stem.removeprefix("bench_") not in wanted:
             continue
@@ -38,9 +40,11 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, str(script), *extra], stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
-        found = 0
+        found, skip = 0, ""
         for line in process.stdout:
             print(line, end="", flush=True)
+            if line.startswith(SKIPPED_PREFIX):
+                skip = line.removeprefix(SKIPPED_PREFIX).strip()
             parts = line.split()
             if len(parts) == 4 and parts[0] == RESULT_PREFIX:
                 with contextlib.suppress(ValueError):  # a malformed line is shown above, not tabled
@@ -50,6 +54,8 @@ def main(argv: list[str]) -> int:
         print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
         if code:
             rows.append((script.stem, f"(exit status {code})", math.nan, math.nan))
+        elif not found and skip:
+            skipped.append((script.stem, skip))
         elif not found:
             rows.append((script.stem, "(no RESULT line: nothing measured)", math.nan, math.nan))
             code = 1
@@ -58,8 +64,10 @@ def main(argv: list[str]) -> int:
     for bench, name, ratio, goal in rows:
         met = "yes" if ratio <= goal else "NO"  # NaN: not met
         print(f"{bench:<16} {name:<52} {ratio:>8.3f} {goal:>6g}  {met}")
+    for bench, reason in skipped:
+        print(f"{bench:<16} skipped: {reason}")
     missed = sum(1 for _, _, ratio, goal in rows if not ratio <= goal)
-    print(f"{len(rows) - missed} of {len(rows)} met")
+    print(f"{len(rows) - missed} of {len(rows)} met" + (f", {len(skipped)} skipped" if skipped else ""))
     return status or (1 if missed else 0)
 
 

@@ -1,4 +1,5 @@
-"""The service's own life: noticing clock steps, and winding down running jobs on SIGTERM within seconds."""
+"""The service's own life: one service per store (its lock), noticing clock steps, and winding down running
+jobs on SIGTERM within seconds."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ import time as _time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+from monitor import fsutil
+from monitor.errors import StoreLocked
+from monitor.store.health import SERVICE_LOCK
+
+if TYPE_CHECKING:
+    from monitor.store.core import Store
 
 CLOCK_TOLERANCE = 2.0  # seconds the wall clock may move against the monotonic one before it counts as a step
 # On SIGTERM: running jobs get STOP_GRACE seconds to finish, then their fetches are cancelled and they get
@@ -14,6 +23,26 @@ CLOCK_TOLERANCE = 2.0  # seconds the wall clock may move against the monotonic o
 # is gone well within 10 s whatever a server does.
 STOP_GRACE = 4.0
 CANCEL_GRACE = 2.0
+
+
+@contextmanager
+def service_lock(store: Store) -> Iterator[None]:
+    """Hold `<store>/service.lock` for the service's life; StoreLocked when another service holds it."""
+    fsutil.ensure_dir(store.root)
+    # Its own instance, not the shared one: a second service in this very process must be refused too.
+    lock = fsutil.WriterLock(store.path(SERVICE_LOCK))
+    try:
+        lock.acquire(0)
+    except fsutil.LockBusy as busy:
+        raise StoreLocked(
+            f"{store.root}: a privacy-monitor service is already running on this store "
+            f"(pid {busy.pid if busy.pid is not None else 'unknown'}); "
+            "stop it first, or give this one another [store] path"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class ClockWatch:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from monitor.models import CheckRecord
 
@@ -27,7 +27,8 @@ class CheckResult:
     def delivery_failed(self) -> bool:
         return bool(self.undelivered)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
+        """The object `check --json` writes for this check, as one JSON Lines record."""
         record = self.record
         return {
             "page": record.page,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
-STAGES = ("pipeline", "store", "watch", "present", "notify")
+STAGES = ("pipeline", "store", "watch", "present", "notify", "service", "imports")
 JSON_OBJECTS = {"dict", "Mapping", "MutableMapping"}
 
 

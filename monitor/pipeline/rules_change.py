@@ -44,7 +44,7 @@ class RulesChange:
     """What a check under other rules than the version in effect's does first."""
 
     rules: str  # the check's fingerprint, to be written on the version in effect
-    parts: dict[str, Any]  # what the fingerprint is made of (kept as state, to say what changed later)
+    parts: dict[str, object]  # what the fingerprint is made of (kept as state, to say what changed later)
     technical: CheckRecord | None = None  # the technical version, when the stored capture reads otherwise now
     document: Document | None = None  # its text
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)  # the watches, moved to it silently
@@ -148,7 +148,7 @@ def rules_change(
     return change
 
 
-def changed_parts(ctx: Context, previous: str, parts: dict[str, Any]) -> str:
+def changed_parts(ctx: Context, previous: str, parts: dict[str, object]) -> str:
     """What differs between the rules of fingerprint `previous` and `parts`, in one line."""
     before = ctx.store.read_json(f"rules/{previous}.json")
     if before is None:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import field_validator
 
 from monitor.config.fields import Strict, check_http_url
+from monitor.config.selectors import browser_css
 
 START_KEYS = ("start_before", "start_after")
 END_KEYS = ("end_before", "end_after")
@@ -28,21 +29,18 @@ def range_problem(rule: Mapping[str, object]) -> str | None:
 
 
 def check_rules(value: list[str | dict[str, str]]) -> list[str | dict[str, str]]:
-    from cssselect import GenericTranslator, SelectorError
-
+    """`value` with each selector as cssselect reads it with a browser's meaning (`selectors.browser_css`: a
+    string left open closed, an of-type pseudo-class without an element name spelled out); ValueError naming a
+    range that is not one or a selector this tool cannot follow."""
+    checked: list[str | dict[str, str]] = []
     for rule in value:
         if isinstance(rule, dict):
             if (problem := range_problem(rule)) is not None:
                 raise ValueError(problem)
-            selectors = list(rule.values())
+            checked.append({key: browser_css(selector) for key, selector in rule.items()})
         else:
-            selectors = [rule]
-        for selector in selectors:
-            try:
-                GenericTranslator().css_to_xpath(selector)
-            except SelectorError as error:
-                raise ValueError(f"not a CSS selector: {selector!r} ({error})") from None
-    return value
+            checked.append(browser_css(rule))
+    return checked
 
 
 Rule = str | dict[str, str]

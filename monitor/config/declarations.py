@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.fields import check_http_url
+from monitor.config.filter_files import FiltersFileError, filters_script
 from monitor.config.page_rules import (
     BUILT_IN_FILTERS,
     END_KEYS,
@@ -193,9 +194,11 @@ def read_declaration(base_dir: Path, ref: DeclarationRef) -> tuple[dict[str, Any
     if not filters or not script_file.exists():  # without it only the engine's own filters run
         return keys, ReadRules(tuple(parts), filters)
     try:
-        script = script_file.read_text(encoding="utf-8")
+        script = filters_script(script_file)  # with the filters it re-exports from sibling files
     except (OSError, UnicodeDecodeError) as error:
         raise DeclarationError(f"{script_file}: cannot read the filters: {error}") from None
+    except FiltersFileError as error:
+        raise DeclarationError(str(error)) from None
     return keys, ReadRules(tuple(parts), filters, script_file, script)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -152,6 +152,32 @@ def test_valid_until_gives_the_declaration_in_force_at_a_date(tmp_path: Path) ->
     assert in_force(file, "Terms of Service", current, at("2023-06-01T00:00:00+00:00"))["select"] == "#b"
     assert in_force(file, "Terms of Service", current, at("2025-01-01T00:00:00"))["select"] == "#c"
     assert in_force(file, "Privacy Policy", current, at("2022-01-01T00:00:00"))["select"] == "#c"
+
+
+# Every way the public declaration repositories write `validUntil` (counted over their history files).
+VALID_UNTIL = [
+    ("2024-06-01T10:00:00.000Z", datetime(2024, 6, 1, 10, tzinfo=UTC)),  # 277 entries
+    ("2024-06-01T10:00:00Z", datetime(2024, 6, 1, 10, tzinfo=UTC)),  # 225
+    ("2024-06-01T12:00:00+02:00", datetime(2024, 6, 1, 10, tzinfo=UTC)),  # 62
+    ("2024-06-01T10:00:00.123456Z", datetime(2024, 6, 1, 10, 0, 0, 123456, tzinfo=UTC)),  # 3
+    ("2024-06-01T12:00:00.000+02:00", datetime(2024, 6, 1, 10, tzinfo=UTC)),  # 1
+    ("2024-06-01T12:00:00+0200", datetime(2024, 6, 1, 10, tzinfo=UTC)),  # 1
+]
+
+
+@pytest.mark.parametrize(("written", "until"), VALID_UNTIL)
+def test_valid_until_is_read_in_every_form_the_declarations_write(
+    tmp_path: Path, written: str, until: datetime
+) -> None:
+    file = tmp_path / "Example.json"
+    history = {
+        "Terms of Service": [{"fetch": "https://example.org/old", "select": "#old", "validUntil": written}]
+    }
+    (tmp_path / "Example.history.json").write_text(json.dumps(history))
+    current = {"fetch": "https://example.org/new", "select": "#new"}
+    just_before, at = until - timedelta(microseconds=1), until
+    assert in_force(file, "Terms of Service", current, just_before)["select"] == "#old"
+    assert in_force(file, "Terms of Service", current, at)["select"] == "#new"
 
 
 def test_pages_shows_where_each_page_s_rules_come_from(tmp_path: Path) -> None:

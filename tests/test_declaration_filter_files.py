@@ -106,3 +106,32 @@ def test_a_re_export_that_cannot_be_followed_names_the_file_and_line(
         )
     assert problem in str(caught.value)
     assert str(caught.value).startswith(str(folder / "declarations"))
+
+
+@pytest.mark.parametrize(
+    ("script", "note"),
+    [
+        (
+            "import fetch from 'isomorphic-fetch';\nexport function removePromo(document) {}\n",
+            "Example.filters.js: imports isomorphic-fetch: filters that import modules cannot run here",
+        ),
+        (
+            "export { removePromo } from './Gone.filters.js';\n",
+            "Example.filters.js: line 1: cannot read Gone",
+        ),
+    ],
+)
+def test_config_check_names_a_filters_file_whose_filters_cannot_run(
+    tmp_path: Path, script: str, note: str
+) -> None:
+    folder = checkout(tmp_path, "https://example.org/terms", ["removePromo"], script, shared=None)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        LOOPBACK_FETCH + '\n[[pages]]\nid = "terms"\n'
+        f'declaration = {{ path = "{folder}", service = "Example", terms = "Terms of Service" }}\n'
+    )
+    close_all()
+
+    code, output = run_cli(config, clock, "config", "check")
+
+    assert f"page terms: {folder / 'declarations'}/{note}" in output, output

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.fields import check_http_url
-from monitor.config.filter_files import FiltersFileError, filters_script
+from monitor.config.filter_files import FiltersFileError, filters_script, script_problem
 from monitor.config.page_rules import (
     BUILT_IN_FILTERS,
     END_KEYS,
@@ -251,6 +251,9 @@ def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
         if name and name not in BUILT_IN_FILTERS and not script_file.exists():
             notes.append(f"{file}: terms.{terms}.filter: {name}: not applied ({script_file.name} not found)")
     notes += [f"{file}: terms.{terms}.{key}: unknown key, ignored" for key in entry if key not in _KNOWN]
+    named = raw or any(isinstance(part, dict) and part.get("filter") for part in entry.get("combine") or [])
+    if named and (problem := script_problem(script_file)):
+        notes.append(problem)
     return notes
 
 

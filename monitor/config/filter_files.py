@@ -72,3 +72,22 @@ def _module(file: Path, chain: tuple[Path, ...]) -> str:
 
     body = _RE_EXPORT.sub(inline, text)
     return "\n".join(lines) + "\n" + body
+
+
+_IMPORT = re.compile(r"^\s*import\b[^'\"]*(['\"])([^'\"]+)\1", re.M)
+
+
+def script_problem(file: Path) -> str | None:
+    """Why the filters of `file` cannot run here (for `config check`), naming the file; None when they can or
+    there is no such file."""
+    if not file.exists():
+        return None
+    try:
+        script = filters_script(file)
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{file}: cannot read the filters: {error}"
+    except FiltersFileError as error:
+        return str(error)
+    if found := _IMPORT.search(script):
+        return f"{file}: imports {found.group(2)}: filters that import modules cannot run here (their checks fail)"
+    return None

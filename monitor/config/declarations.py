@@ -179,11 +179,16 @@ def declared(file: Path, terms: str, entry: Mapping[str, Any]) -> tuple[dict[str
     return keys, []
 
 
-def read_declaration(base_dir: Path, ref: DeclarationRef) -> tuple[dict[str, Any], ReadRules]:
+def read_declaration(
+    base_dir: Path, ref: DeclarationRef, at: datetime | None = None
+) -> tuple[dict[str, Any], ReadRules]:
     """One reading of the declaration `ref` names: the page keys it gives and what a check needs besides (the
-    parts of a combined document, the filters and their file), or DeclarationError naming the file."""
+    parts of a combined document, the filters and their file), or DeclarationError naming the file. `at`: the
+    entry in force then (`in_force`: a capture of that date imported), else today's."""
     file = service_file(base_dir, ref.path, ref.service)
     entry = terms_entry(file, read_service(file), ref.terms)
+    if at is not None:
+        entry = in_force(file, ref.terms, entry, at)
     keys, parts = declared(file, ref.terms, entry)
     filters = (
         tuple(item for part in parts for item in part.filters)

@@ -12,6 +12,7 @@ its parts from there, and is known by its first part's URL (`combined_pages`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -29,11 +30,12 @@ from monitor.config.page_rules import ReadRules
 from monitor.config.schema import Config, PageConfig, _Located
 
 
-def page_now(base_dir: Path, page: PageConfig) -> PageConfig:
+def page_now(base_dir: Path, page: PageConfig, *, at: datetime | None = None) -> PageConfig:
     """`page` as a check reads it now: a declaration page with its declaration read once (the keys it gives
     that the page does not write, its parts, its filters and their file), a page with its own `combine` with
     its parts. The result carries that reading (`read_rules`); a declaration that cannot be followed now is
-    its `problem` (the check fails naming the file, the other pages are checked)."""
+    its `problem` (the check fails naming the file, the other pages are checked). `at`: the page under the
+    declaration in force then (`<service>.history.json`), for a capture of that date imported."""
     ref = page.declaration
     if ref is None:
         if not page.combine:
@@ -42,7 +44,7 @@ def page_now(base_dir: Path, page: PageConfig) -> PageConfig:
         fresh._read = ReadRules(parts=tuple(page.own_parts()))
         return fresh
     try:
-        keys, read = read_declaration(base_dir, ref)  # the one read of the declaration
+        keys, read = read_declaration(base_dir, ref, at)  # the one read of the declaration
     except DeclarationError as error:
         fresh = page.model_copy()
         fresh._read = ReadRules(problem=str(error))

@@ -128,26 +128,18 @@ def commit_prepared(store: Store, page_id: str, prepared: Prepared) -> bool:
 
 def rules_at(ctx: Context, page: PageConfig, at: datetime) -> PageConfig:
     """`page` under the rules in force at `at`: a page that follows a declaration takes the declaration's
-    entry valid then (`<service>.history.json`, `validUntil`); a page with its own rules, today's."""
-    ref = page.declaration
-    if ref is None or page.declaration_problem is not None:
+    entry valid then (`<service>.history.json`, `validUntil`), read once, as a check reads it (its filters and
+    parts included, so the fingerprint is what a live check under those rules records); a page with its own
+    rules, today's."""
+    if page.declaration is None or page.declaration_problem is not None:
         return page
-    from monitor.config.declarations import (
-        DeclarationError,
-        in_force,
-        page_keys,
-        read_service,
-        service_file,
-        terms_entry,
-    )
+    from monitor.config.declared_pages import page_now
 
-    file = service_file(ctx.loaded.base_dir, ref.path, ref.service)
-    try:
-        entry = in_force(file, ref.terms, terms_entry(file, read_service(file), ref.terms), at)
-        keys = page_keys(file, ref.terms, entry)
-    except DeclarationError as error:
-        raise ImportSourceError(f"{error} (the declaration in force at {isoformat(at)})") from None
-    return page.model_copy(update={"select": keys["select"], "remove": keys["remove"]})
+    then = page_now(ctx.loaded.base_dir, page, at=at)
+    problem = then.read_rules.problem if then.read_rules is not None else None
+    if problem is not None:
+        raise ImportSourceError(f"{problem} (the declaration in force at {isoformat(at)})")
+    return then
 
 
 def _document(

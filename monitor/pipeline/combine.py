@@ -1,7 +1,12 @@
 """A document combined from several pages (a declaration's `combine`, or the page's own in config.toml): its
 parts fetched one after another
 outside any lock, each extracted under its own rules, joined in declaration order. A part that fails fails the
-whole capture, never a partial document; a part answering 304 is its stored capture again."""
+whole capture, never a partial document; a part answering 304 is its stored capture again.
+
+Each part is judged for what it is (a login wall, an error page, a JavaScript shell, no text at all), but the
+word threshold (`min_words`) is the document's: a one-paragraph part (a summary page) is a part like any other,
+and the joined document is held to the threshold as a single page is. The collapse test, against the last good
+text, is the joined document's too (the check's second step, `extract_stored`)."""
 
 from __future__ import annotations
 
@@ -96,18 +101,29 @@ def part_page(page: PageConfig, part: Part) -> PageConfig:
     return page.model_copy(update={"url": part.url, "select": part.select, "remove": part.remove})
 
 
+# A part is held to having some text of its own; the word threshold is the joined document's.
+PART_MIN_WORDS = 1
+
+
+def _judged_as_part(page: PageConfig, part: Part, threshold: int) -> PageConfig:
+    """`page` as one of its parts, judged for walls, error pages and shells, with no word threshold but text."""
+    return part_page(page, part).model_copy(update={"min_words": min(PART_MIN_WORDS, threshold)})
+
+
 def extract_parts(
     ctx: Context, page: PageConfig, parts: list[PartCapture], extract: ExtractCapture
 ) -> tuple[Extraction | None, str | None]:
     """Each part under its own rules, joined in declaration order; the first part that is not the document
-    fails the whole."""
+    fails the whole, and so does a joined document under the word threshold (as a single page would)."""
     from monitor.extract.document import Extraction
+    from monitor.extract.walls import classify_capture
 
+    quality = ctx.config.quality
+    threshold = quality.min_words if page.min_words is None else page.min_words
     extractions = []
     for item in parts:
-        extraction, reason = extract(
-            ctx, part_page(page, item.rules), item.fetched, last_good=None, part=item.rules
-        )
+        judged = _judged_as_part(page, item.rules, threshold)
+        extraction, reason = extract(ctx, judged, item.fetched, last_good=None, part=item.rules)
         if reason or extraction is None:
             return None, f"part {item.number} ({item.rules.url}): {reason or 'not extracted'}"
         extractions.append(extraction)
@@ -119,7 +135,14 @@ def extract_parts(
         document=document, coverage=covered / words if words else 1.0, region_words=words,
         title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
     )  # fmt: skip
-    return joined, None
+    # The joined document judged as one page is: each part was judged for walls and shells (no HTML left to
+    # look at here), so what is left is the word threshold over the whole text.
+    first = parts[0].fetched
+    whole = FetchResult(page.url, page.url, first.status, {}, b"", "", first.encoding, first.renderer, 0.0)
+    reason = classify_capture(
+        whole, joined, last_good=None, page=page, quality=quality, walls=ctx.config.walls
+    )
+    return (None, reason) if reason else (joined, None)
 
 
 def extract_stored(

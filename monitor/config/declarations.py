@@ -7,7 +7,8 @@ copied into this project. The keys OTA writes in camelCase (`startBefore`) are t
 
 A declaration that cannot be read (gone, bad JSON, the terms type removed) never stops the loading: its page
 is marked with the problem (`PageConfig.declaration_problem`), so that page's check fails naming the file and the
-others run.
+others run. A `select` or `remove` that is no CSS (OTA's schema asks for a `select` even for a PDF) is carried
+as `ReadRules.selector_problem`: ignored for a PDF, it fails the check of any capture with a DOM.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config.fields import check_http_url
-from monitor.config.filter_files import FiltersFileError, filters_script, script_problem
+from monitor.config.filter_files import FiltersFileError, filters_script
 from monitor.config.page_rules import (
-    BUILT_IN_FILTERS,
     END_KEYS,
     START_KEYS,
     FilterItem,
@@ -32,7 +32,7 @@ from monitor.config.page_rules import (
     check_rules,
     range_problem,
 )
-from monitor.config.schema import Config, DeclarationRef, PageConfig
+from monitor.config.schema import DeclarationRef, PageConfig
 from monitor.errors import ConfigError
 
 _CAMEL = {
@@ -41,7 +41,6 @@ _CAMEL = {
     "endBefore": "end_before",
     "endAfter": "end_after",
 }
-_KNOWN = {"fetch", "select", "remove", "filter", "executeClientScripts", "combine", "validUntil"}
 
 
 class DeclarationError(ConfigError):
@@ -131,18 +130,21 @@ def _rule(value: Any, where: str) -> Rule:
     raise DeclarationError(f"{where}: a CSS selector, a range or a list of them is expected")
 
 
-def rules(value: Any, where: str) -> list[Rule]:
-    """`select`/`remove` as a declaration writes them (one rule or a list) in this tool's keys."""
+def rules(value: Any, where: str) -> tuple[list[Rule], str | None]:
+    """`select`/`remove` as a declaration writes them (one rule or a list) in this tool's keys, and why they
+    cannot select in a DOM (None when they can). A rule that is neither a selector nor a range is
+    DeclarationError; selectors that are no CSS are left out ([]) with that reason, which fails the check of a
+    capture that has a DOM and not of a PDF (`ReadRules.selector_problem`)."""
     if value is None:
-        return []
+        return [], None
     items = value if isinstance(value, list) else [value]
     found = [
         _rule(item, f"{where}[{n}]" if isinstance(value, list) else where) for n, item in enumerate(items)
     ]
     try:  # checked here, as the page's own keys are: a bad selector fails this page, never the config's loading
-        return check_rules(found)
+        return check_rules(found), None
     except ValueError as error:
-        raise DeclarationError(f"{where}: {error}") from None
+        return [], f"{where}: {error}"
 
 
 def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -150,19 +152,22 @@ def page_keys(file: Path, terms: str, entry: Mapping[str, Any]) -> dict[str, Any
     return declared(file, terms, entry)[0]
 
 
-def declared(file: Path, terms: str, entry: Mapping[str, Any]) -> tuple[dict[str, Any], list[Part]]:
-    """What a declaration entry says, checked once: the page keys it gives (url, select, remove, renderer)
-    and the parts of its combined document ([] for one page), or DeclarationError naming the file and key."""
+def declared(
+    file: Path, terms: str, entry: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Part], str | None]:
+    """What a declaration entry says, checked once: the page keys it gives (url, select, remove, renderer),
+    the parts of its combined document ([] for one page; each carries its own selector problem), and why its
+    `select`/`remove` cannot select in a DOM (`rules`), or DeclarationError naming the file and key."""
     where = f"{file}: terms.{terms}"
     if "combine" in entry:
         parts = combine_parts(file, terms, entry)
         keys = {
             "url": parts[0].url,  # what the page is known by; each part is fetched from its own
-            "select": rules(entry.get("select"), f"{where}.select"),
-            "remove": rules(entry.get("remove"), f"{where}.remove"),
+            "select": rules(entry.get("select"), f"{where}.select")[0],
+            "remove": rules(entry.get("remove"), f"{where}.remove")[0],
             "renderer": "browser" if any(part.client_scripts for part in parts) else "http",
         }
-        return keys, parts
+        return keys, parts, None
     fetch = entry.get("fetch")
     if not isinstance(fetch, str):
         raise DeclarationError(f"{where}.fetch: missing (the document's URL)")
@@ -170,13 +175,15 @@ def declared(file: Path, terms: str, entry: Mapping[str, Any]) -> tuple[dict[str
         check_http_url(fetch)
     except ValueError as error:
         raise DeclarationError(f"{where}.fetch: {error}") from None
+    select, unselectable = rules(entry.get("select"), f"{where}.select")
+    remove, unremovable = rules(entry.get("remove"), f"{where}.remove")
     keys = {
         "url": fetch,
-        "select": rules(entry.get("select"), f"{where}.select"),
-        "remove": rules(entry.get("remove"), f"{where}.remove"),
+        "select": select,
+        "remove": remove,
         "renderer": "browser" if entry.get("executeClientScripts") else "http",
     }
-    return keys, []
+    return keys, [], unselectable or unremovable
 
 
 def read_declaration(
@@ -189,7 +196,7 @@ def read_declaration(
     entry = terms_entry(file, read_service(file), ref.terms)
     if at is not None:
         entry = in_force(file, ref.terms, entry, at)
-    keys, parts = declared(file, ref.terms, entry)
+    keys, parts, selector_problem = declared(file, ref.terms, entry)
     filters = (
         tuple(item for part in parts for item in part.filters)
         if parts
@@ -197,14 +204,14 @@ def read_declaration(
     )
     script_file = file.with_name(f"{ref.service}.filters.js")
     if not filters or not script_file.exists():  # without it only the engine's own filters run
-        return keys, ReadRules(tuple(parts), filters)
+        return keys, ReadRules(tuple(parts), filters, selector_problem=selector_problem)
     try:
         script = filters_script(script_file)  # with the filters it re-exports from sibling files
     except (OSError, UnicodeDecodeError) as error:
         raise DeclarationError(f"{script_file}: cannot read the filters: {error}") from None
     except FiltersFileError as error:
         raise DeclarationError(str(error)) from None
-    return keys, ReadRules(tuple(parts), filters, script_file, script)
+    return keys, ReadRules(tuple(parts), filters, script_file, script, selector_problem=selector_problem)
 
 
 def page_filters(
@@ -234,55 +241,19 @@ def combine_parts(file: Path, terms: str, entry: Mapping[str, Any]) -> list[Part
         if not isinstance(part, dict) or not isinstance(part.get("fetch"), str) or not part["fetch"]:
             raise DeclarationError(f"{at}.fetch: missing (the part's URL)")
         merged = {**{k: v for k, v in entry.items() if k != "combine"}, **part}
+        select, unselectable = rules(merged.get("select"), f"{at}.select")
+        remove, unremovable = rules(merged.get("remove"), f"{at}.remove")
         parts.append(
             Part(
                 url=part["fetch"],
-                select=rules(merged.get("select"), f"{at}.select"),
-                remove=rules(merged.get("remove"), f"{at}.remove"),
+                select=select,
+                remove=remove,
                 filters=tuple(filter_list(merged.get("filter"), f"{at}.filter")),
                 client_scripts=bool(merged.get("executeClientScripts")),
+                selector_problem=unselectable or unremovable,
             )
         )
     return parts
-
-
-def unsupported(file: Path, terms: str, entry: Mapping[str, Any]) -> list[str]:
-    """What this tool leaves out of an entry, one line each, naming the file and key."""
-    notes: list[str] = []
-    script_file = file.with_name(f"{file.stem}.filters.js")
-    raw = entry.get("filter") or []
-    for item in raw if isinstance(raw, list) else [raw]:
-        name = item if isinstance(item, str) else next(iter(item), "") if isinstance(item, dict) else ""
-        if name and name not in BUILT_IN_FILTERS and not script_file.exists():
-            notes.append(f"{file}: terms.{terms}.filter: {name}: not applied ({script_file.name} not found)")
-    notes += [f"{file}: terms.{terms}.{key}: unknown key, ignored" for key in entry if key not in _KNOWN]
-    named = raw or any(isinstance(part, dict) and part.get("filter") for part in entry.get("combine") or [])
-    if named and (problem := script_problem(script_file)):
-        notes.append(problem)
-    return notes
-
-
-def declaration_notes(config: Config, base_dir: Path) -> tuple[list[str], list[str]]:
-    """For `config check`: (problems, notes). A problem is a declaration that is missing, unknown or cannot be
-    followed (its page's checks fail); a note is something left out (a filter, an unknown key). One line each,
-    naming the page, the file and the key."""
-    problems: list[str] = []
-    notes: list[str] = []
-    for page in config.pages:
-        ref = page.declaration
-        if ref is None:
-            continue
-        if page.declaration_problem is not None:
-            problems.append(f"page {page.id}: {page.declaration_problem}")
-            continue
-        file = service_file(base_dir, ref.path, ref.service)
-        try:
-            entry = terms_entry(file, read_service(file), ref.terms)
-        except DeclarationError as error:  # changed since the config was loaded
-            problems.append(f"page {page.id}: {error}")
-            continue
-        notes.extend(f"page {page.id}: {note}" for note in unsupported(file, ref.terms, entry))
-    return problems, notes
 
 
 def filter_list(raw: Any, where: str) -> list[FilterItem]:

@@ -58,19 +58,29 @@ class Part:
     remove: list[Rule]
     filters: tuple[FilterItem, ...] = ()  # a declaration's, in order
     client_scripts: bool = False
+    selector_problem: str | None = None  # as ReadRules.selector_problem, for this part
 
 
 @dataclass(frozen=True, slots=True)
 class ReadRules:
     """What one check read of a page's rules, once: the parts of a combined document (none for one page), the
     filters a declaration names (all parts' in order, for a combined document) with the filters file, or why
-    the declaration cannot be followed now (the check fails naming it)."""
+    the declaration cannot be followed now (the check fails naming it).
+
+    `selector_problem`: the declaration's `select` or `remove` is no CSS selector (naming the file and key). A
+    PDF has no DOM to select in, so it is ignored there, as OTA's engine ignores it (its schema asks for a
+    `select` even for a PDF); a capture that is not a PDF fails its check with it (`extract_capture`)."""
 
     parts: tuple[Part, ...] = ()
     filters: tuple[FilterItem, ...] = ()
     script_file: Path | None = None
     script: str = ""  # the filters file's text; "" when none is needed or it is missing
     problem: str | None = None
+    selector_problem: str | None = None
+
+    def selector_problem_of(self, part: Part | None) -> str | None:
+        """Why the rules of `part` (of the whole page with None) cannot select in a DOM, or None."""
+        return self.selector_problem if part is None else part.selector_problem
 
     def filters_of(self, part: Part | None) -> tuple[list[FilterItem], Path | None, str]:
         """The filters that run on `part` (on the whole page with None), with the filters file and its text.

@@ -212,16 +212,21 @@ def extract_capture(
     part: Part | None = None,
 ) -> tuple[Extraction | None, str | None]:
     """Extract the page's region from a capture and judge it: (Extraction or None, the reason it is not the
-    document or None). Shared by checks and by `import` of a folder of dated HTML captures."""
+    document or None). Shared by checks and by `import` of a folder of dated HTML captures. A declaration
+    whose `select`/`remove` is no CSS fails a capture that is not a PDF, naming the file and key; a PDF has
+    no DOM, and its rules are ignored."""
     from monitor.extract.document import SelectorMissed, extract_document
     from monitor.extract.walls import classify_capture
     from monitor.fetch.common import is_pdf
+    from monitor.pipeline.declared_rules import filtered_html, selector_problem
 
     try:
         if is_pdf(fetched.body):  # a PDF document is its own kind of capture: no region to select in it
             from monitor.extract.pdf import extract_pdf
 
             extraction = extract_pdf(fetched.body, url=fetched.final_url)
+        elif problem := selector_problem(ctx, page, part):
+            return None, problem
         else:
             html = filtered_html(ctx, page, fetched, part)
             extraction = extract_document(html, url=fetched.final_url, select=page.select, remove=page.remove)
@@ -247,34 +252,6 @@ def extract_capture(
         walls=ctx.config.walls,
     )
     return extraction, reason
-
-
-def filtered_html(ctx: Context, page: PageConfig, fetched: FetchResult, part: Part | None = None) -> str:
-    """The capture's HTML once its declaration's filters have edited it, in Chromium (monitor/fetch/filters.py);
-    the raw capture stays as served. Raises FetchError (a failed check) naming the file or the filter."""
-    if page.declaration is None:
-        return fetched.html
-    from monitor.config.declarations import DeclarationError, page_filters
-    from monitor.fetch.browser import SYSTEM_CHROMIUM
-    from monitor.fetch.filters import Filter, run_filters
-
-    try:
-        named, script_file, script = page_filters(ctx.loaded.base_dir, page, part)
-    except DeclarationError as error:
-        raise FetchError(page.url, str(error)) from None
-    if not named:
-        return fetched.html
-    executable = ctx.config.fetch.browser_executable or (
-        str(SYSTEM_CHROMIUM) if SYSTEM_CHROMIUM.exists() else ""
-    )
-    return run_filters(
-        fetched.html,
-        fetched.final_url,
-        [Filter(*item) for item in named],
-        script=script,
-        script_file=script_file,
-        executable=executable,
-    )
 
 
 def capture_now(

@@ -19,7 +19,7 @@ def config_check(state: State) -> None:
 
     Example: privacy-monitor -c config.toml config check
     """
-    from monitor.config.declarations import declaration_notes
+    from monitor.config.declaration_notes import declaration_notes
 
     cfg = state.loaded.config
     problems, notes = declaration_notes(cfg, state.loaded.base_dir)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -41,17 +41,20 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
     block_parents: dict[HtmlElement, bool] = {}
     inside = 0
 
-    def breaks(element: HtmlElement, apart: Callable[[HtmlElement], bool]) -> bool:
-        # `apart` is the conversion's own rule for inline items the browser lays out apart (at an element's
-        # start, a link after a link; at its end, only boxes), so both read the same words.
-        if element.tag in BLOCK_TAGS or apart(element):
-            return True
+    def breaks(element: HtmlElement) -> tuple[bool, bool]:
+        """Whether the element's start and whether its end break the text, by the conversion's own rules for
+        inline items the browser lays out apart (at the start, a box or a link after a link; at the end, only a
+        box), so both read the same words. Both are decided at the start: the end reads the answer back from
+        a stack instead of the element's tag and attributes again."""
+        if element.tag in BLOCK_TAGS or is_boxed(element):
+            return True, True
         parent = element.getparent()
-        if parent is None:
-            return False
-        if parent not in block_parents:
-            block_parents[parent] = holds_only_blocks(parent)
-        return block_parents[parent]
+        if parent is not None:
+            if parent not in block_parents:
+                block_parents[parent] = holds_only_blocks(parent)
+            if block_parents[parent]:
+                return True, True
+        return lays_out_apart(element), False
 
     page_pieces, region_pieces = page_text.pieces, region_text.pieces
 
@@ -70,6 +73,7 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
         if len(region_pieces) >= chunk:
             region_text.flush()
 
+    ends: list[bool] = []  # whether each open element's end breaks the text
     walker = etree.iterwalk(page, events=("start", "end"))
     skipped = None
     for event, element in walker:
@@ -82,20 +86,24 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
                 hiding.add(element)
             if element in region_roots:
                 inside += 1
-            if breaks(element, lays_out_apart):
+            at_start, at_end = breaks(element)
+            ends.append(at_end)
+            if at_start:
                 add_break()
-            if element.text:
-                add(element.text)
+            if text := element.text:
+                add(text)
         elif element is not page:
             if element is skipped:
                 skipped = None
             else:
-                if breaks(element, is_boxed):
+                if ends.pop():
                     add_break()
-                inside -= element in region_roots
-                hiding.discard(element)
-            if element.tail:
-                add(element.tail)
+                if element in region_roots:
+                    inside -= 1
+                if hiding:
+                    hiding.discard(element)
+            if tail := element.tail:
+                add(tail)
     region_text.flush()
     return region_text, page_text.normalized()
 

@@ -153,7 +153,7 @@ def period_facts(
     try:
         if damage := store.damaged(page.id):
             return damage, [], None
-        in_period = store.checks(page.id, since=isoformat(start), before=isoformat(end))
+        in_period = store.checks.list(page.id, since=isoformat(start), before=isoformat(end))
         status = stored_page_status(
             page, store, schedule=None, now=end, failing_after=failing_after, before=True
         )
@@ -169,10 +169,10 @@ def stored_page_status(
     """`page_status` from the store's indexed queries (the same cost after 20,000 checks as after one):
     the checks up to `now` (with `before`, strictly before it)."""
     until = isoformat(now) if not before else isoformat(now - timedelta(seconds=1))
-    last = store.last_check(page.id, until=until)
-    success = store.last_check(page.id, until=until, good=True)
-    change = store.last_change(page.id, until=until)
-    failures = store.failures(page.id, until=until)
+    last = store.checks.last(page.id, until=until)
+    success = store.checks.last(page.id, until=until, good=True)
+    change = store.checks.last_change(page.id, until=until)
+    failures = store.checks.failures(page.id, until=until)
     # The few records page_status looks at, in order: the last change, the last success, the failures after.
     records = [change] if change else []
     if success and (change is None or success.to_json() != change.to_json()):
@@ -181,8 +181,8 @@ def stored_page_status(
     if last and not records:
         records = [last]
     status = page_status(page, records, schedule=schedule, now=now, failing_after=failing_after)
-    imported = store.last_imported_change(page.id, until=until) if change is None else None
-    return replace(status, checks=store.count_checks(page.id, until=until), imported_change=imported)
+    imported = store.imported.last_change(page.id, until=until) if change is None else None
+    return replace(status, checks=store.checks.count(page.id, until=until), imported_change=imported)
 
 
 def service_holder(store_root: Path) -> int | None:

@@ -1,4 +1,4 @@
-"""Imported history in the store: the timeline rebuilt by date, and the reads an import and an export need.
+"""Imported history in the store: the timeline rebuilt by date, and the reads an import needs (`store.imported`).
 
 A live check appends to the page's timeline. An imported version (a record with a `source`) is placed by its
 date instead: the page's `versions` rows are rebuilt from all its good records in time order, in the
@@ -9,19 +9,17 @@ the same version from another source, merges), a failed one neither starts nor e
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from monitor.models import CheckRecord
-from monitor.store.chain import record_hash
-from monitor.store.layout import blob_path
-from monitor.store.records import IMPORTED_FIRST, CheckQueries
+from monitor.store.area import Area
+from monitor.store.records import IMPORTED_FIRST, TECHNICAL_KEY
 
 
 def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
-    """Recompute the page's `versions` rows from its good records in the order `checks()` lists them: the
+    """Recompute the page's `versions` rows from its good records in the order `store.checks.list` gives them: the
     imported history by date, then the live checks in the order they were recorded."""
     rows = conn.execute(
         "SELECT id, time, COALESCE(text_sha256, version), raw_sha256,"
@@ -62,65 +60,35 @@ class ChainedRecord:
     head: str  # the sha256 of the page's last record
 
 
-class ImportedQueries(CheckQueries):
-    """Reads for `import` (what is there already) and `export` (a record with its chain position)."""
+class Imported:
+    """The imported part (`store.imported`): what an import needs to know of a page's records."""
 
-    def imported_sources(self, page_id: str) -> set[str]:
+    def __init__(self, area: Area) -> None:
+        self._area = area
+
+    def sources(self, page_id: str) -> set[str]:
         """The source keys (`<commit or file sha256>@<time>`) already imported for the page."""
-        self._page_dir(page_id)
-        rows = self.query("SELECT source FROM checks WHERE page = ? AND source IS NOT NULL", (page_id,))
+        self._area.page_dir(page_id)
+        rows = self._area.query("SELECT source FROM checks WHERE page = ? AND source IS NOT NULL", (page_id,))
         return {str(source) for (source,) in rows}
 
     def first_live_time(self, page_id: str) -> str | None:
         """The time of the page's first check that was not imported, or None."""
-        rows = self.query(
+        rows = self._area.query(
             "SELECT time FROM checks WHERE page = ? AND source IS NULL ORDER BY n LIMIT 1", (page_id,)
         )
         return str(rows[0][0]) if rows else None
 
-    def last_imported_change(self, page_id: str, *, until: str | None = None) -> str | None:
+    def last_change(self, page_id: str, *, until: str | None = None) -> str | None:
         """The date of the page's latest imported version (history, never news), or None."""
         sql = (
-            "SELECT MAX(time) FROM checks WHERE page = ? AND source IS NOT NULL AND source NOT LIKE 'rules:%'"
-            " AND outcome IN ('new', 'changed')"
+            "SELECT MAX(time) FROM checks WHERE page = ? AND source IS NOT NULL"
+            f" AND source NOT LIKE '{TECHNICAL_KEY}%' AND outcome IN ('new', 'changed')"
         )
-        rows = self.query(sql + (" AND time <= ?" if until else ""), (page_id, *([until] if until else [])))
+        rows = self._area.query(
+            sql + (" AND time <= ?" if until else ""), (page_id, *([until] if until else []))
+        )
         return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def has_live_checks(self, page_id: str) -> bool:
         return self.first_live_time(page_id) is not None
-
-    def raw_is_private(self, page_id: str, raw_sha256: str) -> bool:
-        """Whether a raw capture is stored owner-only (it was fetched with a cookies file)."""
-        path = blob_path(self._page_dir(page_id), "raw_sha256", raw_sha256)
-        try:
-            return not path.stat().st_mode & 0o077
-        except OSError:
-            return False
-
-    def version_record(self, page_id: str, since: str, version: str) -> ChainedRecord | None:
-        """The record that brought the timeline entry (`since`, `version`), with its chain position."""
-        rows = self.query(
-            "SELECT c.n FROM versions v JOIN checks c ON c.id = v.check_id"
-            " WHERE v.page = ? AND v.since = ? AND v.version = ?",
-            (page_id, since, version),
-        )
-        return self.chained(page_id, int(rows[0][0])) if rows else None
-
-    def chained(self, page_id: str, n: int) -> ChainedRecord | None:
-        rows = self.query(
-            "SELECT id, page, time, record, digest FROM checks WHERE page = ? AND n IN (?, ?) ORDER BY n",
-            (page_id, n, n + 1),
-        )
-        if not rows:
-            return None
-        record = self._record(rows[0])  # validated: a damaged record is not exported
-        last = self.query("SELECT n, record FROM checks WHERE page = ? ORDER BY n DESC LIMIT 1", (page_id,))[
-            0
-        ]
-        data = str(rows[0][3])
-        following = json.loads(rows[1][3]).get("chain") if len(rows) > 1 else None
-        previous = json.loads(data).get("chain")
-        return ChainedRecord(
-            record, data, n, int(last[0]), record_hash(data), previous, following, record_hash(str(last[1]))
-        )

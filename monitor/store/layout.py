@@ -16,12 +16,14 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from monitor import fsutil
 from monitor.models import SAFE_ID, CheckRecord
 from monitor.store.timeline import STARTS_VERSION
 
 PAGES = "pages"
 CHECKS = "checks.jsonl"  # the JSONL layout, migrated once into monitor.db
 MIGRATED = ".migrated"
+LEDGER = "digest/ledger.jsonl"  # the digest ledger of the JSON Lines layout (now its own table)
 TEXTS, TEXT_SUFFIX = "texts", ".md.gz"
 RAWS, RAW_SUFFIX = "raw", ".html.gz"
 PAGE_ID = SAFE_ID  # page folders are named by the config's ids
@@ -94,3 +96,18 @@ def checked_content(path: Path, compressed: bytes, digest: str) -> tuple[bytes, 
     if actual != digest:
         return data, f"{path}: damaged, its content hashes to {actual[:12]}, not to its name"
     return data, None
+
+
+def legacy_files(root: Path) -> list[Path]:
+    """The files of the JSONL layout still in place (not yet renamed to *.migrated)."""
+    found: list[Path] = []
+    pages = root / PAGES
+    if pages.is_dir():
+        found += sorted(
+            p / CHECKS for p in pages.iterdir() if PAGE_ID.match(p.name) and (p / CHECKS).is_file()
+        )
+    found += sorted((root / "watches").glob("*/*.json"))
+    found += sorted((root / "outbox").glob("*.json")) + sorted((root / "outbox" / "done").glob("*.json"))
+    if (root / LEDGER).is_file():
+        found.append(root / LEDGER)
+    return [path for path in found if not fsutil.is_temp_name(path.name)]

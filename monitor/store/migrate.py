@@ -18,31 +18,14 @@ from typing import TYPE_CHECKING, Any
 from monitor import fsutil
 from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, isoformat, system_clock
-from monitor.store.layout import CHECKS, MIGRATED, PAGE_ID, PAGES
+from monitor.store.layout import CHECKS, LEDGER, MIGRATED, legacy_files
 from monitor.store.parts import outbox_status
 from monitor.store.writes import insert_check, read_head
-
-LEDGER = "digest/ledger.jsonl"  # the digest ledger of the JSON Lines layout (now its own table)
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
 
 WAIT = 120.0
-
-
-def legacy_files(root: Path) -> list[Path]:
-    """The files of the JSONL layout still in place (not yet renamed to *.migrated)."""
-    found: list[Path] = []
-    pages = root / PAGES
-    if pages.is_dir():
-        found += sorted(
-            p / CHECKS for p in pages.iterdir() if PAGE_ID.match(p.name) and (p / CHECKS).is_file()
-        )
-    found += sorted((root / "watches").glob("*/*.json"))
-    found += sorted((root / "outbox").glob("*.json")) + sorted((root / "outbox" / "done").glob("*.json"))
-    if (root / LEDGER).is_file():
-        found.append(root / LEDGER)
-    return [path for path in found if not fsutil.is_temp_name(path.name)]
 
 
 def migrate_legacy(store: Store) -> int:

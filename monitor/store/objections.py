@@ -11,18 +11,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from monitor.store.area import Area
 from monitor.store.chain import RESTORE, record_digest, record_hash
-
-if TYPE_CHECKING:
-    from monitor.store.state import StateArea
 
 
 class Objections:
-    """The objections chain of a store (`Objections(store)`)."""
+    """The objections chain of a store (`store.objections`)."""
 
-    def __init__(self, area: StateArea) -> None:
+    def __init__(self, area: Area) -> None:
         self._area = area
 
     def append(self, record: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -38,6 +36,13 @@ class Objections:
                 (seq, data, record_digest(data), stored["chain"]),
             )
         return seq, stored
+
+    def stored(self) -> list[tuple[int, str]]:
+        """Every record exactly as stored, (seq, JSON), oldest first: what a chain position is computed from."""
+        return [
+            (int(seq), str(data))
+            for seq, data in self._area.query("SELECT seq, record FROM objections ORDER BY seq")
+        ]
 
     def records(self) -> list[dict[str, Any]]:
         """Every record, oldest first; a record that does not hash to its digest is damage (`verify` says

@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from monitor.store.state import StateArea
+from monitor.store.area import Area
 
 
 class Baselines:
     """What each watch saw on each page in the last version it evaluated, keyed by (watch, page)."""
 
-    def __init__(self, area: StateArea) -> None:
+    def __init__(self, area: Area) -> None:
         self._area = area
 
     def of_page(self, page_id: str) -> dict[str, dict[str, Any]]:
@@ -76,13 +75,16 @@ def outbox_status(digest_only: bool, targets: Mapping[str, Mapping[str, Any]]) -
     return "failed" if "failed" in states | people else "sent"
 
 
+_SEVERITY = {"high": 0, "medium": 1, "low": 2}
+
+
 class OutboxTable:
     """The outbox's rows: one message per page check, with a revision bumped by every write, so two
     deliverers never both claim one attempt (a compare-and-set on `rev`)."""
 
     _COLUMNS = "id, queued, status, alerts, targets, rev"
 
-    def __init__(self, area: StateArea) -> None:
+    def __init__(self, area: Area) -> None:
         self._area = area
 
     def get(self, entry_id: str) -> OutboxRow | None:
@@ -95,6 +97,15 @@ class OutboxTable:
             f"SELECT {self._COLUMNS} FROM outbox WHERE status IN ('pending', 'failed') ORDER BY queued, id"
         )
         return [self._row(row) for row in rows]
+
+    def undelivered(self) -> list[dict[str, Any]]:
+        """The alerts (as JSON) of every message not delivered to all its targets and recipients yet, most
+        severe first: the digest must say so, since nobody else will."""
+        alerts = [alert for row in self.with_work_left() for alert in row.alerts]
+        return sorted(
+            alerts,
+            key=lambda alert: (_SEVERITY.get(str(alert.get("severity")), 3), str(alert.get("page", ""))),
+        )
 
     def add(
         self,
@@ -162,7 +173,7 @@ class OutboxTable:
 class DigestLedger:
     """The digest's ledger: one line per step of each period's mail (prepared, sending, sent), oldest first."""
 
-    def __init__(self, area: StateArea) -> None:
+    def __init__(self, area: Area) -> None:
         self._area = area
 
     def append(self, line: Mapping[str, Any]) -> None:

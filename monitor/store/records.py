@@ -1,4 +1,5 @@
-"""Reading checks and the timeline back from monitor.db: bounded, indexed queries, every value validated.
+"""What the checks and versions parts share: the SQL conditions of their queries, and the validation of
+every row they read back.
 
 A value that does not parse (a bad time, an unknown outcome, a version that is not a sha256) is damage of
 that page's data: `StoreDamaged` naming the database and the row, never a traceback further up.
@@ -8,17 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+import sqlite3
+from pathlib import Path
 
 from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord
 from monitor.store.db import record_digest
 from monitor.store.layout import SHA256
-from monitor.store.state import StateArea
 from monitor.store.timeline import VersionInfo
 
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z\Z")
-_COLUMNS = "id, page, time, record, digest"
+RECORD_COLUMNS = "id, page, time, record, digest"  # what parse_record reads
+VERSION_COLUMNS = "seq, version, since, until, checks, last_seen, raw_sha256, rules"  # parse_version
 GOOD = "outcome != 'failed'"
 CHANGE = "outcome IN ('new', 'changed')"
 # Imported history and technical versions are the timeline's, not news: every query about checks in a period,
@@ -50,13 +52,6 @@ def is_imported(record: CheckRecord) -> bool:
     return record.source is not None and not is_technical(record)
 
 
-# DISTINCT would read every check; this hops from page to page through the index (a skip scan).
-_PAGES = """WITH RECURSIVE p(page) AS (
-    SELECT MIN(page) FROM checks
-    UNION ALL SELECT (SELECT MIN(page) FROM checks WHERE page > p.page) FROM p WHERE p.page IS NOT NULL
-) SELECT page FROM p"""
-
-
 def bounds(
     since: str | None, before: str | None, until: str | None, *, latest: bool = False
 ) -> tuple[str, list[str]]:
@@ -83,147 +78,39 @@ def check_problem(record: CheckRecord) -> str | None:
     return None
 
 
-class CheckQueries(StateArea):
-    """The read side of checks and versions; every query is served by an index (see db.py)."""
+def parse_record(db_path: Path, row: sqlite3.Row | tuple) -> CheckRecord:
+    """A check record from its row (RECORD_COLUMNS), checked against its digest and its columns."""
+    row_id, page, time, data, digest = row
+    where = f"{db_path}: checks row {row_id} (page {page!r})"
+    if not isinstance(data, str) or record_digest(data) != digest:
+        raise row_damage(db_path, page, f"{where}: damaged record (it does not hash to its digest)")
+    try:
+        record = CheckRecord.from_json(json.loads(data))
+    except (ValueError, KeyError, TypeError) as error:
+        raise row_damage(db_path, page, f"{where}: damaged record ({error})") from None
+    problem = check_problem(record) or (None if record.time == time else "time differs from its column")
+    if problem:
+        raise row_damage(db_path, page, f"{where}: {problem}")
+    return record
 
-    def pages(self) -> list[str]:
-        """The pages with at least one check, sorted."""
-        return [page for (page,) in self.query(_PAGES) if page is not None]
 
-    def checks(
-        self, page_id: str, *, since: str | None = None, before: str | None = None, until: str | None = None
-    ) -> list[CheckRecord]:
-        """The checks of a page, oldest first; `since <= time < before`, `time <= until` when given.
+def parse_version(db_path: Path, page_id: str, row: sqlite3.Row | tuple) -> VersionInfo:
+    """A timeline entry from its row (VERSION_COLUMNS), every value checked."""
+    seq, version, since, until, checks, last_seen, raw, *rules = row
+    good = (
+        isinstance(version, str)
+        and SHA256.match(version)
+        and all(t is None or (isinstance(t, str) and TIME.match(t)) for t in (since, until, last_seen))
+        and isinstance(checks, int)
+        and (raw is None or (isinstance(raw, str) and SHA256.match(raw)))
+    )
+    if not good:
+        raise row_damage(db_path, page_id, f"{db_path}: versions row {seq} of page {page_id!r}: bad value")
+    fingerprint = rules[0] if rules and isinstance(rules[0], str) else None
+    return VersionInfo(version, since, until, checks, last_seen, raw, fingerprint)
 
-        With a bound, only the checks made live (a period's checks are news; imported history is not);
-        without one, every record of the page: the imported history by its dates (an import may come after
-        live checks, but is always older than them), then the live checks in the order they were recorded
-        (a check's time is when it started: one that waited on a slow server is recorded after a later one)."""
-        self._page_dir(page_id)
-        where, params = bounds(since, before, until)
-        order = f" AND {LIVE} ORDER BY n" if where else f" {IMPORTED_FIRST}"
-        rows = self.query(f"SELECT {_COLUMNS} FROM checks WHERE page = ?{where}{order}", (page_id, *params))
-        return [self._record(row) for row in rows]
 
-    def last_check(self, page_id: str, *, until: str | None = None, good: bool = False) -> CheckRecord | None:
-        """The latest check (with `good`: the latest that was not a failure), up to `until` if given."""
-        self._page_dir(page_id)
-        where, params = bounds(None, None, until, latest=True)
-        kind = f" AND {GOOD}" if good else ""
-        rows = self.query(
-            f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {LIVE}{kind}{where} ORDER BY n DESC LIMIT 1",
-            (page_id, *params),
-        )
-        return self._record(rows[0]) if rows else None
-
-    def first_check(self, page_id: str) -> CheckRecord | None:
-        rows = self.query(f"SELECT {_COLUMNS} FROM checks WHERE page = ? ORDER BY n LIMIT 1", (page_id,))
-        return self._record(rows[0]) if rows else None
-
-    def last_change(self, page_id: str, *, until: str | None = None) -> CheckRecord | None:
-        """The latest `new` or `changed` check, up to `until` if given."""
-        where, params = bounds(None, None, until, latest=True)
-        rows = self.query(
-            f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND {CHANGE} AND {LIVE}{where}"
-            " ORDER BY n DESC LIMIT 1",
-            (page_id, *params),
-        )
-        return self._record(rows[0]) if rows else None
-
-    def count_checks(self, page_id: str, *, until: str | None = None) -> int:
-        """How many live checks the page had up to `until` (the per-page ordinal less the imported records
-        before it: no scan of the checks)."""
-        where, params = bounds(None, None, until, latest=True)
-        rows = self.query(
-            f"SELECT n FROM checks WHERE page = ? AND {LIVE}{where} ORDER BY n DESC LIMIT 1",
-            (page_id, *params),
-        )
-        if not rows:
-            return 0
-        (imported,) = self.query(
-            "SELECT COUNT(*) FROM checks WHERE page = ? AND source IS NOT NULL AND n < ?",
-            (page_id, rows[0][0]),
-        )[0]
-        return int(rows[0][0]) - int(imported)
-
-    def failures(self, page_id: str, *, until: str | None = None) -> list[CheckRecord]:
-        """The run of failed checks since the last good one (oldest first), up to `until` if given."""
-        where, params = bounds(None, None, until, latest=True)
-        good = self.query(
-            f"SELECT id FROM checks WHERE page = ? AND {GOOD} AND {LIVE}{where} ORDER BY n DESC LIMIT 1",
-            (page_id, *params),
-        )
-        if good:
-            # `+page`, `+time`: walk the primary key from the last good check, not the page's whole index
-            sql = (
-                f"SELECT {_COLUMNS} FROM checks WHERE +page = ? AND outcome = 'failed' AND {LIVE} AND id > ?"
-            )
-            rows = self.query(f"{sql}{where} ORDER BY id", (page_id, good[0][0], *params))
-        else:  # never a good check: every failure of the page, through its own index (not every page's)
-            sql = f"SELECT {_COLUMNS} FROM checks WHERE page = ? AND outcome = 'failed' AND {LIVE}"
-            rows = self.query(f"{sql}{where} ORDER BY n", (page_id, *params))
-        return [self._record(row) for row in rows]
-
-    def changes(
-        self, *, since: str | None = None, before: str | None = None, limit: int | None = None
-    ) -> list[CheckRecord]:
-        """`changed` checks of every page in a period, oldest first (the newest `limit` when given)."""
-        where, params = bounds(since, before, None)
-        sql = (
-            f"SELECT {_COLUMNS} FROM checks WHERE outcome IN ('new', 'changed') AND {LIVE}{where}"
-            " ORDER BY time DESC, id DESC"
-        )
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        rows = self.query(sql, params)
-        return [self._record(row) for row in reversed(rows)]
-
-    def versions(self, page_id: str) -> list[VersionInfo]:
-        """The timeline, oldest first."""
-        self._page_dir(page_id)
-        rows = self.query(
-            "SELECT seq, version, since, until, checks, last_seen, raw_sha256, rules FROM versions"
-            " WHERE page = ? ORDER BY seq",
-            (page_id,),
-        )
-        return [self._version(page_id, row) for row in rows]
-
-    # -- validation ----------------------------------------------------------------------------------------
-
-    def _record(self, row: Any) -> CheckRecord:
-        row_id, page, time, data, digest = row
-        where = f"{self.db.path}: checks row {row_id} (page {page!r})"
-        if not isinstance(data, str) or record_digest(data) != digest:
-            raise self._damaged(page, f"{where}: damaged record (it does not hash to its digest)")
-        try:
-            record = CheckRecord.from_json(json.loads(data))
-        except (ValueError, KeyError, TypeError) as error:
-            raise self._damaged(page, f"{where}: damaged record ({error})") from None
-        problem = check_problem(record) or (None if record.time == time else "time differs from its column")
-        if problem:
-            raise self._damaged(page, f"{where}: {problem}")
-        return record
-
-    def _version(self, page_id: str, row: Any) -> VersionInfo:
-        seq, version, since, until, checks, last_seen, raw, *rules = row
-        good = (
-            isinstance(version, str)
-            and SHA256.match(version)
-            and all(t is None or (isinstance(t, str) and TIME.match(t)) for t in (since, until, last_seen))
-            and isinstance(checks, int)
-            and (raw is None or (isinstance(raw, str) and SHA256.match(raw)))
-        )
-        if not good:
-            raise self._damaged(page_id, f"{self.db.path}: versions row {seq} of page {page_id!r}: bad value")
-        fingerprint = rules[0] if rules and isinstance(rules[0], str) else None
-        return VersionInfo(version, since, until, checks, last_seen, raw, fingerprint)
-
-    def _damaged(self, page: str, message: str) -> StoreDamaged:
-        return StoreDamaged(
-            f"{message}; run `privacy-monitor verify`, restore {self.db.path} from a backup",
-            path=self.db.path,
-            page=page,
-        )
-
-    def _page_dir(self, page_id: str) -> Any:
-        raise NotImplementedError
+def row_damage(db_path: Path, page: str, message: str) -> StoreDamaged:
+    return StoreDamaged(
+        f"{message}; run `privacy-monitor verify`, restore {db_path} from a backup", path=db_path, page=page
+    )

@@ -13,13 +13,11 @@ from __future__ import annotations
 import sqlite3
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from monitor import fsutil
+from monitor.store.area import Area
 from monitor.store.chain import record_hash
-
-if TYPE_CHECKING:
-    from monitor.store.state import StateArea
+from monitor.store.state import State
 
 CHECK, OBJECTION, EXPORT = "check", "objection", "export"
 EXPORTS = "exports"  # the store's folder of export manifests still waiting for a token (`<sha256>.sums`)
@@ -65,10 +63,11 @@ class Token:
 
 
 class Timestamps:
-    """The time-stamp tokens of a store (`Timestamps(store)`)."""
+    """The time-stamp tokens of a store (`store.timestamps`)."""
 
-    def __init__(self, area: StateArea) -> None:
+    def __init__(self, area: Area, state: State) -> None:
         self._area = area
+        self._state = state
 
     def unstamped(self, limit: int) -> list[Unstamped]:
         """Up to `limit` records still waiting for a token, oldest first (an export whose manifest file is
@@ -78,7 +77,7 @@ class Timestamps:
             if kind == EXPORT:
                 data = None
                 with suppress(OSError):
-                    data = self._area.path(f"{EXPORTS}/{ref}.sums").read_text(encoding="utf-8")
+                    data = self._state.path(f"{EXPORTS}/{ref}.sums").read_text(encoding="utf-8")
             if data is not None:
                 found.append(Unstamped(str(kind), str(ref), str(data)))
         return found
@@ -95,7 +94,7 @@ class Timestamps:
     def wait_for_export(self, manifest: str, time: str) -> str:
         """Keep an export's manifest to be stamped at a later run (its sha256 is the row's ref); that sha256."""
         sha256 = record_hash(manifest)
-        folder = self._area.path(EXPORTS)
+        folder = self._state.path(EXPORTS)
         fsutil.ensure_dir(folder)
         path = folder / f"{sha256}.sums"
         if not path.exists():
@@ -122,17 +121,16 @@ class Timestamps:
         found = [Token(str(k), str(r), str(s), bytes(t), str(tm)) for k, r, s, t, tm in rows]
         return [t for t in found if refs is None or t.ref in refs]
 
-
-def token_for(area: StateArea, record_sha256: str) -> tuple[bytes, str | None] | None:
-    """The token over the record hashing to `record_sha256` and the CA certificates (PEM) the store kept when it
-    asked, or None when the record has no token (yet)."""
-    rows = area.query(
-        "SELECT token FROM timestamps WHERE record_sha256 = ? AND token IS NOT NULL", (record_sha256,)
-    )
-    if not rows:
-        return None
-    ca = area.query("SELECT value FROM meta WHERE key = 'tsa_ca'")
-    return bytes(rows[0][0]), str(ca[0][0]) if ca else None
+    def token_for(self, record_sha256: str) -> tuple[bytes, str | None] | None:
+        """The token over the record hashing to `record_sha256` and the CA certificates (PEM) the store kept
+        when it asked, or None when the record has no token (yet)."""
+        rows = self._area.query(
+            "SELECT token FROM timestamps WHERE record_sha256 = ? AND token IS NOT NULL", (record_sha256,)
+        )
+        if not rows:
+            return None
+        ca = self._area.query("SELECT value FROM meta WHERE key = 'tsa_ca'")
+        return bytes(rows[0][0]), str(ca[0][0]) if ca else None
 
 
 def remembered_ca(conn: sqlite3.Connection) -> bytes | None:

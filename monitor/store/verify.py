@@ -26,20 +26,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor import fsutil
 from monitor.models import CheckRecord
+from monitor.store.blob_check import RESTORE_BLOB, orphan_findings, read_blobs
 from monitor.store.chain import chain_problems, record_digest
 from monitor.store.derived import derived_timeline, impossible_row
 from monitor.store.layout import (
     PAGES,
-    RAW_SUFFIX,
-    RAWS,
     SHA256,
-    TEXT_SUFFIX,
-    TEXTS,
-    blob_count,
     blob_path,
-    blob_problem,
     has_legacy_log,
     referenced_blobs,
 )
@@ -49,7 +43,6 @@ from monitor.store.references import RESTORE_DB, RESTORE_FACTS, reference_proble
 if TYPE_CHECKING:
     from monitor.store.db import Database
 
-RESTORE_BLOB = "restore this file from a backup (a copy of the store folder is a complete backup)"
 FUTURE_TOLERANCE = timedelta(days=1)  # clocks of machines sharing a store, a zone mistaken for UTC
 COLUMNS = ("time", "outcome", "version", "previous", "text_sha256", "raw_sha256", "reason", "source")
 TIMELINE = ("version", "since", "until", "checks", "last_seen", "raw_sha256", "check_id")
@@ -90,24 +83,7 @@ class _Verifier:
         return VerifyReport(not self.problems, self.checked, self.problems, self.warnings)
 
     def blobs(self, page_dir: Path) -> None:
-        for folder, suffix in ((TEXTS, TEXT_SUFFIX), (RAWS, RAW_SUFFIX)):
-            for blob in sorted((page_dir / folder).iterdir()) if (page_dir / folder).is_dir() else []:
-                if fsutil.is_temp_name(blob.name):
-                    self.warnings.append(f"{blob}: leftover temp file of an interrupted write (harmless)")
-                    continue
-                digest = blob.name.removesuffix(suffix)
-                if not blob.name.endswith(suffix) or not SHA256.match(digest):
-                    self.warnings.append(f"{blob}: unexpected file (not named <sha256>{suffix})")
-                    continue
-                self.checked += 1
-                try:
-                    data, mtime = blob.read_bytes(), blob.stat().st_mtime
-                except OSError as error:
-                    self.problems.append(f"{blob}: cannot read ({error.strerror}); {RESTORE_BLOB}")
-                    continue
-                self.present[blob] = mtime
-                if problem := blob_problem(blob, data, digest):
-                    self.problems.append(f"{problem}; {RESTORE_BLOB}")
+        self.checked += read_blobs(page_dir, self.present, self.problems, self.warnings)
 
     def database(self) -> None:
         from monitor.store.db import lost_database
@@ -303,40 +279,13 @@ class _Verifier:
             )
 
     def orphans(self, *, lost: bool) -> None:
-        by_page: dict[str, list[Path]] = defaultdict(list)
-        for blob in self.present:
-            by_page[blob.parent.parent.name].append(blob)
-        for page, blobs in sorted(by_page.items()):
-            named = [b for b in blobs if _digest(b) in self.mentioned.get(page, ())]
-            start = min((self.present[b] for b in named), default=None)
-            orphans = [b for b in blobs if b not in named]
-            before = [b for b in orphans if lost or start is None or self.present[b] < start]
-            texts = sum(b.parent.name == TEXTS for b in before)
-            damage = before if lost or texts > 1 or len(before) - texts > 1 else []
-            folder = self.root / PAGES / page
-            if damage:
-                why = (
-                    f"{self.db.path.name}, which recorded them, is missing or empty"
-                    if lost
-                    else f"older than the page's history in {self.db.path}: records of it were lost"
-                )
-                self.problems.append(
-                    f"{folder}: {blob_count(damage)} no record mentions ({why}); restore {self.db.path.name} from a "
-                    f"backup, or to start the page anew on purpose move {folder} aside"
-                )
-            if rest := [b for b in orphans if b not in damage]:
-                self.warnings.append(
-                    f"{folder}: {blob_count(rest)} no record mentions, left by a check cut short before it was "
-                    "recorded (harmless: the next check of the same text uses them)"
-                )
+        problems, warnings = orphan_findings(self.root, self.db.path, self.present, self.mentioned, lost=lost)
+        self.problems += problems
+        self.warnings += warnings
 
 
 def _show(value: object) -> str:
     return "none" if value is None else repr(value) if isinstance(value, str) else str(value)
-
-
-def _digest(blob: Path) -> str:
-    return blob.name.split(".", 1)[0]
 
 
 def verify_store(

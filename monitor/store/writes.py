@@ -18,18 +18,16 @@ from typing import Any
 from monitor.models import CheckRecord, Outcome
 from monitor.store.chain import record_digest, record_hash
 from monitor.store.imported import rebuild_timeline
-from monitor.store.records import is_technical
+from monitor.store.records import VERSION_COLUMNS, is_technical
 from monitor.store.timeline import STARTS_VERSION, VersionInfo
-
-_VERSION_COLUMNS = "seq, version, since, until, checks, last_seen, raw_sha256, rules"
 
 # One statement for everything a check needs before it fetches: the current version, the last good live check
 # (whose validators a conditional fetch sends) and the baselines of the page's watches.
 PAGE_STATE = f"""
-SELECT v.{_VERSION_COLUMNS.replace(", ", ", v.")}, g.id, g.page, g.time, g.record, g.digest,
+SELECT v.{VERSION_COLUMNS.replace(", ", ", v.")}, g.id, g.page, g.time, g.record, g.digest,
     (SELECT json_group_object(watch, data) FROM baselines WHERE page = :page)
 FROM (SELECT 1)
-LEFT JOIN (SELECT {_VERSION_COLUMNS} FROM versions WHERE page = :page ORDER BY seq DESC LIMIT 1) AS v ON 1
+LEFT JOIN (SELECT {VERSION_COLUMNS} FROM versions WHERE page = :page ORDER BY seq DESC LIMIT 1) AS v ON 1
 LEFT JOIN (SELECT id, page, time, record, digest FROM checks
            WHERE page = :page AND source IS NULL AND outcome != 'failed' ORDER BY n DESC LIMIT 1) AS g ON 1
 """

@@ -104,8 +104,8 @@ def store_step(workdir: Path, page: str) -> Callable[[str, bytes], None]:
         run = next(runs)
         text, raw = f"{text}\n\nRun {run}.", raw + f"<!-- run {run} -->".encode()
         with store.transaction():
-            version = store.put_version(page, text, raw)
-            store.append_check(
+            version = store.versions.put(page, text, raw)
+            store.checks.append(
                 CheckRecord(
                     page=page,
                     time=f"2026-04-15T10:{run // 60 % 60:02d}:{run % 60:02d}Z",

@@ -65,7 +65,7 @@ def measure_check(url: str) -> None:
         checked = check_page(ctx, config.pages[0])
         elapsed = time.perf_counter() - started
         words = (
-            len(ctx.store.read_text("report", checked.record.version).split())
+            len(ctx.store.versions.read_text("report", checked.record.version).split())
             if checked.record.version
             else 0
         )

@@ -3,7 +3,7 @@
 Two stores, measured in this run:
 - baseline: a fresh store holding only the last day of checks (24, hourly, and the one before them);
 - grown: the same last day after 20,000 earlier hourly checks (written through the store's own write path,
-  `append_check` in one transaction, with a change every 500 checks and a failure every 97).
+  `store.checks.append` in one transaction, with a change every 500 checks and a failure every 97).
 On each: one real check (`check_page` against a page on loopback, the text alternating so every check is a
 change: diff, watch, outbox message, one transaction), `store_status` and `build_digest` of the last day.
 Both stores are measured the same number of times, taking turns; wall and CPU time, best of N; a `RESULT` line
@@ -75,7 +75,7 @@ def fill(store: Any, numbers: range, total: int) -> None:
 
     texts = {}
     with store.transaction(wait=60):
-        current = store.current(PAGE)
+        current = store.versions.current(PAGE)
         for n in numbers:
             moment = isoformat(END - timedelta(hours=total - n))
             record = CheckRecord(
@@ -86,7 +86,7 @@ def fill(store: Any, numbers: range, total: int) -> None:
             else:
                 text = f"# Privacy Policy\n\nVersion {n // 500}.\n"
                 if text not in texts:
-                    texts[text] = store.put_version(PAGE, text, text.encode())
+                    texts[text] = store.versions.put(PAGE, text, text.encode())
                 version = texts[text]
                 record.text_sha256 = record.version = version
                 record.raw_sha256 = hashlib.sha256(text.encode()).hexdigest()
@@ -95,9 +95,9 @@ def fill(store: Any, numbers: range, total: int) -> None:
                     record.previous = current.id if current else None
                 else:
                     record.outcome = Outcome.UNCHANGED
-            store.append_check(record)
+            store.checks.append(record)
             if record.outcome in (Outcome.NEW, Outcome.CHANGED):
-                current = store.current(PAGE)
+                current = store.versions.current(PAGE)
 
 
 def actions(loaded: Any, store: Any, name: str) -> tuple[dict[str, Any], Any]:
@@ -151,7 +151,7 @@ def main() -> int:
         finally:
             for ctx in contexts:
                 ctx.close()
-        checks = {name: store.count_checks(PAGE) for name, store in stores.items()}
+        checks = {name: store.checks.count(PAGE) for name, store in stores.items()}
     site.server.shutdown()
 
     print(f"best of {args.repeat}; fresh store {checks['fresh']} checks, grown {checks['grown']}")

@@ -186,7 +186,7 @@ def record_check(
         assert (record.outcome, record.reason) == (Outcome.FAILED, failure), record
     else:
         assert record.outcome != Outcome.FAILED and record.version, record
-        extracted = store.read_text(page, record.version)
+        extracted = store.versions.read_text(page, record.version)
         assert extracted == document_text(text), f"the pipeline extracted {extracted!r}, not the test's text"
         got = [(a["watch"], a["kind"], a["severity"], list(a["section"])) for a in record.alerts]
         want = [(a["watch"], a["kind"], a["severity"], list(a.get("section", []))) for a in alerts or []]

@@ -179,7 +179,7 @@ def test_a_writer_that_moves_the_page_meanwhile_makes_the_check_decide_again(
     result = check_page(Context(loaded, store, clock=lambda: clock_at(3), deliver=False), terms)
     assert result.record.outcome == Outcome.CHANGED
     assert result.record.previous == moved[0] != first
-    assert [v.id for v in store.versions("terms")] == [first, moved[0], result.record.version]
+    assert [v.id for v in store.versions.list("terms")] == [first, moved[0], result.record.version]
     assert store.verify().ok
 
 
@@ -249,7 +249,7 @@ def test_the_same_capture_under_the_same_rules_is_unchanged_without_extracting(
     config.write_text(config.read_text().replace('select = ["main"]', 'select = ["main"]\nremove = ["h1"]'))
     output, _ = check(config, 3, statements)
     assert len(extracted) == 1
-    records = Store(load_config(config).store_path).checks("terms")
+    records = Store(load_config(config).store_path).checks.list("terms")
     # the new rules first make a technical version (the stored capture re-read under them), then the check
     assert [record.rules is not None for record in records] == [True, True, True, True]
     assert records[0].rules == records[1].rules != records[2].rules

@@ -204,9 +204,9 @@ def test_parallel_checks_all_land_in_one_store(tmp_path: Path, sites: Sites) -> 
         assert code == ExitStatus.OK, output
     store = Store(tmp_path / "snapshots")
     for page_id, _, _ in pages:
-        checks = store.checks(page_id)
+        checks = store.checks.list(page_id)
         assert [str(check.outcome) for check in checks] == ["new", "unchanged"]
-        assert store.current(page_id) is not None
+        assert store.versions.current(page_id) is not None
 
 
 def test_a_store_failing_mid_run_stops_it_after_the_pages_before(

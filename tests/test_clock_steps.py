@@ -87,10 +87,10 @@ def wait_for_checks(store: Store, count: int, within: float) -> list[Outcome]:
     """Poll the store for the service's check (this waits for an event, bounded, not for time to pass)."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        if len(checks := store.checks("policy")) >= count:
+        if len(checks := store.checks.list("policy")) >= count:
             return [check.outcome for check in checks]
         time.sleep(0.05)
-    return [check.outcome for check in store.checks("policy")]
+    return [check.outcome for check in store.checks.list("policy")]
 
 
 def test_a_clock_put_right_after_running_an_hour_behind_does_not_stall_the_service(

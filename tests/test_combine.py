@@ -89,9 +89,9 @@ def test_a_combined_document_is_its_parts_text_joined_in_declaration_order(
     code, output = run_cli(config, CLOCK, "check")
     assert code == 0, output
     store = Store(tmp_path / "snapshots")
-    current = store.current("doc")
+    current = store.versions.current("doc")
     assert current is not None
-    text = store.read_text("doc", current.id)
+    text = store.versions.read_text("doc", current.id)
     stored, expected = words(text), visible_words((CASE / "version.md").read_text(encoding="utf-8"))
     common = sum((stored & expected).values())
     recall, precision = common / sum(expected.values()), common / sum(stored.values())
@@ -108,14 +108,14 @@ def test_each_part_s_raw_capture_is_stored_and_exported_as_its_own_response_reco
     config, _ = setup(server, tmp_path)
     assert run_cli(config, CLOCK, "check")[0] == 0
     store = Store(tmp_path / "snapshots")
-    current = store.current("doc")
+    current = store.versions.current("doc")
     assert current is not None
-    parts = store.captures("doc", current)
+    parts = store.versions.captures("doc", current)
     assert [number for number, _, _ in parts] == [1, 2, 3, 4]
     assert [url for _, url, _ in parts] == [server.url_for(f"/part-{n}") for n in range(4)]
     case = json.loads((CASE / "case.json").read_text(encoding="utf-8"))
     bodies = [(CASE / part["file"]).read_bytes() for part in case["parts"]]
-    assert [store.read_raw_blob("doc", raw) for _, _, raw in parts] == bodies
+    assert [store.blobs.read_raw_blob("doc", raw) for _, _, raw in parts] == bodies
     record = CheckRecord(page="doc", time=current.since, url=parts[0][1], outcome=Outcome.NEW)
     record.text_sha256 = current.id
     warc = build_warc(
@@ -142,8 +142,8 @@ def test_a_part_that_fails_fails_the_check_and_no_partial_version_is_stored(
     assert code != 0
     assert f"part 3 ({server.url_for('/part-2')}): HTTP 503" in output
     store = Store(tmp_path / "snapshots")
-    assert store.current("doc") is None
-    last = store.last_check("doc")
+    assert store.versions.current("doc") is None
+    last = store.checks.last("doc")
     assert last is not None and last.outcome == Outcome.FAILED
 
 
@@ -167,9 +167,9 @@ def test_parts_answering_304_reuse_their_stored_captures_and_the_check_is_unchan
     code, output = run_cli(config, lambda: datetime(2026, 7, 10, tzinfo=UTC), "check")
     assert code == 0, output
     store = Store(tmp_path / "snapshots")
-    last = store.last_check("doc")
+    last = store.checks.last("doc")
     assert last is not None and last.outcome == Outcome.UNCHANGED
     conditional = [request for request, _ in server.log if request.headers.get("If-None-Match")]
     assert len(conditional) == 4
-    assert len(store.versions("doc")) == 1
+    assert len(store.versions.list("doc")) == 1
     assert extracted == []

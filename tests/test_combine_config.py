@@ -110,22 +110,22 @@ def test_the_parts_are_joined_in_order_each_under_its_own_rules_and_stored_one_b
     code, output = check(config, 1)
     assert code == 0 and output.split()[:2] == ["doc", "new"], output
     store = Store(tmp_path / "snapshots")
-    current = store.current("doc")
+    current = store.versions.current("doc")
     assert current is not None
-    text = store.read_text("doc", current.id)
+    text = store.versions.read_text("doc", current.id)
     assert [text.find(heading) for heading in ("Part one", "Part two", "Part three")] == sorted(
         text.find(heading) for heading in ("Part one", "Part two", "Part three")
     )
     assert "Part three" in text
     for left_out in ("Footer one", "Read this first", "A side note"):  # shared select, own select, own remove
         assert left_out not in text
-    parts = store.captures("doc", current)
+    parts = store.versions.captures("doc", current)
     assert [(number, url) for number, url, _ in parts] == [
         (1, site.url("/one")),
         (2, site.url("/two")),
         (3, site.url("/three")),
     ]
-    assert [store.read_raw_blob("doc", raw).decode() for _, _, raw in parts] == list(BODIES.values())
+    assert [store.blobs.read_raw_blob("doc", raw).decode() for _, _, raw in parts] == list(BODIES.values())
 
 
 def test_a_part_that_fails_fails_the_check_and_no_partial_version_is_stored(
@@ -136,8 +136,8 @@ def test_a_part_that_fails_fails_the_check_and_no_partial_version_is_stored(
     code, output = check(config, 1)
     assert code == 3 and f"part 2 ({site.url('/two')}): HTTP 503" in output, output
     store = Store(tmp_path / "snapshots")
-    assert store.current("doc") is None
-    last = store.last_check("doc")
+    assert store.versions.current("doc") is None
+    last = store.checks.last("doc")
     assert last is not None and last.outcome == Outcome.FAILED
 
 
@@ -158,12 +158,12 @@ def test_parts_that_answer_304_or_the_same_bytes_are_unchanged_without_extractin
     assert code == 0 and output.split()[:2] == ["doc", "unchanged"], output
     assert extractions == []
     store = Store(tmp_path / "snapshots")
-    assert [record.outcome for record in store.checks("doc")] == [
+    assert [record.outcome for record in store.checks.list("doc")] == [
         Outcome.NEW,
         Outcome.UNCHANGED,
         Outcome.UNCHANGED,
     ]
-    assert len(store.versions("doc")) == 1
+    assert len(store.versions.list("doc")) == 1
 
 
 def test_a_part_s_own_rules_are_in_the_fingerprint_so_changing_them_extracts_again(
@@ -176,9 +176,9 @@ def test_a_part_s_own_rules_are_in_the_fingerprint_so_changing_them_extracts_aga
     config.write_text(config.read_text().replace('select = "article"', 'select = "main"'))
     code, output = check(config, 2)
     assert code == 0 and extractions, output
-    records = Store(tmp_path / "snapshots").checks("doc")
+    records = Store(tmp_path / "snapshots").checks.list("doc")
     assert records[0].rules != records[-1].rules
-    text = Store(tmp_path / "snapshots").read_text("doc", records[-1].version or "")
+    text = Store(tmp_path / "snapshots").versions.read_text("doc", records[-1].version or "")
     assert "Read this first" in text  # part two now under the shared `main`
 
 
@@ -191,14 +191,14 @@ def test_changing_a_part_s_rules_is_a_technical_version_never_news(site: Site, t
     code, output = check(config, 2)
     assert code == 0 and output.split()[:2] == ["doc", "unchanged"], output
     store = Store(tmp_path / "snapshots")
-    records = store.checks("doc")
+    records = store.checks.list("doc")
     assert [(record.outcome, (record.source or {}).get("kind")) for record in records] == [
         (Outcome.NEW, None),
         (Outcome.CHANGED, "rules"),
         (Outcome.UNCHANGED, None),
     ]
     assert "select" in str((records[1].source or {}).get("changed")), records[1].source
-    assert "Read this first" in store.read_text("doc", records[1].version or "")
+    assert "Read this first" in store.versions.read_text("doc", records[1].version or "")
 
 
 @pytest.mark.parametrize(
@@ -270,7 +270,7 @@ def test_pages_config_check_and_test_work_on_a_combined_page(site: Site, tmp_pat
     code, output = run_cli(config, lambda: day(1), "test", "doc", "--full")
     assert code == 0, output
     assert "Part one" in output and "Part three" in output and "A side note" not in output
-    assert Store(tmp_path / "snapshots").current("doc") is None  # `test` stores nothing
+    assert Store(tmp_path / "snapshots").versions.current("doc") is None  # `test` stores nothing
 
 
 def test_the_stored_parts_are_read_again_under_the_parts_rules_now_without_fetching(
@@ -288,10 +288,10 @@ def test_the_stored_parts_are_read_again_under_the_parts_rules_now_without_fetch
     config.write_text(config.read_text().replace('remove = [".note"]', 'remove = [".note", "h2"]'))
     loaded = load_config(config)
     store = Store(loaded.store_path)
-    current = store.current("doc")
+    current = store.versions.current("doc")
     assert current is not None
     page = page_now(loaded.base_dir, loaded.config.pages[0])
-    old = store.read_document("doc", current.id)
+    old = store.versions.read_document("doc", current.id)
     read = extract_stored(Context(loaded, store), page, current, old, extract_capture)
     assert read is not None and read[0] is not None and read[1] is None
     text = read[0].to_text()

@@ -67,12 +67,12 @@ def test_a_part_of_eight_words_is_stored_with_the_others(served: HTTPServer, tmp
     code, output = run_cli(config, clock, "check")
     assert code == 0 and output.split()[:2] == ["doc", "new"], output
     store = Store(tmp_path / "snapshots")
-    current = store.current("doc")
+    current = store.versions.current("doc")
     assert current is not None
-    assert [url for _, url, _ in store.captures("doc", current)] == [
+    assert [url for _, url, _ in store.versions.captures("doc", current)] == [
         served.url_for(path) for path in ("/policy", "/summary", "/cookies")
     ]
-    text = store.read_text("doc", current.id)
+    text = store.versions.read_text("doc", current.id)
     assert text.index("Privacy Policy") < text.index("In short") < text.index("Cookies Policy"), text
 
 
@@ -87,7 +87,7 @@ def test_a_part_that_is_a_login_wall_fails_the_check_naming_the_part(
     code, output = run_cli(config, clock, "check")
     assert code == 3, output
     assert f"part 2 ({served.url_for('/summary')}): login wall" in output, output
-    assert Store(tmp_path / "snapshots").current("doc") is None
+    assert Store(tmp_path / "snapshots").versions.current("doc") is None
 
 
 def test_a_joined_document_under_the_threshold_fails_as_a_single_page_does(
@@ -99,7 +99,7 @@ def test_a_joined_document_under_the_threshold_fails_as_a_single_page_does(
     code, output = run_cli(config, clock, "check")
     assert code == 3, output
     assert "empty page" in output and "part " not in output, output
-    assert Store(tmp_path / "snapshots").current("doc") is None
+    assert Store(tmp_path / "snapshots").versions.current("doc") is None
 
     single = tmp_path / "single"
     single.mkdir()

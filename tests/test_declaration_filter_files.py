@@ -69,7 +69,7 @@ def test_re_exported_filters_run_as_the_files_own(httpserver: HTTPServer, tmp_pa
 
     assert (code, json.loads(output)["outcome"]) == (0, "new"), output
     store = Store(tmp_path / "snapshots")
-    text = store.read_text("terms", store.current("terms").id)
+    text = store.versions.read_text("terms", store.versions.current("terms").id)
     assert text.startswith("# Terms of Service\n\nYour data is kept")
     assert "Download our app" not in text
     assert "Need help" not in text

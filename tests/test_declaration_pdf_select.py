@@ -64,9 +64,9 @@ def test_a_pdf_document_is_checked_whatever_its_select_says(served: HTTPServer, 
     code, output = run_cli(config, clock, "check")
     assert code == 0 and output.split()[:2] == ["report", "new"], output
     store = Store(tmp_path / "snapshots")
-    current = store.current("report")
+    current = store.versions.current("report")
     assert current is not None
-    assert "Section 1" in store.read_text("report", current.id)
+    assert "Section 1" in store.versions.read_text("report", current.id)
 
 
 def test_the_same_declaration_answered_with_html_fails_naming_the_file_and_key(
@@ -76,7 +76,7 @@ def test_the_same_declaration_answered_with_html_fails_naming_the_file_and_key(
     code, output = run_cli(config, clock, "check")
     assert code == 3 and output.split()[:2] == ["report", "failed"], output
     assert f"{file}: terms.{TERMS}.select: not a CSS selector: {PROSE!r}" in output, output
-    assert Store(tmp_path / "snapshots").current("report") is None
+    assert Store(tmp_path / "snapshots").versions.current("report") is None
 
 
 def test_config_check_says_it_as_a_note_naming_the_page_file_and_key(
@@ -111,7 +111,7 @@ def test_a_combined_document_s_pdf_part_ignores_its_select_and_its_html_part_kee
     code, output = run_cli(config, clock, "check")
     assert code == 0 and output.split()[:2] == ["report", "new"], output
     store = Store(tmp_path / "snapshots")
-    current = store.current("report")
+    current = store.versions.current("report")
     assert current is not None
-    text = store.read_text("report", current.id)
+    text = store.versions.read_text("report", current.id)
     assert "Section 1" in text and "We publish how many requests" in text

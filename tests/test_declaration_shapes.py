@@ -100,7 +100,7 @@ def stored(httpserver: HTTPServer, tmp_path: Path) -> dict[str, str]:
     assert code == 0, output
     store = Store(tmp_path / "snapshots")
     return {
-        f"shape-{n}": store.read_text(f"shape-{n}", store.current(f"shape-{n}").id)
+        f"shape-{n}": store.versions.read_text(f"shape-{n}", store.versions.current(f"shape-{n}").id)
         for n in range(len(SHAPES))
     }
 

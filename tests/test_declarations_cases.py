@@ -101,9 +101,9 @@ def test_a_declaration_page_stores_the_text_ota_recorded(
     code, output = run_cli(config, lambda: datetime(2026, 4, 1, tzinfo=UTC), "check")
     assert code == 0, output
     store = Store(tmp_path / "snapshots")
-    current = store.current("doc")
+    current = store.versions.current("doc")
     assert current is not None
-    stored = words(store.read_text("doc", current.id))
+    stored = words(store.versions.read_text("doc", current.id))
     expected = visible_words((case_dir / "version.md").read_text(encoding="utf-8"))
     common = sum((stored & expected).values())
     recall, precision = common / sum(expected.values()), common / sum(stored.values())

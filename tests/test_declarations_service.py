@@ -98,7 +98,7 @@ def test_a_pull_that_moves_the_url_and_the_rules_is_followed_at_the_next_tick_re
     assert second.record.url == server.url_for("/terms-2026")
     assert [request.path for request, _ in server.log][-1] == "/terms-2026"
     assert second.record.version is not None and second.record.rules != first.record.rules
-    text = service.store.read_text("terms", second.record.version)
+    text = service.store.versions.read_text("terms", second.record.version)
     assert "train our models" in text and "# Terms" not in text and "Menu" not in text
     assert reads.files.count(file) == 1  # the declaration, read once for the whole check
 

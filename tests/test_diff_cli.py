@@ -42,9 +42,9 @@ def record_versions(store: Store, versions: list[tuple[str, str]]) -> list[str]:
     ids: list[str] = []
     for time, text in versions:
         with store.transaction():
-            version = store.put_version(PAGE, text, None)
+            version = store.versions.put(PAGE, text, None)
             outcome = Outcome.CHANGED if ids else Outcome.NEW
-            store.append_check(
+            store.checks.append(
                 CheckRecord(
                     page=PAGE,
                     time=time,
@@ -216,7 +216,7 @@ def test_live_compares_with_the_page_now_and_stores_nothing(
 ) -> None:
     httpserver.expect_request("/policy").respond_with_data(LIVE_HTML, content_type="text/html")
     store = Store(project.parent / "snapshots")
-    checks_before = len(store.checks(PAGE))
+    checks_before = len(store.checks.list(PAGE))
     code, output, _ = run(project, PAGE, "latest", "live", "--context", "0")
     assert code == 1
     assert output.splitlines() == [
@@ -229,7 +229,7 @@ def test_live_compares_with_the_page_now_and_stores_nothing(
         "~ modified · substantive · touches: 30, 90 (numbers)",
         "    We keep it for [-30-]{+90+} days!",
     ]
-    assert len(Store(project.parent / "snapshots").checks(PAGE)) == checks_before
+    assert len(Store(project.parent / "snapshots").checks.list(PAGE)) == checks_before
     assert run(project, PAGE, "live", "--context", "0")[1] == output  # `PAGE live` alone: latest → live
 
 

@@ -174,7 +174,7 @@ def test_a_version_1_database_is_chained_on_upgrade(project: Path, httpserver: H
         ],
     )
 
-    assert len(Store(project.parent / "store").checks("policy")) == 3  # opening it upgrades it
+    assert len(Store(project.parent / "store").checks.list("policy")) == 3  # opening it upgrades it
     records = rows(project)
     assert [json.loads(data)["chain"] for _, _, data in records] == [
         None,
@@ -210,7 +210,7 @@ def test_a_version_2_database_upgrades_once_and_loses_nothing(project: Path, htt
     )
     records = rows(project)
 
-    assert len(Store(project.parent / "store").checks("policy")) == 3  # opening it upgrades it
+    assert len(Store(project.parent / "store").checks.list("policy")) == 3  # opening it upgrades it
     close_all()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
@@ -236,7 +236,7 @@ def test_an_exported_bundle_reverifies_with_sha256sum_and_warcio(
     clock = checked(project, httpserver, "policy", ["One.", "Two.", "Three."])
     out = tmp_path / "bundle.zip"
     store = Store(project.parent / "store")
-    version = store.resolve("policy", "2026-01-06")
+    version = store.versions.resolve("policy", "2026-01-06")
 
     code, output = run(project, clock, "export", "policy", "--at", "2026-01-06", "--out", str(out))
 

@@ -106,7 +106,7 @@ def test_a_trickled_body_times_out_at_the_deadline_and_is_never_a_version(
     assert (result.record.outcome, result.record.reason) == (Outcome.FAILED, "network error: timed out")
     assert elapsed < 2.0  # 2 attempts x 0.5 s (+ the 0.1 s backoff), not the 8 s the server would trickle
     assert trickle.requests == 2
-    assert ctx.store.versions("policy") == []
+    assert ctx.store.versions.list("policy") == []
 
 
 def test_trickled_headers_time_out_too(tmp_path: Path) -> None:
@@ -257,8 +257,8 @@ def test_binary_served_as_html_fails_and_is_never_a_version(
     # A body with the PDF signature is read as a PDF, whatever its type says: this one is no readable PDF.
     expected = "PDF unreadable" if kind == "pdf" else "not HTML: binary content"
     assert result.record.outcome == Outcome.FAILED and (result.record.reason or "").startswith(expected)
-    assert ctx.store.versions("policy") == []
-    assert ctx.store.current("policy") is None
+    assert ctx.store.versions.list("policy") == []
+    assert ctx.store.versions.current("policy") is None
 
 
 def test_undecodable_bytes_are_binary_content(httpserver: HTTPServer, tmp_path: Path) -> None:
@@ -270,7 +270,7 @@ def test_undecodable_bytes_are_binary_content(httpserver: HTTPServer, tmp_path: 
     result = check_page(ctx, ctx.config.pages[0])
 
     assert result.record.reason == "not HTML: binary content"
-    assert ctx.store.versions("policy") == []
+    assert ctx.store.versions.list("policy") == []
 
 
 def test_no_real_capture_looks_binary() -> None:

@@ -150,7 +150,7 @@ def test_a_charset_naming_no_text_encoding_is_ignored_and_the_page_read_as_utf8(
     result = check_page(ctx, ctx.config.pages[0])
 
     assert (result.record.outcome, result.record.reason) == (Outcome.NEW, None)
-    assert "Produkte für Sie." in ctx.store.read_text("policy", result.record.version)
+    assert "Produkte für Sie." in ctx.store.versions.read_text("policy", result.record.version)
 
 
 @pytest.mark.parametrize("label", [*NOT_TEXT_CODECS, "unicode_escape", "utf-7", "no-such-charset"])
@@ -259,7 +259,7 @@ def test_a_redirect_to_no_valid_url_is_a_failed_check(
         "network error: connection failed",
         "network error: invalid answer",  # requests itself parses the Location, and fails on it
     }
-    assert ctx.store.versions("policy") == []
+    assert ctx.store.versions.list("policy") == []
 
 
 # --- credentials never cross a downgrade, nor to another host or port ---------------------------------------------
@@ -488,7 +488,7 @@ def test_an_interrupted_check_records_nothing(tmp_path: Path) -> None:
         with pytest.raises(Interrupted):
             check_page(ctx, ctx.config.pages[0])
         assert time.monotonic() - started < 1.5
-        assert ctx.store.last_check("policy") is None  # neither a failure nor a version: the page stays due
+        assert ctx.store.checks.last("policy") is None  # neither a failure nor a version: the page stays due
     finally:
         site.close()
 

@@ -73,7 +73,7 @@ def test_a_named_filter_edits_the_page_before_extraction(httpserver: HTTPServer,
 
     assert (code, result["outcome"]) == (0, "new"), result
     store = Store(tmp_path / "snapshots")
-    text = store.read_text("terms", store.current("terms").id)
+    text = store.versions.read_text("terms", store.versions.current("terms").id)
     assert "Download our app" not in text
     assert "The page script ran" not in text  # the page's own scripts never run
     assert text.startswith("# Terms\n\nYour data is kept")
@@ -84,7 +84,7 @@ def test_a_filter_that_throws_fails_the_check_naming_it(httpserver: HTTPServer, 
 
     assert (code, result["outcome"]) == (3, "failed")
     assert result["reason"].startswith("filter boom: Error: no such element"), result["reason"]
-    assert Store(tmp_path / "snapshots").current("terms") is None
+    assert Store(tmp_path / "snapshots").versions.current("terms") is None
 
 
 @pytest.mark.parametrize("name", ["spin", "hang"], ids=["a loop", "a promise that never settles"])
@@ -98,7 +98,7 @@ def test_a_filter_past_its_time_fails_the_check_naming_it(
 
     assert (code, result["outcome"]) == (3, "failed")
     assert result["reason"] == f"filter {name}: ran past 1s"
-    assert Store(tmp_path / "snapshots").current("terms") is None
+    assert Store(tmp_path / "snapshots").versions.current("terms") is None
 
 
 def test_a_filter_the_file_does_not_define_fails_naming_it(httpserver: HTTPServer, tmp_path: Path) -> None:

@@ -143,7 +143,7 @@ def test_the_facebook_history_imports_from_git_with_its_real_dates(
     code, table = run(config, "history", PAGE)
     assert code == 0
     assert table.splitlines()[1].startswith(
-        f"{Store(tmp_path / 'store').versions(PAGE)[0].id[:12]}  2022-07-11 14:58 UTC"
+        f"{Store(tmp_path / 'store').versions.list(PAGE)[0].id[:12]}  2022-07-11 14:58 UTC"
     )
     # Every record keeps its commit.
     code, checks = run(config, "history", PAGE, "--checks", "--json")
@@ -260,7 +260,9 @@ def test_imported_wording_is_the_baseline_of_the_first_live_check(
     code, output = run(config, "import", PAGE, str(folder))
     assert (code, output) == (0, "2 versions imported, 1 merged, 0 failed\n")
     store = Store(tmp_path / "store")
-    assert store.changes() == [] and store.last_check(PAGE) is None  # history is not news, nor a check
+    assert (
+        store.checks.changes() == [] and store.checks.last(PAGE) is None
+    )  # history is not news, nor a check
 
     changed = CLAUSE.replace("all accounts", "this account only, not other accounts")
     httpserver.expect_request("/policy").respond_with_data(policy_html(changed), content_type="text/html")
@@ -284,7 +286,7 @@ def test_imported_wording_is_the_baseline_of_the_first_live_check(
     (folder / "2023-01-01.md").write_text(policy_md(extra="Zeroth."))
     code, output = run(config, "import", PAGE, str(folder))
     assert (code, output) == (0, "1 version imported, 0 merged, 0 failed (3 already in the store)\n")
-    since = [version.since for version in Store(tmp_path / "store").versions(PAGE)]
+    since = [version.since for version in Store(tmp_path / "store").versions.list(PAGE)]
     assert since == [
         "2023-01-01T00:00:00Z",
         "2024-03-01T00:00:00Z",
@@ -449,8 +451,8 @@ def test_the_clause_watch_history_over_the_imported_facebook_history_matches_the
     ]
     live: dict[str, list[tuple[str, str, str]]] = {watch: [] for watch in WATCHED}
     old, previous, baselines = None, None, {}
-    for info in store.versions(PAGE):
-        document = store.read_document(PAGE, info.id)
+    for info in store.versions.list(PAGE):
+        document = store.versions.read_document(PAGE, info.id)
         evaluation = evaluate_watches(
             watches, PAGE, baselines, old=old, new=document, diff=None, version=info.id, previous=previous,
             time=info.since,
@@ -477,5 +479,5 @@ def test_the_clause_watch_history_over_the_imported_facebook_history_matches_the
         "still-process": [("not_found", "2022-07-11T14:58:05Z")],  # not there yet when tracking starts
     }
     # The import moved the baselines along: the stored state is the replay's last version.
-    last = store.versions(PAGE)[-1].id
+    last = store.versions.list(PAGE)[-1].id
     assert {store.baselines.get(watch, PAGE)["version"] for watch in WATCHED} == {last}

@@ -64,8 +64,8 @@ def test_an_import_cut_inside_a_version_leaves_none_of_it_and_runs_again(
     monkeypatch.setattr(Baselines, "put", put)
     close_all()
     store = Store(load_config(config).store_path)
-    assert [entry.since[:10] for entry in store.versions("policy")] == ["2026-01-01"]
-    assert len(store.checks("policy")) == 1 and store.verify().problems == []
+    assert [entry.since[:10] for entry in store.versions.list("policy")] == ["2026-01-01"]
+    assert len(store.checks.list("policy")) == 1 and store.verify().problems == []
 
     code, output = run_cli(config, clock, "import", "policy", str(source))
 
@@ -75,7 +75,7 @@ def test_an_import_cut_inside_a_version_leaves_none_of_it_and_runs_again(
     )
     close_all()
     store = Store(load_config(config).store_path)
-    assert [entry.since[:10] for entry in store.versions("policy")] == [
+    assert [entry.since[:10] for entry in store.versions.list("policy")] == [
         "2026-01-01",
         "2026-02-01",
         "2026-03-01",

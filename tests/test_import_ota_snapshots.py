@@ -101,12 +101,12 @@ def test_a_bare_clone_of_an_ota_snapshots_repository_imports_with_raw_evidence(
     imported: tuple[Path, Store],
 ) -> None:
     _, store = imported
-    timeline = store.versions("meta-ai-terms")
+    timeline = store.versions.list("meta-ai-terms")
     # January's capture read again under May's declaration comes first on 12 May (see the test below)
     january, twelfth, thirteenth = (time for time, _ in CAPTURES)
     assert [entry.since for entry in timeline] == [january, twelfth, twelfth, thirteenth]
     assert all(entry.raw_sha256 for entry in timeline)
-    assert all(store.read_raw("meta-ai-terms", entry) for entry in timeline)
+    assert all(store.versions.read_raw("meta-ai-terms", entry) for entry in timeline)
 
 
 def test_each_capture_is_extracted_under_the_declaration_in_force_at_its_date(
@@ -114,9 +114,9 @@ def test_each_capture_is_extracted_under_the_declaration_in_force_at_its_date(
 ) -> None:
     """January's capture under the whole main region (its footer's links read too); May's under the range."""
     _, store = imported
-    first, *_, second = store.versions("meta-ai-terms")
+    first, *_, second = store.versions.list("meta-ai-terms")
     assert first.rules != second.rules
-    parts = [store.read_json(f"rules/{entry.rules}.json") for entry in (first, second)]
+    parts = [store.state.read_json(f"rules/{entry.rules}.json") for entry in (first, second)]
     assert [part["select"] for part in parts if part] == [
         [OLD_SELECT],
         [{"start_before": '[role="main"]', "end_after": '[role="separator"]'}],
@@ -130,7 +130,7 @@ def test_a_declaration_change_inside_imported_history_is_a_technical_version(
     capture is read again under the range first (a technical version, "rules changed"), and 12 May's capture is
     compared with that, so its change is the page's alone."""
     config, store = imported
-    first, technical, may, _ = store.checks("meta-ai-terms")
+    first, technical, may, _ = store.checks.list("meta-ai-terms")
     assert is_technical(technical) and not is_imported(technical) and technical.alerts == []
     assert technical.time == may.time and technical.raw_sha256 == first.raw_sha256
     assert technical.source is not None and technical.source["changed"].startswith('select [role="main"] -> ')
@@ -138,7 +138,7 @@ def test_a_declaration_change_inside_imported_history_is_a_technical_version(
     assert (
         may.summary is not None and may.summary["line"] == "Effective January 5, 2026 · 1 substantive change"
     )
-    assert store.changes() == []  # neither is news
+    assert store.checks.changes() == []  # neither is news
     code, output = run_cli(config, clock, "history", "meta-ai-terms")
     assert code == 0 and '  rules changed (select [role="main"] -> ' in output, output
 
@@ -159,7 +159,7 @@ def test_an_imported_change_has_the_summary_and_effective_date_a_live_change_has
     imported: tuple[Path, Store],
 ) -> None:
     _, store = imported
-    *_, change = store.checks("meta-ai-terms")
+    *_, change = store.checks.list("meta-ai-terms")
     assert is_imported(change) and change.alerts == []
     assert change.summary is not None and change.changes
     assert change.summary["effective"] is not None and "2026" in change.summary["effective"]

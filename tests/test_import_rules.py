@@ -40,7 +40,9 @@ def test_a_live_check_of_the_imported_capture_takes_the_imported_fingerprint(
     assert (code, json.loads(output)["outcome"]) == (0, "unchanged"), output
     close_all()
     store = Store(load_config(config).store_path)
-    imported, live = store.checks("terms")
+    imported, live = store.checks.list("terms")
     assert imported.rules == live.rules and not is_technical(live)
-    assert [entry.rules for entry in store.versions("terms")] == [live.rules]
-    assert "Download our app" not in store.read_text("terms", "latest")  # the filter ran on the import too
+    assert [entry.rules for entry in store.versions.list("terms")] == [live.rules]
+    assert "Download our app" not in store.versions.read_text(
+        "terms", "latest"
+    )  # the filter ran on the import too

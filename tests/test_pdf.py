@@ -41,9 +41,9 @@ def project(tmp_path: Path, url: str) -> Path:
 
 def stored_text(tmp_path: Path) -> str:
     store = Store(tmp_path / "snapshots")
-    current = store.current("report")
+    current = store.versions.current("report")
     assert current is not None
-    return store.read_text("report", current.id)
+    return store.versions.read_text("report", current.id)
 
 
 # --- extraction -------------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_an_answer_that_is_no_readable_pdf_fails_and_is_never_a_version(
     assert code == 3
     result = json.loads(output)
     assert result["outcome"] == "failed" and result["reason"].startswith(reason), result["reason"]
-    assert Store(tmp_path / "snapshots").current("report") is None
+    assert Store(tmp_path / "snapshots").versions.current("report") is None
 
 
 @pytest.mark.parametrize(

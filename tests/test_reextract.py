@@ -58,12 +58,12 @@ def test_a_dry_run_lists_the_versions_that_would_merge_and_writes_nothing(histor
 
 def test_reextract_records_one_technical_version_and_keeps_the_history(history: Path) -> None:
     store = Store(load_config(history).store_path)
-    records = len(store.checks("meta-ai-terms-en"))
+    records = len(store.checks.list("meta-ai-terms-en"))
     code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
     assert code == 0 and output.splitlines()[-1].startswith("recorded technical version "), output
-    checks = store.checks("meta-ai-terms-en")
+    checks = store.checks.list("meta-ai-terms-en")
     assert len(checks) == records + 1 and is_technical(checks[-1]) and checks[-1].alerts == []
-    assert store.changes() == []  # history and technical versions are never news
+    assert store.checks.changes() == []  # history and technical versions are never news
     assert store.verify().ok
     code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
     assert (
@@ -84,14 +84,14 @@ def test_a_rule_change_that_reads_the_same_is_recorded_once_as_a_note(history: P
     since the import's fingerprint (its declaration of the region) is recorded once, with what changed."""
     history.write_text(history.read_text().replace(RANGE_RULE, OLD_RULE + '\nremove = ["script"]'))
     store = Store(load_config(history).store_path)
-    records = len(store.checks("meta-ai-terms-en"))
+    records = len(store.checks.list("meta-ai-terms-en"))
     code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
     assert code == 0 and output.splitlines()[-1].startswith("recorded the rule change on version "), output
-    *_, note = store.checks("meta-ai-terms-en")
-    assert len(store.checks("meta-ai-terms-en")) == records + 1 and is_technical(note)
+    *_, note = store.checks.list("meta-ai-terms-en")
+    assert len(store.checks.list("meta-ai-terms-en")) == records + 1 and is_technical(note)
     assert str(note.outcome) == "unchanged" and note.reason is not None
     assert note.reason.startswith("rules changed (remove none -> script): ")
-    assert store.versions("meta-ai-terms-en")[-1].rules == note.rules
+    assert store.versions.list("meta-ai-terms-en")[-1].rules == note.rules
     assert store.verify().problems == []
     code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
     assert (

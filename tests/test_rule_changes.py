@@ -73,7 +73,8 @@ def store_of(config: Path) -> Store:
 
 
 def alerts(store: Store) -> list[tuple[str, str]]:
-    rows = store.query("SELECT alerts FROM outbox ORDER BY queued")
+    with sqlite3.connect(store.db.path) as db:  # every message, delivered or not, as anyone can read it
+        rows = db.execute("SELECT alerts FROM outbox ORDER BY queued").fetchall()
     import json
 
     return [(alert["watch"], alert["kind"]) for (data,) in rows for alert in json.loads(data)]
@@ -94,7 +95,7 @@ def test_a_rule_change_is_one_technical_version_without_alert_or_news(
     assert check(config, 2).split()[:2] == ["terms", "unchanged"]
     assert check(config, 3).split()[:2] == ["terms", "unchanged"]
     store = store_of(config)
-    records = store.checks("terms")
+    records = store.checks.list("terms")
     assert [(str(r.outcome), is_technical(r)) for r in records] == [
         ("new", False),
         ("changed", True),
@@ -107,8 +108,10 @@ def test_a_rule_change_is_one_technical_version_without_alert_or_news(
         technical.source is not None
         and rules[1].split("\n")[-1].split(" = ")[0] in technical.source["changed"]
     )
-    assert len(store.versions("terms")) == 2 and store.versions("terms")[-1].id == records[-1].version
-    assert [r.outcome for r in store.changes()] == [Outcome.NEW]  # the digest's and the feed's news
+    assert (
+        len(store.versions.list("terms")) == 2 and store.versions.list("terms")[-1].id == records[-1].version
+    )
+    assert [r.outcome for r in store.checks.changes()] == [Outcome.NEW]  # the digest's and the feed's news
     assert alerts(store) == []
     assert store.verify().problems == []  # the timeline is the one its records make
 
@@ -120,20 +123,20 @@ def test_the_new_fingerprint_is_written_once_so_later_checks_read_no_stored_text
     check(config, 1)
     edit(config, *REMOVE_NOTE)
     check(config, 2)
-    import monitor.store.core as core
+    from monitor.store.versions import Versions
 
     read: list[str] = []
-    real = core.Store.read_raw
+    real = Versions.read_raw
 
-    def counted(self: Store, page_id: str, version: object) -> bytes | None:
+    def counted(self: Versions, page_id: str, version: object) -> bytes | None:
         read.append(page_id)
         return real(self, page_id, version)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(core.Store, "read_raw", counted)
+    monkeypatch.setattr(Versions, "read_raw", counted)
     assert check(config, 3).split()[:2] == ["terms", "unchanged"]
     assert read == []
     store = store_of(config)
-    assert store.versions("terms")[-1].rules == store.checks("terms")[-1].rules
+    assert store.versions.list("terms")[-1].rules == store.checks.list("terms")[-1].rules
 
 
 def test_a_real_change_with_a_rule_change_gives_exactly_the_real_changes_alerts(
@@ -149,7 +152,7 @@ def test_a_real_change_with_a_rule_change_gives_exactly_the_real_changes_alerts(
             edit(config, *rules)
         assert check(config, 2).split()[:2] == ["terms", "changed"]
         store = store_of(config)
-        last = store.checks("terms")[-1]
+        last = store.checks.list("terms")[-1]
         outcomes[name] = (alerts(store), last.changes.get("by_class"))
         httpserver.clear()
     assert outcomes["alone"][0] and outcomes["alone"] == outcomes["with-rules"]
@@ -167,8 +170,8 @@ def test_an_extractor_that_reads_the_same_text_makes_no_technical_version(
     try:
         assert check(config, 2).split()[:2] == ["terms", "unchanged"]
         store = store_of(config)
-        assert [is_technical(r) for r in store.checks("terms")] == [False, False]
-        assert store.versions("terms")[-1].rules == store.checks("terms")[-1].rules
+        assert [is_technical(r) for r in store.checks.list("terms")] == [False, False]
+        assert store.versions.list("terms")[-1].rules == store.checks.list("terms")[-1].rules
     finally:
         monkeypatch.undo()
         rules.extractor.cache_clear()
@@ -194,7 +197,7 @@ def test_an_extractor_that_reads_otherwise_is_one_technical_version_without_aler
     try:
         assert check(config, 2).split()[:2] == ["terms", "unchanged"]
         store = store_of(config)
-        records = store.checks("terms")
+        records = store.checks.list("terms")
         assert [is_technical(r) for r in records] == [False, True, False]
         assert records[1].source is not None and "extractor" in records[1].source["changed"]
         assert alerts(store) == []
@@ -215,8 +218,8 @@ def test_a_store_from_before_fingerprints_takes_todays_rules_without_a_technical
     edit(config, *REMOVE_NOTE)  # whatever the rules were, a version without a fingerprint was made by today's
     assert check(config, 2).split()[:2] == ["terms", "unchanged"]
     store = store_of(config)
-    assert [is_technical(r) for r in store.checks("terms")] == [False, False]
-    assert store.versions("terms")[-1].rules == store.checks("terms")[-1].rules
+    assert [is_technical(r) for r in store.checks.list("terms")] == [False, False]
+    assert store.versions.list("terms")[-1].rules == store.checks.list("terms")[-1].rules
 
 
 def test_a_rule_change_that_breaks_extraction_fails_the_check_of_a_304_page(
@@ -228,12 +231,12 @@ def test_a_rule_change_that_breaks_extraction_fails_the_check_of_a_304_page(
     output = check(config, 2, exit_code=3)  # ExitStatus.PAGE_FAILED, as any failed check
     assert output.split()[:2] == ["terms", "failed"], output
     store = store_of(config)
-    records = store.checks("terms")
+    records = store.checks.list("terms")
     assert [str(r.outcome) for r in records] == ["new", "failed"]
     assert records[-1].reason is not None and records[-1].reason.startswith(
         "rules changed (select main -> #nowhere)"
     )
-    assert len(store.versions("terms")) == 1
+    assert len(store.versions.list("terms")) == 1
 
 
 def test_a_version_without_its_raw_capture_gets_a_note(tmp_path: Path, httpserver: HTTPServer) -> None:
@@ -300,13 +303,13 @@ def test_editing_the_declaration_a_page_follows_is_one_technical_version(
     (declarations / "Example.json").write_text(json.dumps(declaration))
     assert check(config, 2).split()[:2] == ["terms", "unchanged"]
     store = store_of(config)
-    assert [(str(r.outcome), is_technical(r)) for r in store.checks("terms")] == [
+    assert [(str(r.outcome), is_technical(r)) for r in store.checks.list("terms")] == [
         ("new", False),
         ("changed", True),
         ("unchanged", False),
     ]
-    assert "Updated for our partners" not in store.read_text("terms", "latest")
-    assert alerts(store) == [] and [r.outcome for r in store.changes()] == [Outcome.NEW]
+    assert "Updated for our partners" not in store.versions.read_text("terms", "latest")
+    assert alerts(store) == [] and [r.outcome for r in store.checks.changes()] == [Outcome.NEW]
 
 
 def test_a_declaration_s_filters_and_their_script_are_part_of_the_rules(tmp_path: Path) -> None:

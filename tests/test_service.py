@@ -102,7 +102,7 @@ def test_four_simulated_days_give_exactly_the_expected_checks_digests_and_alerts
         clock.advance(hours=1)
 
     store = Store(tmp_path / "store")
-    assert [(r.time, r.outcome, r.reason) for r in store.checks("policy")] == [
+    assert [(r.time, r.outcome, r.reason) for r in store.checks.list("policy")] == [
         ("2026-03-02T00:00:00Z", Outcome.NEW, None),
         ("2026-03-02T12:00:00Z", Outcome.UNCHANGED, None),
         ("2026-03-03T00:00:00Z", Outcome.CHANGED, None),
@@ -181,10 +181,10 @@ def test_serve_stops_cleanly_when_asked(site, inbox, tmp_path):
         assert ready.wait(10)
         deadline = threading.Event()
         for _ in range(100):  # the first check runs at start; wait for it, not for time to pass
-            if store.last_check("policy") is not None:
+            if store.checks.last("policy") is not None:
                 break
             deadline.wait(0.05)
-        assert store.last_check("policy").outcome == Outcome.NEW
+        assert store.checks.last("policy").outcome == Outcome.NEW
     finally:
         service.stop.set()
         runner.join(timeout=timedelta(seconds=20).total_seconds())

@@ -100,4 +100,4 @@ url = "{busy.url}"
     assert busy.requests == 1  # the retry never ran
     assert "check stopped, the service is stopping" in err.decode()
     # Nothing half-done is recorded: the page stays due, and the next start checks it.
-    assert Store(tmp_path / "snapshots").checks("policy") == []
+    assert Store(tmp_path / "snapshots").checks.list("policy") == []

@@ -91,7 +91,7 @@ def test_a_page_switched_to_http_waits_for_its_retry_through_the_gate_so_a_stop_
     [result] = in_threads(lambda: service.check(page))
 
     assert result is None  # stopped in its retry wait: not retried, not recorded
-    assert service.store.last_check(page.id) is None
+    assert service.store.checks.last(page.id) is None
     assert len(httpserver.log) == 1
 
 

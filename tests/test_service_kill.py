@@ -186,17 +186,17 @@ def test_a_kill_during_a_check_loses_nothing_and_duplicates_nothing(
     service = start(config)
     assert site.arrived.wait(20), "the service never fetched the overdue page"
     kill(service)  # mid-fetch
-    assert [r.outcome for r in Store(store.root).checks("policy")] == [Outcome.NEW]
+    assert [r.outcome for r in Store(store.root).checks.list("policy")] == [Outcome.NEW]
     assert Store(store.root).verify().ok
 
     site.stall.clear()
     site.release.set()
     service = start(config)
-    wait_for(lambda: len(Store(store.root).checks("policy")) == 2, "the check after the restart")
+    wait_for(lambda: len(Store(store.root).checks.list("policy")) == 2, "the check after the restart")
     log = stop(service)
-    checks = Store(store.root).checks("policy")
+    checks = Store(store.root).checks.list("policy")
     assert [(r.outcome, r.previous) for r in checks] == [(Outcome.NEW, None), (Outcome.CHANGED, last.version)]
-    assert len(Store(store.root).versions("policy")) == 2
+    assert len(Store(store.root).versions.list("policy")) == 2
     assert Store(store.root).verify().ok
     assert {"policy"} <= {line.get("page") for line in log}
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in log)
@@ -244,7 +244,7 @@ def test_sigterm_lets_the_running_check_finish(site: StallingSite, tmp_path: Pat
     site.release.set()
     _, err = service.communicate(timeout=30)
     assert service.returncode == 0, err.decode()
-    assert [r.outcome for r in store.checks("policy")] == [Outcome.NEW]  # finished, not half-written
+    assert [r.outcome for r in store.checks.list("policy")] == [Outcome.NEW]  # finished, not half-written
     assert store.verify().ok
 
 
@@ -264,8 +264,8 @@ def test_a_check_by_hand_while_the_service_runs(site: StallingSite, tmp_path: Pa
     assert manual.returncode == 0, manual.stderr.decode()
     assert json.loads(manual.stdout)["outcome"] == "new"
     site.release.set()
-    wait_for(lambda: len(Store(store.root).checks("policy")) == 2, "the service's check")
+    wait_for(lambda: len(Store(store.root).checks.list("policy")) == 2, "the service's check")
     stop(service)
-    assert [r.outcome for r in Store(store.root).checks("policy")] == [Outcome.NEW, Outcome.UNCHANGED]
-    assert len(Store(store.root).versions("policy")) == 1
+    assert [r.outcome for r in Store(store.root).checks.list("policy")] == [Outcome.NEW, Outcome.UNCHANGED]
+    assert len(Store(store.root).versions.list("policy")) == 1
     assert Store(store.root).verify().ok

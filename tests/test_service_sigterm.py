@@ -112,14 +112,14 @@ def test_sigterm_during_a_fetch_that_never_answers_exits_within_ten_seconds_and_
     assert service.returncode == 0, log
     assert took < STOP_BOUND, f"the service took {took:.1f}s to stop:\n{log}"
     store = Store(tmp_path / "snapshots")
-    assert store.checks("policy") == []  # interrupted, not a failed check
+    assert store.checks.list("policy") == []  # interrupted, not a failed check
     assert store.verify().ok
 
 
 def checks(folder: Path) -> list[str]:
     if not (folder / "snapshots" / "monitor.db").exists():
         return []
-    return [str(check.outcome) for check in Store(folder / "snapshots").checks("policy")]
+    return [str(check.outcome) for check in Store(folder / "snapshots").checks.list("policy")]
 
 
 def test_sigterm_with_nothing_in_flight_exits_at_once(tmp_path: Path) -> None:

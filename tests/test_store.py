@@ -31,7 +31,7 @@ def sha(text: str) -> str:
 def append_record(store: Store, time: str, outcome: str, text: str | None = None, **fields) -> CheckRecord:
     """Append a check record through the store's own API, blobs first (for a good check), then the record: the
     store's unit tests; `service_support.record_check` runs the real pipeline instead."""
-    current = store.current(PAGE)
+    current = store.versions.current(PAGE)
     raw = f"<html><body><p>{text}</p></body></html>".encode() if text is not None else None
     record = CheckRecord(
         page=PAGE, time=time, url="https://example.test/privacy", outcome=Outcome(outcome), **fields
@@ -42,10 +42,10 @@ def append_record(store: Store, time: str, outcome: str, text: str | None = None
     else:
         assert text is not None
         with store.transaction():
-            record.text_sha256 = record.version = store.put_version(PAGE, text, raw)
+            record.text_sha256 = record.version = store.versions.put(PAGE, text, raw)
         record.raw_sha256 = hashlib.sha256(raw).hexdigest()
     with store.transaction():
-        store.append_check(record)
+        store.checks.append(record)
     return record
 
 
@@ -64,7 +64,7 @@ def store(tmp_path: Path) -> Store:
 def test_put_version_is_content_addressed_gzip_and_readable_with_ordinary_tools(store: Store) -> None:
     text = "# Privacy Policy\n\nWe collect what you give us.\n"
     with store.transaction():
-        version = store.put_version(PAGE, text, b"<h1>Privacy Policy</h1>")
+        version = store.versions.put(PAGE, text, b"<h1>Privacy Policy</h1>")
     blob = store.root / "pages" / PAGE / "texts" / f"{version}.md.gz"
     raw = (
         store.root
@@ -76,16 +76,16 @@ def test_put_version_is_content_addressed_gzip_and_readable_with_ordinary_tools(
     assert version == sha(text)
     assert gzip.decompress(blob.read_bytes()).decode() == text
     assert gzip.decompress(raw.read_bytes()) == b"<h1>Privacy Policy</h1>"
-    assert store.read_text(PAGE, version) == text
-    assert store.read_document(PAGE, version) == Document.from_text(text)
+    assert store.versions.read_text(PAGE, version) == text
+    assert store.versions.read_document(PAGE, version) == Document.from_text(text)
 
 
 def test_putting_the_same_text_again_does_not_rewrite_the_blob(store: Store) -> None:
     with store.transaction():
-        version = store.put_version(PAGE, "same text\n", None)
+        version = store.versions.put(PAGE, "same text\n", None)
         blob = store.root / "pages" / PAGE / "texts" / f"{version}.md.gz"
         before = blob.stat()
-        assert store.put_version(PAGE, "same text\n", None) == version
+        assert store.versions.put(PAGE, "same text\n", None) == version
     after = blob.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert sorted(p.name for p in blob.parent.iterdir()) == [blob.name]
@@ -93,12 +93,16 @@ def test_putting_the_same_text_again_does_not_rewrite_the_blob(store: Store) -> 
 
 def test_a_missing_store_reads_as_empty_and_is_created_on_first_write(tmp_path: Path) -> None:
     store = Store(tmp_path / "not" / "yet")
-    assert (store.pages(), store.checks(PAGE), store.versions(PAGE)) == ([], [], [])
-    assert (store.current(PAGE), store.last_check(PAGE), store.validators(PAGE)) == (None, None, {})
-    assert store.read_json("outbox/x.json") is None and store.ledger.lines() == []
+    assert (store.checks.pages(), store.checks.list(PAGE), store.versions.list(PAGE)) == ([], [], [])
+    assert (store.versions.current(PAGE), store.checks.last(PAGE), store.versions.validators(PAGE)) == (
+        None,
+        None,
+        {},
+    )
+    assert store.state.read_json("outbox/x.json") is None and store.ledger.lines() == []
     assert store.verify().ok and not store.root.exists()
     append_record(store, day(1), "new", "text")
-    assert store.pages() == [PAGE]
+    assert store.checks.pages() == [PAGE]
 
 
 def test_a_store_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -110,14 +114,14 @@ def test_a_store_path_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("page_id", ["../etc", "Upper", "", ".hidden", "a/b"])
 def test_page_ids_are_safe_slugs(store: Store, page_id: str) -> None:
     with pytest.raises(UsageError, match="is not a valid page id"):
-        store.put_version(page_id, "text", None)
+        store.versions.put(page_id, "text", None)
 
 
 def test_a_check_pointing_at_a_text_that_was_not_stored_is_refused(store: Store) -> None:
     record = CheckRecord(PAGE, day(1), "https://x.test/", Outcome.NEW, text_sha256=sha("t"), version=sha("t"))
     with pytest.raises(StoreError, match=r"texts/[0-9a-f]{64}\.md\.gz: missing, check .* refers to it"):
-        store.append_check(record)
-    assert store.checks(PAGE) == []
+        store.checks.append(record)
+    assert store.checks.list(PAGE) == []
 
 
 # -- the timeline ---------------------------------------------------------------------------------------
@@ -147,13 +151,13 @@ TIMELINES = {
 def test_timeline_is_derived_from_the_check_log(store: Store, checks: list, expected: list) -> None:
     for n, (outcome, text) in enumerate(checks, start=1):
         append_record(store, day(n), outcome, text)
-    timeline = store.versions(PAGE)
+    timeline = store.versions.list(PAGE)
     assert [(v.id, v.since, v.until, v.checks, v.last_seen) for v in timeline] == [
         (sha(text), day(since), until and day(until), count, day(last))
         for text, since, until, count, last in expected
     ]
-    assert store.current(PAGE) == (timeline[-1] if timeline else None)
-    assert len(store.checks(PAGE)) == len(checks)
+    assert store.versions.current(PAGE) == (timeline[-1] if timeline else None)
+    assert len(store.checks.list(PAGE)) == len(checks)
 
 
 def test_flip_flop_stores_two_blobs_and_each_entry_keeps_its_own_raw_capture(store: Store) -> None:
@@ -161,21 +165,21 @@ def test_flip_flop_stores_two_blobs_and_each_entry_keeps_its_own_raw_capture(sto
     append_record(store, day(2), "changed", "B")
     append_record(store, day(3), "changed", "A")
     assert len(list((store.root / "pages" / PAGE / "texts").iterdir())) == 2
-    entries = store.versions(PAGE)
+    entries = store.versions.list(PAGE)
     assert entries[0].id == entries[2].id and entries[0].raw_sha256 == first.raw_sha256
-    assert store.read_raw(PAGE, entries[0]) == b"<html><body><p>A</p></body></html>"
-    assert store.read_raw(PAGE, "latest") == b"<html><body><p>A</p></body></html>"
+    assert store.versions.read_raw(PAGE, entries[0]) == b"<html><body><p>A</p></body></html>"
+    assert store.versions.read_raw(PAGE, "latest") == b"<html><body><p>A</p></body></html>"
 
 
 def test_failed_checks_are_logged_with_their_reason_but_never_become_versions(store: Store) -> None:
     append_record(store, day(1), "new", "A")
     append_record(store, day(2), "failed", reason="collapsed: 16% of the last good text")
-    assert [(c.outcome, c.reason) for c in store.checks(PAGE)] == [
+    assert [(c.outcome, c.reason) for c in store.checks.list(PAGE)] == [
         ("new", None),
         ("failed", "collapsed: 16% of the last good text"),
     ]
-    assert store.last_check(PAGE).outcome == "failed"
-    assert [v.id for v in store.versions(PAGE)] == [sha("A")]
+    assert store.checks.last(PAGE).outcome == "failed"
+    assert [v.id for v in store.versions.list(PAGE)] == [sha("A")]
 
 
 # -- references -----------------------------------------------------------------------------------------
@@ -213,7 +217,7 @@ REFS = {
 
 @pytest.mark.parametrize("ref, text", REFS.items(), ids=REFS.keys())
 def test_resolve(three_versions: Store, ref: str, text: str) -> None:
-    assert three_versions.resolve(PAGE, ref).id == sha(text)
+    assert three_versions.versions.resolve(PAGE, ref).id == sha(text)
 
 
 BAD_REFS = {
@@ -231,7 +235,7 @@ def test_unknown_references_are_usage_errors_naming_the_page(
     three_versions: Store, ref: str, message: str
 ) -> None:
     with pytest.raises(UsageError, match=message) as error:
-        three_versions.resolve(PAGE, ref)
+        three_versions.versions.resolve(PAGE, ref)
     assert "\n" not in str(error.value)
 
 
@@ -245,18 +249,18 @@ def test_an_ambiguous_prefix_lists_the_candidates(store: Store) -> None:
     append_record(store, day(1), "new", first)
     append_record(store, day(2), "changed", second)
     with pytest.raises(UsageError, match=r"is ambiguous: ") as error:
-        store.resolve(PAGE, sha(first)[:4])
+        store.versions.resolve(PAGE, sha(first)[:4])
     assert sha(first)[:12] in str(error.value) and sha(second)[:12] in str(error.value)
 
 
 def test_previous_needs_two_versions_and_unknown_pages_name_the_known_ones(store: Store) -> None:
     append_record(store, day(1), "new", "A")
     with pytest.raises(UsageError, match=r"has only one version \(since 2026-03-01T12:00:00Z\)"):
-        store.resolve(PAGE, "previous")
+        store.versions.resolve(PAGE, "previous")
     with pytest.raises(
         UsageError, match=r"no page 'other' in the store .* \(pages: facebook-privacy-policy-en\)"
     ):
-        store.resolve("other", "latest")
+        store.versions.resolve("other", "latest")
 
 
 # -- validators -----------------------------------------------------------------------------------------
@@ -287,7 +291,7 @@ def test_validators_come_from_the_last_successful_check(store: Store, checks: li
         append_record(
             store, day(n), "new" if n == 1 and text else outcome, text, status=status, headers=headers
         )
-    assert store.validators(PAGE) == expected
+    assert store.versions.validators(PAGE) == expected
 
 
 # -- the check log in monitor.db --------------------------------------------------------------------------
@@ -301,7 +305,7 @@ def test_checks_are_rows_of_the_database_anyone_can_query(store: Store) -> None:
         [timeline] = db.execute("SELECT version, since, until, checks FROM versions")
     assert rows == [(PAGE, 1, day(1), "new", sha("A")), (PAGE, 2, day(2), "failed", sha("A"))]
     assert timeline == (sha("A"), day(1), None, 1)
-    assert store.checks(PAGE)[0] == first
+    assert store.checks.list(PAGE)[0] == first
 
 
 def test_a_bad_value_read_back_is_damage_of_that_page_not_a_crash(store: Store) -> None:
@@ -313,7 +317,7 @@ def test_a_bad_value_read_back_is_damage_of_that_page_not_a_crash(store: Store) 
     with pytest.raises(
         StoreDamaged, match=r"monitor.db: checks row 1 \(page 'facebook-privacy-policy-en'\): bad time"
     ):
-        store.checks(PAGE)
+        store.checks.list(PAGE)
     [problem] = store.verify().problems
     assert problem.startswith(
         f"{store.root / 'monitor.db'}: checks row 1 (page {PAGE!r}): bad time 'yesterday'"
@@ -323,9 +327,9 @@ def test_a_bad_value_read_back_is_damage_of_that_page_not_a_crash(store: Store) 
 def test_readers_see_appends_made_by_another_store_instance(store: Store) -> None:
     append_record(store, day(1), "new", "A")
     reader = Store(store.root)
-    assert len(reader.versions(PAGE)) == 1
+    assert len(reader.versions.list(PAGE)) == 1
     append_record(store, day(2), "changed", "B")
-    assert [v.id for v in reader.versions(PAGE)] == [sha("A"), sha("B")]
+    assert [v.id for v in reader.versions.list(PAGE)] == [sha("A"), sha("B")]
 
 
 # -- verify ---------------------------------------------------------------------------------------------
@@ -360,7 +364,7 @@ def test_verify_reports_each_damaged_file_by_path_and_touches_nothing(three_vers
     assert report.checked == 6  # 2 texts + 3 raws + the database
     assert {path: path.read_bytes() for path in store.root.rglob("*") if path.is_file()} == before
     with pytest.raises(StoreError, match=rf"{text_a}: damaged, its content hashes to"):
-        store.read_text(PAGE, sha("A"))
+        store.versions.read_text(PAGE, sha("A"))
 
 
 def test_verify_reports_a_damaged_state_row_and_warns_about_leftover_temp_files(store: Store) -> None:
@@ -383,18 +387,18 @@ def test_verify_reports_a_damaged_state_row_and_warns_about_leftover_temp_files(
 
 
 def test_state_files_round_trip(store: Store) -> None:
-    store.write_json("service/cookies.json", {"clause": "We use cookies.", "n": 1})
-    store.write_json("service/cookies.json", {"clause": "We use cookies ü.", "n": 2})
-    store.append_jsonl("service/log.jsonl", {"day": "2026-03-01"})
+    store.state.write_json("service/cookies.json", {"clause": "We use cookies.", "n": 1})
+    store.state.write_json("service/cookies.json", {"clause": "We use cookies ü.", "n": 2})
+    store.state.append_jsonl("service/log.jsonl", {"day": "2026-03-01"})
     store.ledger.append({"period": "2026-03-01", "state": "sent"})
-    store.append_jsonl("service/log.jsonl", {"day": "2026-03-02"})
-    assert store.read_json("service/cookies.json") == {"clause": "We use cookies ü.", "n": 2}
-    assert store.read_json("service/other.json", default={}) == {}
-    assert store.read_jsonl("service/log.jsonl") == [{"day": "2026-03-01"}, {"day": "2026-03-02"}]
+    store.state.append_jsonl("service/log.jsonl", {"day": "2026-03-02"})
+    assert store.state.read_json("service/cookies.json") == {"clause": "We use cookies ü.", "n": 2}
+    assert store.state.read_json("service/other.json", default={}) == {}
+    assert store.state.read_jsonl("service/log.jsonl") == [{"day": "2026-03-01"}, {"day": "2026-03-02"}]
     assert store.ledger.lines() == [{"period": "2026-03-01", "state": "sent"}]
-    assert store.listdir("service") == ["cookies.json"] and store.listdir("nothing") == []
-    assert store.path("outbox/a.json") == store.root / "outbox" / "a.json"
-    assert store.delete("service/cookies.json") and not store.delete("service/cookies.json")
+    assert store.state.listdir("service") == ["cookies.json"] and store.state.listdir("nothing") == []
+    assert store.state.path("outbox/a.json") == store.root / "outbox" / "a.json"
+    assert store.state.delete("service/cookies.json") and not store.state.delete("service/cookies.json")
 
 
 def test_watch_baselines_are_kept_by_watch_and_page(store: Store) -> None:
@@ -417,7 +421,7 @@ def test_watch_baselines_are_kept_by_watch_and_page(store: Store) -> None:
 )
 def test_state_paths_stay_inside_the_store_and_out_of_the_page_area(store: Store, rel: str) -> None:
     with pytest.raises(StoreError, match="not a usable store path"):
-        store.path(rel)
+        store.state.path(rel)
 
 
 # -- the writer lock ------------------------------------------------------------------------------------
@@ -450,7 +454,7 @@ def test_a_second_writer_process_gets_store_locked_with_the_holders_pid(store: S
         )
         assert error.value.exit_status == 5
         started = time.monotonic()
-        assert Store(store.root).pages() == [] and Store(store.root).verify().ok  # readers never wait
+        assert Store(store.root).checks.pages() == [] and Store(store.root).verify().ok  # readers never wait
         assert time.monotonic() - started < 2
         holder.stdin.write("release\n")
         holder.stdin.flush()
@@ -480,7 +484,7 @@ def test_a_killed_writer_leaves_no_stale_lock(store: Store) -> None:
 def test_the_writer_lock_is_reentrant_in_one_thread(store: Store) -> None:
     with store.transaction(), Store(store.root).transaction():
         append_record(store, day(1), "new", "A")
-    assert [v.id for v in store.versions(PAGE)] == [sha("A")]
+    assert [v.id for v in store.versions.list(PAGE)] == [sha("A")]
 
 
 def test_version_info_is_a_plain_value() -> None:
@@ -494,7 +498,7 @@ def test_a_store_folder_that_is_not_writable_is_a_clear_error(
     # Tests may run as root, for whom every folder is writable: the permission check is told it is not.
     monkeypatch.setattr("monitor.store.state.os.access", lambda path, mode: False)
     with pytest.raises(StoreError, match=r"snapshots: the store folder is not writable; fix its permissions"):
-        store.put_version(PAGE, "text", None)
+        store.versions.put(PAGE, "text", None)
 
 
 def test_a_long_history_is_read_from_the_database_and_loses_nothing(tmp_path: Path) -> None:
@@ -508,17 +512,17 @@ def test_a_long_history_is_read_from_the_database_and_loses_nothing(tmp_path: Pa
             if text is None
             else ("new" if n == 1 else "changed" if text != texts[n - 2] else "unchanged")
         )
-        if text is not None and n > 1 and store.current(PAGE).id == sha(text):
+        if text is not None and n > 1 and store.versions.current(PAGE).id == sha(text):
             outcome = "unchanged"
         append_record(store, day(n), outcome, text)
-        store.versions(PAGE)  # read between writes, as the service does
-    assert [c.time for c in store.checks(PAGE)] == [day(n) for n in range(1, 13)]
-    assert store.versions(PAGE) == fresh_eyes.versions(PAGE)
-    assert [v.id for v in store.versions(PAGE)] == [sha("A"), sha("B"), sha("A"), sha("C")]
-    assert store.last_check(PAGE).time == day(12)
-    assert [c.time for c in store.failures(PAGE, until=day(9))] == [day(7), day(8), day(9)]
-    assert store.count_checks(PAGE, until=day(9)) == 9
-    assert store.last_change(PAGE).time == day(11)
+        store.versions.list(PAGE)  # read between writes, as the service does
+    assert [c.time for c in store.checks.list(PAGE)] == [day(n) for n in range(1, 13)]
+    assert store.versions.list(PAGE) == fresh_eyes.versions.list(PAGE)
+    assert [v.id for v in store.versions.list(PAGE)] == [sha("A"), sha("B"), sha("A"), sha("C")]
+    assert store.checks.last(PAGE).time == day(12)
+    assert [c.time for c in store.checks.failures(PAGE, until=day(9))] == [day(7), day(8), day(9)]
+    assert store.checks.count(PAGE, until=day(9)) == 9
+    assert store.checks.last_change(PAGE).time == day(11)
 
 
 def test_status_and_digest_queries_search_an_index_never_scan_the_checks(tmp_path: Path) -> None:
@@ -572,7 +576,7 @@ def test_threads_opening_the_store_while_others_write_all_write(tmp_path: Path) 
             try:
                 store = Store(root)
                 for k in range(10):
-                    store.write_json(f"service/thread-{n}.json", {"n": n, "k": k})
+                    store.state.write_json(f"service/thread-{n}.json", {"n": n, "k": k})
             except BaseException as error:  # noqa: BLE001 - the test reports every thread's failure
                 failures.append(error)
 
@@ -582,6 +586,6 @@ def test_threads_opening_the_store_while_others_write_all_write(tmp_path: Path) 
         for thread in threads:
             thread.join()
         assert failures == []
-        assert [Store(root).read_json(f"service/thread-{n}.json") for n in range(8)] == [
+        assert [Store(root).state.read_json(f"service/thread-{n}.json") for n in range(8)] == [
             {"n": n, "k": 9} for n in range(8)
         ]

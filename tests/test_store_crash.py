@@ -1,7 +1,7 @@
 """Crash test: a writer killed with SIGKILL at random moments leaves a valid store that lost nothing it finished.
 
-The child stores checks as fast as it can, exactly as the pipeline does (under `writer()`: `put_version`, then
-`append_check`), and journals (fsync'd) each record it is ABOUT to write and each one it has DONE. The parent
+The child stores checks as fast as it can, exactly as the pipeline does (under `transaction()`: `store.versions.put`, then
+`store.checks.append`), and journals (fsync'd) each record it is ABOUT to write and each one it has DONE. The parent
 kills it at seeded random moments, restarting it each time, then compares the store with the journal.
 """
 
@@ -49,12 +49,12 @@ CHILD = textwrap.dedent(
         os.write(journal, (json.dumps([kind, payload]) + "\\n").encode())
         os.fsync(journal)
 
-    written = {page: len(store.checks(page)) for page in pages}  # what survived the last kill
+    written = {page: len(store.checks.list(page)) for page in pages}  # what survived the last kill
     print("ready", flush=True)
     while True:
         page = rng.choice(pages)
         moment = isoformat(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=written[page]))
-        current = store.current(page)
+        current = store.versions.current(page)
         record = CheckRecord(page, moment, f"https://example.test/{page}", Outcome.FAILED, status=200)
         text = raw = None
         if rng.random() < 0.15:
@@ -77,8 +77,8 @@ CHILD = textwrap.dedent(
         note("about", record.to_json())
         with store.transaction():
             if text is not None:
-                assert store.put_version(page, text, raw) == record.text_sha256
-            store.append_check(record)
+                assert store.versions.put(page, text, raw) == record.text_sha256
+            store.checks.append(record)
         note("done", [page, moment])
         written[page] += 1
     """
@@ -131,7 +131,7 @@ def test_sigkill_at_random_moments_leaves_a_valid_store_with_every_finished_chec
 
     total = 0
     for page in PAGES:
-        records = store.checks(page)
+        records = store.checks.list(page)
         total += len(records)
         times = [record.time for record in records]
         assert times == sorted(set(times)), f"{page}: a check was duplicated or reordered"
@@ -140,19 +140,19 @@ def test_sigkill_at_random_moments_leaves_a_valid_store_with_every_finished_chec
         assert {(page, t) for (p, t) in done if p == page} <= set((page, t) for t in times), (
             f"{page}: lost a check"
         )
-        timeline = store.versions(page)
+        timeline = store.versions.list(page)
         assert len(timeline) == sum(record.outcome in ("new", "changed") for record in records)
         for version in timeline:  # reads re-hash: every version is intact
-            assert store.read_text(page, version.id)
-            assert store.read_raw(page, version) is not None
+            assert store.versions.read_text(page, version.id)
+            assert store.versions.read_raw(page, version) is not None
     assert total >= len(done) > 2 * KILLS, "the child barely got to write; the test proves little"
 
     # The next writer cuts any torn tail and carries on; the store is then clean.
     for page in PAGES:
-        current = store.current(page)
+        current = store.versions.current(page)
         failed = CheckRecord(page, isoformat(datetime.now(UTC)), "https://example.test/", Outcome.FAILED)
         failed.version = current.id if current else None
         with store.transaction():
-            store.append_check(failed)
+            store.checks.append(failed)
     report = store.verify()
     assert report.ok and not [w for w in report.warnings if "torn" in w]

@@ -79,12 +79,12 @@ def project(filled: tuple[Path, datetime], tmp_path: Path) -> tuple[Path, Clock]
 
 def latest_text(project: Path) -> Path:
     store = Store(project / "snapshots")
-    return store.text_path("policy", store.current("policy").id)
+    return store.blobs.text_path("policy", store.versions.current("policy").id)
 
 
 def latest_raw(project: Path) -> Path:
     store = Store(project / "snapshots")
-    raw = store.current("policy").raw_sha256
+    raw = store.versions.current("policy").raw_sha256
     return project / "snapshots" / "pages" / "policy" / "raw" / f"{raw}.html.gz"
 
 

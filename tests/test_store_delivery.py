@@ -218,4 +218,4 @@ def test_smtp_down_then_up_delivers_exactly_once_per_recipient(project, httpserv
         assert run(config, clock, "outbox", "--retry")[0] == 0  # nothing left: nothing sent twice
     assert sorted(rcpt for rcpt, _ in inbox.copies()) == READERS
     assert set(inbox.copies().values()) == {1}
-    assert Store(loaded.store_path).undelivered() == []
+    assert Store(loaded.store_path).outbox.undelivered() == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -48,7 +49,7 @@ CHILD = textwrap.dedent(
     loaded = load_config(config)
     store = Store(loaded.store_path)
     page = loaded.config.pages[0]
-    done = store.count_checks(page.id)  # what survived the last kill
+    done = store.checks.count(page.id)  # what survived the last kill
     die_at = random.Random(seed).randint(1, 50) if mode == "statement" else None
     statements = 0
 
@@ -65,7 +66,7 @@ CHILD = textwrap.dedent(
         ctx = Context(loaded, store, clock=lambda: moment, deliver=False)
         check_page(ctx, page.model_copy(update={"url": f"{base}/v/{done}"}))
         ctx.close()
-        done = store.count_checks(page.id)
+        done = store.checks.count(page.id)
     print("finished", flush=True)
     """
 )
@@ -144,9 +145,11 @@ def start(config: Path, base: str, seed: int, mode: str) -> subprocess.Popen:
 def outcome_of(store: Store) -> tuple[list[tuple], set[tuple]]:
     """Every check (time, outcome, version, alert ids) and every outbox message (id, its alert ids)."""
     checks = [
-        (r.time, str(r.outcome), r.version, sorted(a["id"] for a in r.alerts)) for r in store.checks("policy")
+        (r.time, str(r.outcome), r.version, sorted(a["id"] for a in r.alerts))
+        for r in store.checks.list("policy")
     ]
-    rows = store.query("SELECT id, alerts FROM outbox")
+    with sqlite3.connect(store.db.path) as db:  # every message, delivered or not, as anyone can read it
+        rows = db.execute("SELECT id, alerts FROM outbox").fetchall()
     import json
 
     messages = {(key, tuple(sorted(alert["id"] for alert in json.loads(alerts)))) for key, alerts in rows}
@@ -191,4 +194,4 @@ def test_sigkill_anywhere_in_the_check_transaction_loses_no_alert(tmp_path: Path
     assert len(expected_checks) == CHECKS and any(alerts for *_, alerts in expected_checks)
     assert checks == expected_checks  # every check once, in order, with the alerts it raised
     assert messages == expected_messages  # every alert queued, none twice
-    assert store.versions("policy") == expected.versions("policy")
+    assert store.versions.list("policy") == expected.versions.list("policy")

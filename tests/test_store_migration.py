@@ -94,9 +94,9 @@ def test_the_first_read_migrates_everything_and_keeps_the_old_files(tmp_path: Pa
     root = tmp_path / "snapshots"
     files = old_store(root)
     store = Store(root)
-    assert [v.id for v in store.versions(PAGE)] == [sha(TEXT_A.encode()), sha(TEXT_B.encode())]
-    assert [str(c.outcome) for c in store.checks(PAGE)] == ["new", "unchanged", "failed", "changed"]
-    assert store.versions(PAGE)[0].checks == 2 and store.read_text(PAGE, "previous") == TEXT_A
+    assert [v.id for v in store.versions.list(PAGE)] == [sha(TEXT_A.encode()), sha(TEXT_B.encode())]
+    assert [str(c.outcome) for c in store.checks.list(PAGE)] == ["new", "unchanged", "failed", "changed"]
+    assert store.versions.list(PAGE)[0].checks == 2 and store.versions.read_text(PAGE, "previous") == TEXT_A
     assert store.baselines.get("scope", PAGE) == {"version": sha(TEXT_B.encode())}
     assert [e["state"] for e in store.ledger.lines()] == ["sending", "sent"]
     outbox = Outbox(store, lambda: None)
@@ -113,15 +113,15 @@ def test_the_first_read_migrates_everything_and_keeps_the_old_files(tmp_path: Pa
 def test_migration_is_idempotent_even_when_killed_before_the_renames(tmp_path: Path) -> None:
     root = tmp_path / "snapshots"
     files = old_store(root)
-    Store(root).pages()
+    Store(root).checks.pages()
     # A kill after the import committed but before the files were renamed: they are all still in place.
     for path in legacy(files):
         shutil.copyfile(path.with_name(path.name + ".migrated"), path)
     store = Store(root)
-    assert len(store.checks(PAGE)) == 4 and len(store.ledger.lines()) == 2
+    assert len(store.checks.list(PAGE)) == 4 and len(store.ledger.lines()) == 2
     assert len(Outbox(store, lambda: None).entries()) == 1
     assert not any(path.exists() for path in legacy(files))
-    assert Store(root).checks(PAGE) == store.checks(PAGE)  # and again: nothing more to do
+    assert Store(root).checks.list(PAGE) == store.checks.list(PAGE)  # and again: nothing more to do
 
 
 def test_a_damaged_old_log_is_named_and_nothing_is_half_migrated(tmp_path: Path) -> None:
@@ -130,7 +130,7 @@ def test_a_damaged_old_log_is_named_and_nothing_is_half_migrated(tmp_path: Path)
     log = root / "pages" / PAGE / "checks.jsonl"
     log.write_bytes(files[log].replace(b'"outcome":"unchanged"', b'"outcome":"unchanged'))
     with pytest.raises(StoreDamaged, match=rf"{log}:2: damaged, cannot migrate it"):
-        Store(root).checks(PAGE)
+        Store(root).checks.list(PAGE)
     assert all(path.exists() for path in legacy(files))  # nothing renamed: fix the line, and it migrates
     report = Store(root).verify()
     assert not report.ok and report.problems[0].startswith(f"{log}:2: damaged")

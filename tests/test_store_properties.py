@@ -34,9 +34,9 @@ def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def test_any_text_reads_back_exactly(shared_store: Store, text: str) -> None:
     raw = text.encode()
     with shared_store.transaction():
-        version = shared_store.put_version(PAGE, text, raw)
+        version = shared_store.versions.put(PAGE, text, raw)
     assert version == sha(text)
-    assert shared_store.read_text(PAGE, version) == text
+    assert shared_store.versions.read_text(PAGE, version) == text
 
 
 # A check: its outcome, the text it saw (None for a failed check) and the seconds since the previous check.
@@ -77,10 +77,10 @@ def write_checks(store: Store, checks: list[tuple[str, str, int]]) -> list[tuple
         record = CheckRecord(PAGE, isoformat(moment), "https://example.test/", Outcome(outcome))
         if outcome != "failed":
             with store.transaction():
-                record.text_sha256 = record.version = store.put_version(PAGE, text, text.encode())
+                record.text_sha256 = record.version = store.versions.put(PAGE, text, text.encode())
             record.raw_sha256 = sha(text)
         with store.transaction():
-            store.append_check(record)
+            store.checks.append(record)
         written.append((outcome, text, isoformat(moment)))
     return written
 
@@ -95,14 +95,14 @@ def test_timeline_and_date_references_agree_with_the_model(checks: list, probes:
         written = write_checks(store, checks)
         entries = model_timeline(written)
 
-        timeline = store.versions(PAGE)
+        timeline = store.versions.list(PAGE)
         assert [(v.id, v.since, v.until, v.checks, v.last_seen) for v in timeline] == entries
-        assert store.current(PAGE) == (timeline[-1] if timeline else None)
+        assert store.versions.current(PAGE) == (timeline[-1] if timeline else None)
         if not entries:
             with pytest.raises(UsageError, match="(no page 'page' in the store|has no stored version yet)"):
-                store.resolve(PAGE, "latest")
+                store.versions.resolve(PAGE, "latest")
             return
-        assert store.resolve(PAGE, "latest") == timeline[-1]
+        assert store.versions.resolve(PAGE, "latest") == timeline[-1]
         for offset in probes:
             moment = START + timedelta(seconds=offset)
             for ref, effective in (
@@ -113,9 +113,9 @@ def test_timeline_and_date_references_agree_with_the_model(checks: list, probes:
                 expected = model_in_effect(entries, effective)
                 if expected is None:
                     with pytest.raises(UsageError, match=f"tracking started {entries[0][1]}"):
-                        store.resolve(PAGE, ref)
+                        store.versions.resolve(PAGE, ref)
                 else:
-                    found = store.resolve(PAGE, ref)
+                    found = store.versions.resolve(PAGE, ref)
                     assert (found.id, found.since) == expected[:2]
 
 
@@ -127,18 +127,18 @@ def test_prefix_references_agree_with_the_model(checks: list, length: int) -> No
         entries = model_timeline(write_checks(store, checks))
         if not entries:
             with pytest.raises(UsageError, match="(no page 'page' in the store|has no stored version yet)"):
-                store.resolve(PAGE, sha(TEXTS[0])[:length])
+                store.versions.resolve(PAGE, sha(TEXTS[0])[:length])
             return
         for text in TEXTS:
             prefix = sha(text)[:length]
             matching = {entry[0] for entry in entries if entry[0].startswith(prefix)}
             if not matching:
                 with pytest.raises(UsageError, match=f"no version '{prefix}' of page 'page'"):
-                    store.resolve(PAGE, prefix)
+                    store.versions.resolve(PAGE, prefix)
             elif len(matching) > 1:
                 with pytest.raises(UsageError, match="is ambiguous"):
-                    store.resolve(PAGE, prefix)
+                    store.versions.resolve(PAGE, prefix)
             else:
                 latest = [entry for entry in entries if entry[0] in matching][-1]
-                found = store.resolve(PAGE, prefix)
+                found = store.versions.resolve(PAGE, prefix)
                 assert (found.id, found.since) == latest[:2]

@@ -86,7 +86,7 @@ def test_the_history_lists_each_wording_since_when_and_the_word_diff(
 
 
 def _short(project: Path, index: int) -> str:
-    return Store(project.parent / "snapshots").versions("policy")[index].id[:12]
+    return Store(project.parent / "snapshots").versions.list("policy")[index].id[:12]
 
 
 @pytest.mark.parametrize(
@@ -158,6 +158,6 @@ def test_the_history_of_the_real_facebook_policy_gives_the_alerts_the_live_check
         ("audience", "changed"),
     ]
     stories = {watch.id: wording_history(store, watch, "facebook") for watch in config.watches}
-    assert sum(w.versions for w in stories["audience"]) == len(store.versions("facebook"))
+    assert sum(w.versions for w in stories["audience"]) == len(store.versions.list("facebook"))
     assert all(a.until == b.since for a, b in zip(stories["audience"], stories["audience"][1:], strict=False))
     assert stories["audience"][0].since == "2022-07-11T14:58:05Z"

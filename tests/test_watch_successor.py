@@ -70,7 +70,7 @@ def check(project: Path, httpserver: HTTPServer, clock: FakeClock, clause: str) 
 
 def stored_alerts(project: Path) -> list[Alert]:
     store = Store(load_config(project).store_path)
-    return [Alert.from_json(a) for record in store.checks("terms") for a in record.alerts]
+    return [Alert.from_json(a) for record in store.checks.list("terms") for a in record.alerts]
 
 
 def alert_lines(output: str) -> list[str]:

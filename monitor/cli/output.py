@@ -123,7 +123,7 @@ def kept_alerts_line(loaded: LoadedConfig, clock: Clock) -> str | None:
 
     if has_notifier(loaded.config.notify):
         return None
-    waiting = len(Store(loaded.store_path, clock=clock).undelivered())
+    waiting = len(Store(loaded.store_path, clock=clock).outbox.undelivered())
     return kept_for_digest(waiting, loaded.path) if waiting else None
 
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from monitor import __version__
 from monitor.evidence.warc import build_warc
 from monitor.pipeline.stamp import ExportStamp
-from monitor.store.timestamps import token_for
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
@@ -47,14 +46,17 @@ def version_files(store: Store, page_id: str, info: VersionInfo, *, cookies: boo
     """The files of `page_id`'s version `info` (cookies: the page is fetched with a logged-in session's)."""
     from monitor.errors import UsageError
 
-    chained = store.version_record(page_id, info.since, info.id)
+    chained = store.versions.record(page_id, info.since, info.id)
     if chained is None:
         raise UsageError(f"{page_id}: no record brought version {info.id[:12]}; run `privacy-monitor verify`")
-    text = store.read_text(page_id, info.id).encode("utf-8")
-    raw = store.read_raw(page_id, info)
-    private = cookies or (raw is not None and store.raw_is_private(page_id, info.raw_sha256 or ""))
+    text = store.versions.read_text(page_id, info.id).encode("utf-8")
+    raw = store.versions.read_raw(page_id, info)
+    private = cookies or (raw is not None and store.blobs.raw_is_private(page_id, info.raw_sha256 or ""))
     # A document combined from several pages: one request and response record per part, in order.
-    parts = [(url, store.read_raw_blob(page_id, sha)) for _, url, sha in store.captures(page_id, info)]
+    parts = [
+        (url, store.blobs.read_raw_blob(page_id, sha))
+        for _, url, sha in store.versions.captures(page_id, info)
+    ]
     software = f"privacy-monitor {__version__}"
     files = {"capture.warc.gz": build_warc(chained.record, raw, text, chained.json, software, parts=parts)}
     if raw is not None:
@@ -62,7 +64,7 @@ def version_files(store: Store, page_id: str, info: VersionInfo, *, cookies: boo
     files["text.md"] = text
     files["check.json"] = chained.json.encode("utf-8")
     files["chain.json"] = (json.dumps(chain_position(page_id, chained), indent=2) + "\n").encode("utf-8")
-    stamped = token_for(store, chained.sha256)
+    stamped = store.timestamps.token_for(chained.sha256)
     if stamped is not None:
         files["check.tsr"] = stamped[0]
     ca = stamped[1] if stamped is not None else None

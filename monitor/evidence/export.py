@@ -57,7 +57,7 @@ def export_capture(
         raise UsageError(
             f"{out}: the {'WACZ file' if wacz else 'bundle is a zip file'}: name it FILE{suffix}"
         )
-    info = store.resolve(page.id, at)
+    info = store.versions.resolve(page.id, at)
     version = version_files(store, page.id, info, cookies=page.cookies_file is not None)
     mode = 0o600 if version.private else 0o644
     if wacz:

@@ -28,7 +28,6 @@ from monitor.objections.ledger import MAIL_FOLDER, ChainedObjection, Objection, 
 from monitor.objections.words import objection_name
 from monitor.pipeline.stamp import ExportStamp
 from monitor.store.core import Store
-from monitor.store.timestamps import token_for
 
 MODE = 0o600
 
@@ -67,7 +66,7 @@ def export_objection(
         name = "objection" if chained.action == "add" else f"{chained.action}-{chained.seq}"
         files[f"{name}.json"] = chained.json.encode("utf-8")
         files[f"{name}-chain.json"] = _json(chained.position())
-        if stamped := token_for(store, chained.sha256):
+        if stamped := store.timestamps.token_for(chained.sha256):
             files[f"{name}.tsr"], ca = stamped[0], stamped[1] or ca
     if include_mail:
         files["confirmation.eml"] = _mail(store, objection)
@@ -80,7 +79,7 @@ def export_objection(
     files["SHA256SUMS"] = sums.encode("utf-8")
     if ca is not None:
         files["tsa-ca.pem"] = ca.encode("utf-8")
-    tokens = {chained.sha256 for chained in records if token_for(store, chained.sha256)}
+    tokens = {chained.sha256 for chained in records if store.timestamps.token_for(chained.sha256)}
     readme = _readme(objection, records, pages, include_mail, tokens)
     time = objection.recorded
     fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, MODE), mode=MODE)
@@ -104,7 +103,7 @@ def _mail(store: Store, objection: Objection) -> bytes:
     if not objection.confirmation:
         raise UsageError(f"export --objection {objection.id} --include-mail: objection {objection.id} has no "
                          "confirmation mail on record; leave out --include-mail")  # fmt: skip
-    path = store.path(f"{MAIL_FOLDER}/{objection.confirmation['sha256']}.eml")
+    path = store.state.path(f"{MAIL_FOLDER}/{objection.confirmation['sha256']}.eml")
     try:
         return path.read_bytes()
     except OSError as error:
@@ -115,13 +114,13 @@ def _mail(store: Store, objection: Objection) -> bytes:
 def _page_then(store: Store, config: Config, page_id: str, objection: Objection) -> PageThen:
     """The version of `page_id` in effect at the end of the objection's day, or its first when it came later."""
     try:
-        timeline = store.versions(page_id)
+        timeline = store.versions.list(page_id)
     except MonitorError:
         timeline = []
     if not timeline:
         return PageThen(page_id, None)
     try:
-        info = store.resolve(page_id, objection.date)
+        info = store.versions.resolve(page_id, objection.date)
         before_first = False
     except UsageError:  # tracking started after that day
         info, before_first = timeline[0], True

@@ -67,13 +67,13 @@ def prepare_version(
         from monitor.extract.rules import fingerprint_of
 
         record.rules = fingerprint_of(parts)
-        store.write_json(f"rules/{record.rules}.json", parts)
-    timeline = store.versions(page.id)
+        store.state.write_json(f"rules/{record.rules}.json", parts)
+    timeline = store.versions.list(page.id)
     prepared = Prepared(record, snapshot(timeline))
     before = in_effect_at(timeline, parse_time(version.time))
     later = bool(timeline) and parse_time(timeline[-1].since) > parse_time(version.time)
     baselines = store.baselines.of_page(page.id) if watch and not later else {}
-    old = store.read_document(page.id, before.id) if before else None
+    old = store.versions.read_document(page.id, before.id) if before else None
     document, reason = _document(ctx, page, version, data, old)
     if document is None:
         record.reason, record.version = reason, before.id if before else None
@@ -102,7 +102,7 @@ def prepare_version(
         return prepared
     record.previous = before.id if before else None
     private = page.cookies_file is not None
-    record.version = store.put_version(
+    record.version = store.versions.put(
         page.id, text, raw, private=private, hashed=(record.text_sha256, record.raw_sha256)
     )
     if old is not None and not later:  # what a live check of this change would have said of it
@@ -116,11 +116,11 @@ def commit_prepared(store: Store, page_id: str, prepared: Prepared) -> bool:
     """Record `prepared` in one short transaction if the page's timeline is still the one it was judged
     against; False, and nothing written, if another writer moved it."""
     with store.transaction():
-        if snapshot(store.versions(page_id)) != prepared.timeline:
+        if snapshot(store.versions.list(page_id)) != prepared.timeline:
             return False
         if prepared.technical is not None:
-            store.append_check(prepared.technical)
-        store.append_check(prepared.record)
+            store.checks.append(prepared.technical)
+        store.checks.append(prepared.record)
         for watch_id, data in prepared.baselines.items():
             store.baselines.put(watch_id, page_id, data)
     return True

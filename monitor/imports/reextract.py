@@ -69,11 +69,11 @@ def plan_reextract(ctx: Context, page: PageConfig) -> ReextractPlan:
     store = ctx.store
     plan = ReextractPlan(page.id, page_rules(ctx, page))
     documents: dict[str, Document] = {}
-    for info in store.versions(page.id):
-        old = store.read_document(page.id, info.id)
-        brought = store.version_record(page.id, info.since, info.id)
+    for info in store.versions.list(page.id):
+        old = store.versions.read_document(page.id, info.id)
+        brought = store.versions.record(page.id, info.since, info.id)
         imported = brought is not None and is_imported(brought.record)
-        raw = store.read_raw(page.id, info)
+        raw = store.versions.read_raw(page.id, info)
         document, note = old, None
         if raw is None:
             note = "no stored capture to extract again"
@@ -106,7 +106,7 @@ def _replay_watches(
     baselines: dict[str, dict] = {}
     previous: Reread | None = None
     for entry in plan.entries:
-        brought = ctx.store.version_record(page.id, entry.since, entry.version)
+        brought = ctx.store.versions.record(page.id, entry.since, entry.version)
         record = brought.record if brought is not None else None
         raised = {
             (alert.get("watch", ""), alert.get("kind", "")) for alert in (record.alerts if record else [])

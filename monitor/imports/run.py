@@ -82,7 +82,7 @@ def import_versions(
 ) -> ImportReport:
     """Store `versions` (oldest first) as records of `page`; see the module's docstring for the rules."""
     store = ctx.store
-    first_live = store.first_live_time(page.id)
+    first_live = store.imported.first_live_time(page.id)
     if first_live is not None:
         late = [version for version in versions if version.time >= first_live]
         if late:
@@ -98,7 +98,7 @@ def import_versions(
             "the future; check the date in its name (or the clock), or leave it out with --until"
         )
     report = ImportReport()
-    known = store.imported_sources(page.id)
+    known = store.imported.sources(page.id)
     for version in sorted(versions, key=lambda version: version.time):
         if on_version:
             on_version(version)

@@ -163,7 +163,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
         lag=translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
         undelivered=[
             _alert_line(alert, pages[alert["page"]])
-            for alert in store.undelivered()
+            for alert in store.outbox.undelivered()
             if alert.get("page") in pages
         ],
         objections=digest_lines(store, config),

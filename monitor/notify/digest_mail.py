@@ -144,7 +144,7 @@ class DigestMailer:
             base_url=self.base_url,
         )
         file = f"digest/{period.end.strftime('%Y-%m-%dT%H%MZ')}.eml"
-        fsutil.atomic_write(self.store.path(file), message.as_bytes(policy=email.policy.SMTP))
+        fsutil.atomic_write(self.store.state.path(file), message.as_bytes(policy=email.policy.SMTP))
         entry = self.ledger.record("sending", {**entry, "message_id": message_id, "file": file}, time=now)
         if self._deliver(entry):
             sent.append(period.key)
@@ -152,13 +152,13 @@ class DigestMailer:
 
     def _checked_before(self, moment: datetime) -> bool:
         return any(
-            (first := self.store.first_check(page.id)) is not None and parse_time(first.time) < moment
+            (first := self.store.checks.first(page.id)) is not None and parse_time(first.time) < moment
             for page in self.config.pages
         )
 
     def _deliver(self, entry: dict[str, Any]) -> bool:
         now = self.clock()
-        path = self.store.path(entry["file"])
+        path = self.store.state.path(entry["file"])
         try:
             data = path.read_bytes()
         except OSError as error:  # the prepared message is gone (a damaged store): retrying cannot help

@@ -76,7 +76,7 @@ def newest_changes(store: Store, config: Config, limit: int) -> list[tuple[PageC
     pages = {page.id: page for page in config.published_pages()}  # a private page's text stays out
     want = max(2 * limit, 16) if limit > 0 else None  # limit 0 (changes[-0:]) has always meant all of them
     while True:
-        records = store.changes(limit=want)  # an indexed query: the checks in between are never read
+        records = store.checks.changes(limit=want)  # an indexed query: the checks in between are never read
         changes = [
             (pages[record.page], record)
             for record in records

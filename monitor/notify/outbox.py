@@ -97,7 +97,7 @@ class Outbox:
         # like an interrupted attempt and be sent again. Its own lock, never the store's: a slow SMTP server
         # holds up other deliveries only, not checks.
         fsutil.ensure_dir(self.store.root)
-        lock = fsutil.WriterLock.for_path(self.store.path(DELIVERY_LOCK))
+        lock = fsutil.WriterLock.for_path(self.store.state.path(DELIVERY_LOCK))
         try:
             lock.acquire(DELIVERY_WAIT)
         except fsutil.LockBusy:

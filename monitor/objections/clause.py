@@ -27,7 +27,7 @@ _histories: dict[tuple[str, str, str], tuple[tuple[tuple[str, str], ...], list[W
 def watch_history(store: Store, watch: WatchConfig, page: str) -> list[Wording]:
     """`wording_history(store, watch, page)`, replayed only when the page's timeline or the watch changed since
     the last call."""
-    timeline = tuple((version.id, version.since) for version in store.versions(page))
+    timeline = tuple((version.id, version.since) for version in store.versions.list(page))
     key = (str(store.root), watch.model_dump_json(), page)
     cached = _histories.get(key)
     if cached is not None and cached[0] == timeline:

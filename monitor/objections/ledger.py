@@ -22,7 +22,6 @@ from monitor.errors import UsageError
 from monitor.models import isoformat
 from monitor.objections.mail import Confirmation, read_confirmation
 from monitor.store.core import Store
-from monitor.store.objections import Objections
 
 MAIL_FOLDER = "objections"
 LATE_CONFIRMATION = timedelta(
@@ -57,7 +56,7 @@ class Objection:
 def objections(store: Store) -> list[Objection]:
     """Every objection recorded, oldest first, with its withdrawal when one was recorded."""
     found: dict[int, Objection] = {}
-    for record in Objections(store).records():
+    for record in store.objections.records():
         if record.get("action") == "add":
             found[int(record["seq"])] = Objection(
                 int(record["seq"]), str(record["platform"]), str(record["date"]), record.get("case_id"),
@@ -117,7 +116,7 @@ def add_objection(
     record = {"action": "add", "platform": platform, "date": day.isoformat(), "case_id": case_id,
               "account": account, "pages": page_ids, "watches": watch_ids,
               "confirmation": mail.to_json() if mail else None, "recorded": isoformat(now)}  # fmt: skip
-    seq, _ = Objections(store).append(record)
+    seq, _ = store.objections.append(record)
     return next(o for o in objections(store) if o.id == seq)
 
 
@@ -135,7 +134,7 @@ def withdraw_objection(
         raise UsageError(
             f"objections withdraw: objection {objection_id} was already withdrawn on {target.withdrawn}"
         )
-    Objections(store).append(
+    store.objections.append(
         {"action": "withdraw", "objection": objection_id, "reason": reason, "recorded": isoformat(now)}
     )
     return next(o for o in objections(store) if o.id == objection_id)
@@ -163,7 +162,7 @@ def _merged(
 
 def _keep_private(store: Store, mail: Confirmation) -> None:
     """The mail as it came, readable only by its owner: it names a person and their accounts."""
-    folder = store.path(MAIL_FOLDER)
+    folder = store.state.path(MAIL_FOLDER)
     fsutil.ensure_dir(folder)
     os.chmod(folder, 0o700)
     path = folder / f"{mail.sha256}.eml"
@@ -196,9 +195,7 @@ def objection_records(store: Store, objection_id: int) -> list[ChainedObjection]
 
     from monitor.store.chain import record_hash
 
-    rows = [
-        (int(seq), str(data)) for seq, data in store.query("SELECT seq, record FROM objections ORDER BY seq")
-    ]
+    rows = store.objections.stored()
     found = []
     for index, (seq, data) in enumerate(rows):
         record = json.loads(data)

@@ -110,8 +110,8 @@ def plan_check(ctx: Context, page: PageConfig) -> PendingCheck:
     combined = page.read_rules is not None and bool(page.read_rules.parts)
     try:
         state = ctx.store.page_state(page.id)
-        validators = ctx.store.validators(page.id, state) if state.current else None
-        parts = ctx.store.part_validators(page.id) if state.current and combined else None
+        validators = ctx.store.versions.validators(page.id, state) if state.current else None
+        parts = ctx.store.versions.part_validators(page.id) if state.current and combined else None
         return PendingCheck(state, page, validators, part_validators=parts)
     except StoreDamaged as error:
         if error.page != page.id:
@@ -259,8 +259,8 @@ def capture_now(
 ) -> Capture:
     """Fetch and extract `page` now, judged against its last good version, storing nothing (`test`, `diff live`)."""
     known = any(configured.id == page.id for configured in loaded.config.pages)
-    current = store.current(page.id) if known else None
-    last_good = store.read_document(page.id, current.id) if current else None
+    current = store.versions.current(page.id) if known else None
+    last_good = store.versions.read_document(page.id, current.id) if current else None
     ctx = Context(loaded, store, clock=clock, deliver=False)
     try:
         return capture_page(ctx, page, last_good=last_good)

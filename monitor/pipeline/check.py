@@ -89,7 +89,7 @@ def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = No
         record = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.FAILED)
         record.reason = f"store damaged: {error.path}"
         record.timings["total"] = round(time.perf_counter() - started, 4)
-        ctx.store.append_check(record)  # no version: the page's data cannot be trusted until it is restored
+        ctx.store.checks.append(record)  # no version: the page's data cannot be trusted until it is restored
         return CheckResult(record)
 
 
@@ -188,7 +188,7 @@ def _decide(
             _watches(ctx, page, record, state, None, document, None, result, writes, only_new=True)
         return result, writes
     assert document is not None and text is not None
-    old = ctx.store.read_document(page.id, current.id) if current is not None else None
+    old = ctx.store.versions.read_document(page.id, current.id) if current is not None else None
     if old is not None:
         from monitor.extract.walls import collapse_reason
 
@@ -198,7 +198,7 @@ def _decide(
             return result, writes
     record.previous = state.version
     private = page.cookies_file is not None  # the capture may hold a logged-in person's data
-    record.version = ctx.store.put_version(
+    record.version = ctx.store.versions.put(
         page.id, text, raw, private=private, hashed=(record.text_sha256 or "", record.raw_sha256)
     )
     if old is not None:

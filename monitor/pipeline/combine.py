@@ -72,7 +72,7 @@ def fetch_parts(
         try:
             fetched = ctx.fetcher(page.renderer).fetch(part_page(page, part), validators=sendable or None)
             if fetched.not_modified:
-                body = ctx.store.read_raw_blob(page.id, known["raw_sha256"])
+                body = ctx.store.blobs.read_raw_blob(page.id, known["raw_sha256"])
                 html, encoding = decode_html(body, known.get("content_type", ""))
                 fetched.body, fetched.html, fetched.encoding = body, html, encoding
                 fetched.not_modified = False  # the stored capture stands for the part: extracted again
@@ -155,13 +155,13 @@ def extract_stored(
     from monitor.extract.walls import collapse_reason
     from monitor.fetch.common import decode_html, is_pdf
 
-    rows, parts = ctx.store.captures(page.id, version), parts_of(ctx, page)
+    rows, parts = ctx.store.versions.captures(page.id, version), parts_of(ctx, page)
     if not rows or [url for _, url, _ in rows] != [part.url for part in parts]:
         return None
-    known = ctx.store.part_validators(page.id)
+    known = ctx.store.versions.part_validators(page.id)
     captures = []
     for (number, url, raw), part in zip(rows, parts, strict=True):
-        body = ctx.store.read_raw_blob(page.id, raw)
+        body = ctx.store.blobs.read_raw_blob(page.id, raw)
         content_type = (known.get(url) or {}).get("content_type", "")
         html, encoding = ("", "") if is_pdf(body) else decode_html(body, content_type)
         headers = {"content-type": content_type} if content_type else {}
@@ -179,7 +179,7 @@ def store_parts(ctx: Context, page: PageConfig, capture: Capture) -> list[PartWr
     (a part stored already, byte for byte, is not written again), with what its next fetch asks with."""
     writes = []
     for item in capture.parts:
-        ctx.store.put_raw(page.id, item.fetched.body, private=page.cookies_file is not None)
+        ctx.store.blobs.put_raw(page.id, item.fetched.body, private=page.cookies_file is not None)
         headers = {name.lower(): value for name, value in item.fetched.headers.items()}
         validators = {key: headers[name] for key, name in _VALIDATORS if headers.get(name)}
         writes.append(PartWrite(item.number, item.rules.url, item.raw_sha256, validators))

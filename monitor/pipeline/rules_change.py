@@ -100,8 +100,8 @@ def rules_change(
         return change  # a store from before fingerprints: its versions were made under today's rules
     what = changed_parts(ctx, current.rules, change.parts)
     same = fresh is not None and record.raw_sha256 is not None and record.raw_sha256 == current.raw_sha256
-    raw = None if same else ctx.store.read_raw(page.id, current)
-    old = ctx.store.read_document(page.id, current.id)
+    raw = None if same else ctx.store.versions.read_raw(page.id, current)
+    old = ctx.store.versions.read_document(page.id, current.id)
     stored = None
     if raw is None and not same:
         from monitor.pipeline.combine import extract_stored
@@ -131,7 +131,7 @@ def rules_change(
     sha = hashlib.sha256(text).hexdigest()
     if sha == current.id:
         return change
-    ctx.store.put_version(page.id, text, None, hashed=(sha, None))
+    ctx.store.versions.put(page.id, text, None, hashed=(sha, None))
     technical = CheckRecord(page=page.id, time=record.time, url=page.url, outcome=Outcome.CHANGED)
     technical.previous, technical.version, technical.text_sha256 = current.id, sha, sha
     technical.raw_sha256, technical.rules, technical.renderer = current.raw_sha256, record.rules, "rules"
@@ -150,7 +150,7 @@ def rules_change(
 
 def changed_parts(ctx: Context, previous: str, parts: dict[str, object]) -> str:
     """What differs between the rules of fingerprint `previous` and `parts`, in one line."""
-    before = ctx.store.read_json(f"rules/{previous}.json")
+    before = ctx.store.state.read_json(f"rules/{previous}.json")
     if before is None:
         return f"rules {previous[:8]} before"
     differ = [
@@ -175,7 +175,7 @@ def extract_again(
     """The stored capture's text under the check's rules, judged as a check judges it (collapse included)."""
     from monitor.fetch.common import decode_html, is_pdf
 
-    brought = ctx.store.version_record(page.id, version.since, version.id)
+    brought = ctx.store.versions.record(page.id, version.since, version.id)
     made = brought.record if brought is not None else None
     url = (made.final_url or made.url) if made is not None else page.url
     headers = dict(made.headers) if made is not None else {}

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.store.timestamps import EXPORT, Timestamps, token_for, token_problem
+from monitor.store.timestamps import EXPORT, token_problem
 
 if TYPE_CHECKING:
     from monitor.config.loading import LoadedConfig
     from monitor.pipeline.capture import Context
-    from monitor.store.state import StateArea
+    from monitor.store.core import Store
 
 TSA_TIMEOUT = 10.0  # seconds for one request, connect and answer
 PER_RUN = 50  # tokens asked for in one run: an import's thousands of versions are stamped over several runs
@@ -45,17 +45,17 @@ class TsaError(Exception):
     """A TSA that gave no usable token: down, silent, refusing, or answering what does not check."""
 
 
-def stamp_export(store: StateArea, loaded: LoadedConfig, manifest: str, now: str) -> ExportStamp | None:
+def stamp_export(store: Store, loaded: LoadedConfig, manifest: str, now: str) -> ExportStamp | None:
     """The token over sha256(`manifest`): the one stored (an export of the same bundle made before), else asked
     of the configured TSA now (TSA_TIMEOUT at most); a TSA that gives none keeps the manifest for a later run.
     None when no TSA is configured and none is stored."""
-    stored = token_for(store, hashlib.sha256(manifest.encode("utf-8")).hexdigest())
+    stored = store.timestamps.token_for(hashlib.sha256(manifest.encode("utf-8")).hexdigest())
     if stored is not None:
         return ExportStamp(stored[0], stored[1])
     evidence = loaded.config.evidence
     if evidence.tsa_url is None:
         return None
-    timestamps = Timestamps(store)
+    timestamps = store.timestamps
     try:
         ca_pem = read_ca(loaded)
         token, time = request_token(evidence.tsa_url, manifest.encode("utf-8"), ca_pem)
@@ -78,7 +78,7 @@ def stamp_pending(ctx: Context) -> StampReport | None:
         ca_pem = read_ca(ctx.loaded)
     except TsaError as error:
         return StampReport(0, True, str(error))
-    timestamps = Timestamps(ctx.store)
+    timestamps = ctx.store.timestamps
     pending = timestamps.unstamped(PER_RUN + 1)
     stamped = 0
     for record in pending[:PER_RUN]:

@@ -86,7 +86,8 @@ def page_change(
         from monitor.diff.summary import summarize
 
         diff = diff_documents(
-            store.read_document(page.id, change.previous), store.read_document(page.id, change.version)
+            store.versions.read_document(page.id, change.previous),
+            store.versions.read_document(page.id, change.version),
         )
     except MonitorError as error:
         change.error = str(error)
@@ -121,7 +122,7 @@ def change_shell(
         substantive=[],
         cosmetic=[],
         diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
-        version_file=str(store.text_path(page.id, record.version)),
+        version_file=str(store.blobs.text_path(page.id, record.version)),
         version_of=version_of(page),
         published=published(page, include_private=include_private),
     )

@@ -71,5 +71,5 @@ def translation_lag(
 
 
 def _last_change(store: Store, page_id: str) -> str | None:
-    current = store.current(page_id)
+    current = store.versions.current(page_id)
     return current.since if current else None

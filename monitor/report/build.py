@@ -184,7 +184,7 @@ class _Site:
             self.report.unchanged += 1
             return
         try:
-            document = self.store.read_document(model.id, info.id)
+            document = self.store.versions.read_document(model.id, info.id)
         except StoreDamaged as error:
             model.damage = str(error)
             return
@@ -194,8 +194,8 @@ class _Site:
     def diff(self, page_id: str, record: CheckRecord) -> tuple[DocumentDiff | None, str | None]:
         assert record.previous and record.version
         try:
-            old = self.store.read_document(page_id, record.previous)
-            new = self.store.read_document(page_id, record.version)
+            old = self.store.versions.read_document(page_id, record.previous)
+            new = self.store.versions.read_document(page_id, record.version)
             return diff_documents(old, new), None
         except MonitorError as error:
             return None, str(error)

@@ -122,8 +122,8 @@ def page_model(store: Store, page: PageConfig) -> PageModel:
     """The model of one page; a page whose data is damaged gets `damage` (the message naming the file)."""
     model = PageModel(page)
     try:
-        checks = store.checks(page.id)
-        timeline = store.versions(page.id)
+        checks = store.checks.list(page.id)
+        timeline = store.versions.list(page.id)
     except StoreDamaged as error:
         model.damage = str(error)
         return model

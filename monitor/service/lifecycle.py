@@ -30,7 +30,7 @@ def service_lock(store: Store) -> Iterator[None]:
     """Hold `<store>/service.lock` for the service's life; StoreLocked when another service holds it."""
     fsutil.ensure_dir(store.root)
     # Its own instance, not the shared one: a second service in this very process must be refused too.
-    lock = fsutil.WriterLock(store.path(SERVICE_LOCK))
+    lock = fsutil.WriterLock(store.state.path(SERVICE_LOCK))
     try:
         lock.acquire(0)
     except fsutil.LockBusy as busy:

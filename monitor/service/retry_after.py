@@ -29,7 +29,7 @@ class NotBefore:
         self._moments: dict[str, datetime] = {}
         for page_id in page_ids:
             try:
-                data = self.store.read_json(_path(page_id))
+                data = self.store.state.read_json(_path(page_id))
                 if data is not None:
                     self._moments[page_id] = datetime.fromisoformat(data["not_before"])
             except (MonitorError, KeyError, TypeError, ValueError):  # unreadable: the schedule decides
@@ -52,11 +52,11 @@ class NotBefore:
             retry_at = asked(url) if callable(asked) else None
         if retry_at is None or not failed:
             if self._moments.pop(page_id, None) is not None:
-                self.store.delete(_path(page_id))
+                self.store.state.delete(_path(page_id))
             return None
         retry_at = add_clamped(now, retry_at - datetime.now(UTC))
         self._moments[page_id] = retry_at
-        self.store.write_json(_path(page_id), {"not_before": retry_at.isoformat()})
+        self.store.state.write_json(_path(page_id), {"not_before": retry_at.isoformat()})
         return retry_at
 
 

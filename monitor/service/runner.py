@@ -83,7 +83,7 @@ class Service:
     # -- decisions -------------------------------------------------------------------------------------
 
     def next_due(self, page: PageConfig, now: datetime) -> datetime:
-        last = self.store.last_check(page.id)
+        last = self.store.checks.last(page.id)
         due = next_due(self.schedules[page.id], parse_time(last.time) if last else None, now)
         asked = self.not_before.get(page.id)
         return max(due, asked) if asked is not None else due
@@ -140,7 +140,7 @@ class Service:
 
     def _failing(self, page_id: str) -> bool:
         try:
-            last = self.store.last_check(page_id)
+            last = self.store.checks.last(page_id)
         except MonitorError:  # damage is the check's to report, as a failed check
             return True
         return last is not None and last.outcome == Outcome.FAILED

@@ -74,8 +74,8 @@ def replay(store: Store, config: WatchConfig, page_id: str) -> Iterator[Step]:
     before: dict[str, Any] | None = None
     old_document = None
     previous: str | None = None
-    for transition, info in enumerate(store.versions(page_id)):
-        document = store.read_document(page_id, info.id)
+    for transition, info in enumerate(store.versions.list(page_id)):
+        document = store.versions.read_document(page_id, info.id)
         page = PageVersion(page_id, old_document, document, None)
         after = kind.observe(document, page.index(document), before)
         hits = kind.compare(before, after, page)

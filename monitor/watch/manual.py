@@ -40,7 +40,7 @@ def _followed(store: Store, config: WatchConfig, page_id: str, text: str, *, tim
     current = store.page_state(page_id).current
     if current is None:
         raise UsageError(f"page {page_id!r} has no stored version yet: run `privacy-monitor check {page_id}`")
-    document = store.read_document(page_id, current.id)
+    document = store.versions.read_document(page_id, current.id)
     search = ClauseIndex(document).find(text, threshold=config.threshold or DEFAULT_THRESHOLD)
     if not search.matches:
         raise UsageError(

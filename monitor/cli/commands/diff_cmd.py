@@ -140,7 +140,7 @@ def _nothing_stored(state: State, page: PageConfig) -> str | None:
     from monitor.cli.commands.store_cmds import nothing_yet, open_store
 
     store = open_store(state)
-    return None if store.versions(page.id) else nothing_yet(store, page.id)
+    return None if store.versions.list(page.id) else nothing_yet(store, page.id)
 
 
 def _stdout_is_terminal() -> bool:
@@ -180,14 +180,14 @@ def _page_sides(
 def _page_side(state: State, store: Any, page: PageConfig, ref: str) -> tuple[Document, dict[str, Any]]:
     if ref.lower() == LIVE:
         return _live(state, store, page)
-    version = store.resolve(page.id, ref)
+    version = store.versions.resolve(page.id, ref)
     meta = {
         "id": version.id,
         "since": version.since,
         "until": version.until,
         "label": f"{version.id[:12]} ({human_time(version.since, state.zone)})",
     }
-    return store.read_document(page.id, version.id), meta
+    return store.versions.read_document(page.id, version.id), meta
 
 
 def _live(state: State, store: Any, page: PageConfig) -> tuple[Document, dict[str, Any]]:

@@ -58,7 +58,9 @@ def _trial(state: State, page: PageConfig, lines: int, full: bool) -> tuple[Exit
 
     store = Store(state.loaded.store_path, clock=state.clock)
     capture = capture_now(state.loaded, store, page, clock=state.clock)
-    current = store.current(page.id) if any(p.id == page.id for p in state.loaded.config.pages) else None
+    current = (
+        store.versions.current(page.id) if any(p.id == page.id for p in state.loaded.config.pages) else None
+    )
     fetched, extraction = capture.fetched, capture.extraction
     if fetched is not None:
         say(

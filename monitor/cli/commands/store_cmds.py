@@ -43,7 +43,7 @@ def outcome_label(outcome: object) -> str:
 
 def nothing_yet(store: Store, page: str) -> str:
     """What a page with no version has to say, and what to run (exit code 0: nothing is wrong with the command)."""
-    checks = store.checks(page)
+    checks = store.checks.list(page)
     if not checks:
         return f"{page}: no version stored yet (run `privacy-monitor check {page}`)"
     last = with_hint(checks[-1].reason) or "failed"
@@ -66,7 +66,7 @@ def history(state: State, page: str, all_checks: bool, as_json: bool) -> None:
     page = find_page(state.loaded.config, page).id
     store, zone = open_store(state), state.zone
     if all_checks:
-        records = store.checks(page)
+        records = store.checks.list(page)
         if as_json:
             json_listing({"page": page, "checks": [record.to_json() for record in records]})
         elif not records:
@@ -76,7 +76,7 @@ def history(state: State, page: str, all_checks: bool, as_json: bool) -> None:
             when = human_time(record.time, zone)
             say(f"{when}  {outcome_label(record.outcome)}  {short(record.version):<12}  {note}".rstrip())
         return
-    versions = store.versions(page)
+    versions = store.versions.list(page)
     if as_json:
         json_listing({"page": page, "versions": [_version_json(info) for info in versions]})
         return
@@ -106,12 +106,12 @@ def _version_details(store: Store, page: str, versions: list) -> list[tuple[str,
     # a technical version and the change its check then found share a time: told apart by their text
     started = {
         (r.time, r.text_sha256 or r.version): r
-        for r in store.checks(page)
+        for r in store.checks.list(page)
         if r.outcome in (Outcome.NEW, Outcome.CHANGED)
     }
     result = []
     for info in versions:
-        dated = metadata(store.read_document(page, info.id)).get("updated") or "-"
+        dated = metadata(store.versions.read_document(page, info.id)).get("updated") or "-"
         record = started.get((info.since, info.id))
         if record is None or record.outcome == Outcome.NEW:
             line = "first version" if info is versions[0] else ""
@@ -149,17 +149,17 @@ def show(state: State, page: str, ref: str, raw: bool) -> None:
     """
     page = find_page(state.loaded.config, page).id
     store = open_store(state)
-    if not store.versions(page):
+    if not store.versions.list(page):
         say(nothing_yet(store, page))
         return
-    info = store.resolve(page, ref)
+    info = store.versions.resolve(page, ref)
     if raw:
-        body = store.read_raw(page, info.id)
+        body = store.versions.read_raw(page, info.id)
         if body is None:
             raise UsageError(f"{page}: no raw capture stored for version {short(info.id)}")
         click.echo(body, nl=False)  # bytes go to the binary stream as they are
         return
-    say(store.read_text(page, info.id), nl=False)
+    say(store.versions.read_text(page, info.id), nl=False)
 
 
 @main.command()

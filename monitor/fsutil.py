@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 TEMP_SUFFIX = ".tmp"
+# Seconds a process waits for another one doing the same work under a file lock (delivering the outbox,
+# building the report) before it leaves that work for its next run.
+LOCK_WAIT = 120.0
 
 
 def fsync_dir(directory: Path) -> None:

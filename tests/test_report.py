@@ -367,7 +367,7 @@ def test_a_site_another_build_is_writing_is_exit_5(
     from monitor.report import build
 
     root, _ = project
-    monkeypatch.setattr(build, "LOCK_WAIT", 0.0)
+    monkeypatch.setattr(fsutil, "LOCK_WAIT", 0.0)
     (tmp_path / "busy").mkdir()
     holding, done = threading.Event(), threading.Event()
 

@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)  # the service logs each failed attempt throug
 
 MAX_DELAY = timedelta(days=1)  # the doubling backoff stops growing here
 DELIVERY_LOCK = "outbox.lock"
-DELIVERY_WAIT = 120.0  # seconds a deliverer waits for another one to finish
 
 
 def _new_target() -> dict[str, Any]:
@@ -99,10 +98,10 @@ class Outbox:
         fsutil.ensure_dir(self.store.root)
         lock = fsutil.WriterLock.for_path(self.store.state.path(DELIVERY_LOCK))
         try:
-            lock.acquire(DELIVERY_WAIT)
+            lock.acquire(fsutil.LOCK_WAIT)
         except fsutil.LockBusy:
             log.warning(
-                "outbox: another process has been delivering for %ds; left for the next run", DELIVERY_WAIT
+                "outbox: another process has been delivering for %ds; left for the next run", fsutil.LOCK_WAIT
             )
             return report
         try:

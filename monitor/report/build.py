@@ -35,7 +35,7 @@ from monitor.store.core import Store
 
 log = logging.getLogger("monitor.report")
 
-LOCK, LOCK_WAIT = ".lock", 120.0  # seconds a build waits for another one to finish
+LOCK = ".lock"
 FORMAT = 1  # of the manifest; a manifest of another format is ignored (every page is written again)
 
 
@@ -81,7 +81,7 @@ def build_site(
     fsutil.ensure_dir(out)
     lock = fsutil.WriterLock.for_path(out / LOCK)  # the service and a `report` by hand: one build at a time
     try:
-        lock.acquire(LOCK_WAIT)
+        lock.acquire(fsutil.LOCK_WAIT)
     except fsutil.LockBusy as busy:
         raise StoreLocked(
             f"{out}: another privacy-monitor process is writing this report site (pid {busy.pid}); "

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any
 from monitor import fsutil
 from monitor.errors import StoreDamaged
 from monitor.models import CheckRecord, isoformat, system_clock
+from monitor.store.db import WRITER_WAIT
 from monitor.store.layout import CHECKS, LEDGER, MIGRATED, legacy_files
 from monitor.store.parts import outbox_status
 from monitor.store.writes import insert_check, read_head
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
-
-WAIT = 120.0
 
 
 def migrate_legacy(store: Store) -> int:
@@ -34,7 +33,7 @@ def migrate_legacy(store: Store) -> int:
     if not files:
         return 0
     imported = 0
-    with store.db.transaction(WAIT):
+    with store.db.transaction(WRITER_WAIT):
         conn = store.db.connection()
         done = {row[0]: row[1] for row in conn.execute("SELECT file, sha256 FROM migrations")}
         for path in files:

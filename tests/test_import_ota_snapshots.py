@@ -143,11 +143,6 @@ def test_a_declaration_change_inside_imported_history_is_a_technical_version(
     assert code == 0 and '  rules changed (select [role="main"] -> ' in output, output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify's derived timeline (store/derived.py) places technical versions by record order, not by "
-    "date as the timeline does (store/records.py RECORDED): needs the one-line change in derived.py",
-)
 def test_verify_agrees_with_a_timeline_holding_a_technical_version_of_history(
     imported: tuple[Path, Store],
 ) -> None:

@@ -8,20 +8,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.models import CheckRecord, Outcome
-from monitor.store.records import is_imported
+from monitor.store.records import placed_by_date
 from monitor.store.timeline import STARTS_VERSION
 
 
 def derived_timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[object]]:
     """The `versions` rows a page's records make, as the store writes them (writes.py, imported.py): the
     imported history by date up to the last import (which rebuilt it), then each live check appended."""
-    imported = max((n for n, _, r in records if is_imported(r)), default=0)
+    imported = max((n for n, _, r in records if placed_by_date(r)), default=0)
     entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw_sha256, check_id]
     placed = sorted(
         (item for item in records if item[0] <= imported and item[2].outcome != Outcome.FAILED),
         key=lambda item: (
-            not is_imported(item[2]),
-            item[0] if not is_imported(item[2]) else 0,
+            not placed_by_date(item[2]),
+            item[0] if not placed_by_date(item[2]) else 0,
             item[2].time,
             item[0],
         ),

@@ -52,6 +52,14 @@ def is_imported(record: CheckRecord) -> bool:
     return record.source is not None and not is_technical(record)
 
 
+def placed_by_date(record: CheckRecord) -> bool:
+    """Whether the timeline places the record by its date (imported history, and the technical versions made
+    inside it) rather than in the order it was recorded (live checks, and the technical versions they made):
+    the rule `RECORDED` writes in SQL."""
+    source = record.source
+    return source is not None and not str(source.get("key") or source["id"]).startswith(TECHNICAL_KEY)
+
+
 def bounds(
     since: str | None, before: str | None, until: str | None, *, latest: bool = False
 ) -> tuple[str, list[str]]:

@@ -17,11 +17,11 @@ from http.cookiejar import LoadError, MozillaCookieJar
 from pathlib import Path
 
 import charset_normalizer
-import requests
 
 from monitor import fsutil
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
+from monitor.fetch.requests_lib import requests
 
 # A Retry-After beyond this is read as this: the page is checked again a week later at the latest, whatever a
 # misconfigured server asks (the wait is never slept: it becomes the page's not-before time in the service).

@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from monitor.errors import Interrupted
+from monitor.fetch.requests_lib import requests
 
 _current = threading.local()
 log = logging.getLogger(__name__)
@@ -234,7 +234,7 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _DeadlineHTTPSConnection
 
 
-class DeadlineAdapter(HTTPAdapter):
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
     """An HTTPAdapter whose connections obey the current thread's Deadline (mount it for http:// and https://)."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:

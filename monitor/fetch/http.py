@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
 import urllib3
 
 from monitor.config.loading import FetchConfig, PageConfig
@@ -42,6 +41,7 @@ from monitor.fetch.common import (
 )
 from monitor.fetch.deadline import Deadline, DeadlineAdapter, check_cancelled, pause
 from monitor.fetch.redirects import redirect_target, shares_credentials
+from monitor.fetch.requests_lib import requests
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
 

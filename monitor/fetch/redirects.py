@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import requests
-
 from monitor.errors import FetchError
+from monitor.fetch.requests_lib import requests
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

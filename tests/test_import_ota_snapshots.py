@@ -53,12 +53,12 @@ def git(folder: Path, *args: str, date: str | None = None) -> None:
     subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
 
 
-def snapshots_repository(corpus: Path, folder: Path) -> Path:
-    """A bare clone of an OTA snapshots repository holding CAPTURES, committed as OTA's engine commits them."""
+def snapshots_repository(corpus: Path, folder: Path, captures: list[tuple[str, str]] = CAPTURES) -> Path:
+    """A bare clone of an OTA snapshots repository holding `captures`, committed as OTA's engine commits them."""
     work = folder / "snapshots"
     (work / "Meta AI").mkdir(parents=True)
     git(work, "init", "-q")
-    for n, (date, capture) in enumerate(CAPTURES):
+    for n, (date, capture) in enumerate(captures):
         shutil.copyfile(corpus / capture, work / DOCUMENT)
         git(work, "add", "-A")
         subject = "First record of" if n == 0 else "Record new changes of"
@@ -205,3 +205,22 @@ def test_the_report_shows_imported_history_as_history(imported: tuple[Path, Stor
     page = next(path for path in site.rglob("*.html") if "first version (imported)" in path.read_text())
     assert "Effective January 5, 2026 · 1 substantive change (imported)" in page.read_text()
     assert "rules changed (select" in page.read_text()
+
+
+def test_the_last_imported_change_is_the_pages_never_a_rule_change(corpus: Path, tmp_path: Path) -> None:
+    """January's capture fetched again in April (a byte outside the document differs): under April's range it
+    reads as January's capture read again under the range, the technical version recorded first. The page did
+    not change in April, the rules did: its last change (imported) is January's."""
+    january, *_ = CAPTURES
+    april = tmp_path / "april.html"
+    april.write_bytes((corpus / january[1]).read_bytes() + b"<!-- fetched again -->")
+    repository = snapshots_repository(corpus, tmp_path, [january, ("2026-04-02T08:00:00Z", str(april))])
+    config = project(tmp_path)
+    code, output = run_cli(config, clock, "import", "meta-ai-terms", str(repository), "--path", DOCUMENT)
+    assert (code, output.splitlines()[-1]) == (0, "1 version imported, 1 merged, 0 failed"), output
+    store = Store(load_config(config).store_path)
+    technical = [record for record in store.checks.list("meta-ai-terms") if is_technical(record)]
+    assert [record.time for record in technical] == ["2026-04-02T08:00:00Z"]
+    assert store.imported.last_change("meta-ai-terms") == january[0]
+    code, output = run_cli(config, clock, "pages")
+    assert code == 0 and "2026-01-21" in output and "2026-04-02" not in output, output

@@ -15,7 +15,7 @@ from typing import Any
 
 from monitor.models import CheckRecord
 from monitor.store.area import Area
-from monitor.store.records import IMPORTED_FIRST, TECHNICAL_KEY
+from monitor.store.records import HISTORY_KEY, IMPORTED_FIRST, TECHNICAL_KEY
 
 
 def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
@@ -80,10 +80,11 @@ class Imported:
         return str(rows[0][0]) if rows else None
 
     def last_change(self, page_id: str, *, until: str | None = None) -> str | None:
-        """The date of the page's latest imported version (history, never news), or None."""
+        """The date of the page's latest imported version (history, never news), or None: a change of the
+        page, never one of the rules (a technical version, live or made inside the imported history)."""
         sql = (
-            "SELECT MAX(time) FROM checks WHERE page = ? AND source IS NOT NULL"
-            f" AND source NOT LIKE '{TECHNICAL_KEY}%' AND outcome IN ('new', 'changed')"
+            "SELECT MAX(time) FROM checks WHERE page = ? AND source IS NOT NULL AND outcome IN ('new', 'changed')"
+            f" AND source NOT LIKE '{TECHNICAL_KEY}%' AND source NOT LIKE '{HISTORY_KEY}%'"
         )
         rows = self._area.query(
             sql + (" AND time <= ?" if until else ""), (page_id, *([until] if until else []))

@@ -30,6 +30,9 @@ LIVE = "source IS NULL"
 # check with a `source` whose key starts with this: it is in the timeline's order like the live checks, and
 # not news like imported history.
 TECHNICAL_KEY = "rules:"
+# The source key of a technical version made inside imported history (an import whose declaration changed
+# between two captures): not `TECHNICAL_KEY`, so the timeline places it by its date among the imported records.
+HISTORY_KEY = "history-rules:"
 # Records placed in the order they were recorded: live checks and the technical versions they made.
 RECORDED = f"(source IS NULL OR source LIKE '{TECHNICAL_KEY}%')"
 # A page's records in timeline order: the imported history by its dates (always older than the live checks),

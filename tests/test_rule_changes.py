@@ -248,7 +248,7 @@ def test_a_version_without_its_raw_capture_gets_a_note(tmp_path: Path, httpserve
     conn.close()
     edit(config, *REMOVE_NOTE)
     check(config, 2)
-    records = store_of(config).checks("terms")
+    records = store_of(config).checks.list("terms")
     assert not any(is_technical(r) for r in records)
     assert records[-1].reason is not None and "has no stored capture to extract again" in records[-1].reason
 

@@ -15,10 +15,10 @@ from monitor.store.area import Area
 from monitor.store.chain import record_hash
 from monitor.store.imported import ChainedRecord
 from monitor.store.layout import blob_path, referenced_blobs
+from monitor.store.placement import ORDER_COLUMNS, timeline_order
 from monitor.store.records import (
     CHANGE,
     GOOD,
-    IMPORTED_FIRST,
     LIVE,
     RECORD_COLUMNS,
     bounds,
@@ -169,6 +169,19 @@ class Checks:
             record, data, n, int(last[0]), record_hash(data), previous, following, record_hash(str(last[1]))
         )
 
+    def readings(self, page_id: str) -> list[CheckRecord]:
+        """Every record of the page in timeline order but those a re-reading stands for (`reextract`: their
+        captures read again under today's rules): the records the timeline reads, to tell its changes from."""
+        self._area.page_dir(page_id)
+        return self._placed(page_id, readings=True)
+
+    def _placed(self, page_id: str, *, readings: bool = False) -> list[CheckRecord]:
+        placed = self._area.query(
+            f"SELECT {ORDER_COLUMNS}, {RECORD_COLUMNS} FROM checks WHERE page = ?", (page_id,)
+        )
+        reread = {row[3] for row in placed} if readings else set()
+        return [self._parse(placed[i][4:]) for i in timeline_order(placed) if placed[i][0] not in reread]
+
     # last of the public methods: in the class body below it, `list` names this method, not the type
     def list(
         self, page_id: str, *, since: str | None = None, before: str | None = None, until: str | None = None
@@ -176,16 +189,19 @@ class Checks:
         """The checks of a page, oldest first; `since <= time < before`, `time <= until` when given.
 
         With a bound, only the checks made live (a period's checks are news; imported history is not);
-        without one, every record of the page: the imported history by its dates (an import may come after
-        live checks, but is always older than them), then the live checks in the order they were recorded
-        (a check's time is when it started: one that waited on a slow server is recorded after a later one)."""
+        without one, every record of the page in timeline order (placement.py): the imported history by its
+        dates (an import may come after live checks, but is always older than them), then the live checks in
+        the order they were recorded (a check's time is when it started: one that waited on a slow server is
+        recorded after a later one), a re-reading right after the record it re-reads."""
         self._area.page_dir(page_id)
         where, params = bounds(since, before, until)
-        order = f" AND {LIVE} ORDER BY n" if where else f" {IMPORTED_FIRST}"
-        rows = self._area.query(
-            f"SELECT {RECORD_COLUMNS} FROM checks WHERE page = ?{where}{order}", (page_id, *params)
-        )
-        return [self._parse(row) for row in rows]
+        if where:
+            rows = self._area.query(
+                f"SELECT {RECORD_COLUMNS} FROM checks WHERE page = ?{where} AND {LIVE} ORDER BY n",
+                (page_id, *params),
+            )
+            return [self._parse(row) for row in rows]
+        return self._placed(page_id)
 
     def _parse(self, row: sqlite3.Row | tuple) -> CheckRecord:
         return parse_record(self._area.db.path, row)

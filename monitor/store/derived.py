@@ -1,6 +1,7 @@
 """The timeline a page's check records make, derived apart from the code that writes it, for `verify` to hold
-the stored `versions` rows against: the same rules (imports placed by date, live checks appended), another
-implementation, so a writer's slip cannot hide behind itself."""
+the stored `versions` rows against: the same rules (imports placed by date, re-readings right after the record
+they re-read, live checks appended; placement.py), another implementation, so a writer's slip cannot hide
+behind itself."""
 
 from __future__ import annotations
 
@@ -8,35 +9,39 @@ from collections.abc import Sequence
 from typing import Any
 
 from monitor.models import CheckRecord, Outcome
-from monitor.store.records import placed_by_date
+from monitor.store.records import placed_by_date, rereads
 from monitor.store.timeline import STARTS_VERSION
 
+Numbered = tuple[int, int, CheckRecord]  # (n, checks row id, record)
 
-def derived_timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[object]]:
-    """The `versions` rows a page's records make, as the store writes them (writes.py, imported.py): the
-    imported history by date up to the last import (which rebuilt it), then each live check appended."""
-    imported = max((n for n, _, r in records if placed_by_date(r)), default=0)
+
+def derived_timeline(records: list[Numbered]) -> list[list[object]]:
+    """The `versions` rows a page's records make, as the store writes them (writes.py, placement.py): the
+    history placed by date and every re-reading after its record, up to the last of those (which rebuilt the
+    timeline), then each live check appended."""
+    rebuilt = max((n for n, _, r in records if placed_by_date(r) or rereads(r) is not None), default=0)
     entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw_sha256, check_id]
-    placed = sorted(
-        (item for item in records if item[0] <= imported and item[2].outcome != Outcome.FAILED),
-        key=lambda item: (
-            not placed_by_date(item[2]),
-            item[0] if not placed_by_date(item[2]) else 0,
-            item[2].time,
-            item[0],
-        ),
-    )
-    for _, row_id, record in placed:
-        text = record.text_sha256 or record.version
-        if text is not None and entries and entries[-1][0] == text:
+    good = [item for item in records if item[0] <= rebuilt and item[2].outcome != Outcome.FAILED]
+    stood_for = {after: n for n, _, r in good if (after := rereads(r)) is not None}
+    by_n = {n: r for n, _, r in good}
+    old_texts: set[str | None] = set()
+    for n, row_id, record in _in_order(good):
+        text = text_of(record)
+        if text is None or n in stood_for:
+            continue  # a record that was re-read counts through its re-reading
+        if entries and (entries[-1][0] == text or text in old_texts):
             entries[-1][3:5] = [entries[-1][3] + 1, record.time]
-        elif text is not None:
+        else:
             if entries:
                 entries[-1][2] = record.time
             entries.append([text, record.time, None, 1, record.time, record.raw_sha256, row_id])
+            old_texts = set()
+        # the old text of each record re-read into this entry (and of what that record re-read in turn)
+        if rereads(record) is not None:
+            old_texts |= {text_of(by_n[m]) for m in by_n if _follows(record, m, by_n)}
     for n, row_id, record in records:
-        text = record.text_sha256 or record.version
-        if n <= imported:
+        text = text_of(record)
+        if n <= rebuilt:
             continue
         if record.outcome in STARTS_VERSION and text:
             if entries:
@@ -45,6 +50,46 @@ def derived_timeline(records: list[tuple[int, int, CheckRecord]]) -> list[list[o
         elif record.outcome == Outcome.UNCHANGED and entries:
             entries[-1][3:5] = [entries[-1][3] + 1, record.time]
     return entries
+
+
+def _in_order(records: list[Numbered]) -> list[Numbered]:
+    """The records by placement: the dated history by (time, n), then the rest by n, each re-reading inserted
+    just after the record it re-reads (after the re-readings already inserted there)."""
+    numbers = {n for n, _, _ in records}
+    by_n = {n: record for n, _, record in records}
+    base = [item for item in records if rereads(item[2]) not in numbers]
+    ordered = sorted(
+        base, key=lambda item: (0, item[2].time, item[0]) if placed_by_date(item[2]) else (1, "", item[0])
+    )
+    pending = sorted((item for item in records if rereads(item[2]) in numbers), key=lambda item: item[0])
+    while pending:
+        placed = {n for n, _, _ in ordered}
+        ready = [item for item in pending if rereads(item[2]) in placed]
+        if not ready:
+            break  # a re-reading of a re-reading of... itself: damage the chain and the columns report
+        for item in ready:
+            target = rereads(item[2])
+            at = next(i for i, (n, _, _) in enumerate(ordered) if n == target)
+            while at + 1 < len(ordered) and _follows(ordered[at + 1][2], target, by_n):
+                at += 1
+            ordered.insert(at + 1, item)
+        pending = [item for item in pending if item not in ready]
+    return ordered
+
+
+def text_of(record: CheckRecord) -> str | None:
+    return record.text_sha256 or record.version
+
+
+def _follows(record: CheckRecord, target: int | None, by_n: dict[int, CheckRecord]) -> bool:
+    """Whether `record` re-reads `target`, or re-reads a re-reading of it (and so on)."""
+    after, seen = rereads(record), set()
+    while after is not None and after not in seen:
+        if after == target:
+            return True
+        seen.add(after)
+        after = rereads(by_n[after]) if after in by_n else None
+    return False
 
 
 def impossible_row(row: Sequence[object], before: Sequence[object] | None, before_seq: object) -> str:

@@ -1,49 +1,19 @@
-"""Imported history in the store: the timeline rebuilt by date, and the reads an import needs (`store.imported`).
+"""Imported history in the store: the reads an import needs (`store.imported`).
 
 A live check appends to the page's timeline. An imported version (a record with a `source`) is placed by its
-date instead: the page's `versions` rows are rebuilt from all its good records in time order, in the
-transaction that adds the record. The rule is the timeline's own: a good record whose text differs from the
-version in effect before it starts an entry, one with the same text extends it (a markup-only duplicate, or
-the same version from another source, merges), a failed one neither starts nor ends one.
+date instead: the page's `versions` rows are rebuilt from all its good records in timeline order, in the
+transaction that adds the record (placement.py). The rule is the timeline's own: a good record whose text
+differs from the version in effect before it starts an entry, one with the same text extends it (a markup-only
+duplicate, or the same version from another source, merges), a failed one neither starts nor ends one.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from typing import Any
 
 from monitor.models import CheckRecord
 from monitor.store.area import Area
-from monitor.store.records import HISTORY_KEY, IMPORTED_FIRST, TECHNICAL_KEY
-
-
-def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
-    """Recompute the page's `versions` rows from its good records in the order `store.checks.list` gives them: the
-    imported history by date, then the live checks in the order they were recorded."""
-    rows = conn.execute(
-        "SELECT id, time, COALESCE(text_sha256, version), raw_sha256,"
-        " CASE WHEN json_valid(record) THEN json_extract(record, '$.rules') END FROM checks"
-        f" WHERE page = ? AND outcome != 'failed' {IMPORTED_FIRST}",
-        (page,),
-    ).fetchall()
-    entries: list[list[Any]] = []  # [version, since, until, checks, last_seen, raw, check_id, rules]
-    for check_id, time, text, raw, rules in rows:
-        if text is None:
-            continue
-        if entries and entries[-1][0] == text:
-            entries[-1][3] += 1
-            entries[-1][4] = time
-            continue
-        if entries:
-            entries[-1][2] = time
-        entries.append([text, time, None, 1, time, raw, check_id, rules])
-    conn.execute("DELETE FROM versions WHERE page = ?", (page,))
-    conn.executemany(
-        "INSERT INTO versions (page, seq, version, since, until, checks, last_seen, raw_sha256, check_id, rules)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(page, seq, *entry) for seq, entry in enumerate(entries, start=1)],
-    )
+from monitor.store.records import HISTORY_KEY, TECHNICAL_KEY
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,6 @@ TECHNICAL_KEY = "rules:"
 # The source key of a technical version made inside imported history (an import whose declaration changed
 # between two captures): not `TECHNICAL_KEY`, so the timeline places it by its date among the imported records.
 HISTORY_KEY = "history-rules:"
-# Records placed in the order they were recorded: live checks and the technical versions they made.
-RECORDED = f"(source IS NULL OR source LIKE '{TECHNICAL_KEY}%')"
-# A page's records in timeline order: the imported history by its dates (always older than the live checks),
-# then the live checks in the order they were recorded.
-IMPORTED_FIRST = f"ORDER BY {RECORDED}, CASE WHEN {RECORDED} THEN n END, time, n"
 
 
 def is_technical(record: CheckRecord) -> bool:
@@ -58,9 +53,16 @@ def is_imported(record: CheckRecord) -> bool:
 def placed_by_date(record: CheckRecord) -> bool:
     """Whether the timeline places the record by its date (imported history, and the technical versions made
     inside it) rather than in the order it was recorded (live checks, and the technical versions they made):
-    the rule `RECORDED` writes in SQL."""
+    placement.py's `timeline_order`)."""
     source = record.source
     return source is not None and not str(source.get("key") or source["id"]).startswith(TECHNICAL_KEY)
+
+
+def rereads(record: CheckRecord) -> int | None:
+    """The number of the record a re-reading stands for (`reextract`: that record's capture extracted again
+    under today's rules, placed right after it), or None for any other record."""
+    after = record.source.get("after") if is_technical(record) and record.source else None
+    return after if isinstance(after, int) and not isinstance(after, bool) else None
 
 
 def bounds(

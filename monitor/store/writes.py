@@ -17,8 +17,8 @@ from typing import Any
 
 from monitor.models import CheckRecord, Outcome
 from monitor.store.chain import record_digest, record_hash
-from monitor.store.imported import rebuild_timeline
-from monitor.store.records import VERSION_COLUMNS, placed_by_date
+from monitor.store.placement import rebuild_timeline
+from monitor.store.records import VERSION_COLUMNS, placed_by_date, rereads
 from monitor.store.timeline import STARTS_VERSION, VersionInfo
 
 # One statement for everything a check needs before it fetches: the current version, the last good live check
@@ -84,8 +84,9 @@ def insert_check(conn: sqlite3.Connection, record: CheckRecord, head: Head) -> i
     )  # fmt: skip
     check_id = cursor.lastrowid
     assert check_id is not None  # an INSERT always has a row id
-    if placed_by_date(record):
-        rebuild_timeline(conn, record.page)  # an imported version is placed by its date, not appended
+    if placed_by_date(record) or rereads(record) is not None:
+        # an imported version is placed by its date, a re-reading after the record it re-reads: not appended
+        rebuild_timeline(conn, record.page)
     elif record.outcome in STARTS_VERSION and (record.text_sha256 or record.version):
         if head.seq is not None:
             conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from monitor.cli.main import State, main, pass_state
-from monitor.cli.output import find_page, human_time, say
+from monitor.cli.output import find_page, human_time, plural, say
 
 
 @main.command("reextract")
@@ -19,12 +19,14 @@ def reextract(state: State, page: str, dry_run: bool) -> None:
     First shows which stored captures would give another text, which neighbouring versions
     would become the same (the change between them was the rules', not the page's), and which
     past alerts would have fired or stayed silent. Then, unless --dry-run, records today's
-    reading of the version in effect as a technical version ("rules changed"): no alert, no news,
-    past records and the hash chain kept.
+    reading of each stored capture that reads otherwise as a technical version ("rules changed"),
+    which history, show, diff and the report read instead: no alert, no news, past records and
+    the hash chain kept.
 
     Example: privacy-monitor reextract meta-ai-terms-en --dry-run
     """
-    from monitor.imports.reextract import plan_reextract, record_reextract
+    from monitor.imports.reextract import plan_reextract
+    from monitor.imports.reread import record_reextract
     from monitor.pipeline.capture import Context
     from monitor.store.core import Store
 
@@ -62,12 +64,18 @@ def reextract(state: State, page: str, dry_run: bool) -> None:
         if dry_run:
             say("dry run: nothing written")
             return
-        technical = record_reextract(ctx, config_page)
-        if technical is None or technical.version is None:
-            say("recorded nothing: the version in effect was recorded under today's rules already")
-        elif str(technical.outcome) == "unchanged":
-            say(f"recorded the rule change on version {technical.version[:12]}: it reads the same under them")
-        else:
-            say(f"recorded technical version {technical.version[:12]} (rules changed): no alert, no news")
+        recorded = record_reextract(ctx, config_page, plan)
+        if recorded.rereadings:
+            merged = f", {plural(recorded.merged, 'merge')}" if recorded.merged else ""
+            say(
+                f"recorded {plural(len(recorded.rereadings), 'technical version')} (rules changed){merged}:"
+                " the history reads as today's rules read it; no alert, no news"
+            )
+        if recorded.note is not None and recorded.note.version is not None:
+            say(
+                f"recorded the rule change on version {recorded.note.version[:12]}: it reads the same under them"
+            )
+        if not recorded.rereadings and recorded.note is None:
+            say("recorded nothing: every stored version already reads as today's rules read it")
     finally:
         ctx.close()

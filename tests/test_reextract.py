@@ -96,6 +96,14 @@ def test_reextract_records_todays_reading_of_each_past_capture(live: Path) -> No
     after = store.checks.list("terms")
     assert [r.to_json() for r in after if not is_technical(r)] == [r.to_json() for r in records]
     assert [str(r.outcome) for r in after if is_technical(r)] == ["new", "unchanged", "changed"]
+    # the records the timeline reads: each re-read check stands aside for its re-reading
+    readings = store.checks.readings("terms")
+    assert [(r.time[8:10], str(r.outcome), is_technical(r)) for r in readings] == [
+        ("01", "new", True),
+        ("02", "unchanged", False),
+        ("03", "unchanged", True),
+        ("04", "changed", True),
+    ]
     assert outbox(live) == queued and store.checks.changes()[-1] == records[-1]  # no alert, no news
 
     code, output = cli(live, 5, "history", "terms")
@@ -229,3 +237,35 @@ def test_a_rule_change_that_reads_the_same_is_recorded_once_as_a_note(history: P
     assert store.verify().problems == []
     code, output = run_cli(history, clock, "reextract", "meta-ai-terms-en")
     assert output.splitlines()[-1] == NOTHING, output
+
+
+def test_a_second_rule_change_reads_the_readings_again(live: Path) -> None:
+    """Rules change twice: the second reextract re-reads the first one's readings (placed after them, which
+    stand after the records they re-read), and the timeline, verify and the record of the past still agree."""
+    assert cli(live, 5, "reextract", "terms")[0] == 0
+    live.write_text(live.read_text().replace('remove = ["p.note"]', 'remove = ["p.note", "h1"]'))
+    code, output = cli(live, 6, "reextract", "terms")
+    assert code == 0 and output.splitlines()[-1].startswith("recorded 2 technical versions"), output
+    store = Store(load_config(live).store_path)
+    timeline = store.versions.list("terms")
+    assert [(entry.since[:10], entry.checks) for entry in timeline] == [("2026-05-01", 3), ("2026-05-04", 1)]
+    assert "Terms" not in store.versions.read_text("terms", timeline[0].id)
+    assert cli(live, 6, "verify")[0] == 0
+    code, output = cli(live, 7, "check", "terms")
+    assert code == 0 and output.split()[:2] == ["terms", "unchanged"], output
+    assert cli(live, 7, "reextract", "terms")[1].splitlines()[-1] == NOTHING
+
+
+def test_verify_reads_the_readings_as_the_timeline_does(live: Path) -> None:
+    """verify derives the timeline from the records by its own implementation: a versions row that reads the
+    stored text instead of its re-reading is named."""
+    store = Store(load_config(live).store_path)
+    stored = store.versions.list("terms")[0].id
+    assert cli(live, 5, "reextract", "terms")[0] == 0
+    close_all()
+    with sqlite3.connect(load_config(live).store_path / "monitor.db") as db:
+        db.execute("UPDATE versions SET version = ? WHERE page = 'terms' AND seq = 1", (stored,))
+    db.close()
+    code, output = cli(live, 5, "verify")
+    assert code == 4 and "versions row 1 of page 'terms'" in output, output
+    assert f"version '{stored}' but the page's checks make it version '" in output, output

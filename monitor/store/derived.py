@@ -37,8 +37,7 @@ def derived_timeline(records: list[Numbered]) -> list[list[object]]:
             entries.append([text, record.time, None, 1, record.time, record.raw_sha256, row_id])
             old_texts = set()
         # the old text of each record re-read into this entry (and of what that record re-read in turn)
-        if rereads(record) is not None:
-            old_texts |= {text_of(by_n[m]) for m in by_n if _follows(record, m, by_n)}
+        old_texts |= _old_texts(record, by_n)
     for n, row_id, record in records:
         text = text_of(record)
         if n <= rebuilt:
@@ -53,27 +52,24 @@ def derived_timeline(records: list[Numbered]) -> list[list[object]]:
 
 
 def _in_order(records: list[Numbered]) -> list[Numbered]:
-    """The records by placement: the dated history by (time, n), then the rest by n, each re-reading inserted
-    just after the record it re-reads (after the re-readings already inserted there)."""
+    """The records by placement: the dated history by (time, n), then the rest by n, each followed by its
+    re-readings (by n), each of those by its own."""
     numbers = {n for n, _, _ in records}
-    by_n = {n: record for n, _, record in records}
-    base = [item for item in records if rereads(item[2]) not in numbers]
-    ordered = sorted(
-        base, key=lambda item: (0, item[2].time, item[0]) if placed_by_date(item[2]) else (1, "", item[0])
-    )
-    pending = sorted((item for item in records if rereads(item[2]) in numbers), key=lambda item: item[0])
-    while pending:
-        placed = {n for n, _, _ in ordered}
-        ready = [item for item in pending if rereads(item[2]) in placed]
-        if not ready:
-            break  # a re-reading of a re-reading of... itself: damage the chain and the columns report
-        for item in ready:
-            target = rereads(item[2])
-            at = next(i for i, (n, _, _) in enumerate(ordered) if n == target)
-            while at + 1 < len(ordered) and _follows(ordered[at + 1][2], target, by_n):
-                at += 1
-            ordered.insert(at + 1, item)
-        pending = [item for item in pending if item not in ready]
+    children: dict[int, list[Numbered]] = {}
+    base = []
+    for item in sorted(records, key=lambda item: item[0]):
+        after = rereads(item[2])
+        if after is not None and after in numbers and after != item[0]:
+            children.setdefault(after, []).append(item)
+        else:
+            base.append(item)
+    base.sort(key=lambda item: (0, item[2].time, item[0]) if placed_by_date(item[2]) else (1, "", item[0]))
+    ordered: list[Numbered] = []
+    stack = list(reversed(base))
+    while stack:
+        item = stack.pop()
+        ordered.append(item)
+        stack.extend(reversed(children.pop(item[0], [])))  # popped: a cycle of re-readings ends here
     return ordered
 
 
@@ -81,15 +77,14 @@ def text_of(record: CheckRecord) -> str | None:
     return record.text_sha256 or record.version
 
 
-def _follows(record: CheckRecord, target: int | None, by_n: dict[int, CheckRecord]) -> bool:
-    """Whether `record` re-reads `target`, or re-reads a re-reading of it (and so on)."""
-    after, seen = rereads(record), set()
-    while after is not None and after not in seen:
-        if after == target:
-            return True
+def _old_texts(record: CheckRecord, by_n: dict[int, CheckRecord]) -> set[str | None]:
+    """The text of the record `record` re-reads, and of the record that one re-read in turn, and so on."""
+    found, after, seen = set(), rereads(record), set()
+    while after is not None and after in by_n and after not in seen:
         seen.add(after)
-        after = rereads(by_n[after]) if after in by_n else None
-    return False
+        found.add(text_of(by_n[after]))
+        after = rereads(by_n[after])
+    return found
 
 
 def impossible_row(row: Sequence[object], before: Sequence[object] | None, before_seq: object) -> str:

@@ -34,19 +34,11 @@ def single_page_html_cases() -> list[Path]:
         entry = case["declaration"]["terms"][case["terms"]]
         if "combine" not in entry and [p["file"] for p in case["parts"]] == ["part-0.html"]:
             found.append(case_json.parent)
-    return [
-        pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=FURNITURE))
-        if path.name in KEEPS_NAV
-        else path
-        for path in found
-    ]
+    return found
 
 
-# OTA keeps a breadcrumb <nav> inside the selected <main> (16 of 191 words here: recall 0.92 without it). A named
-# region keeps its furniture (Skipper.name_region), once extract/document.py tells the Skipper which region the
-# rules named: then this case passes, and this mark goes.
-KEEPS_NAV = {"Llama_API__Data_Processor_Agreement"}
-FURNITURE = "extract/document.py does not tell the Skipper the region its rules named yet"
+# The Llama API Data Processor Agreement case holds OTA to its word: OTA keeps a breadcrumb <nav> inside the
+# selected <main> (16 of 191 words), and so does a region the rules name here (Skipper.name_region).
 
 
 def visible_words(markdown: str) -> Counter[str]:

@@ -8,7 +8,6 @@ whose furniture nobody chose. In a named region only what no reader sees and wha
 
 from __future__ import annotations
 
-import pytest
 from lxml import html as lxml_html
 
 from monitor.extract.boilerplate import Skipper, find_widgets
@@ -35,12 +34,6 @@ NAMED = (
 )
 BODY = "# List of sub-processors\n\nEffective from 13 November 2023.\n\n| Entity | Location |\n\n| Andale, Inc. | United States |\n"
 
-# The end-to-end cases need document.py to tell the Skipper which region the rules named (see the module's note
-# in monitor/extract/boilerplate.py); until it does, they fail as the Llama sub-processor case does.
-NEEDS_NAMING = pytest.mark.xfail(
-    strict=True, reason="extract/document.py does not tell the Skipper the region its rules named yet"
-)
-
 
 def walk(page: str, select: str | None) -> str:
     """The region's text as the walk reads it, with the Skipper told which region the rules named."""
@@ -66,7 +59,6 @@ def test_the_whole_page_drops_its_furniture_whether_named_or_not() -> None:
         assert not any(word in text for word in ("Legal Home", "Meta for Work", "helpful", "Privacy")), select
 
 
-@NEEDS_NAMING
 def test_select_main_gives_what_the_declaration_names() -> None:
     extraction = extract_document(SUBPROCESSORS, select=["main"])
     assert extraction.document.to_text() == NAMED
@@ -83,7 +75,6 @@ def test_remove_still_takes_out_what_it_names_inside_a_named_region() -> None:
     assert text == BODY
 
 
-@NEEDS_NAMING
 def test_a_range_keeps_the_furniture_it_spans() -> None:
     page = (
         "<html><body><div role='main'><nav><a href='/a'>Terms</a><a href='/b'>Policies</a></nav>"

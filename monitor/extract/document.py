@@ -12,7 +12,6 @@ found in the extracted text.
 from __future__ import annotations
 
 import contextlib
-import copy
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -95,12 +94,13 @@ def extract_document(
         prune(page, removed, keep_inside=False)
     skipper = Skipper(_match(page, css_remove, url), find_widgets(page, html))
     if any(is_range(rule) for rule in select):
-        return _extract_ranges(html, page, url, select, css_remove, skipper)
+        return _extract_ranges(page, url, select, css_remove, skipper)
     if select:
         roots = _outermost(_match(page, [rule for rule in select if isinstance(rule, str)], url))
         if not roots:
             shown = visible_texts(page, [], skipper)[1]
             raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, _html_title(page), shown))
+        skipper.name_region(roots)  # what the rules name is the reader's choice: its furniture stays
         sourced = html_to_blocks(roots, skipper)
         title = _html_title(page)
     else:
@@ -126,24 +126,24 @@ def extract_document(
 
 
 def _extract_ranges(
-    html: str, page: HtmlElement, url: str, select: Sequence[Rule], css_remove: list[str], skipper: Skipper
+    page: HtmlElement, url: str, select: Sequence[Rule], css_remove: list[str], skipper: Skipper
 ) -> Extraction:
-    """The region of a `select` holding ranges: a copy of the page keeping only what the rules span, so that
-    text a range leaves out inside an element it starts or ends in is never read, while the page itself stays
-    whole for the walls."""
-    region_page = copy.deepcopy(page)
-    region_skipper = Skipper(_match(region_page, css_remove, url), find_widgets(region_page, html))
-    kept, holders = spans(select, region_page, lambda css: _match(region_page, [css], url))
+    """The region of a `select` holding ranges: the page keeping only what the rules span, so that text a range
+    leaves out inside an element it starts or ends in is never read. What the walls read of the whole page (its
+    title, its visible text) is read first; the page is this call's own parse, so it is pruned in place. A
+    range is a region the rules name: its furniture stays, as in OTA's engine."""
     title = _html_title(page)
     visible_text = visible_texts(page, [], skipper)[1]
+    region_skipper = Skipper(_match(page, css_remove, url), furniture=False)
+    kept, holders = spans(select, page, lambda css: _match(page, [css], url))
     if not kept:
         raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, title, visible_text))
-    prune(region_page, kept, keep_inside=True)
-    order = {element: n for n, element in enumerate(region_page.iter())}
+    prune(page, kept, keep_inside=True)
+    order = {element: n for n, element in enumerate(page.iter())}
     roots = _outermost(sorted(dict.fromkeys(h for h in holders if h in order), key=order.__getitem__))
     sourced = html_to_blocks(roots, region_skipper)
     document = Document([s.block for s in sourced], title=title)
-    region = visible_texts(region_page, roots, region_skipper)[0]
+    region = visible_texts(page, roots, region_skipper)[0]
     share, region_words = coverage(region, document)
     return Extraction(document, share, region_words, title, visible_text)
 

@@ -123,6 +123,13 @@ def test_reextract_records_todays_reading_of_each_past_capture(live: Path) -> No
     code, output = cli(live, 5, "show", "terms", "2026-05-02")
     assert code == 0 and "Updated" not in output and CLAUSE in output, output
 
+    from monitor.report.model import page_model
+
+    report = page_model(store, load_config(live).config.page("terms"))
+    assert [change.record.time[8:10] for change in report.changes] == ["04"], (
+        report.changes
+    )  # the report reads them too
+
     code, output = cli(live, 5, "verify")
     assert code == 0, output
     code, output = cli(live, 5, "reextract", "terms")

@@ -28,8 +28,9 @@ from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.pipeline.decide import decide
-from monitor.pipeline.rules_change import HISTORY_KEY, describe_change, page_rule_parts, rules_change
+from monitor.pipeline.rules_change import describe_change, page_rule_parts, rules_change
 from monitor.store.core import Store
+from monitor.store.records import HISTORY_KEY
 from monitor.store.timeline import VersionInfo, in_effect_at, parse_time
 from monitor.store.writes import PageState
 

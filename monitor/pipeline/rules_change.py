@@ -34,10 +34,6 @@ from monitor.store.records import TECHNICAL_KEY
 from monitor.store.timeline import VersionInfo
 from monitor.store.writes import PageState
 
-# The source key of a technical version inside imported history: not `TECHNICAL_KEY`, so the timeline places it
-# by its date among the imported records (store/records.py `RECORDED`), just before the capture that made it.
-HISTORY_KEY = "history-rules:"
-
 
 @dataclass
 class RulesChange:

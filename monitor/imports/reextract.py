@@ -2,7 +2,9 @@
 then recorded as technical versions.
 
 Every timeline entry whose raw capture was kept is extracted again as a check would extract it today (walls and
-collapse judged as live); an entry without one (imported text) keeps its text, with a note. The plan says which
+collapse judged as live); a combined document's entry has its stored parts read again, each under its part's
+rules now, as a live rule change reads them (pipeline/combine.py `extract_stored`); an entry without either
+(imported text) keeps its text, with a note. The plan says which
 entries would read otherwise, which neighbours would become the same text (merges: the change between them was
 the rules', not the page's), and which of the alerts the live checks raised would have stayed silent, or which
 would have fired, had today's rules been in force (the page's watches replayed over the re-read texts).
@@ -21,9 +23,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from monitor.config.declared_pages import page_now
 from monitor.config.loading import PageConfig
 from monitor.models import Document
-from monitor.pipeline.capture import Context
+from monitor.pipeline.capture import Context, extract_capture
+from monitor.pipeline.combine import extract_stored
 from monitor.pipeline.rules_change import extract_again, page_rules
 from monitor.store.imported import ChainedRecord
 from monitor.store.records import is_imported
@@ -67,22 +71,21 @@ def plan_reextract(ctx: Context, page: PageConfig) -> ReextractPlan:
     """What today's rules make of every stored capture of `page`; writes nothing but the re-read texts' blobs
     are not even stored (a dry run leaves the store byte for byte as it was)."""
     store = ctx.store
+    page = page_now(ctx.loaded.base_dir, page)  # its declaration, if any, read once for the whole history
     plan = ReextractPlan(page.id, page_rules(ctx, page))
     documents = plan.documents
     for info in store.versions.list(page.id):
         old = store.versions.read_document(page.id, info.id)
         brought = store.versions.record(page.id, info.since, info.id)
         imported = brought is not None and is_imported(brought.record)
-        raw = store.versions.read_raw(page.id, info)
         document, note, broken = old, None, False
-        if raw is None:
+        read = _read_again(ctx, page, info, old)
+        if read is None:
             note = "no stored capture to extract again"
+        elif read[0] is None:
+            note, broken = f"its capture under today's rules: {read[1]}", True
         else:
-            again, reason = extract_again(ctx, page, info, raw, old)
-            if again is None:
-                note, broken = f"its capture under today's rules: {reason}", True
-            else:
-                document = again
+            document = read[0]
         now = hashlib.sha256(document.to_text().encode("utf-8")).hexdigest()
         documents.setdefault(now, document)
         entry = Reread(info.since, info.id, now, imported, note, broken, info, brought)
@@ -91,6 +94,18 @@ def plan_reextract(ctx: Context, page: PageConfig) -> ReextractPlan:
         plan.entries.append(entry)
     _replay_watches(ctx, page, plan)
     return plan
+
+
+def _read_again(
+    ctx: Context, page: PageConfig, info: VersionInfo, old: Document
+) -> tuple[Document | None, str | None] | None:
+    """The text today's rules make of the capture(s) that brought `info`, judged as a check judges it: its raw
+    capture, or a combined document's stored parts (each under its part's rules now, as a live rule change
+    reads them); None when nothing was kept to read again (imported text, or parts no longer the same URLs)."""
+    raw = ctx.store.versions.read_raw(page.id, info)
+    if raw is not None:
+        return extract_again(ctx, page, info, raw, old)
+    return extract_stored(ctx, page, info, old, extract_capture)
 
 
 def _replay_watches(ctx: Context, page: PageConfig, plan: ReextractPlan) -> None:

@@ -5,7 +5,7 @@ fetcher per renderer and closes it at the end); each page gets a fresh context c
 Accept-Language, user agent and cookies, so pages never share cookies or storage. Images, media and fonts are not
 loaded. `browser_timeout` bounds each page, and a watchdog kills the browser if Playwright itself stops
 answering; the next page then gets a new one. The browser lives in a thread of its own, which is why, and how
-nothing is ever left behind: monitor/fetch/chromium.py.
+nothing is ever left behind: monitor/fetch/chromium.py (its processes found and killed: processes.py).
 
 Playwright is an optional extra: `pip install 'privacy-monitor[browser]'`. The system Chromium
 (`/usr/bin/chromium`, Debian package `chromium`) is used when present, otherwise Playwright's own
@@ -27,9 +27,10 @@ from typing import Any
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError, Interrupted
 from monitor.fetch.base import Fetcher
-from monitor.fetch.chromium import MARKER_ENV, BrowserThread, Launch, kill_marked, marked_processes
+from monitor.fetch.chromium import BrowserThread, Launch
 from monitor.fetch.common import HTML_TYPES, load_cookies, request_headers, selected_headers
 from monitor.fetch.deadline import cancelled, check_cancelled, on_cancel
+from monitor.fetch.processes import MARKER_ENV, kill_marked, marked_processes
 from monitor.fetch.settle import Network, document_html, wait_for_region
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS

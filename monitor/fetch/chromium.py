@@ -1,7 +1,7 @@
 """One headless Chromium kept for many pages, owned by one thread of its own (`BrowserThread`).
 
 Why a dedicated thread: Playwright's sync API is bound to the thread that started it, and the service runs
-checks in up to MAX_WORKERS worker threads (monitor/service/runner.py). A browser per worker thread would
+checks in up to MAX_WORKERS worker threads (monitor/service/scheduling.py). A browser per worker thread would
 start up to that many Chromiums (hundreds of MB each) and could not be closed from the thread that ends the run
 (`Context.close()`), since a thread-local Playwright can only be driven by its own thread. So every browser
 fetch of a fetcher is handed to its one browser thread and run there, one page at a time: one Chromium per run
@@ -9,7 +9,7 @@ whatever the number of workers, and `close()` works from any thread. Browser pag
 each other; plain HTTP pages do not, and on a small machine one renderer at a time is what fits anyway.
 
 Each job runs under a watchdog: if it is not done `watchdog` seconds after it started (launch included), every
-Chromium process of the browser is killed (they carry MARKER_ENV=<token>, found through Linux /proc), Playwright
+Chromium process of the browser is killed (they carry MARKER_ENV=<token>: monitor.fetch.processes), Playwright
 then fails the call, and the browser and Playwright are shut down; the next page launches a fresh one. So are
 a browser found dead before a page (crashed, killed) and one whose page failed without an HTTP answer. The thread closes the browser by itself
 after IDLE_CLOSE seconds without a page, so a fetcher nobody closes leaves nothing running for long, and
@@ -23,49 +23,22 @@ import contextlib
 import logging
 import os
 import queue
-import signal
 import threading
 import time
 import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from monitor.fetch.processes import MARKER_ENV, kill_marked, marked_processes
 
 log = logging.getLogger(__name__)
 
-# Every Chromium process of one browser carries this variable, so the watchdog can find them all (Linux /proc).
-MARKER_ENV = "PRIVACY_MONITOR_FETCH"
 IDLE_CLOSE = 60.0  # seconds without a page after which the browser thread closes its browser and ends
 SHUTDOWN_LIMIT = 10.0  # seconds a shutdown may take before what is left is killed
 CANCEL_GRACE = 2.0  # seconds a cancelled page is waited for once its browser was killed
 _CANCEL_POLL = 0.1
-
-
-def marked_processes(token: str) -> list[int]:
-    """Pids of live processes whose environment holds MARKER_ENV=token (empty where /proc is absent)."""
-    needle = f"{MARKER_ENV}={token}".encode()
-    found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if needle in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
-
-
-def kill_marked(token: str) -> int:
-    killed = 0
-    for pid in marked_processes(token):
-        try:
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
-        except (ProcessLookupError, PermissionError):
-            pass
-    return killed
 
 
 @dataclass(frozen=True, slots=True)

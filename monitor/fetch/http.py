@@ -2,25 +2,22 @@
 (`timeout` per configured attempt), a size cap, bounded redirects, and no binary bodies but PDF documents (by
 type or signature: their bytes are the capture, `html` is empty).
 
-What it sends and how it reads answers (headers, cookies, charset) is in monitor.fetch.common.
+What it sends and how it reads answers (headers, cookies, charset) is in monitor.fetch.common; the exchange
+of one attempt (the session, redirects and the credentials that go with them, the capped read, broken
+connections) in monitor.fetch.transport.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
-
-import urllib3
 
 from monitor.config.loading import FetchConfig, PageConfig
-from monitor.errors import FetchError, Interrupted
+from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
 from monitor.fetch.common import (
     HTML_TYPES,
@@ -28,20 +25,18 @@ from monitor.fetch.common import (
     UNTYPED,
     decode_html,
     format_duration,
-    header_number,
     is_pdf,
     load_cookies,
     looks_binary,
     mime_type,
-    network_reason,
     request_headers,
     retry_after_seconds,
     selected_headers,
     undecodable,
 )
-from monitor.fetch.deadline import Deadline, DeadlineAdapter, check_cancelled, pause
-from monitor.fetch.redirects import redirect_target, shares_credentials
+from monitor.fetch.deadline import Deadline, check_cancelled, pause
 from monitor.fetch.requests_lib import requests
+from monitor.fetch.transport import Environment, Retryable, follow_redirects, new_session, read_capped
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
 
@@ -51,52 +46,9 @@ LOGIN_HINT = 'the page may need a cookies file (cookies_file) or renderer = "bro
 RATE_LIMIT_HINT = "the server asks to slow down: check this page less often (schedule)"
 BINARY_REASON = "not HTML: binary content"
 BINARY_HINT = "the server sent a file (image, archive) or corrupt bytes, not a page or a PDF document"
-TIMED_OUT = "network error: timed out"
-_CHUNK = 64 * 1024
-_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-
-
-class _Environment:
-    """What requests reads from the environment for every request (proxies and no_proxy, the CA bundle,
-    .netrc), read once per scheme and host: requests walks the whole environment twice per request, which
-    was a fifth of a loopback check. Sessions are made with `trust_env = False` and given these."""
-
-    def __init__(self) -> None:
-        self.verify: str | bool = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        )
-        self._by_host: dict[tuple[str, str], tuple[dict[str, str], tuple[str, str] | None]] = {}
-
-    def settings(self, url: str) -> tuple[dict[str, str], tuple[str, str] | None]:
-        """(proxies, .netrc credentials) for `url`, as requests would find them."""
-        key = urlsplit(url)[:2]
-        if key not in self._by_host:
-            proxies = requests.utils.get_environ_proxies(url)
-            self._by_host[key] = (proxies, requests.utils.get_netrc_auth(url))
-        return self._by_host[key]
-
-
-# What a connection can raise on a hostile or broken answer besides requests' own errors (urllib3 and
-# http.client errors that escape requests, a header or chunk size no parser takes).
-_TRANSPORT_ERRORS = (
-    requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, ValueError, OSError,
-)  # fmt: skip
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:120] if text else type(error).__name__
-
 
 # A header value requests and http.client will send: visible Latin-1, inner spaces, no controls.
 _SENDABLE = re.compile(r"[!-~\x80-\xff][ -~\x80-\xff]*")
-
-
-class _Retryable(Exception):
-    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
-        super().__init__(error.reason)
-        self.error = error
-        self.retry_after = retry_after
 
 
 @FETCHERS.register
@@ -113,7 +65,7 @@ class HttpFetcher(Fetcher):
         # on deadline.cancel_all().
         self.sleep = sleep
         self._not_before: dict[str, datetime] = {}
-        self._environment = _Environment()
+        self._environment = Environment()
 
     def not_before(self, url: str) -> datetime | None:
         """When the server of `url` said to come back (the last fetch's FetchError.retry_at), else None."""
@@ -141,11 +93,7 @@ class HttpFetcher(Fetcher):
         for key, header in (("etag", "If-None-Match"), ("last_modified", "If-Modified-Since")):
             if (value := validators.get(key)) and _SENDABLE.fullmatch(value):
                 headers[header] = value
-        with requests.Session() as session:
-            session.trust_env = False  # read once, by _Environment
-            session.verify = self._environment.verify
-            for scheme in ("http://", "https://"):
-                session.mount(scheme, DeadlineAdapter())
+        with new_session(self._environment) as session:
             if jar := load_cookies(page, self.base_dir):
                 session.cookies.update(jar)
             for attempt in range(attempts):
@@ -157,7 +105,7 @@ class HttpFetcher(Fetcher):
                             session, page.url, headers, conditional=bool(validators), deadline=deadline
                         )
                     break
-                except _Retryable as problem:
+                except Retryable as problem:
                     self._wait_or_give_up(page, problem, attempt, attempts, budget_ends)
         content_type = response.headers.get("content-type", "")
         if is_pdf(body):  # a document of its own kind: its bytes are the capture, there is no HTML to decode
@@ -180,7 +128,7 @@ class HttpFetcher(Fetcher):
         )
 
     def _wait_or_give_up(
-        self, page: PageConfig, problem: _Retryable, attempt: int, attempts: int, budget_ends: float
+        self, page: PageConfig, problem: Retryable, attempt: int, attempts: int, budget_ends: float
     ) -> None:
         """Sleep before the next attempt when the wait fits the check's budget; else raise the failure.
 
@@ -212,7 +160,14 @@ class HttpFetcher(Fetcher):
         conditional: bool,
         deadline: Deadline,
     ) -> tuple[requests.Response, bytes]:
-        response = self._follow_redirects(session, url, headers, deadline)
+        response = follow_redirects(
+            session,
+            url,
+            headers,
+            deadline,
+            environment=self._environment,
+            max_redirects=self.settings.max_redirects,
+        )
         status = response.status_code
         if status == 304 and conditional:
             response.close()
@@ -222,7 +177,7 @@ class HttpFetcher(Fetcher):
             error = FetchError(
                 url, f"HTTP {status}", status=status, hint=RATE_LIMIT_HINT if status == 429 else ""
             )
-            raise _Retryable(error, retry_after_seconds(response.headers.get("retry-after")))
+            raise Retryable(error, retry_after_seconds(response.headers.get("retry-after")))
         if status >= 300:
             response.close()
             hint = LOGIN_HINT if status in (401, 403) else ""
@@ -233,7 +188,7 @@ class HttpFetcher(Fetcher):
             raise FetchError(
                 url, f"not HTML: {mime}", status=status, hint="watch the HTML page that shows the text"
             )
-        body = self._read_capped(response, url, deadline)
+        body = read_capped(response, url, deadline, cap=self.settings.max_bytes)
         if is_pdf(body):
             return response, body
         if mime in PDF_TYPES:
@@ -249,97 +204,3 @@ class HttpFetcher(Fetcher):
         if not mime and body.lstrip()[:1] != b"<":
             raise FetchError(url, "not HTML: no content type and no markup", status=status)
         return response, body
-
-    def _follow_redirects(
-        self, session: requests.Session, url: str, headers: dict[str, str], deadline: Deadline
-    ) -> requests.Response:
-        """GET `url`, following http(s) redirects. Credentials (the config's Authorization, Cookie and
-        Proxy-Authorization headers, .netrc, the cookies file) never cross to another origin nor from https to
-        http: from that hop on, the chain goes without them."""
-        target = url
-        jar, trusted = session.cookies, True
-        try:
-            for _hop in range(self.settings.max_redirects + 1):
-                response = self._get(session, url, target, headers, deadline, trusted=trusted)
-                if not (response.is_redirect and response.headers.get("location")):
-                    return response
-                response.close()
-                source, target = response.url, redirect_target(url, response)
-                shared = shares_credentials(source, target)
-                if trusted and not shared.all:
-                    trusted = False
-                    headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
-                if not shared.cookies and session.cookies is jar:
-                    session.cookies = requests.cookies.RequestsCookieJar()  # the chain goes on without them
-        finally:
-            session.cookies = jar
-        hint = f"more than {self.settings.max_redirects} redirects (fetch.max_redirects); a loop, or a login redirect"
-        raise FetchError(url, "too many redirects", status=response.status_code, hint=hint)
-
-    def _get(
-        self,
-        session: requests.Session,
-        url: str,
-        target: str,
-        headers: dict[str, str],
-        deadline: Deadline,
-        *,
-        trusted: bool,
-    ) -> requests.Response:
-        left = deadline.remaining()
-        if left <= 0:
-            raise _Retryable(FetchError(url, TIMED_OUT))
-        proxies, netrc = self._environment.settings(target)
-        try:
-            return session.get(
-                target,
-                headers=headers,
-                stream=True,
-                allow_redirects=False,
-                timeout=(left, left),
-                proxies=proxies,
-                auth=netrc if trusted else None,
-            )
-        except requests.exceptions.InvalidHeader as error:
-            raise FetchError(url, "invalid request header", hint=_first_line(error)) from None
-        except requests.exceptions.InvalidURL as error:
-            raise FetchError(url, "redirect to an invalid URL", hint=_first_line(error)) from None
-        except _TRANSPORT_ERRORS as error:
-            raise self._cut(url, deadline, error) from None
-
-    def _cut(self, url: str, deadline: Deadline, error: BaseException) -> _Retryable:
-        """The retryable failure of an attempt whose connection broke; Interrupted when cancel_all() did it."""
-        if deadline.cancelled:
-            raise Interrupted(url)
-        if deadline.expired:
-            return _Retryable(FetchError(url, TIMED_OUT))
-        if isinstance(error, requests.RequestException):
-            return _Retryable(FetchError(url, network_reason(error)))
-        return _Retryable(FetchError(url, "network error: invalid answer"))
-
-    def _read_capped(self, response: requests.Response, url: str, deadline: Deadline) -> bytes:
-        cap = self.settings.max_bytes
-        too_large = FetchError(
-            url, f"too large: over {cap} bytes", status=response.status_code, hint="fetch.max_bytes"
-        )
-        declared = header_number(response.headers.get("content-length"))
-        if declared is not None and declared > cap:
-            response.close()
-            raise too_large
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_content(_CHUNK):
-                size += len(chunk)
-                if size > cap:
-                    raise too_large
-                chunks.append(chunk)
-        except _TRANSPORT_ERRORS as error:
-            raise self._cut(url, deadline, error) from None
-        finally:
-            response.close()
-        if deadline.cancelled:
-            raise Interrupted(url)
-        if deadline.expired:  # the cut-off socket read as the end of a body sent without a length
-            raise _Retryable(FetchError(url, TIMED_OUT))
-        return b"".join(chunks)

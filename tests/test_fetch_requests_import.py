@@ -38,3 +38,21 @@ def test_requests_imported_first_elsewhere_is_the_one_used() -> None:
         "import requests\nfrom monitor.fetch.requests_lib import requests as ours\nprint(ours is requests)\n"
     )
     assert run_fresh(code) == "True"
+
+
+def test_a_time_stamp_request_leaves_chardet_unimported_too() -> None:
+    """The TSA request after a run's checks (monitor/pipeline/stamp.py) takes requests as the fetch stage does.
+    Here the TSA is a loopback port nobody listens on: the request is made, refused, and stamping waits."""
+    code = (
+        "import socket, sys\n"
+        "from monitor.pipeline.stamp import TsaError, request_token\n"
+        "with socket.socket() as free:\n"
+        "    free.bind(('127.0.0.1', 0))\n"
+        "    port = free.getsockname()[1]\n"
+        "try:\n"
+        "    request_token(f'http://127.0.0.1:{port}/tsa', b'a record', b'')\n"
+        "except TsaError as error:\n"
+        "    print('refused' if 'did not answer' in str(error) else error)\n"
+        "print('chardet' in sys.modules)\n"
+    )
+    assert run_fresh(code) == "refused\nFalse"

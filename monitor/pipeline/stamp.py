@@ -95,8 +95,9 @@ def stamp_pending(ctx: Context) -> StampReport | None:
 
 def request_token(url: str, data: bytes, ca_pem: bytes) -> tuple[bytes, str]:
     """The TSA's response over sha256(`data`), checked, and the time it states (ISO 8601 UTC)."""
-    import requests
     from rfc3161_client import HashAlgorithm, TimestampRequestBuilder, decode_timestamp_response
+
+    from monitor.fetch.requests_lib import requests  # as the fetch stage imports it: chardet out of sight
 
     query = TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).build()
     try:

@@ -130,11 +130,6 @@ def test_after_reextract_the_next_check_reads_todays_rules(combined: Path) -> No
     assert code == 0 and output.split()[:2] == ["doc", "unchanged"], output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify counts no row of the captures table as naming a blob, so a combined document's part captures "
-    "read as orphans 'older than the page's history' (store/verify.py), before reextract as after it",
-)
 def test_verify_is_clean_before_and_after_reextract(combined: Path) -> None:
     code, output = cli(combined, 4, "verify")
     assert code == 0, output
@@ -143,13 +138,6 @@ def test_verify_is_clean_before_and_after_reextract(combined: Path) -> None:
     assert code == 0, output
 
 
-NO_PARTS_ON_REREADINGS = (
-    "a re-reading records no captures rows (store.checks.append takes none), so the version it makes names no "
-    "parts: a later rule change finds 'no stored capture' and the export of it has no part responses"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NO_PARTS_ON_REREADINGS)
 def test_a_second_rule_change_reads_the_first_reextract_s_readings_again(combined: Path) -> None:
     assert cli(combined, 4, "reextract", "doc")[0] == 0
     combined.write_text(combined.read_text().replace('remove = [".note"]', 'remove = [".note", "h2"]'))
@@ -162,7 +150,6 @@ def test_a_second_rule_change_reads_the_first_reextract_s_readings_again(combine
     assert len(timeline) == 1 and "Part two" not in store.versions.read_text("doc", timeline[0].id)
 
 
-@pytest.mark.xfail(strict=True, reason=NO_PARTS_ON_REREADINGS)
 def test_the_export_of_a_re_read_version_holds_one_response_per_part(combined: Path, tmp_path: Path) -> None:
     assert cli(combined, 4, "reextract", "doc")[0] == 0
     bundle = tmp_path / "doc.zip"

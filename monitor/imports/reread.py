@@ -24,7 +24,7 @@ from monitor.pipeline.capture import Context
 from monitor.pipeline.rules_change import changed_parts, describe_change, page_rule_parts
 from monitor.store.records import TECHNICAL_KEY
 from monitor.store.timeline import VersionInfo
-from monitor.store.writes import CheckWrites
+from monitor.store.writes import CheckWrites, PartWrite
 
 READ_AGAIN = "the stored capture read again by reextract"  # what changed, for a version of unknown rules
 
@@ -56,9 +56,13 @@ def record_reextract(ctx: Context, page: PageConfig, plan: ReextractPlan | None 
         raise UsageError(f"{page.id}: {current.note}; nothing recorded (fix the page's select/remove)")
     parts = page_rule_parts(ctx, page)
     reading_before: Reread | None = None
+    read_from: list[list[PartWrite]] = []  # a combined document's re-reading names the parts it re-read
     for entry in plan.entries:
         if entry.differs and not entry.broken:
             result.rereadings.append(_rereading(ctx, page, plan, entry, reading_before, parts))
+            assert entry.info is not None  # an entry that reads otherwise has its stored row
+            stored = store.versions.captures(page.id, entry.info)
+            read_from.append([PartWrite(number, url, raw) for number, url, raw in stored])
         reading_before = entry
     assert current.info is not None  # every planned entry carries its stored row
     if not result.rereadings and current.info.rules == plan.rules:
@@ -67,10 +71,10 @@ def record_reextract(ctx: Context, page: PageConfig, plan: ReextractPlan | None 
     with store.transaction():
         if store.versions.list(page.id) != [entry.info for entry in plan.entries]:
             raise StoreError(f"{page.id}: a check recorded a version meanwhile; run reextract again")
-        for record in result.rereadings:
+        for record, captures in zip(result.rereadings, read_from, strict=True):
             text = plan.documents[record.version or ""].to_text()
             store.versions.put(page.id, text, None, hashed=(record.version or "", None))
-            store.checks.append(record)
+            store.checks.append(record, captures)
         head = store.versions.current(page.id)
         assert head is not None  # the plan read it, and nothing moved it
         if head.rules != plan.rules:  # the same text under another fingerprint: said once, on the version

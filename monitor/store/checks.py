@@ -26,7 +26,7 @@ from monitor.store.records import (
     parse_record,
 )
 from monitor.store.timeline import STARTS_VERSION
-from monitor.store.writes import insert_check, read_head
+from monitor.store.writes import PartWrite, insert_captures, insert_check, read_head
 
 # DISTINCT would read every check; this hops from page to page through the index (a skip scan).
 _PAGES = """WITH RECURSIVE p(page) AS (
@@ -43,14 +43,18 @@ class Checks:
 
     # -- writing -----------------------------------------------------------------------------------------
 
-    def append(self, record: CheckRecord) -> int:
+    def append(self, record: CheckRecord, captures: list[PartWrite] | None = None) -> int:
         """Record one check (and move the timeline) in the current transaction, or in one of its own;
         every blob it refers to must already be stored. Returns the check's row id. Imports and damaged pages
-        record this way; a live check records with `Store.commit_check`."""
+        record this way; a live check records with `Store.commit_check`. `captures`: the parts of a combined
+        document that the record's version is read from (a re-reading names the parts it re-read)."""
         self.ensure_storable(record)
         with self._area.transaction():
             conn = self._area.db.connection()
-            return insert_check(conn, record, read_head(conn, record.page))
+            check_id = insert_check(conn, record, read_head(conn, record.page))
+            if captures:
+                insert_captures(conn, check_id, captures)
+            return check_id
 
     def ensure_storable(self, record: CheckRecord) -> None:
         """StoreError naming the check when it cannot be recorded: a bad value, or a blob not stored yet."""

@@ -75,3 +75,13 @@ def token_problems(conn: sqlite3.Connection, db_path: Path, tsa_ca: bytes | None
         if problem:
             problems.append(f"{where}: {problem}; {RESTORE_FACTS}")
     return checked, problems
+
+
+def part_captures(conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """The raw captures named by a combined document's rows (the captures table), by page."""
+    named: dict[str, set[str]] = defaultdict(set)
+    for page, raw in conn.execute(
+        "SELECT c.page, p.raw_sha256 FROM captures p JOIN checks c ON c.id = p.check_id"
+    ):
+        named[str(page)].add(str(raw))
+    return named

@@ -27,18 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.models import CheckRecord
+from monitor.store import references
 from monitor.store.blob_check import RESTORE_BLOB, orphan_findings, read_blobs
 from monitor.store.chain import chain_problems, record_digest
 from monitor.store.derived import derived_timeline, impossible_row
-from monitor.store.layout import (
-    PAGES,
-    SHA256,
-    blob_path,
-    has_legacy_log,
-    referenced_blobs,
-)
+from monitor.store.layout import PAGES, SHA256, blob_path, has_legacy_log, referenced_blobs
 from monitor.store.objections import objection_chain_problems
-from monitor.store.references import RESTORE_DB, RESTORE_FACTS, reference_problems, token_problems
 
 if TYPE_CHECKING:
     from monitor.store.db import Database
@@ -99,10 +93,10 @@ class _Verifier:
                 finally:
                     conn.close()
         except sqlite3.DatabaseError as error:
-            self.problems.append(f"{path}: damaged database ({error}); {RESTORE_DB}")
+            self.problems.append(f"{path}: damaged database ({error}); {references.RESTORE_DB}")
             return
         except Exception as error:  # noqa: BLE001 - verify reports, it never crashes
-            self.problems.append(f"{path}: unreadable ({error}); {RESTORE_DB}")
+            self.problems.append(f"{path}: unreadable ({error}); {references.RESTORE_DB}")
             return
         if state == "damaged" or has_legacy_log(self.root):
             return  # the JSONL layout names the blobs until it is migrated into the database
@@ -116,16 +110,20 @@ class _Verifier:
         self.checked += 1
         result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         if result != ["ok"]:
-            self.problems.append(f"{self.db.path}: damaged database ({'; '.join(result[:5])}); {RESTORE_DB}")
+            self.problems.append(
+                f"{self.db.path}: damaged database ({'; '.join(result[:5])}); {references.RESTORE_DB}"
+            )
             return "damaged"  # its rows cannot be trusted enough to check references
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checks'").fetchone():
             return "empty (it has no tables)"
         self.checks(conn)
+        for page, raws in references.part_captures(conn).items():  # a combined document's parts
+            self.mentioned[page] |= raws
         self.chain(conn)
         self.problems.extend(objection_chain_problems(conn, str(self.db.path)))
         self.versions(conn)
-        self.problems += reference_problems(conn, self.db.path)
-        tokens, problems = token_problems(conn, self.db.path, self.tsa_ca)
+        self.problems += references.reference_problems(conn, self.db.path)
+        tokens, problems = references.token_problems(conn, self.db.path, self.tsa_ca)
         self.checked += tokens
         self.problems += problems
         return None
@@ -143,7 +141,7 @@ class _Verifier:
             self.mentioned[page].update(str(value) for value in columns[2:6] if value)
             if not isinstance(data, str) or record_digest(data) != digest:
                 self.problems.append(
-                    f"{where}: damaged record (it does not hash to its digest); {RESTORE_DB}"
+                    f"{where}: damaged record (it does not hash to its digest); {references.RESTORE_DB}"
                 )
                 self.untrusted.add(page)
                 continue
@@ -151,14 +149,14 @@ class _Verifier:
                 record = CheckRecord.from_json(json.loads(data))
                 source = str(record.source.get("key") or record.source["id"]) if record.source else None
             except (ValueError, KeyError, TypeError, AttributeError) as error:
-                self.problems.append(f"{where}: damaged record ({error}); {RESTORE_DB}")
+                self.problems.append(f"{where}: damaged record ({error}); {references.RESTORE_DB}")
                 self.untrusted.add(page)
                 continue
             problem = check_problem(record) or (
                 None if record.page == page else f"record of page {record.page!r}"
             )
             if problem:
-                self.problems.append(f"{where}: {problem}; {RESTORE_DB}")
+                self.problems.append(f"{where}: {problem}; {references.RESTORE_DB}")
                 self.untrusted.add(page)
                 continue
             said = (record.time, str(record.outcome), record.version, record.previous, record.text_sha256,
@@ -169,7 +167,7 @@ class _Verifier:
                 self.problems.append(
                     f"{where}: its {', '.join(name for name, _, _ in differ)} column differs from its hashed "
                     f"record ({'; '.join(f'{name} {_show(col)}, the record says {_show(val)}' for name, col, val in differ)})"
-                    f"; {RESTORE_FACTS}"
+                    f"; {references.RESTORE_FACTS}"
                 )
             self.mentioned[page].update(value for value in said[2:6] if value)
             self.records[page].append((n, row_id, record))
@@ -196,7 +194,7 @@ class _Verifier:
             if record.source is None and before is not None and stepped:
                 self.problems.append(
                     f"{where}: dated {record.time}, before the page's previous check ({before.time}), and "
-                    f"its record says no clock step back; {RESTORE_FACTS} (records were edited or reordered)"
+                    f"its record says no clock step back; {references.RESTORE_FACTS} (records were edited or reordered)"
                 )
             if datetime.fromisoformat(record.time.replace("Z", "+00:00")) > latest:
                 later = (r.clock_step for _, _, r in records[index + 1 :])
@@ -204,7 +202,7 @@ class _Verifier:
                     self.problems.append(
                         f"{where}: dated {record.time}, more than {FUTURE_TOLERANCE} after now "
                         f"({self.now:%Y-%m-%dT%H:%M:%SZ}); if the clock was wrong then, set it right (the next "
-                        f"check records the step back), else {RESTORE_FACTS}"
+                        f"check records the step back), else {references.RESTORE_FACTS}"
                     )
 
     def chain(self, conn: sqlite3.Connection) -> None:
@@ -255,12 +253,12 @@ class _Verifier:
             if made_by != page:
                 gone = "is gone" if made_by is None else f"is a check of page {made_by!r}"
                 self.problems.append(
-                    f"{where.format(seq)}: the check that made it (checks row {row[-1]}) {gone}; {RESTORE_FACTS}"
+                    f"{where.format(seq)}: the check that made it (checks row {row[-1]}) {gone}; {references.RESTORE_FACTS}"
                 )
             elif index >= len(expected):
                 self.problems.append(
                     f"{where.format(seq)}: no check of the page makes it (they make {len(expected)} versions; "
-                    f"a record was deleted, or the row added); {RESTORE_FACTS}"
+                    f"a record was deleted, or the row added); {references.RESTORE_FACTS}"
                 )
             elif differ := [
                 (n, a, e) for n, a, e in zip(TIMELINE, row, expected[index], strict=True) if a != e
@@ -268,14 +266,14 @@ class _Verifier:
                 impossible = impossible_row(row, rows[index - 1][1:] if index else None, rows[index - 1][0])
                 self.problems.append(
                     f"{where.format(seq)}: {impossible}{', '.join(f'{n} {_show(a)}' for n, a, _ in differ)} "
-                    f"but the page's checks make it {', '.join(f'{n} {_show(e)}' for n, _, e in differ)}; {RESTORE_FACTS}"
+                    f"but the page's checks make it {', '.join(f'{n} {_show(e)}' for n, _, e in differ)}; {references.RESTORE_FACTS}"
                 )
         if page not in self.untrusted and len(expected) > len(rows):
             version, since = expected[len(rows)][:2]
             self.problems.append(
                 f"{self.db.path}: page {page!r}: its checks make {len(expected)} versions, the versions table "
                 f"holds {len(rows)} (version {len(rows) + 1}, {str(version)[:12]} since {since}, is missing); "
-                f"{RESTORE_FACTS}"
+                f"{references.RESTORE_FACTS}"
             )
 
     def orphans(self, *, lost: bool) -> None:

@@ -40,8 +40,16 @@ _COLOUR = re.compile("\x1b\\[[0-9;]*m")
 _KEPT = re.compile(f"({_COLOUR.pattern})|{_CONTROL.pattern}")
 
 
+# The last stream asked and its answer: `say` asks for every line it writes, and a stream's being a terminal
+# does not change while it is open (tests swap sys.stdout, so the answer is kept for that stream object only).
+_asked: tuple[IO[Any] | None, bool] = (None, False)
+
+
 def _is_terminal(stream: IO[Any]) -> bool:
-    return bool(getattr(stream, "isatty", lambda: False)())
+    global _asked
+    if _asked[0] is not stream:
+        _asked = (stream, bool(getattr(stream, "isatty", lambda: False)()))
+    return _asked[1]
 
 
 def color_enabled(err: bool = False) -> bool:

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import PageConfig
 from monitor.errors import StoreDamaged, StoreError
-from monitor.extract.rules import fingerprint_of
 from monitor.models import CheckRecord, Document, Outcome, isoformat
 from monitor.pipeline.capture import (
     Capture,
@@ -37,7 +36,7 @@ from monitor.pipeline.capture import (
 )
 from monitor.pipeline.combine import store_parts
 from monitor.pipeline.decide import decide
-from monitor.pipeline.fingerprint import rule_parts_now
+from monitor.pipeline.fingerprint import rules_now
 from monitor.pipeline.result import CheckResult
 from monitor.pipeline.rules_change import rules_change
 from monitor.pipeline.same_capture import as_last_good
@@ -97,8 +96,7 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
     assert pending.capture is not None and pending.state is not None
     page = pending.page or page  # its declaration as this check read it, once
     record = CheckRecord(page=page.id, time=pending.time, url=page.url, outcome=Outcome.FAILED)
-    rule_parts = rule_parts_now(ctx, page)  # once per check
-    record.rules = fingerprint_of(rule_parts)
+    rule_parts, record.rules = rules_now(ctx, page)  # once per check (per run: no declaration)
     state, fetched = pending.state, pending.capture.fetched
     record.status = pending.capture.status
     if fetched is not None:

@@ -13,7 +13,23 @@ import hashlib
 
 from monitor.config.declared_pages import page_now
 from monitor.config.loading import PageConfig
+from monitor.extract.rules import fingerprint_of
 from monitor.pipeline.capture import Context
+
+
+def rules_now(ctx: Context, page: PageConfig) -> tuple[dict[str, object], str]:
+    """`rule_parts_now` and its fingerprint. A page whose rules are all in config.toml (no declaration, no
+    `combine`) has the same ones at every check of a context, so they are worked out once per context (a run, the
+    service until it reloads the config); a declaration page's are worked out at each check, from the
+    declaration that check read. The parts are shared: read them, never change them."""
+    if page.declaration is not None or page.read_rules is not None:
+        parts = rule_parts_now(ctx, page)
+        return parts, fingerprint_of(parts)
+    known = ctx.rules_seen.get(id(page))
+    if known is None or known[0] is not page:
+        parts = rule_parts_now(ctx, page)
+        known = ctx.rules_seen[id(page)] = (page, parts, fingerprint_of(parts))
+    return known[1], known[2]
 
 
 def rule_parts_now(ctx: Context, page: PageConfig) -> dict[str, object]:

@@ -199,6 +199,13 @@ def test_changing_a_part_s_rules_is_a_technical_version_never_news(site: Site, t
     ]
     assert "select" in str((records[1].source or {}).get("changed")), records[1].source
     assert "Read this first" in store.versions.read_text("doc", records[1].version or "")
+    technical = store.versions.list("doc")[-1]
+    assert [url for _, url, _ in store.versions.captures("doc", technical)] == [  # read from the same parts
+        site.url("/one"),
+        site.url("/two"),
+        site.url("/three"),
+    ]
+    assert run_cli(config, lambda: day(2), "verify")[0] == 0
 
 
 @pytest.mark.parametrize(

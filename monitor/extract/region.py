@@ -1,0 +1,162 @@
+"""The automatic region: the container of the page's main content as trafilatura sees it (`trafilatura_region`),
+the shortcut that finds it without trafilatura when one main container holds every block
+(`container_of_everything`), and the page's title as trafilatura gives it (`trafilatura_title`, `html_title`).
+
+trafilatura only points at the content: the lines it keeps that are long enough to be distinctive are found
+among the body's blocks, and the region is their smallest common container (climbing to the outermost main,
+article or role=main around it). Its own text is never used (monitor/extract/document.py says why).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from monitor.extract.html_blocks import SourcedBlock
+from monitor.extract.normalize import normalize_text
+
+__all__ = ["container_of_everything", "html_title", "inside", "trafilatura_region", "trafilatura_title"]
+
+# Lines trafilatura keeps that are this long are distinctive enough to locate the content by.
+_ANCHOR_MIN_WORDS = 4
+_CONTENT_CONTAINERS = ("main", "article")
+_ATOMIC_CLASS = re.compile(r"(?<!\S)x[0-9a-z]{5,8}(?!\S)")
+
+
+def html_title(page: HtmlElement) -> str | None:
+    """The page's own title: its og:title, else its <title>."""
+    for meta in page.iterfind(".//meta[@property='og:title']"):
+        if title := normalize_text(meta.get("content") or ""):
+            return title
+    element = page.find(".//title")
+    return (normalize_text(element.text_content()) or None) if element is not None else None
+
+
+def trafilatura_region(
+    page: HtmlElement, body: HtmlElement, sourced: list[SourcedBlock]
+) -> tuple[HtmlElement, str | None]:
+    """The container of the main content as trafilatura sees it (the body when it finds fewer than two
+    distinctive lines among `sourced`, the body's blocks), and the title trafilatura gives the page."""
+    import trafilatura  # slow to import; only pages without `select` need it
+
+    found: Any  # trafilatura's Document (its return type also admits a dict, which as_dict=False never gives)
+    try:
+        # Only the main region is used: metadata off spares htmldate/dateparser (most of the time on big
+        # pages), comments off spares a second search, and the fast mode its readability/justext fallbacks.
+        # On the 104 corpus captures the region is the same as with the default options. It reads our own
+        # tree (it works on copies of it), so the page is parsed once.
+        with _without_atomic_classes(page):
+            found = trafilatura.bare_extraction(page, include_tables=False, fast=True, include_comments=False)
+    except Exception:  # noqa: BLE001 - a heuristic failing must not fail the check; the whole body is the region
+        found = None
+    title = trafilatura_title(page) if found is not None else None
+    if not title:
+        title = html_title(page)
+    by_text: dict[str, HtmlElement] = {}
+    for s in sourced:
+        by_text.setdefault(s.block.text, s.element)
+    anchors = []
+    for line in (found.text or "").split("\n") if found is not None else ():
+        text = normalize_text(line).removeprefix("- ")
+        if len(text.split()) >= _ANCHOR_MIN_WORDS and text in by_text:
+            anchors.append(by_text[text])
+    if len(set(anchors)) < 2:
+        return body, title
+    common = _common_ancestor(anchors)
+    container = _outermost_container(common)
+    return (common if container is None else container), title
+
+
+@contextlib.contextmanager
+def _without_atomic_classes(page: HtmlElement) -> Iterator[None]:
+    """The page without its atomic class names for as long as trafilatura reads it, then as it was.
+
+    Atomic CSS (Meta's StyleX: `x1i10hfl xjbqb8w ...`, dozens per element) names no part of a page, but
+    trafilatura tests every class attribute against its word lists with regular expressions, which on Meta's
+    pages was most of its time (26 ms of a 41 ms cleaning pass); a word it finds in such a name is chance."""
+    saved = []
+    for element in page.iter():
+        names = element.get("class")
+        if names and _ATOMIC_CLASS.search(names):
+            saved.append((element, names))
+            kept = _ATOMIC_CLASS.sub("", names).split()
+            if kept:
+                element.set("class", " ".join(kept))
+            else:
+                del element.attrib["class"]
+    try:
+        yield
+    finally:
+        for element, names in saved:
+            element.set("class", names)
+
+
+def _is_container(element: HtmlElement) -> bool:
+    return element.tag in _CONTENT_CONTAINERS or element.get("role") == "main"
+
+
+def _outermost_container(element: HtmlElement) -> HtmlElement | None:
+    """The outermost content container (main, article, role=main) among `element` and its ancestors."""
+    outermost = element if _is_container(element) else None
+    for ancestor in element.iterancestors():
+        if _is_container(ancestor):
+            outermost = ancestor
+    return outermost
+
+
+def container_of_everything(sourced: list[SourcedBlock]) -> HtmlElement | None:
+    """The outermost content container holding every block of the body, or None when there is none.
+
+    Any anchors trafilatura finds are some of these blocks: their common ancestor lies within the common
+    ancestor of all of them, and so climbs to the same outermost container, which holds the same text."""
+    if not sourced:
+        return None
+    elements = dict.fromkeys(s.element for s in sourced)
+    container = _outermost_container(_common_ancestor([sourced[0].element, sourced[-1].element]))
+    if container is None or len(inside(container, elements)) < len(elements):
+        return None
+    return container
+
+
+def trafilatura_title(page: HtmlElement) -> str | None:
+    """The title trafilatura's metadata gives (meta tags, JSON-LD, the single <h1>, the <title> split at its
+    separator), from the same steps it takes, without the date, author and site name searches around them."""
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+
+    try:
+        metadata = examine_meta(page)
+        with contextlib.suppress(Exception):  # trafilatura guards its JSON-LD reading the same way
+            metadata = extract_meta_json(page, metadata)
+        title = metadata.title or extract_title(page)
+    except Exception:  # noqa: BLE001 - a heuristic failing must not fail the check; the <title> serves
+        return None
+    return normalize_text(title or "") or None
+
+
+def _common_ancestor(elements: Iterable[HtmlElement]) -> HtmlElement:
+    iterator = iter(elements)
+    common = next(iterator)
+    for element in iterator:
+        lineage = {element, *element.iterancestors()}
+        while common not in lineage:
+            common = common.getparent()
+    return common
+
+
+def inside(region: HtmlElement, elements: Iterable[HtmlElement]) -> set[HtmlElement]:
+    """Those of `elements` that are `region` or lie in it. Each walk up stops at an element already placed,
+    so blocks sharing ancestors cost little (a block-by-block ancestor walk cost milliseconds on deep pages)."""
+    placed: dict[HtmlElement, bool] = {region: True}
+    for element in elements:
+        path = []
+        node: HtmlElement | None = element
+        while node is not None and node not in placed:
+            path.append(node)
+            node = node.getparent()
+        verdict = node is not None and placed[node]
+        placed.update(dict.fromkeys(path, verdict))
+    return {element for element, verdict in placed.items() if verdict}

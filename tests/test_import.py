@@ -318,7 +318,7 @@ def test_imported_wording_is_the_baseline_of_the_first_live_check(
         (
             lambda root: _folder(root / "f", "index.tsv"),
             (),
-            "{root}/f: no dated .md, .html or .txt files in it",
+            "{root}/f: no dated .md, .html, .pdf or .txt files in it",
         ),
         (
             lambda root: _folder(root / "f", "2025-01-01.md"),

@@ -62,7 +62,7 @@ def prepare_version(
         page=page.id, time=version.time, url=version.address or page.url, outcome=Outcome.FAILED
     )
     record.source, record.renderer = version.source() | {"key": version.key}, "import"
-    if version.format == "html":  # a raw capture: extracted as a live check then would have, and marked so
+    if version.raw:  # a raw capture (HTML or PDF): extracted as a live check then would have, and marked so
         page = rules_at(ctx, page, parse_time(version.time))
         parts = page_rule_parts(ctx, page)  # what a live check under the same rules fingerprints
         from monitor.extract.rules import fingerprint_of
@@ -92,7 +92,7 @@ def prepare_version(
         elif change is not None and change.note:
             record.reason = change.note
     assert document is not None
-    raw = data if version.format == "html" else None
+    raw = data if version.raw else None
     text = document.to_text()
     record.text_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     record.raw_sha256 = hashlib.sha256(raw).hexdigest() if raw is not None else None

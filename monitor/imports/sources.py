@@ -3,7 +3,7 @@
 A git repository (an Open Terms Archive `*-versions` clone): every commit that added or changed FILE is a
 version, dated by its commit date; its commit id is the version's source id (read with git: git_history.py).
 
-A folder: every `.md` (Open Terms Archive Markdown), `.html`/`.htm` (a raw capture) and `.txt` (text in the
+A folder: every `.md` (Open Terms Archive Markdown), `.html`/`.htm`/`.pdf` (a raw capture) and `.txt` (text in the
 store's own form, as `privacy-monitor show` prints it) file whose name begins with an ISO date or date-time
 (`2025-06-01.md`, `2022-07-11T14-58-05Z_a3689b38.md`, `2025-06-01T12:30:00+02:00.html`; without a zone: UTC).
 Its source id is the sha256 of its bytes. Other files (an `index.tsv`, hidden files) are not versions.
@@ -23,7 +23,9 @@ from monitor.errors import ImportSourceError
 from monitor.imports.git_history import file_commits, is_repository, show
 from monitor.imports.guards import check_text, name_time, printable, read_inside, shown
 
-FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".txt": "txt"}
+FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "txt"}
+# Raw captures, extracted under the page's rules and kept as evidence; the others are text already.
+RAW_FORMATS = frozenset({"html", "pdf"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,7 @@ class SourceVersion:
     kind: str  # "git" | "folder"
     id: str  # the commit id, or the sha256 of the file
     name: str  # for messages: "a3689b38 Privacy Policy.md", or the file name
-    format: str  # "md" | "html" | "txt"
+    format: str  # "md" | "html" | "pdf" | "txt"
     location: str  # the repository, or the file
     path: str = ""  # the file inside the repository
     # What an Open Terms Archive commit says of its capture (its trailers): the address it was fetched from
@@ -47,6 +49,11 @@ class SourceVersion:
         return dict(self.origin).get("address")
 
     @property
+    def raw(self) -> bool:
+        """A raw capture (HTML or PDF), extracted as a check extracts one, not a text already."""
+        return self.format in RAW_FORMATS
+
+    @property
     def key(self) -> str:
         """What makes it the same version again in any source: its id at its date (a file whose bytes come
         back later, A B A, is a version again)."""
@@ -55,7 +62,7 @@ class SourceVersion:
     def read(self) -> bytes:
         if self.kind == "git":
             data = show(Path(self.location), self.id, self.path)
-            if self.format != "html":
+            if not self.raw:
                 check_text(data, f"{self.location}: {self.name}")
             return data
         file = Path(self.location)
@@ -102,7 +109,7 @@ def git_versions(repository: Path, path: str) -> list[SourceVersion]:
         )
     suffix = PurePosixPath(relative).suffix.lower()
     if suffix not in FORMATS:
-        raise ImportSourceError(f"{path}: not a .md, .html or .txt file")
+        raise ImportSourceError(f"{shown(path)}: not a .md, .html, .pdf or .txt file")
     commits = file_commits(repository, relative)
     if not commits:
         raise ImportSourceError(
@@ -139,10 +146,10 @@ def folder_versions(folder: Path) -> list[SourceVersion]:
             )
         data = read_inside(file, folder)
         when = name_time(file)
-        if FORMATS[suffix] != "html":  # HTML carries its own charset; the others are UTF-8 by definition
+        if FORMATS[suffix] not in RAW_FORMATS:  # HTML carries its own charset; .md and .txt are UTF-8
             check_text(data, shown(file))
         digest = hashlib.sha256(data).hexdigest()
         versions.append(SourceVersion(when, "folder", digest, file.name, FORMATS[suffix], str(file)))
     if not versions:
-        raise ImportSourceError(f"{shown(folder)}: no dated .md, .html or .txt files in it")
+        raise ImportSourceError(f"{shown(folder)}: no dated .md, .html, .pdf or .txt files in it")
     return sorted(versions, key=lambda version: (version.time, version.name))

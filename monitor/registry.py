@@ -26,9 +26,14 @@ T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    def __init__(self, what: str, builtins: Sequence[str] = ()) -> None:
+    def __init__(self, what: str, builtins: Sequence[str] = (), *, module_per_kind: bool = False) -> None:
+        """`builtins`: the modules that register the built-in kinds. With `module_per_kind`, the module of the
+        built-in kind `name` is the one named `name` (`monitor.fetch.http` holds `http`), so asking for that
+        kind imports it alone: a check of plain pages never imports the browser's modules."""
         self.what = what
         self._builtins = tuple(builtins)
+        self._by_kind = {module.rpartition(".")[2]: module for module in builtins} if module_per_kind else {}
+        self._imported: set[str] = set()
         self._loaded = not self._builtins
         self._kinds: dict[str, type[T]] = {}
 
@@ -47,10 +52,26 @@ class Registry(Generic[T]):
         if not self._loaded:
             self._loaded = True
             for module in self._builtins:
-                importlib.import_module(module)
+                self._import(module)
+
+    def _import(self, module: str) -> None:
+        if module not in self._imported:
+            self._imported.add(module)
+            importlib.import_module(module)
+
+    def _load_kind(self, name: str) -> None:
+        """Make `name` known: its own module when the registry knows it, else every built-in."""
+        if name in self._kinds:
+            return
+        module = self._by_kind.get(name)
+        if module is not None:
+            self._import(module)
+            if name in self._kinds:
+                return
+        self._load_builtins()
 
     def get(self, name: str) -> type[T]:
-        self._load_builtins()
+        self._load_kind(name)
         try:
             return self._kinds[name]
         except KeyError:
@@ -74,12 +95,17 @@ class Registry(Generic[T]):
         return [name for _, (name, _cls) in ordered]
 
     def __contains__(self, name: object) -> bool:
-        self._load_builtins()
+        if isinstance(name, str):
+            self._load_kind(name)
+        else:
+            self._load_builtins()
         return name in self._kinds
 
 
 FETCHERS: Registry[Fetcher] = Registry(
-    "renderer", builtins=("monitor.fetch.http", "monitor.fetch.browser", "monitor.fetch.auto")
+    "renderer",
+    builtins=("monitor.fetch.http", "monitor.fetch.browser", "monitor.fetch.auto"),
+    module_per_kind=True,
 )
 WATCH_KINDS: Registry[WatchKind] = Registry("watch kind", builtins=("monitor.watch.kinds",))
 NOTIFIERS: Registry[Notifier] = Registry(

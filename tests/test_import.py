@@ -481,3 +481,24 @@ def test_the_clause_watch_history_over_the_imported_facebook_history_matches_the
     # The import moved the baselines along: the stored state is the replay's last version.
     last = store.versions.list(PAGE)[-1].id
     assert {store.baselines.get(watch, PAGE)["version"] for watch in WATCHED} == {last}
+
+
+def test_captures_failing_in_a_row_for_one_reason_are_one_line(tmp_path: Path) -> None:
+    # A declaration's history that lacks the rules of a past year makes hundreds of captures fail alike: the
+    # output names the run once (first, last, how many), and a lone failure still has its own line.
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    for day in range(1, 5):
+        (folder / f"2026-01-0{day}T08-00-00Z_login.html").write_text(LOGIN_WALL)
+    (folder / "2026-02-01T08-00-00Z.html").write_text(policy_html())
+    (folder / "2026-03-01T08-00-00Z_login.html").write_text(LOGIN_WALL)
+    config = write_config(tmp_path)
+
+    code, output = run(config, "import", PAGE, str(folder))
+
+    assert (code, output.splitlines()) == (0, [
+        "failed: 4 captures from 2026-01-01T08-00-00Z_login.html (2026-01-01T08:00:00Z) to "
+        "2026-01-04T08-00-00Z_login.html (2026-01-04T08:00:00Z): login wall",
+        "failed: 2026-03-01T08-00-00Z_login.html (2026-03-01T08:00:00Z): login wall",
+        "1 version imported, 0 merged, 5 failed",
+    ])  # fmt: skip

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,7 +14,12 @@ from monitor.cli.main import State, main, pass_state
 from monitor.cli.output import Progress, find_page, say
 from monitor.errors import UsageError
 
+if TYPE_CHECKING:
+    from monitor.imports.sources import SourceVersion
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+# From this many captures failing in a row for the same reason, they are one line.
+RUN = 3
 
 
 def parse_bound(value: str | None, option: str, *, end_of_day: bool = False) -> datetime | None:
@@ -78,6 +85,33 @@ def import_(
     finally:
         progress.clear()
         ctx.close()
-    for version, reason in report.failures:
-        say(f"failed: {version.name} ({version.time}): {reason}")
+    for line in failure_lines(report.failures, versions):
+        say(line)
     say(report.line())
+
+
+def failure_lines(
+    failures: Sequence[tuple[SourceVersion, str]], versions: Sequence[SourceVersion]
+) -> list[str]:
+    """One line per failed capture; captures of `versions` failing in a row for the same reason (hundreds, when
+    the rules in force then are not in the declaration's history) are one line naming the first, the last and
+    how many."""
+    place = {version.key: n for n, version in enumerate(sorted(versions, key=lambda version: version.time))}
+    lines: list[str] = []
+    runs: list[list[tuple[SourceVersion, str]]] = []
+    for failure in failures:
+        last = runs[-1][-1] if runs else None
+        if last and last[1] == failure[1] and place.get(failure[0].key) == place.get(last[0].key, -2) + 1:
+            runs[-1].append(failure)
+        else:
+            runs.append([failure])
+    for run in runs:
+        (first, reason), (last, _) = run[0], run[-1]
+        if len(run) < RUN:
+            lines += [f"failed: {version.name} ({version.time}): {why}" for version, why in run]
+        else:
+            lines.append(
+                f"failed: {len(run)} captures from {first.name} ({first.time}) to {last.name} ({last.time}): "
+                f"{reason}"
+            )
+    return lines

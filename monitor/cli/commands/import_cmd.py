@@ -100,8 +100,8 @@ def failure_lines(
     lines: list[str] = []
     runs: list[list[tuple[SourceVersion, str]]] = []
     for failure in failures:
-        last = runs[-1][-1] if runs else None
-        if last and last[1] == failure[1] and place.get(failure[0].key) == place.get(last[0].key, -2) + 1:
+        before = runs[-1][-1] if runs else None
+        if before and before[1] == failure[1] and place.get(failure[0].key) == place.get(before[0].key, -2) + 1:
             runs[-1].append(failure)
         else:
             runs.append([failure])

@@ -101,7 +101,11 @@ def failure_lines(
     runs: list[list[tuple[SourceVersion, str]]] = []
     for failure in failures:
         before = runs[-1][-1] if runs else None
-        if before and before[1] == failure[1] and place.get(failure[0].key) == place.get(before[0].key, -2) + 1:
+        if (
+            before
+            and before[1] == failure[1]
+            and place.get(failure[0].key) == place.get(before[0].key, -2) + 1
+        ):
             runs[-1].append(failure)
         else:
             runs.append([failure])

@@ -31,6 +31,9 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
     Independent of the block conversion on purpose, so that `coverage` can check it: it only decides what is
     shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
     it, as the conversion does; that text then counts for the region but not for the page.
+
+    A shown root that breaks the text at both ends is normalized once for both: its chunks are the page's
+    chunks there (the breaks are spaces, across which normalizing combines nothing).
     """
     page_text, region_text = _Text(), RegionWords()
     region_roots = set(roots)
@@ -57,9 +60,10 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
         return lays_out_apart(element), False
 
     page_pieces, region_pieces = page_text.pieces, region_text.pieces
+    sharing = False  # inside a root whose text the page shares: it goes to the region's pieces only
 
     def add(text: str) -> None:
-        if not hiding:
+        if not hiding and not sharing:
             page_pieces.append(text)
         if inside:
             region_pieces.append(text)
@@ -84,9 +88,13 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
                     skipped = element
                     continue
                 hiding.add(element)
-            if element in region_roots:
-                inside += 1
             at_start, at_end = breaks(element)
+            if element in region_roots:
+                if at_start and at_end and not hiding and not inside:
+                    page_text.flush()
+                    region_text.flush()
+                    region_text.shared, sharing = page_text.chunks, True
+                inside += 1
             ends.append(at_end)
             if at_start:
                 add_break()
@@ -100,11 +108,15 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
                     add_break()
                 if element in region_roots:
                     inside -= 1
+                    if sharing and not inside:
+                        region_text.flush()
+                        region_text.shared, sharing = None, False
                 if hiding:
                     hiding.discard(element)
             if tail := element.tail:
                 add(tail)
     region_text.flush()
+    region_text.shared = None
     return region_text, page_text.normalized()
 
 
@@ -144,8 +156,11 @@ class RegionWords(_Text):
         super().__init__()
         self._size = 0
         self._counts: Counter[str] | None = None  # once the text is too big to keep
+        self.shared: list[str] | None = None  # the page's chunks, while the region's text is the page's too
 
     def _add(self, chunk: str) -> None:
+        if self.shared is not None:
+            self.shared.append(chunk)
         self._size += len(chunk)
         if self._counts is None and self._size > self.KEEP_MAX:
             self._counts = Counter()

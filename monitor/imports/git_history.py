@@ -20,7 +20,10 @@ from monitor.models import isoformat
 
 GIT_TIMEOUT = 120.0
 # %aI: OTA dates a commit by the capture's fetch; the trailers, one line with unit separators between them.
-_LOG_FORMAT = "%H%x09%cI%x09%aI%x09%(trailers:unfold,separator=%x1f)"
+_LOG_FORMAT = "%H%x09%cI%x09%aI%x09%s%x09%(trailers:unfold,separator=%x1f)"
+# The subjects of OTA's commits that record a version because its rules changed, not its page: its engine's
+# "Apply technical or declaration upgrade on ..." (and older engines' "Refilter ...").
+TECHNICAL_SUBJECTS = ("Apply technical or declaration upgrade", "Refilter")
 _TRAILERS = {"x-source-document-location": "address", "x-fetcher": "fetcher", "x-engine-version": "engine"}
 _FILE_MODES = ("100644", "100755")  # a regular blob; not a link (120000) nor a submodule (160000)
 
@@ -53,9 +56,9 @@ def file_commits(repository: Path, relative: str) -> list[Commit]:
         if line.startswith(":") and listed:
             listed[-1] = (*listed[-1][:2], line[1:].split()[1])
         elif "\t" in line:
-            commit, date, authored, trailers = [*line.split("\t", 3), "", ""][:4]
+            commit, date, authored, subject, trailers = [*line.split("\t", 4), "", "", ""][:5]
             listed.append((commit.strip(), date.strip(), ""))
-            origins[commit.strip()] = _origin(authored.strip(), trailers)
+            origins[commit.strip()] = _origin(authored.strip(), trailers, subject.strip())
     commits = []
     for commit, date, mode in reversed(listed):  # git log lists the newest first
         if mode not in _FILE_MODES:
@@ -73,10 +76,13 @@ def file_commits(repository: Path, relative: str) -> list[Commit]:
     return commits
 
 
-def _origin(authored: str, trailers: str) -> tuple[tuple[str, str], ...]:
-    """What a commit's trailers and author date say of its capture (OTA writes `X-Source-Document-Location`,
-    `X-Fetcher`, `X-Engine-Version`, and dates the commit by the fetch)."""
+def _origin(authored: str, trailers: str, subject: str = "") -> tuple[tuple[str, str], ...]:
+    """What a commit's trailers, author date and subject say of its capture (OTA writes
+    `X-Source-Document-Location`, `X-Fetcher`, `X-Engine-Version`, dates the commit by the fetch, and names a
+    version its rules made in the subject: `technical`)."""
     found: dict[str, str] = {}
+    if subject.startswith(TECHNICAL_SUBJECTS) and subject.isprintable():
+        found["technical"] = subject
     for trailer in trailers.split("\x1f"):
         key, _, value = trailer.partition(":")
         name = _TRAILERS.get(key.strip().lower())

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from monitor.errors import ImportSourceError
 from monitor.imports.git_history import file_commits, is_repository, show
 from monitor.imports.guards import check_text, name_time, printable, read_inside, shown
+from monitor.store.records import HISTORY_KEY
 
 FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".txt": "txt"}
 # Raw captures, extracted under the page's rules and kept as evidence; the others are text already.
@@ -56,8 +57,10 @@ class SourceVersion:
     @property
     def key(self) -> str:
         """What makes it the same version again in any source: its id at its date (a file whose bytes come
-        back later, A B A, is a version again)."""
-        return f"{self.id}@{self.time}"
+        back later, A B A, is a version again). A version its source says its rules made (an OTA technical
+        upgrade) is keyed as a technical version of imported history: placed by date, never a change of the page."""
+        key = f"{self.id}@{self.time}"
+        return f"{HISTORY_KEY}{key}" if dict(self.origin).get("technical") else key
 
     def read(self) -> bytes:
         if self.kind == "git":

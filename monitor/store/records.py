@@ -36,13 +36,18 @@ HISTORY_KEY = "history-rules:"
 
 
 def is_technical(record: CheckRecord) -> bool:
-    """Whether the record is a technical version: a stored capture extracted again under changed rules."""
-    return record.source is not None and record.source.get("kind") == "rules"
+    """Whether the record is a technical version: a stored capture extracted again under changed rules, or an
+    imported version its source says its rules made (an OTA "Apply technical or declaration upgrade" commit)."""
+    source = record.source
+    return source is not None and (
+        source.get("kind") == "rules" or str(source.get("key", "")).startswith(HISTORY_KEY)
+    )
 
 
 def rules_note(record: CheckRecord) -> str:
     """How every output marks a technical version: "rules changed (<what changed in them>)"."""
-    changed = (record.source or {}).get("changed")
+    source = record.source or {}
+    changed = source.get("changed") or source.get("technical")
     return f"rules changed ({changed})" if changed else "rules changed"
 
 

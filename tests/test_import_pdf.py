@@ -5,12 +5,15 @@ with the address OTA fetched it from. A folder of dated `.pdf` captures imports 
 
 from __future__ import annotations
 
+import io
 import subprocess
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cli_support import run_cli
 from pdf_support import report_pdf
+from warcio.archiveiterator import ArchiveIterator
 
 from monitor.config.loading import load_config
 from monitor.store.core import Store
@@ -90,6 +93,19 @@ def test_a_pdf_document_of_a_snapshots_repository_imports_with_its_bytes_as_evid
     record = store.checks.list("guidelines")[-1]
     assert (record.url, record.source and record.source["format"]) == (ADDRESS, "pdf")
     assert run_cli(config, clock, "verify")[0] == 0
+
+    # its evidence is a PDF, named and typed as one
+    bundle = tmp_path / "guidelines.zip"
+    code, output = run_cli(config, clock, "export", "guidelines", "--at", "2026-03-11", "--out", str(bundle))
+    assert code == 0, output
+    with zipfile.ZipFile(bundle) as archive:
+        assert archive.read("capture.pdf") == changed and "capture.html" not in archive.namelist()
+        assert "capture.pdf" in archive.read("README.txt").decode()
+        warc = archive.read("capture.warc.gz")
+    types = [
+        r.http_headers or r.rec_headers.get_header("Content-Type") for r in ArchiveIterator(io.BytesIO(warc))
+    ]
+    assert "application/pdf" in types, types
 
 
 def test_a_folder_of_dated_pdf_captures_imports(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def version_files(store: Store, page_id: str, info: VersionInfo, *, cookies: boo
     software = f"privacy-monitor {__version__}"
     files = {"capture.warc.gz": build_warc(chained.record, raw, text, chained.json, software, parts=parts)}
     if raw is not None:
-        files["capture.html"] = raw
+        files[capture_name(raw)] = raw
     files["text.md"] = text
     files["check.json"] = chained.json.encode("utf-8")
     files["chain.json"] = (json.dumps(chain_position(page_id, chained), indent=2) + "\n").encode("utf-8")
@@ -69,6 +69,13 @@ def version_files(store: Store, page_id: str, info: VersionInfo, *, cookies: boo
         files["check.tsr"] = stamped[0]
     ca = stamped[1] if stamped is not None else None
     return VersionFiles(chained, files, parts, private, raw is not None, ca)
+
+
+def capture_name(raw: bytes) -> str:
+    """The raw capture's file name in a bundle: a PDF is `capture.pdf`, anything else `capture.html`."""
+    from monitor.fetch.common import is_pdf
+
+    return "capture.pdf" if is_pdf(raw) else "capture.html"
 
 
 def chain_position(page_id: str, chained: ChainedRecord) -> dict[str, object]:

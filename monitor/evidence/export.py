@@ -130,6 +130,7 @@ def imported_origin(source: dict[str, Any]) -> str:
 
 def _readme(page: PageConfig, files: VersionFiles, version: str) -> str:
     chained, private, has_raw = files.chained, files.private, files.has_raw
+    raw_name = "capture.pdf" if "capture.pdf" in files.files else "capture.html"
     record = chained.record
     source = record.source
     origin = (
@@ -139,7 +140,7 @@ def _readme(page: PageConfig, files: VersionFiles, version: str) -> str:
         if source
         else f"fetched from {record.final_url or record.url} (HTTP {record.status}, renderer {record.renderer})"
     )
-    raw_line = "capture.html     the raw capture, byte for byte as stored\n" if has_raw else ""
+    raw_line = f"{raw_name}     the raw capture, byte for byte as stored\n" if has_raw else ""
     warc_line = (
         "request and response records (headers as fetched), the text (conversion) and the record (metadata)"
         if source is None and has_raw
@@ -159,14 +160,14 @@ def _readme(page: PageConfig, files: VersionFiles, version: str) -> str:
         "Checking it with standard tools\n"
         "1. sha256sum -c SHA256SUMS                  every file is intact\n"
         "2. sha256sum text.md                        equals text_sha256 in check.json\n"
-        + ("   sha256sum capture.html                   equals raw_sha256 in check.json\n" if has_raw else "")
+        + (f"   sha256sum {raw_name}                   equals raw_sha256 in check.json\n" if has_raw else "")
         + "3. sha256sum check.json                     equals record_sha256 in chain.json, and the `chain`\n"
         "   of the page's next record (named_by_next_record) in the store: the record was not edited since.\n"
         "   previous_record_sha256 is the hash of the record before it; `privacy-monitor verify` re-checks\n"
         "   the whole chain of the store this came from.\n"
         "4. Any WARC reader opens capture.warc.gz, e.g. Python's warcio:\n"
         "   warcio index capture.warc.gz                       (the records and their offsets)\n"
-        "   warcio extract --payload capture.warc.gz OFFSET    (a record's body: the response's is capture.html)\n\n"
+        f"   warcio extract --payload capture.warc.gz OFFSET    (a record's body: the response's is {raw_name})\n\n"
         "Notes: the response headers are those the monitor keeps with a check (content-type, etag, last-modified,\n"
         "date, content-length, server, cache-control, content-language, age, expires); the body is stored decoded\n"
         "from any Content-Encoding (kept as X-Archive-Orig-Content-Encoding). Cookie values are never stored.\n"

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from monitor.fetch.common import is_pdf
 from monitor.models import CheckRecord
 
 _RENAMED = ("content-encoding", "transfer-encoding")
@@ -78,7 +79,8 @@ def build_warc(
     else:  # imported history: the capture, or without one the text, is the resource the others refer to
         refers = _id(key, "resource")
         if raw is not None:
-            writer.write_record(_resource(writer, record, key, raw, "text/html"))
+            kind = "application/pdf" if is_pdf(raw) else "text/html"
+            writer.write_record(_resource(writer, record, key, raw, kind))
         else:
             writer.write_record(_resource(writer, record, key, text, "text/markdown; charset=utf-8"))
     if raw is not None:

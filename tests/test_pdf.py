@@ -153,7 +153,7 @@ def test_a_pdf_s_bytes_are_stored_and_exported_as_served(httpserver: HTTPServer,
 
     assert code == 0, output
     with zipfile.ZipFile(out) as bundle:
-        assert bundle.read("capture.html") == body
+        assert bundle.read("capture.pdf") == body
         warc = bundle.read("capture.warc.gz")
     responses = [
         (r.http_headers.get_header("Content-Type"), r.content_stream().read())

@@ -137,6 +137,20 @@ def test_add_declaration_appends_one_page_per_terms_type_with_ids_from_service_a
     assert "select" not in config.read_text(encoding="utf-8")
 
 
+def test_add_declaration_of_a_service_that_declares_no_terms_today_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "ota" / "declarations"
+    folder.mkdir(parents=True)
+    (folder / "Gone.json").write_text('{"name": "Gone", "terms": {}}', encoding="utf-8")
+    config = project(tmp_path, "")
+    close_all()
+    code, output = run_cli(config, now, "add", "--declaration", str(tmp_path / "ota"), "--service", "Gone")
+    assert (code, output.strip()) == (
+        2,
+        f"Error: {folder / 'Gone.json'}: declares no terms today (only its history may): nothing to add; "
+        "pick another --service",
+    )
+
+
 def test_valid_until_gives_the_declaration_in_force_at_a_date(tmp_path: Path) -> None:
     file = tmp_path / "Example.json"
     history = {

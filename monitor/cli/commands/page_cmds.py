@@ -245,6 +245,10 @@ def _add_declared(
             terms_entry(file, data, name)
     except MonitorError as error:
         raise UsageError(str(error)) from None
+    if not chosen:
+        raise UsageError(
+            f"{file}: declares no terms today (only its history may): nothing to add; pick another --service"
+        )
     taken = {page.id for page in state.loaded.config.pages}
     tables, ids = [], []
     for name in chosen:

@@ -17,6 +17,8 @@ Decisions worth knowing:
 - A stored capture that is no longer the document under the new rules (a selector that matches nothing, a
   text that collapses against the stored one) fails a check answered 304; a fresh capture that is the document
   is compared as usual, with a note. A version without its raw capture (imported text) gets the same note.
+- A stored capture that reads the same under the new rules makes no version: the check that first reads it
+  under them says so (`rules changed (...): the stored capture reads the same under them`) and marks the version.
 - What changed in the rules is told from the parts of each fingerprint, kept as state `rules/<fingerprint>.json`
   when a version is first made or marked under it; a fingerprint from before that is named by its hash.
 """
@@ -24,6 +26,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +129,8 @@ def rules_change(
     text = document.to_text().encode("utf-8")
     sha = hashlib.sha256(text).hexdigest()
     if sha == current.id:
+        # Said once, on the check that first reads under them: the rules changed, the text did not.
+        change.note = f"rules changed ({what}): the stored capture reads the same under them"
         return change
     ctx.store.versions.put(page.id, text, None, hashed=(sha, None))
     technical = CheckRecord(page=page.id, time=record.time, url=page.url, outcome=Outcome.CHANGED)
@@ -158,11 +163,24 @@ def changed_parts(ctx: Context, previous: str, parts: dict[str, object]) -> str:
 
 
 def _show(value: object) -> str:
+    """A rule as config.toml writes it: a selector bare, a range (or a part's rules) as an inline table."""
     if value is None or value == []:
         return "none"
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(_show(item) for item in value)
+    if isinstance(value, dict):
+        shown = (
+            f"{key} = {json.dumps(item, ensure_ascii=False) if isinstance(item, str) else _show_list(item)}"
+            for key, item in value.items()
+        )
+        return "{ " + ", ".join(shown) + " }"
     return str(value)
+
+
+def _show_list(value: object) -> str:
+    if not isinstance(value, list):
+        return _show(value)
+    return "[" + ", ".join(json.dumps(item) if isinstance(item, str) else _show(item) for item in value) + "]"
 
 
 def extract_again(

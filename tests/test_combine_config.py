@@ -304,3 +304,22 @@ def test_the_stored_parts_are_read_again_under_the_parts_rules_now_without_fetch
     text = read[0].to_text()
     assert "Part two" in text and "Part three" not in text  # the third part's heading is removed now
     assert len(site.server.log) == fetched
+
+
+def test_a_combined_document_imports_its_versions_never_one_part_s_capture(site: Site, tmp_path: Path) -> None:
+    """A snapshots repository keeps each part of a combined document in its own file: one of them imported as
+    the whole document would make the first live check report the other parts as added."""
+    config = project(tmp_path, site)
+    folder = tmp_path / "history"
+    folder.mkdir()
+    (folder / "2026-05-01.html").write_text(BODIES["/one"], encoding="utf-8")
+    code, output = run_cli(config, lambda: day(1), "import", "doc", str(folder))
+    assert (code, output.strip()) == (
+        2,
+        "Error: doc is a document combined from 3 pages: a raw capture of one of them would be stored as the "
+        "whole document; import its versions (a versions repository's .md, or .txt files) instead",
+    )
+    (folder / "2026-05-01.html").unlink()
+    (folder / "2026-05-01.md").write_text(f"# Part one\n\n{WORDS}\n", encoding="utf-8")
+    code, output = run_cli(config, lambda: day(1), "import", "doc", str(folder))
+    assert code == 0 and output.splitlines()[-1] == "1 version imported, 0 merged, 0 failed", output

@@ -97,6 +97,11 @@ def import_versions(
             f"{future[0].name}: dated {future[0].time}, after now ({isoformat(now)}): history cannot come from "
             "the future; check the date in its name (or the clock), or leave it out with --until"
         )
+    if any(version.raw for version in versions) and (parts := _parts(ctx, page)):
+        raise ImportSourceError(
+            f"{page.id} is a document combined from {parts} pages: a raw capture of one of them would be stored as "
+            "the whole document; import its versions (a versions repository's .md, or .txt files) instead"
+        )
     report = ImportReport()
     known = store.imported.sources(page.id)
     for version in sorted(versions, key=lambda version: version.time):
@@ -124,6 +129,14 @@ def _import_one(
     raise StoreError(
         f"page {page.id!r}: another writer kept moving it while {version.name} was imported; run import again"
     )
+
+
+def _parts(ctx: Context, page: PageConfig) -> int:
+    """How many pages `page`'s document is combined from (its own `combine`, or its declaration's); 0: one."""
+    from monitor.config.declared_pages import page_now
+
+    read = page_now(ctx.loaded.base_dir, page).read_rules
+    return len(read.parts) if read is not None else 0
 
 
 def _after(version: SourceVersion, limit: datetime) -> bool:

@@ -306,7 +306,9 @@ def test_the_stored_parts_are_read_again_under_the_parts_rules_now_without_fetch
     assert len(site.server.log) == fetched
 
 
-def test_a_combined_document_imports_its_versions_never_one_part_s_capture(site: Site, tmp_path: Path) -> None:
+def test_a_combined_document_imports_its_versions_never_one_part_s_capture(
+    site: Site, tmp_path: Path
+) -> None:
     """A snapshots repository keeps each part of a combined document in its own file: one of them imported as
     the whole document would make the first live check report the other parts as added."""
     config = project(tmp_path, site)

@@ -17,16 +17,7 @@ from monitor.store.records import is_technical, rules_note
 SAME_TEXT = "rules changed (min_words 30 -> 40): the stored capture reads the same under them"
 
 
-REPEATED = pytest.mark.xfail(
-    strict=True,
-    reason="the same-capture fast path (pipeline/same_capture.py) copies the last check's whole reason, this note"
-    " included, where it means to copy its coverage warning",
-)
-
-
-@pytest.mark.parametrize(
-    "etag", [True, pytest.param(False, marks=REPEATED)], ids=["answering-304", "without-validators"]
-)
+@pytest.mark.parametrize("etag", [True, False], ids=["answering-304", "without-validators"])
 def test_a_rule_change_that_reads_the_same_is_said_once_and_makes_no_version(
     tmp_path: Path, httpserver: HTTPServer, etag: bool
 ) -> None:

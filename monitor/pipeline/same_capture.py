@@ -11,6 +11,10 @@ from monitor.models import CheckRecord, Outcome
 from monitor.pipeline.capture import Context, PendingCheck
 from monitor.store.writes import PageState
 
+# How a check's record warns that its region holds little of the page's words: the one reason a byte-identical
+# capture repeats (it is the capture's, not the check's).
+LOW_COVERAGE = "low coverage: "
+
 
 def as_last_good(
     ctx: Context, page: PageConfig, record: CheckRecord, state: PageState, pending: PendingCheck
@@ -34,7 +38,9 @@ def as_last_good(
     if not same or current.rules not in (None, record.rules) or _new_watches(ctx, page, current.id, state):
         return False
     record.outcome, record.version, record.text_sha256 = Outcome.UNCHANGED, current.id, current.id
-    record.coverage, record.reason = last.coverage, last.reason  # its coverage warning, if it had one
+    # its coverage warning, if it had one; never a note that was said once (a rules change read the same)
+    record.coverage = last.coverage
+    record.reason = last.reason if last.reason and last.reason.startswith(LOW_COVERAGE) else None
     return True
 
 

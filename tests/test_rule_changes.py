@@ -274,6 +274,10 @@ def test_history_and_the_report_mark_a_technical_version_rules_changed(
         "rules changed (remove none -> p.note)"
     ]
     assert model.versions[1].change == model.changes[0].file
+    code, output = run_cli(
+        config, lambda: datetime(2026, 5, 3, tzinfo=UTC), "diff", "terms", "previous", "latest"
+    )
+    assert code == 1 and output.splitlines()[1].endswith("· rules changed (remove none -> p.note)"), output
 
 
 def test_editing_the_declaration_a_page_follows_is_one_technical_version(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,9 @@ from monitor.config.loading import FetchConfig, PageConfig
 from monitor.diff.formats import FORMATS
 from monitor.errors import ConfigError, ExitStatus, MonitorError, StoreDamaged, UsageError
 from monitor.models import Document, isoformat
+
+if TYPE_CHECKING:
+    from monitor.store.core import Store
 
 LIVE = "live"
 _HTML_START = re.compile(r"\s*(<!doctype|<html|<head|<body|<\?xml|<div|<meta|<main|<article)", re.IGNORECASE)
@@ -177,16 +180,20 @@ def _page_sides(
     return old, new, {"page": page.id, "from": old_meta, "to": new_meta}
 
 
-def _page_side(state: State, store: Any, page: PageConfig, ref: str) -> tuple[Document, dict[str, Any]]:
+def _page_side(state: State, store: Store, page: PageConfig, ref: str) -> tuple[Document, dict[str, Any]]:
+    from monitor.store.records import is_technical, rules_note
+
     if ref.lower() == LIVE:
         return _live(state, store, page)
     version = store.versions.resolve(page.id, ref)
-    meta = {
-        "id": version.id,
-        "since": version.since,
-        "until": version.until,
-        "label": f"{version.id[:12]} ({human_time(version.since, state.zone)})",
-    }
+    label = f"{version.id[:12]} ({human_time(version.since, state.zone)})"
+    meta: dict[str, Any] = {"id": version.id, "since": version.since, "until": version.until}
+    brought = store.versions.record(page.id, version.since, version.id)
+    if brought is not None and is_technical(brought.record):
+        # a version the rules made, not the page: the reader of a diff must not take it for the policy's change
+        meta["note"] = rules_note(brought.record)
+        label += f" · {meta['note']}"
+    meta["label"] = label
     return store.versions.read_document(page.id, version.id), meta
 
 

@@ -136,7 +136,7 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
     warning = record.reason
     for _ in range(MAX_ROUNDS):
         record.reason = warning
-        change = rules_change(ctx, page, record, state, document)
+        change = rules_change(ctx, page, record, state, document, fresh_parts=capture.parts)
         if change is not None and change.broken and document is None:
             record.reason = change.note  # a 304: the capture is the stored one, and the new rules break it
             return _record_failure(ctx, CheckResult(record), started)
@@ -145,6 +145,7 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         )
         if change is not None and record.outcome != Outcome.FAILED:
             writes.rules, writes.technical = change.rules, change.technical
+            writes.technical_captures = change.captures if change.technical is not None else []
             writes.baselines = {**change.baselines, **writes.baselines}
             record.reason = "; ".join(filter(None, (record.reason, change.note))) or None
         if writes.rules is not None or record.outcome == Outcome.NEW:

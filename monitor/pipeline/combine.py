@@ -146,27 +146,63 @@ def extract_parts(
 
 
 def extract_stored(
-    ctx: Context, page: PageConfig, version: VersionInfo, old: Document, extract: ExtractCapture
+    ctx: Context,
+    page: PageConfig,
+    version: VersionInfo,
+    old: Document,
+    extract: ExtractCapture,
+    fresh: list[PartCapture] | None = None,
 ) -> tuple[Document | None, str | None] | None:
     """The text of the stored parts that brought `version`, extracted again under `page`'s parts' rules now
     and judged as a check judges it (collapse against `old` included): (Document or None, the reason it is
-    not the document). None when `version` has no stored parts, or the page's parts are no longer the same
-    URLs in the same order (nothing to read again under the new rules)."""
-    from monitor.extract.walls import collapse_reason
+    not the document). None when there is nothing to read again (`stored_parts`)."""
+    captures = stored_parts(ctx, page, version, fresh)
+    return None if captures is None else read_again(ctx, page, captures, old, extract)
+
+
+def stored_parts(
+    ctx: Context, page: PageConfig, version: VersionInfo, fresh: list[PartCapture] | None = None
+) -> list[PartCapture] | None:
+    """What `version` reads as under `page`'s parts now: each part's stored capture, without fetching. With
+    `fresh` (the check's own capture of the parts now), a part just added is read from it and a part removed
+    drops out: adding or removing a part is a change of the rules, not of the document. None when `version`
+    has no stored parts, when they are not the page's parts now and no fresh capture completes them, or when
+    not one stored part is left (nothing of the version to read again)."""
     from monitor.fetch.common import decode_html, is_pdf
 
     rows, parts = ctx.store.versions.captures(page.id, version), parts_of(ctx, page)
-    if not rows or [url for _, url, _ in rows] != [part.url for part in parts]:
+    if not rows or (fresh is None and [url for _, url, _ in rows] != [part.url for part in parts]):
         return None
+    stored: dict[str, list[str]] = {}
+    for _, url, raw in rows:
+        stored.setdefault(url, []).append(raw)
+    now = {item.number: item for item in fresh or []}
     known = ctx.store.versions.part_validators(page.id)
-    captures = []
-    for (number, url, raw), part in zip(rows, parts, strict=True):
-        body = ctx.store.blobs.read_raw_blob(page.id, raw)
-        content_type = (known.get(url) or {}).get("content_type", "")
-        html, encoding = ("", "") if is_pdf(body) else decode_html(body, content_type)
-        headers = {"content-type": content_type} if content_type else {}
-        fetched = FetchResult(url, url, 200, headers, body, html, encoding, "stored", 0.0)
-        captures.append(PartCapture(number, part, fetched, raw))
+    captures, reused = [], 0
+    for number, part in enumerate(parts, 1):
+        if stored.get(part.url):
+            raw = stored[part.url].pop(0)
+            body = ctx.store.blobs.read_raw_blob(page.id, raw)
+            content_type = (known.get(part.url) or {}).get("content_type", "")
+            html, encoding = ("", "") if is_pdf(body) else decode_html(body, content_type)
+            headers = {"content-type": content_type} if content_type else {}
+            fetched = FetchResult(part.url, part.url, 200, headers, body, html, encoding, "stored", 0.0)
+            captures.append(PartCapture(number, part, fetched, raw))
+            reused += 1
+        elif (added := now.get(number)) is not None and added.rules.url == part.url:
+            captures.append(PartCapture(number, part, added.fetched, added.raw_sha256))
+        else:
+            return None
+    return captures if reused else None
+
+
+def read_again(
+    ctx: Context, page: PageConfig, captures: list[PartCapture], old: Document, extract: ExtractCapture
+) -> tuple[Document | None, str | None]:
+    """`captures` (a version's stored parts) joined under the parts' rules now and judged as a check judges
+    them, collapse against `old` included: (Document or None, the reason it is not the document)."""
+    from monitor.extract.walls import collapse_reason
+
     extraction, reason = extract_parts(ctx, page, captures, extract)
     if extraction is None or reason:
         return None, reason or "not extracted"

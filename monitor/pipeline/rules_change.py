@@ -28,14 +28,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.config.loading import PageConfig
 from monitor.models import CheckRecord, Document, FetchResult, Outcome
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.store.records import TECHNICAL_KEY
 from monitor.store.timeline import VersionInfo
-from monitor.store.writes import PageState
+from monitor.store.writes import PageState, PartWrite
+
+if TYPE_CHECKING:
+    from monitor.pipeline.combine import PartCapture
 
 
 @dataclass
@@ -49,6 +52,8 @@ class RulesChange:
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)  # the watches, moved to it silently
     note: str | None = None  # why no technical version could be made
     broken: bool = False  # the stored capture is not the document under the new rules (`note` says why)
+    # a combined document's technical version: the parts it is read from (stored, or a part just added)
+    captures: list[PartWrite] = field(default_factory=list)
 
     def state(self, before: PageState) -> PageState:
         """The page as the check compares with it: after the technical version, if there is one."""
@@ -85,12 +90,15 @@ def rules_change(
     fresh: Document | None = None,
     *,
     placed: str = TECHNICAL_KEY,
+    fresh_parts: list[PartCapture] | None = None,
 ) -> RulesChange | None:
     """None when the version in effect was made under the check's rules; else what the check records first.
     `fresh`: the check's own document, which is the stored capture's text when its capture is byte for byte
     the stored one (then nothing is extracted twice). `placed`: the prefix of the technical version's source
     key: a live check's (`TECHNICAL_KEY`) is placed in the order it is recorded, imported history's
-    (`HISTORY_KEY`) by its date, as the imported records around it."""
+    (`HISTORY_KEY`) by its date, as the imported records around it. `fresh_parts`: a combined document's
+    parts as the check captured them: a part added to the document since the version is read from them (and a
+    part removed drops out), so a new part is the rules' change, never the policy's."""
     current = state.current
     if current is None or record.rules is None or current.rules == record.rules:
         return None
@@ -103,15 +111,17 @@ def rules_change(
     old = ctx.store.versions.read_document(page.id, current.id)
     stored = None
     if raw is None and not same:
-        from monitor.pipeline.combine import extract_stored
+        from monitor.pipeline.combine import read_again, stored_parts
 
         # A combined document keeps its parts' captures, not one raw capture: those are read again.
-        stored = extract_stored(ctx, page, current, old, extract_capture)
-        if stored is None:
+        parts = stored_parts(ctx, page, current, fresh_parts)
+        if parts is None:
             change.note = (
                 f"rules changed ({what}); version {current.id[:12]} has no stored capture to extract again"
             )
             return change
+        stored = read_again(ctx, page, parts, old, extract_capture)
+        change.captures = [PartWrite(item.number, item.rules.url, item.raw_sha256) for item in parts]
     document: Document | None
     if stored is not None:
         document, reason = stored

@@ -121,14 +121,10 @@ class Store:
             if writes.technical is not None:
                 self.checks.ensure_storable(writes.technical)
                 technical_id = insert_check(conn, writes.technical, head)
-                if writes.technical.raw_sha256 is None and head.seq is not None:
-                    # a combined document's technical version is read from the parts of the version it re-read
-                    conn.execute(
-                        "INSERT INTO captures (check_id, part, url, raw_sha256) SELECT ?, c.part, c.url,"
-                        " c.raw_sha256 FROM captures c JOIN versions v ON v.check_id = c.check_id"
-                        " WHERE v.page = ? AND v.seq = ?",
-                        (technical_id, record.page, head.seq),
-                    )
+                # a combined document's technical version names the parts it was read from: the stored
+                # parts of the version it re-read, and a part added since from the check's own capture
+                if writes.technical_captures:
+                    insert_captures(conn, technical_id, writes.technical_captures)
                 head = read_head(conn, record.page)
             check_id = insert_check(conn, record, head)
             if writes.captures and record.outcome != Outcome.FAILED:  # never a partial document's parts

@@ -156,6 +156,7 @@ class CheckWrites:
     # change), and the technical version its stored capture makes under them, recorded before the check.
     rules: str | None = None
     technical: CheckRecord | None = None
+    technical_captures: list[PartWrite] = field(default_factory=list)  # the parts it was read from, in order
     rules_parts: Mapping[str, Any] | None = None  # what the check's fingerprint is made of, kept as state
     captures: list[PartWrite] = field(default_factory=list)  # a combined document's parts, in order
 

@@ -145,3 +145,46 @@ def test_a_part_added_while_another_part_changed_gives_exactly_the_other_part_s_
     assert change.alerts == [] and change.changes, change
     code, output = cli(config, 2, "diff", "doc", "previous", "latest", "--format", "text")
     assert code == 1 and "reworded" in output and "our partners" not in output, output
+
+
+def test_a_declaration_that_adds_a_part_is_a_rules_change_too(tmp_path: Path) -> None:
+    """The Llama API Terms of Service (four combined pages, the shared OTA corpus, served on loopback): its
+    declaration followed with three parts, then a `git pull` brings the fourth."""
+    import json
+
+    from test_combine import CASE, setup
+
+    if not CASE.is_dir():
+        pytest.skip("the shared OTA corpus is not here")
+    server = HTTPServer()
+    server.start()
+    try:
+        config, _ = setup(server, tmp_path)
+        [file] = (tmp_path / "checkout" / "declarations").glob("*.json")
+        declaration = json.loads(file.read_text(encoding="utf-8"))
+        case = json.loads((CASE / "case.json").read_text(encoding="utf-8"))
+        terms = declaration["terms"][case["terms"]]
+        every = list(terms["combine"])
+        terms["combine"] = every[:3]
+        file.write_text(json.dumps(declaration), encoding="utf-8")
+        code, output = cli(config, 1, "check", "doc")
+        assert code == 0 and output.split()[:2] == ["doc", "new"], output
+        terms["combine"] = every
+        file.write_text(json.dumps(declaration), encoding="utf-8")
+        code, output = cli(config, 2, "check", "doc")
+        assert code == 0 and output.split()[:2] == ["doc", "unchanged"], output
+    finally:
+        server.clear()
+        server.stop()
+    close_all()
+    store = Store(load_config(config).store_path)
+    records = store.checks.list("doc")
+    assert [(record.outcome, is_technical(record)) for record in records] == [
+        (Outcome.NEW, False),
+        (Outcome.CHANGED, True),
+        (Outcome.UNCHANGED, False),
+    ]
+    assert [record.outcome for record in store.checks.changes()] == [Outcome.NEW]
+    latest = store.versions.list("doc")[-1]
+    assert [url for _, url, _ in store.versions.captures("doc", latest)] == [part["fetch"] for part in every]
+    assert cli(config, 2, "verify")[0] == 0

@@ -165,11 +165,26 @@ def changed_parts(ctx: Context, previous: str, parts: dict[str, object]) -> str:
     if before is None:
         return f"rules {previous[:8]} before"
     differ = [
-        f"{name} {_show(before.get(name))} -> {_show(value)}"
+        _parts_change(before.get(name), value)
+        if name == "parts"
+        else f"{name} {_show(before.get(name))} -> {_show(value)}"
         for name, value in parts.items()
         if before.get(name) != value
     ]
     return "; ".join(differ) or "the same parts"
+
+
+def _parts_change(before: object, now: object) -> str:
+    """A combined document's parts changed, said short: how many, or which part's rules (the whole lists of
+    every part's select and remove would run to hundreds of characters)."""
+    old = before if isinstance(before, list) else []
+    new = now if isinstance(now, list) else []
+    if len(old) != len(new):
+        return f"parts {len(old)} -> {len(new)}"
+    changed = [str(n) for n, (a, b) in enumerate(zip(old, new, strict=True), 1) if a != b]
+    return f"rules of part {', '.join(changed)}: " + "; ".join(
+        f"{_show(old[int(n) - 1])} -> {_show(new[int(n) - 1])}" for n in changed
+    )
 
 
 def _show(value: object) -> str:

@@ -47,11 +47,8 @@ def find_link_lists(sourced: Sequence[SourcedBlock]) -> list[HtmlElement]:
     flags = [links.elsewhere(s) for s in sourced]
     if not any(flags):
         return []
-    body = [
-        n
-        for n, s in enumerate(sourced)
-        if not flags[n] and s.block.kind != "heading" and is_body(s.block.text)
-    ]
+    # Only the first and the last body paragraph place a list: found from each end, not by testing every block.
+    body = _body_ends(sourced, flags)
     if not body:
         return []  # a page of links, or no document at all: nothing to keep apart
     found: list[HtmlElement] = []
@@ -91,6 +88,21 @@ def find_link_lists(sourced: Sequence[SourcedBlock]) -> list[HtmlElement]:
     return list(dict.fromkeys(found))
 
 
+def _body_ends(sourced: Sequence[SourcedBlock], flags: list[bool]) -> list[int]:
+    """The first and the last body paragraph (one index when they are the same block, none when there is none):
+    blocks of body text that are neither a heading nor a link list's."""
+
+    def body(n: int) -> bool:
+        block = sourced[n].block
+        return not flags[n] and block.kind != "heading" and is_body(block.text)
+
+    first = next((n for n in range(len(sourced)) if body(n)), None)
+    if first is None:
+        return []
+    last = next(n for n in range(len(sourced) - 1, first - 1, -1) if body(n))
+    return [first] if last == first else [first, last]
+
+
 def _holds(part: HtmlElement, first: SourcedBlock, last: SourcedBlock) -> bool:
     """`part` holds the whole body, from its first paragraph to its last: it is the document, not a part of it."""
     return all(part in set(s.element.iterancestors()) for s in (first, last))
@@ -115,7 +127,7 @@ class _LinkTest:
     def __init__(self, root: HtmlElement) -> None:
         self.root = root
         self._in_cards: set[HtmlElement] | None = None
-        self._controls: bool | None = None
+        self._cards_or_controls: bool | None = None
 
     @property
     def in_cards(self) -> set[HtmlElement]:
@@ -136,7 +148,7 @@ class _LinkTest:
             and element.get("role") not in _CONTROL_ROLES
         ) and element not in self.in_cards:
             return False  # words of its own, outside any link: most blocks, decided without a search
-        words = len(sourced.block.text.split())
+        words = sourced.block.text.count(" ") + 1  # a block's text is normalized: one space between words
         if next(element.iter("a"), None) is None and (
             words > LINK_ITEM_MAX_WORDS or not self.cards_or_controls()
         ):
@@ -149,9 +161,9 @@ class _LinkTest:
         return not any(_WORD_CHAR.search(text) for text in _TEXT_OUTSIDE_LINKS(element))
 
     def cards_or_controls(self) -> bool:
-        if self._controls is None:
-            self._controls = bool(_CONTROLS(self.root))
-        return self._controls or bool(self.in_cards)
+        if self._cards_or_controls is None:
+            self._cards_or_controls = bool(_CONTROLS(self.root)) or bool(self.in_cards)
+        return self._cards_or_controls
 
 
 def _words(element: HtmlElement) -> int:

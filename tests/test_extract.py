@@ -435,3 +435,39 @@ def test_coverage_is_the_same_whether_the_region_text_is_kept_or_only_counted(
 
     assert (counted.coverage, counted.region_words) == (kept.coverage, kept.region_words)
     assert kept.region_words > 0
+
+
+@pytest.mark.parametrize("select", [["#policy"], ["#policy span"], ["p"], ["body"], ["html"]])
+def test_the_page_reads_the_same_whatever_region_the_rules_name(select: list[str]) -> None:
+    """The page's visible text (what the walls read) does not depend on the region: a region that breaks the
+    text at both ends lends its normalized text to the page, one that runs inline does not, and both read as
+    the page does with no region at all."""
+    html = page(
+        "<nav>Menu <a href='/'>Home</a></nav><div id='policy'>Cafe\u0301 <span>terms\u200b apply</span>"
+        "here.<p>We collect\u00a0data.</p></div>tail<span>text</span>"
+    )
+    with pytest.raises(FetchError) as missed:
+        extract_document(html, select=["#nothing"])
+    alone = missed.value.extraction.visible_text  # type: ignore[attr-defined]
+
+    assert extract_document(html, select=select).visible_text == alone
+    assert alone == "Menu Home Caf\u00e9 terms applyhere. We collect data. tailtext"
+
+
+def test_a_region_counts_its_words_as_a_word_pattern_does() -> None:
+    """Words are runs of letters, digits and underscores in any script; the count takes the plain tokens
+    without the pattern and must agree with it everywhere."""
+    import re
+
+    text = "snake_case l\u2019\u00e9t\u00e9 42 \u0663\u0664 x-y \u216b [link](https://a.b/c?d=1) \u4e2d\u6587 __ -- \u00bd"
+    for window in (1, 5, 100_000):
+        assert visible_module.word_count(text, window) == len(re.findall(r"\w+", text))
+
+
+def test_a_region_of_inline_elements_reads_each_apart() -> None:
+    """`select` may name inline elements: each is read as a block of its own, and coverage counts its words
+    apart from the next one's."""
+    html = page("<div id='policy'>Cafe <span>terms apply</span>here. <span>Two</span></div>")
+    extraction = extract_document(html, select=["#policy span"])
+    assert extraction.document.to_text() == "terms apply\n\nTwo\n"
+    assert (extraction.coverage, extraction.region_words) == (1.0, 3)

@@ -92,7 +92,8 @@ class _Converter:
             else:
                 self.close(element, is_root=element is root)
         self.flush()
-        self.owner.pop()
+        if self.owner and self.owner[-1] is root:  # an inline root's own end has closed it already
+            self.owner.pop()
 
     # The walk: `open` sees an element's start and its text, `close` its end and then its tail.
     def open(self, element: HtmlElement) -> None:

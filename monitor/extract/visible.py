@@ -91,6 +91,8 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
                 hiding.add(element)
             at_start, at_end = breaks(element)
             if element in region_roots:
+                if not inside:
+                    region_pieces.append(" ")  # the roots are read apart, as the conversion reads them
                 if at_start and at_end and not hiding and not inside:
                     page_text.flush()
                     region_text.flush()

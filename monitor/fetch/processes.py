@@ -30,13 +30,18 @@ def marked_processes(token: str) -> list[int]:
     return found
 
 
-def kill_marked(token: str) -> int:
-    """SIGKILL to every process marked with `token`; how many were killed."""
+def kill_marked(token: str, *, rounds: int = 3) -> int:
+    """SIGKILL to every process marked with `token`; how many were killed. Looked for again after each round:
+    a process that was forking when its parent was killed leaves a child the first look did not see."""
     killed = 0
-    for pid in marked_processes(token):
-        try:
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
-        except (ProcessLookupError, PermissionError):
-            pass
+    for _ in range(rounds):
+        pids = marked_processes(token)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        if not pids:
+            break
     return killed

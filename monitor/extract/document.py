@@ -88,18 +88,29 @@ def extract_document(
             [rule for rule in remove if is_range(rule)], page, lambda css: _match(page, [css], url)
         )
         prune(page, removed, keep_inside=False)
-    skipper = Skipper(_match(page, css_remove, url), find_widgets(page, html))
+    skipper = Skipper(_match(page, css_remove, url))
+
+    def leave_widgets_out() -> None:
+        # Only furniture rules consult the widgets: a region the rules name, which keeps its furniture, never
+        # pays the page-wide search for them.
+        skipper.widgets = set(find_widgets(page, html))
+
     if any(is_range(rule) for rule in select):
+        leave_widgets_out()
         return _extract_ranges(page, url, select, css_remove, skipper)
     if select:
         roots = _outermost(_match(page, [rule for rule in select if isinstance(rule, str)], url))
         if not roots:
+            leave_widgets_out()
             shown = visible_texts(page, [], skipper)[1]
             raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, _html_title(page), shown))
         skipper.name_region(roots)  # what the rules name is the reader's choice: its furniture stays
+        if skipper.furniture:  # the rules named the page itself (body, html): its furniture goes
+            leave_widgets_out()
         sourced = html_to_blocks(roots, skipper)
         title = _html_title(page)
     else:
+        leave_widgets_out()
         body = page.body if page.find("body") is not None else page
         sourced = html_to_blocks([body], skipper)
         region, title, sourced = _main_region(html, body, sourced)

@@ -37,7 +37,7 @@ class Context:
     _fetchers: dict[str, Fetcher] = field(default_factory=dict)
     _notifiers: list[Notifier] | None = None
     # The rules fingerprint of each page whose rules are all in config.toml, by the page object (fingerprint.py).
-    rules_seen: dict[int, tuple[PageConfig, dict[str, object], str]] = field(default_factory=dict)
+    rules_seen: dict[str, tuple[PageConfig, dict[str, object], str]] = field(default_factory=dict)  # by page id
 
     @property
     def config(self) -> Config:

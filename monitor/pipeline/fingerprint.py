@@ -25,10 +25,10 @@ def rules_now(ctx: Context, page: PageConfig) -> tuple[dict[str, object], str]:
     if page.declaration is not None or page.read_rules is not None:
         parts = rule_parts_now(ctx, page)
         return parts, fingerprint_of(parts)
-    known = ctx.rules_seen.get(id(page))
+    known = ctx.rules_seen.get(page.id)
     if known is None or known[0] is not page:
         parts = rule_parts_now(ctx, page)
-        known = ctx.rules_seen[id(page)] = (page, parts, fingerprint_of(parts))
+        known = ctx.rules_seen[page.id] = (page, parts, fingerprint_of(parts))
     return known[1], known[2]
 
 

@@ -36,8 +36,8 @@ class Context:
     deliver: bool = True  # the run sends the alerts its checks queued
     _fetchers: dict[str, Fetcher] = field(default_factory=dict)
     _notifiers: list[Notifier] | None = None
-    # The rules fingerprint of each page whose rules are all in config.toml, by the page object (fingerprint.py).
-    rules_seen: dict[str, tuple[PageConfig, dict[str, object], str]] = field(default_factory=dict)  # by page id
+    # The rules fingerprint of each page whose rules are all in config.toml, by page id (fingerprint.py).
+    rules_seen: dict[str, tuple[PageConfig, dict[str, object], str]] = field(default_factory=dict)
 
     @property
     def config(self) -> Config:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cli_support import run_cli
+from ota_repo_support import bare_clone, git
 
 from monitor.config.loading import load_config
 from monitor.store.core import Store
@@ -45,14 +45,6 @@ def clock() -> datetime:
     return datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def git(folder: Path, *args: str, date: str | None = None) -> None:
-    env = {"GIT_AUTHOR_NAME": "OTA", "GIT_AUTHOR_EMAIL": "bot@example.org", "GIT_COMMITTER_NAME": "OTA",
-           "GIT_COMMITTER_EMAIL": "bot@example.org", "HOME": str(folder), "PATH": "/usr/bin:/bin"}  # fmt: skip
-    if date:
-        env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
-
-
 def snapshots_repository(corpus: Path, folder: Path, captures: list[tuple[str, str]] = CAPTURES) -> Path:
     """A bare clone of an OTA snapshots repository holding `captures`, committed as OTA's engine commits them."""
     work = folder / "snapshots"
@@ -65,7 +57,7 @@ def snapshots_repository(corpus: Path, folder: Path, captures: list[tuple[str, s
         trailers = f"X-fetcher: fullDom\nX-source-document-location: {ADDRESS}\nX-engine-version: 10.1.2"
         git(work, "commit", "-q", "-m", f"{subject} Meta AI Terms of Service", "-m", trailers, date=date)
     bare = folder / "snapshots.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, capture_output=True)
+    bare_clone(work, bare)
     shutil.rmtree(work)
     return bare
 

@@ -5,11 +5,11 @@ commit's subject, placed by its date, and never the page's last change."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cli_support import run_cli
+from ota_repo_support import bare_clone, git
 
 from monitor.config.loading import load_config
 from monitor.store.core import Store
@@ -22,14 +22,6 @@ UPGRADE = "Apply technical or declaration upgrade on Example Privacy Policy"
 
 def clock() -> datetime:
     return datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def git(folder: Path, *args: str, date: str | None = None) -> None:
-    env = {"GIT_AUTHOR_NAME": "OTA", "GIT_AUTHOR_EMAIL": "bot@example.org", "GIT_COMMITTER_NAME": "OTA",
-           "GIT_COMMITTER_EMAIL": "bot@example.org", "HOME": str(folder), "PATH": "/usr/bin:/bin"}  # fmt: skip
-    if date:
-        env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
 
 
 def versions_repository(folder: Path) -> Path:
@@ -50,8 +42,7 @@ def versions_repository(folder: Path) -> Path:
         git(work, "add", DOCUMENT)
         git(work, "commit", "-q", "-m", subject, date=date)
     bare = folder / "versions.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, capture_output=True)
-    return bare
+    return bare_clone(work, bare)
 
 
 def test_an_ota_technical_upgrade_imports_as_a_technical_version_never_the_page_s_change(

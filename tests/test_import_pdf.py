@@ -6,12 +6,12 @@ with the address OTA fetched it from. A folder of dated `.pdf` captures imports 
 from __future__ import annotations
 
 import io
-import subprocess
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cli_support import run_cli
+from ota_repo_support import bare_clone, git
 from pdf_support import report_pdf
 from warcio.archiveiterator import ArchiveIterator
 
@@ -25,14 +25,6 @@ CLOSING = "We notify users of requests for their data unless the law forbids it.
 
 def clock() -> datetime:
     return datetime(2026, 12, 1, tzinfo=UTC)
-
-
-def git(folder: Path, *args: str, date: str | None = None) -> None:
-    env = {"GIT_AUTHOR_NAME": "OTA", "GIT_AUTHOR_EMAIL": "bot@example.org", "GIT_COMMITTER_NAME": "OTA",
-           "GIT_COMMITTER_EMAIL": "bot@example.org", "HOME": str(folder), "PATH": "/usr/bin:/bin"}  # fmt: skip
-    if date:
-        env |= {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, env=env)
 
 
 def snapshots_repository(folder: Path, pdfs: list[tuple[str, bytes]]) -> Path:
@@ -56,8 +48,7 @@ def snapshots_repository(folder: Path, pdfs: list[tuple[str, bytes]]) -> Path:
             date=date,
         )
     bare = folder / "snapshots.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, capture_output=True)
-    return bare
+    return bare_clone(work, bare)
 
 
 def project(folder: Path) -> Path:

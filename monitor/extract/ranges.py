@@ -62,13 +62,23 @@ class _Positions:
 Span = tuple[int, int]
 
 
+def positions(root: HtmlElement) -> _Positions:
+    """The places of `root`'s tree, counted once for a `spans` and the `prune` that follows it (valid until
+    the tree changes)."""
+    return _Positions(root)
+
+
 def spans(
-    rules: Sequence[Rule], root: HtmlElement, match: Callable[[str], list[HtmlElement]]
+    rules: Sequence[Rule],
+    root: HtmlElement,
+    match: Callable[[str], list[HtmlElement]],
+    places: _Positions | None = None,
 ) -> tuple[list[Span], list[HtmlElement]]:
     """The document-order spans of `rules` in `root`, merged, and the element holding each rule's content
     (a CSS rule: each element it matches, whole; a range: the nearest ancestor of both its boundaries). A
-    range whose boundary matches nothing, or whose end comes before its start, spans nothing."""
-    places = _Positions(root)
+    range whose boundary matches nothing, or whose end comes before its start, spans nothing. `places`:
+    `positions(root)`, when the caller counted them already."""
+    places = places if places is not None else _Positions(root)
     found: list[Span] = []
     holders: list[HtmlElement] = []
     for rule in rules:
@@ -107,9 +117,12 @@ def _common_ancestor(first: HtmlElement, second: HtmlElement) -> HtmlElement:
     return common
 
 
-def prune(root: HtmlElement, kept: list[Span], *, keep_inside: bool) -> None:
-    """Keep only what lies inside `kept` (`keep_inside`), or delete what lies inside it, in place."""
-    places = _Positions(root)
+def prune(
+    root: HtmlElement, kept: list[Span], *, keep_inside: bool, places: _Positions | None = None
+) -> None:
+    """Keep only what lies inside `kept` (`keep_inside`), or delete what lies inside it, in place. `places`:
+    the `positions(root)` its `spans` counted (the tree unchanged since)."""
+    places = places if places is not None else _Positions(root)
 
     def inside(place: int) -> bool:
         place *= 2

@@ -15,7 +15,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from monitor.config.loading import load_config
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, StoreDamaged
 from monitor.models import Outcome
 from monitor.store.core import Store
 from monitor.store.db import close_all
@@ -325,3 +325,18 @@ def test_a_combined_document_imports_its_versions_never_one_part_s_capture(
     (folder / "2026-05-01.md").write_text(f"# Part one\n\n{WORDS}\n", encoding="utf-8")
     code, output = run_cli(config, lambda: day(1), "import", "doc", str(folder))
     assert code == 0 and output.splitlines()[-1] == "1 version imported, 0 merged, 0 failed", output
+
+
+def test_a_lost_part_capture_is_damage_that_verify_names(site: Site, tmp_path: Path) -> None:
+    """A part's raw capture is stored like any raw capture: a missing one is damage, named by `verify` and by the
+    check that needs it, never a page with 'no stored version'."""
+    config = project(tmp_path, site)
+    assert check(config, 1)[0] == 0
+    store = Store(tmp_path / "snapshots")
+    (_, _, raw), *_ = store.versions.captures("doc", store.versions.list("doc")[-1])
+    lost = store.blobs.raw_path("doc", raw)
+    lost.unlink()
+    code, output = run_cli(config, lambda: day(2), "verify")
+    assert code == 4 and f"{lost}: missing, referenced by" in output, output
+    with pytest.raises(StoreDamaged):
+        store.blobs.read_raw_blob("doc", raw)

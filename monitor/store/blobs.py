@@ -100,9 +100,12 @@ class Blobs:
         return data
 
     def _referenced(self, page_id: str, digest: str) -> bool:
-        """Whether the page's timeline names the blob (as a version's text or its raw capture)."""
+        """Whether the page's timeline names the blob (as a version's text or its raw capture, or as the raw
+        capture of a part of a combined document)."""
         rows = self._area.query(
-            "SELECT 1 FROM versions WHERE page = ? AND (version = ? OR raw_sha256 = ?) LIMIT 1",
-            (page_id, digest, digest),
+            "SELECT 1 FROM versions WHERE page = ? AND (version = ? OR raw_sha256 = ?)"
+            " UNION ALL SELECT 1 FROM captures p JOIN checks c ON c.id = p.check_id"
+            " WHERE c.page = ? AND p.raw_sha256 = ? LIMIT 1",
+            (page_id, digest, digest, page_id, digest),
         )
         return bool(rows)

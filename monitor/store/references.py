@@ -77,11 +77,9 @@ def token_problems(conn: sqlite3.Connection, db_path: Path, tsa_ca: bytes | None
     return checked, problems
 
 
-def part_captures(conn: sqlite3.Connection) -> dict[str, set[str]]:
-    """The raw captures named by a combined document's rows (the captures table), by page."""
-    named: dict[str, set[str]] = defaultdict(set)
-    for page, raw in conn.execute(
-        "SELECT c.page, p.raw_sha256 FROM captures p JOIN checks c ON c.id = p.check_id"
-    ):
-        named[str(page)].add(str(raw))
-    return named
+def part_captures(conn: sqlite3.Connection) -> list[tuple[str, int, str]]:
+    """The raw captures a combined document's rows name (the captures table): (page, checks row, sha256)."""
+    rows = conn.execute(
+        "SELECT c.page, c.id, p.raw_sha256 FROM captures p JOIN checks c ON c.id = p.check_id"
+    )
+    return [(str(page), int(row_id), str(raw)) for page, row_id, raw in rows]

@@ -117,8 +117,6 @@ class _Verifier:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'checks'").fetchone():
             return "empty (it has no tables)"
         self.checks(conn)
-        for page, raws in references.part_captures(conn).items():  # a combined document's parts
-            self.mentioned[page] |= raws
         self.chain(conn)
         self.problems.extend(objection_chain_problems(conn, str(self.db.path)))
         self.versions(conn)
@@ -175,6 +173,11 @@ class _Verifier:
                 path = blob_path(self.root / PAGES / page, name, blob)
                 if path not in self.present:
                     missing.setdefault(path, where)
+        for page, row_id, raw in references.part_captures(conn):  # a combined document's parts
+            self.mentioned[page].add(raw)
+            path = blob_path(self.root / PAGES / page, "raw_sha256", raw)
+            if path not in self.present:
+                missing.setdefault(path, f"{self.db.path}: the parts of checks row {row_id} (page {page!r})")
         for path, where in missing.items():
             if not path.exists():
                 self.reported.add(path)

@@ -28,7 +28,7 @@ from render_digest_png import serve  # noqa: E402
 
 from monitor.config.loading import LoadedConfig, parse_config  # noqa: E402
 from monitor.notify.digest import build_digest  # noqa: E402
-from monitor.notify.digest_mail import render_html  # noqa: E402
+from monitor.notify.digest_render import render_html  # noqa: E402
 from monitor.notify.message import render_alerts  # noqa: E402
 from monitor.pipeline.check import Context, check_page  # noqa: E402
 from monitor.store.core import Store  # noqa: E402

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from monitor.config.loading import LoadedConfig, parse_config  # noqa: E402
 from monitor.diff.formats import render  # noqa: E402
 from monitor.notify.digest import build_digest  # noqa: E402
-from monitor.notify.digest_mail import compose, render_html  # noqa: E402
+from monitor.notify.digest_render import compose, render_html  # noqa: E402
 from monitor.pipeline.check import Context, check_page  # noqa: E402
 from monitor.store.core import Store  # noqa: E402
 

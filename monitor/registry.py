@@ -33,7 +33,6 @@ class Registry(Generic[T]):
         self.what = what
         self._builtins = tuple(builtins)
         self._by_kind = {module.rpartition(".")[2]: module for module in builtins} if module_per_kind else {}
-        self._imported: set[str] = set()
         self._loaded = not self._builtins
         self._kinds: dict[str, type[T]] = {}
 
@@ -49,15 +48,12 @@ class Registry(Generic[T]):
         self._kinds.pop(name, None)
 
     def _load_builtins(self) -> None:
+        """Import every built-in module. Marked done only once they all are: a thread that asks meanwhile imports
+        them too, and Python's per-module import lock makes it wait for the import under way."""
         if not self._loaded:
-            self._loaded = True
             for module in self._builtins:
-                self._import(module)
-
-    def _import(self, module: str) -> None:
-        if module not in self._imported:
-            self._imported.add(module)
-            importlib.import_module(module)
+                importlib.import_module(module)
+            self._loaded = True
 
     def _load_kind(self, name: str) -> None:
         """Make `name` known: its own module when the registry knows it, else every built-in."""
@@ -65,7 +61,7 @@ class Registry(Generic[T]):
             return
         module = self._by_kind.get(name)
         if module is not None:
-            self._import(module)
+            importlib.import_module(module)  # idempotent; waits for another thread's import of it
             if name in self._kinds:
                 return
         self._load_builtins()

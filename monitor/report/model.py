@@ -122,7 +122,7 @@ def page_model(store: Store, page: PageConfig) -> PageModel:
     """The model of one page; a page whose data is damaged gets `damage` (the message naming the file)."""
     model = PageModel(page)
     try:
-        checks = store.checks.list(page.id)
+        checks, readings = store.checks.list_and_readings(page.id)
         timeline = store.versions.list(page.id)
     except StoreDamaged as error:
         model.damage = str(error)
@@ -136,7 +136,7 @@ def page_model(store: Store, page: PageConfig) -> PageModel:
     good = [record for record in live if record.outcome != Outcome.FAILED]
     model.last_success = good[-1].time if good else None
     model.failures = failure_runs(live)
-    model.changes = _changes(page.id, store.checks.readings(page.id))  # today's readings, as the timeline
+    model.changes = _changes(page.id, readings)  # today's readings, as the timeline
     imported = {(r.time, r.version) for r in checks if is_imported(r) and r.outcome == Outcome.NEW}
     model.versions = _versions(page.id, timeline, model.changes, imported)
     return model

@@ -176,15 +176,22 @@ class Checks:
     def readings(self, page_id: str) -> list[CheckRecord]:
         """Every record of the page in timeline order but those a re-reading stands for (`reextract`: their
         captures read again under today's rules): the records the timeline reads, to tell its changes from."""
-        self._area.page_dir(page_id)
-        return self._placed(page_id, readings=True)
+        return self.list_and_readings(page_id)[1]
 
-    def _placed(self, page_id: str, *, readings: bool = False) -> list[CheckRecord]:
+    def list_and_readings(self, page_id: str) -> tuple[list[CheckRecord], list[CheckRecord]]:
+        """`list(page_id)` and `readings(page_id)` from one read: each record is read and validated once."""
+        self._area.page_dir(page_id)
+        return self._placed(page_id)
+
+    def _placed(self, page_id: str) -> tuple[list[CheckRecord], list[CheckRecord]]:
+        """Every record of the page in timeline order, and those of them no re-reading stands for."""
         placed = self._area.query(
             f"SELECT {ORDER_COLUMNS}, {RECORD_COLUMNS} FROM checks WHERE page = ?", (page_id,)
         )
-        reread = {row[3] for row in placed} if readings else set()
-        return [self._parse(placed[i][4:]) for i in timeline_order(placed) if placed[i][0] not in reread]
+        reread = {row[3] for row in placed}
+        order = timeline_order(placed)
+        records = {i: self._parse(placed[i][4:]) for i in order}
+        return [records[i] for i in order], [records[i] for i in order if placed[i][0] not in reread]
 
     # last of the public methods: in the class body below it, `list` names this method, not the type
     def list(
@@ -205,7 +212,7 @@ class Checks:
                 (page_id, *params),
             )
             return [self._parse(row) for row in rows]
-        return self._placed(page_id)
+        return self._placed(page_id)[0]
 
     def _parse(self, row: sqlite3.Row | tuple) -> CheckRecord:
         return parse_record(self._area.db.path, row)

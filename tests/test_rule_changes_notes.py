@@ -6,12 +6,15 @@ checks again (see test_rule_changes.py for the technical versions themselves).""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 from pytest_httpserver import HTTPServer
-from test_rule_changes import check, edit, project, store_of
+from test_rule_changes import CLAUSE, REWORDED, check, edit, page, project, store_of
 
+from monitor.store.db import close_all
 from monitor.store.records import is_technical, rules_note
 
 SAME_TEXT = "rules changed (min_words 30 -> 40): the stored capture reads the same under them"
@@ -45,3 +48,33 @@ def test_a_range_is_named_as_config_toml_writes_it(tmp_path: Path, httpserver: H
     assert rules_note(technical[0]) == (
         'rules changed (select main -> { start_after = "p.note", end_after = "main" })'
     )
+
+
+def test_a_rebuilt_timeline_keeps_the_fingerprint_so_the_rule_change_is_still_said_once(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """The first version carries a draft line the second does not; `remove = ["p.draft"]` reads the second the
+    same (said once, and marked on it) but the first otherwise, so `reextract` records a re-reading of the first
+    and rebuilds the timeline: the second version keeps the mark, so neither the re-reading nor the next
+    check says the rule change again."""
+    config, served = project(tmp_path, httpserver, etag=False)
+    served["text"] = page(CLAUSE).replace(
+        "<h1>Terms</h1>", "<h1>Terms</h1><p class='draft'>Draft for review.</p>"
+    )
+    check(config, 1)
+    served["text"] = page(REWORDED)
+    assert check(config, 2).split()[:2] == ["terms", "changed"]
+    edit(config, 'select = ["main"]', 'select = ["main"]\nremove = ["p.draft"]')
+    assert "the stored capture reads the same under them" in check(config, 3)
+    close_all()
+    code, output = run_cli(config, lambda: datetime(2026, 5, 4, 6, 0, tzinfo=UTC), "reextract", "terms")
+    assert code == 0 and "recorded nothing" not in output, output
+    assert "rules changed" not in check(config, 5)
+    store = store_of(config)
+    records = store.checks.list("terms")
+    assert [r.reason for r in records if r.reason and "rules changed" in r.reason] == [
+        "rules changed (remove none -> p.draft): the stored capture reads the same under them"
+    ]
+    # the version in effect carries today's fingerprint: later checks compare fingerprints and read no text
+    assert store.versions.list("terms")[-1].rules == records[-1].rules
+    assert store.verify().problems == []

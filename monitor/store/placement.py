@@ -11,7 +11,8 @@ The rule of entries, in that order: a good record whose text differs from the en
 entry, one with the same text extends it, a failed one neither starts nor ends one. A record that was re-read
 counts through its re-reading only (the past is read as today's rules read it), and a later record carrying
 the old text of a record re-read into the entry in effect (an unchanged check, a merged import) extends that
-entry instead of starting the old text again. Live checks recorded after the last import or re-reading are
+entry instead of starting the old text again. An entry still brought by the same record keeps the rules
+fingerprint a check marked on it (the text read the same under newer rules), so a rebuild never asks again. Live checks recorded after the last import or re-reading are
 appended by the same rule (writes.py); `derived.py` is the other implementation `verify` holds this one to.
 """
 
@@ -83,6 +84,13 @@ def rebuild_timeline(conn: sqlite3.Connection, page: str) -> None:
             followed.add(after)  # the re-read record's text, and that of the record it re-read in turn
             aliases.add(str(texts[after]))
             after = befores.get(after)
+    # A fingerprint a check wrote on its entry (`Store.commit_check`: the text reads the same under its rules)
+    # is newer than the record's own: an entry still brought by the same record keeps it.
+    marked = dict(
+        conn.execute("SELECT check_id, rules FROM versions WHERE page = ? AND rules IS NOT NULL", (page,))
+    )
+    for entry in entries:
+        entry[7] = marked.get(entry[6], entry[7])
     conn.execute("DELETE FROM versions WHERE page = ?", (page,))
     conn.executemany(
         "INSERT INTO versions (page, seq, version, since, until, checks, last_seen, raw_sha256, check_id, rules)"

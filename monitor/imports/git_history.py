@@ -95,10 +95,11 @@ def _origin(authored: str, trailers: str, subject: str = "") -> tuple[tuple[str,
     return tuple(found.items())
 
 
-def show(repository: Path, commit: str, path: str) -> bytes:
-    """The bytes of `path` (relative to `repository`, which may be a folder inside a work tree) at `commit`."""
+def show(repository: Path, commit: str, path: str, *, bare: bool) -> bytes:
+    """The bytes of `path` (relative to `repository`, which may be a folder inside a work tree) at `commit`;
+    `bare` is `is_bare(repository)`, asked once per repository by whoever lists its versions."""
     # ./: from the folder given (inside a work tree); a bare repository has no folder, only the top
-    where = path if is_bare(repository) else f"./{path}"
+    where = path if bare else f"./{path}"
     return git(repository, "show", f"{commit}:{where}").stdout
 
 

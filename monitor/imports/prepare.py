@@ -23,12 +23,14 @@ from typing import Any
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
 from monitor.extract.document import document_from_markdown
+from monitor.extract.rules import fingerprint_of
 from monitor.fetch.common import decode_html, is_pdf
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.pipeline.decide import decide
-from monitor.pipeline.rules_change import describe_change, page_rule_parts, rules_change
+from monitor.pipeline.fingerprint import rule_parts_now
+from monitor.pipeline.rules_change import describe_change, rules_change
 from monitor.store.core import Store
 from monitor.store.records import HISTORY_KEY
 from monitor.store.timeline import VersionInfo, in_effect_at, parse_time
@@ -41,12 +43,14 @@ Snapshot = tuple[tuple[str, str], ...]
 @dataclass
 class Prepared:
     """An imported version ready to record: its record, the technical version before it (if any), the
-    baselines its watches move to, and the timeline it was judged against."""
+    baselines its watches move to, the timeline it was judged against, and what the fingerprint of the rules
+    it was extracted under is made of (a raw capture's), kept as state in its transaction."""
 
     record: CheckRecord
     timeline: Snapshot
     technical: CheckRecord | None = None
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rules_parts: dict[str, object] | None = None
 
 
 def snapshot(timeline: list[VersionInfo]) -> Snapshot:
@@ -62,15 +66,13 @@ def prepare_version(
         page=page.id, time=version.time, url=version.address or page.url, outcome=Outcome.FAILED
     )
     record.source, record.renderer = version.source() | {"key": version.key}, "import"
+    parts: dict[str, object] | None = None
     if version.raw:  # a raw capture (HTML or PDF): extracted as a live check then would have, and marked so
         page = rules_at(ctx, page, parse_time(version.time))
-        parts = page_rule_parts(ctx, page)  # what a live check under the same rules fingerprints
-        from monitor.extract.rules import fingerprint_of
-
+        parts = rule_parts_now(ctx, page)  # what a live check under the same rules fingerprints
         record.rules = fingerprint_of(parts)
-        store.state.write_json(f"rules/{record.rules}.json", parts)
     timeline = store.versions.list(page.id)
-    prepared = Prepared(record, snapshot(timeline))
+    prepared = Prepared(record, snapshot(timeline), rules_parts=parts)
     before = in_effect_at(timeline, parse_time(version.time))
     later = bool(timeline) and parse_time(timeline[-1].since) > parse_time(version.time)
     baselines = store.baselines.of_page(page.id) if watch and not later else {}
@@ -124,6 +126,10 @@ def commit_prepared(store: Store, page_id: str, prepared: Prepared) -> bool:
         store.checks.append(prepared.record)
         for watch_id, data in prepared.baselines.items():
             store.baselines.put(watch_id, page_id, data)
+        made = prepared.technical is not None or prepared.record.outcome in (Outcome.NEW, Outcome.CHANGED)
+        if made and prepared.rules_parts is not None and prepared.record.rules is not None:
+            # what the new version's fingerprint is made of: a later change of the rules names its parts
+            store.state.write_json(f"rules/{prepared.record.rules}.json", prepared.rules_parts)
     return True
 
 

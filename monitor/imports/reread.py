@@ -21,7 +21,7 @@ from monitor.errors import StoreError, UsageError
 from monitor.imports.reextract import ReextractPlan, Reread, plan_reextract
 from monitor.models import CheckRecord, Outcome, isoformat
 from monitor.pipeline.capture import Context
-from monitor.pipeline.rules_change import changed_parts, describe_change, page_rule_parts
+from monitor.pipeline.rules_change import changed_parts, describe_change
 from monitor.store.records import TECHNICAL_KEY
 from monitor.store.timeline import VersionInfo
 from monitor.store.writes import CheckWrites, PartWrite
@@ -54,7 +54,7 @@ def record_reextract(ctx: Context, page: PageConfig, plan: ReextractPlan | None 
     current = plan.entries[-1]
     if current.broken:
         raise UsageError(f"{page.id}: {current.note}; nothing recorded (fix the page's select/remove)")
-    parts = page_rule_parts(ctx, page)
+    parts = plan.parts
     reading_before: Reread | None = None
     read_from: list[list[PartWrite]] = []  # a combined document's re-reading names the parts it re-read
     for entry in plan.entries:
@@ -122,7 +122,7 @@ def _rereading(
 def _note(ctx: Context, page: PageConfig, plan: ReextractPlan, current: VersionInfo) -> CheckRecord:
     """An `unchanged` technical record: the version in effect reads the same under today's rules."""
     made_under = current.rules
-    what = changed_parts(ctx, made_under, page_rule_parts(ctx, page)) if made_under else READ_AGAIN
+    what = changed_parts(ctx, made_under, plan.parts) if made_under else READ_AGAIN
     note = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.UNCHANGED)
     note.version = note.text_sha256 = current.id
     note.raw_sha256, note.rules, note.renderer = current.raw_sha256, plan.rules, "rules"

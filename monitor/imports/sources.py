@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from monitor.errors import ImportSourceError
-from monitor.imports.git_history import file_commits, is_repository, show
+from monitor.imports.git_history import file_commits, is_bare, is_repository, show
 from monitor.imports.guards import check_text, name_time, printable, read_inside, shown
 from monitor.store.records import HISTORY_KEY
 
@@ -43,6 +43,7 @@ class SourceVersion:
     # What an Open Terms Archive commit says of its capture (its trailers): the address it was fetched from
     # (`X-Source-Document-Location`), the fetcher, the engine's version; and when it was fetched (author date).
     origin: tuple[tuple[str, str], ...] = ()
+    bare: bool = False  # a bare repository (asked once, when its versions are listed): read from its top
 
     @property
     def address(self) -> str | None:
@@ -64,7 +65,7 @@ class SourceVersion:
 
     def read(self) -> bytes:
         if self.kind == "git":
-            data = show(Path(self.location), self.id, self.path)
+            data = show(Path(self.location), self.id, self.path, bare=self.bare)
             if not self.raw:
                 check_text(data, f"{self.location}: {self.name}")
             return data
@@ -120,6 +121,7 @@ def git_versions(repository: Path, path: str) -> list[SourceVersion]:
             f"(see `git -C {shown(repository)} log --stat`)"
         )
     name = PurePosixPath(relative).name
+    bare = is_bare(repository)
     return [
         SourceVersion(
             commit.time,
@@ -130,6 +132,7 @@ def git_versions(repository: Path, path: str) -> list[SourceVersion]:
             str(repository),
             relative,
             commit.origin,
+            bare,
         )
         for commit in commits
     ]

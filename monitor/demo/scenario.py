@@ -20,9 +20,8 @@ from pathlib import Path
 from monitor.config.loading import LoadedConfig, load_config
 from monitor.errors import UsageError
 from monitor.models import Clock
-from monitor.objections.clause import alert_notes
 from monitor.objections.ledger import add_objection
-from monitor.objections.words import objection_sentence
+from monitor.objections.words import objection_lines
 from monitor.pipeline.check import CheckResult, Context, check_pages
 from monitor.store.core import Store
 
@@ -131,12 +130,7 @@ class StepResult:
     @property
     def objection_notes(self) -> list[str]:
         """What the step's alerts say to the person whose objection they concern."""
-        return [
-            objection_sentence(note, alert.new)
-            for result in self.results
-            for alert in result.alerts
-            for note in alert.details.get("objections") or ()
-        ]
+        return [line for result in self.results for alert in result.alerts for line in objection_lines(alert)]
 
 
 class _Pages:
@@ -225,8 +219,6 @@ def run_demo(workdir: Path, on_step: Callable[[StepResult], None] | None = None)
                 result = StepResult(step, check_pages(ctx, loaded.config.pages))
             finally:
                 ctx.close()
-            for checked in result.results:
-                alert_notes(store, loaded.config, checked.alerts)
             if step.day == 1:
                 add_objection(
                     store, loaded.config, now=moment, platform="facebook", day=date(2025, 12, 1),

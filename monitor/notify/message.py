@@ -18,7 +18,7 @@ from typing import Any
 from monitor.config.loading import PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.diff.summary import ChangeSummary, bounded
-from monitor.objections.words import objection_sentence
+from monitor.objections.words import objection_lines
 from monitor.present.links import change_link, published
 from monitor.present.words import human_time, plural
 from monitor.templating import get_template
@@ -180,7 +180,7 @@ def _item(alert: Alert, zone: tzinfo) -> dict[str, Any]:
         "near_section": " › ".join((near or {}).get("section") or ()),
         "found": _found(alert),
         "checked": human_time(alert.time, zone),
-        "objections": [objection_sentence(note, alert.new) for note in alert.details.get("objections") or ()],
+        "objections": objection_lines(alert),
         "version": alert.version[:12],
         "previous": (alert.previous or "")[:12],
     }

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from monitor.watch.alerts import Alert
 
 PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn", "whatsapp": "WhatsApp",
                   "threads": "Threads", "meta": "Meta"}  # fmt: skip
@@ -36,3 +39,8 @@ def objection_sentence(note: dict[str, Any], now: str | None) -> str:
     read = f"{day} it read “{then}”" if then else f"{day} it was not found on the page"
     now_reads = f"now it reads “{now}”" if now else "now it is no longer on the page"
     return f"This sentence decides what {objection_name(note)} covers. {read}; {now_reads}."
+
+
+def objection_lines(alert: Alert) -> list[str]:
+    """What an alert says to each person whose objection its clause decides (the notes `alert_notes` put in it)."""
+    return [objection_sentence(note, alert.new) for note in alert.details.get("objections") or ()]

@@ -61,9 +61,11 @@ def project(tmp_path: Path, url: str, filters: list[object], *, script: str | No
     return config
 
 
-def check(httpserver: HTTPServer, tmp_path: Path, filters: list[object]) -> tuple[int, dict]:
+def check(
+    httpserver: HTTPServer, tmp_path: Path, filters: list[object], *, script: str = FILTERS_JS
+) -> tuple[int, dict]:
     httpserver.expect_request("/terms").respond_with_data(PAGE, content_type="text/html; charset=utf-8")
-    config = project(tmp_path, httpserver.url_for("/terms"), filters)
+    config = project(tmp_path, httpserver.url_for("/terms"), filters, script=script)
     code, output = run_cli(config, clock, "check", "--json")
     return code, json.loads(output)
 
@@ -105,6 +107,35 @@ def test_a_filter_the_file_does_not_define_fails_naming_it(httpserver: HTTPServe
     code, result = check(httpserver, tmp_path, ["removeBanner"])
 
     assert (code, result["reason"]) == (3, "filter removeBanner: not defined in Example.filters.js")
+
+
+def test_a_filters_file_with_a_syntax_error_fails_the_check_naming_the_file_and_the_error(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    broken = "export function removePromo(document) {\n  document.querySelectorAll('.promo'.forEach(e => e.remove());\n}\n"
+
+    code, result = check(httpserver, tmp_path, ["removePromo"], script=broken)
+
+    assert (code, result["outcome"]) == (3, "failed")
+    assert result["reason"].startswith("filters file Example.filters.js: SyntaxError"), result["reason"]
+    assert Store(tmp_path / "snapshots").versions.current("terms") is None
+
+
+def test_indented_exports_and_exported_classes_run_as_config_check_reads_them(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    indented = (
+        "  export class Promo { static selector = '.promo'; }\n"
+        "  export function removePromo(document) {\n"
+        "    document.querySelectorAll(Promo.selector).forEach(element => element.remove());\n"
+        "  }\n"
+    )
+
+    code, result = check(httpserver, tmp_path, ["removePromo"], script=indented)
+
+    assert (code, result["outcome"]) == (0, "new"), result
+    store = Store(tmp_path / "snapshots")
+    assert "Download our app" not in store.versions.read_text("terms", store.versions.current("terms").id)
 
 
 def test_remove_query_params_works_as_ota_s() -> None:

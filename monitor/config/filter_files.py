@@ -21,6 +21,7 @@ _EXPORT = re.compile(r"^(\s*)export\s+(?=(?:async\s+)?function|const\s|let\s|var
 _NAMES = re.compile(
     r"^\s*export\s+(?:async\s+)?(?:function\s*\*?\s*|const\s+|let\s+|var\s+|class\s+)([A-Za-z_$][\w$]*)", re.M
 )
+_IMPORT = re.compile(r"^\s*import\b[^'\"]*(['\"])([^'\"]+)\1", re.M)
 _MAX_DEPTH = 8
 
 
@@ -58,8 +59,7 @@ def _module(file: Path, chain: tuple[Path, ...]) -> str:
             except (OSError, UnicodeDecodeError) as error:
                 raise FiltersFileError(f"{where}: cannot read {sibling.name}: {error}") from None
             scope = f"__reexported{len(scopes)}"
-            names = list(dict.fromkeys(_NAMES.findall(inner)))
-            plain = _EXPORT.sub(r"\1", inner)
+            plain, names = module_source(inner)
             lines.append(f"const {scope} = (() => {{\n{plain}\nreturn {{ {', '.join(names)} }};\n}})();")
             scopes[sibling], defined[sibling] = scope, names
         exported = []
@@ -74,7 +74,18 @@ def _module(file: Path, chain: tuple[Path, ...]) -> str:
     return "\n".join(lines) + "\n" + body
 
 
-_IMPORT = re.compile(r"^\s*import\b[^'\"]*(['\"])([^'\"]+)\1", re.M)
+def module_source(text: str) -> tuple[str, list[str]]:
+    """A filters module's text without its `export` keywords (a plain script to place in a function scope),
+    and the names it exports, in order: `export function`, `async function`, `function*`, `const`, `let`,
+    `var` and `class`, indented or not. The one reading of a module's exports, for `config check` and for the
+    browser that runs the filters (monitor/fetch/filters.py)."""
+    return _EXPORT.sub(r"\1", text), list(dict.fromkeys(_NAMES.findall(text)))
+
+
+def imported_module(script: str) -> str | None:
+    """The module an `import` of `script` names (the first), or None: filters that import cannot run here."""
+    found = _IMPORT.search(script)
+    return found.group(2) if found else None
 
 
 def script_problem(file: Path) -> str | None:
@@ -88,6 +99,6 @@ def script_problem(file: Path) -> str | None:
         return f"{file}: cannot read the filters: {error}"
     except FiltersFileError as error:
         return str(error)
-    if found := _IMPORT.search(script):
-        return f"{file}: imports {found.group(2)}: filters that import modules cannot run here (their checks fail)"
+    if imported := imported_module(script):
+        return f"{file}: imports {imported}: filters that import modules cannot run here (their checks fail)"
     return None

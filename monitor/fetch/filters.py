@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,15 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from monitor.config.filter_files import imported_module
+from monitor.config.filter_files import module_source as module_text
+from monitor.config.page_rules import BUILT_IN_FILTERS
 from monitor.errors import FetchError
 
 FILTER_SECONDS = 10.0  # one filter's time
 LAUNCH_SECONDS = 20.0  # the browser's start and the page's load
-_EXPORT = re.compile(r"^export\s+(?=(?:async\s+)?function|const\s|let\s|var\s)", re.M)
-_NAMES = re.compile(
-    r"^export\s+(?:async\s+)?(?:function\s*\*?\s*|const\s+|let\s+|var\s+)([A-Za-z_$][\w$]*)", re.M
-)
-_IMPORT = re.compile(r"^\s*import\s", re.M)
 
 # OTA's exposed filters, written for this project: same names, same parameters, same effect.
 _BUILT_IN = r"""
@@ -56,7 +53,6 @@ const __builtIn = {
   },
 };
 """
-BUILT_IN = frozenset({"removeQueryParams", "convertSpacesToStandard"})
 INSTALL_HINT = "pip install 'privacy-monitor[browser]': filters run in Chromium"
 
 
@@ -73,13 +69,13 @@ class FilterFailed(FetchError):
     """A filter that could not run, threw or ran past its time: the check fails naming it."""
 
 
-def module_source(script: str, file: Path) -> tuple[str, list[str]]:
+def _filters_expression(script: str, file: Path) -> tuple[str, list[str]]:
     """`<service>.filters.js` as an expression giving its exported functions by name (OTA's files are plain
     modules of exported functions; one that imports another module is not supported)."""
-    if _IMPORT.search(script):
+    if imported_module(script):
         raise FilterFailed(str(file), f"filters file not supported: {file.name} imports another module")
-    names = _NAMES.findall(script)
-    return f"(() => {{\n{_EXPORT.sub('', script)}\nreturn {{{', '.join(names)}}};\n}})()", names
+    plain, names = module_text(script)
+    return f"(() => {{\n{plain}\nreturn {{{', '.join(names)}}};\n}})()", names
 
 
 def run_filters(
@@ -97,14 +93,15 @@ def run_filters(
         raise FilterFailed(url, "filters need the browser: Playwright is not installed", hint=INSTALL_HINT)
     seconds = FILTER_SECONDS if seconds is None else seconds
     where = script_file.name if script_file else "filters"
-    module, names = module_source(script, script_file or Path(where)) if script else ("({})", [])
+    module, names = _filters_expression(script, script_file or Path(where)) if script else ("({})", [])
     for item in filters:
-        if item.name not in names and item.name not in BUILT_IN:
+        if item.name not in names and item.name not in BUILT_IN_FILTERS:
             raise FilterFailed(url, f"filter {item.name}: not defined in {where}")
     job = {
         "html": html,
         "url": url,
         "module": module,
+        "where": where,
         "filters": [[item.name, item.params, item.has_params] for item in filters],
         "executable": executable,
         "seconds": seconds,
@@ -143,20 +140,28 @@ def _tell_parent(line: str) -> None:
     sys.stdout.flush()
 
 
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())[:200]
+
+
 def _child() -> None:  # pragma: no cover - runs in the child process
     from playwright.sync_api import sync_playwright
 
     job = json.loads(sys.stdin.read())
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=job["executable"] or None, args=["--no-sandbox", "--disable-gpu"]
-        )
-        context = browser.new_context(java_script_enabled=False, base_url=job["url"] or None)
-        page = context.new_page()
-        page.route("**/*", lambda route: route.abort())
-        base = f'<base href="{job["url"]}">' if job["url"] else ""
-        page.set_content(base + job["html"], wait_until="domcontentloaded")
-        cdp = context.new_cdp_session(page)
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=job["executable"] or None, args=["--no-sandbox", "--disable-gpu"]
+            )
+            context = browser.new_context(java_script_enabled=False, base_url=job["url"] or None)
+            page = context.new_page()
+            page.route("**/*", lambda route: route.abort())
+            base = f'<base href="{job["url"]}">' if job["url"] else ""
+            page.set_content(base + job["html"], wait_until="domcontentloaded")
+            cdp = context.new_cdp_session(page)
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the check with it
+            _tell_parent(f"error the browser did not start: {_one_line(error)}")
+            return
 
         def evaluate(expression: str) -> Any:
             answer = cdp.send(
@@ -173,7 +178,13 @@ def _child() -> None:  # pragma: no cover - runs in the child process
                 raise RuntimeError(details.get("exception", {}).get("description") or details.get("text"))
             return answer["result"].get("value")
 
-        evaluate(f"{_BUILT_IN}\nglobalThis.__filters = Object.assign({{}}, __builtIn, {job['module']}); 0")
+        try:
+            evaluate(
+                f"{_BUILT_IN}\nglobalThis.__filters = Object.assign({{}}, __builtIn, {job['module']}); 0"
+            )
+        except Exception as error:  # noqa: BLE001 - the file's own error (a syntax error, a throw at its top level)
+            _tell_parent(f"error filters file {job['where']}: {_one_line(error)}")
+            return
         for name, params, has_params in job["filters"]:
             _tell_parent(f"start {name}")
             argument = json.dumps(params) if has_params else json.dumps({"fetch": job["url"]})
@@ -181,10 +192,10 @@ def _child() -> None:  # pragma: no cover - runs in the child process
             try:
                 evaluate(f"(async () => {{ await __filters[{json.dumps(name)}](document, {argument}); }})()")
             except Exception as error:  # noqa: BLE001 - the filter's own error, reported by name
-                text = " ".join(str(error).split())
+                text = _one_line(error)
                 if time.monotonic() - began >= job["seconds"]:  # the protocol's timeout stopped it
                     text = f"ran past {job['seconds']:g}s"
-                _tell_parent(f"error filter {name}: {text[:200]}")
+                _tell_parent(f"error filter {name}: {text}")
                 return
         if base:  # links were resolved against the page's address while the filters ran
             evaluate("document.querySelector('base')?.remove(); 0")

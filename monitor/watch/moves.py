@@ -21,21 +21,28 @@ _WORDS = re.compile(r"\w+")
 
 def moved(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """Moved = under another heading AND among other sentences or far from its old place; a renamed
-    heading, or one added or removed around the clause, is not a move."""
+    heading, or one added or removed around the clause, is not a move unless the clause also left its place
+    and every neighbour behind."""
     old, new = _headings(before.get("section", [])), _headings(after.get("section", []))
-    if _within(old, new) or _within(new, old):  # a heading added or removed around it: still in its section
+    far = abs(float(after.get("position", 0.0)) - float(before.get("position", 0.0))) >= FAR_AWAY
+    kept_neighbour = _kept_neighbour(before.get("context"), after.get("context"))
+    stayed = not far or kept_neighbour
+    if stayed and (_within(old, new) or _within(new, old)):  # a heading added or removed around it
         return False
     if fuzz.ratio(" > ".join(old), " > ".join(new)) >= SECTION_MOVE_SCORE:
         return False
-    far = abs(float(after.get("position", 0.0)) - float(before.get("position", 0.0))) >= FAR_AWAY
     renamed = bool(old and new) and fuzz.ratio(old[-1], new[-1]) >= SECTION_MOVE_SCORE
     if far and not renamed:
         return True  # a paragraph moved whole keeps its inner neighbours, not its place
-    old_context, new_context = before.get("context") or ["", ""], after.get("context") or ["", ""]
-    same_neighbour = any(
+    return not kept_neighbour
+
+
+def _kept_neighbour(before: Sequence[str] | None, after: Sequence[str] | None) -> bool:
+    """A sentence next to the clause is (nearly) the one that was next to it before, on the same side."""
+    old_context, new_context = before or ["", ""], after or ["", ""]
+    return any(
         a and b and fuzz.ratio(a, b) >= NEIGHBOUR_SCORE for a, b in zip(old_context, new_context, strict=True)
     )
-    return not same_neighbour
 
 
 def _headings(path: Sequence[str]) -> list[str]:

@@ -97,12 +97,10 @@ def extract_document(
         skipper.widgets = set(find_widgets(page, html))
 
     if any(is_range(rule) for rule in select):
-        leave_widgets_out()
-        return _extract_ranges(page, url, select, css_remove, skipper)
+        return _extract_ranges(page, url, select, skipper)
     if select:
         roots = _outermost(_match(page, [rule for rule in select if isinstance(rule, str)], url))
         if not roots:
-            leave_widgets_out()
             shown = visible_texts(page, [], skipper)[1]
             raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, _html_title(page), shown))
         skipper.name_region(roots)  # what the rules name is the reader's choice: its furniture stays
@@ -133,16 +131,14 @@ def extract_document(
     )
 
 
-def _extract_ranges(
-    page: HtmlElement, url: str, select: Sequence[Rule], css_remove: list[str], skipper: Skipper
-) -> Extraction:
+def _extract_ranges(page: HtmlElement, url: str, select: Sequence[Rule], skipper: Skipper) -> Extraction:
     """The region of a `select` holding ranges: the page keeping only what the rules span, so that text a range
     leaves out inside an element it starts or ends in is never read. What the walls read of the whole page (its
     title, its visible text) is read first; the page is this call's own parse, so it is pruned in place. A
     range is a region the rules name: its furniture stays, as in OTA's engine."""
     title = _html_title(page)
     visible_text = visible_texts(page, [], skipper)[1]
-    region_skipper = Skipper(_match(page, css_remove, url), furniture=False)
+    region_skipper = Skipper(skipper.removed, furniture=False)
     places = positions(page)
     kept, holders = spans(select, page, lambda css: _match(page, [css], url), places)
     if not kept:

@@ -16,10 +16,11 @@ from datetime import UTC, tzinfo
 from typing import Any
 
 from monitor.config.loading import PageConfig
+from monitor.config.schema import is_published
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.diff.summary import ChangeSummary, bounded
 from monitor.objections.words import objection_lines
-from monitor.present.links import change_link, published
+from monitor.present.links import change_link
 from monitor.present.words import human_time, plural
 from monitor.templating import get_template
 from monitor.watch.alerts import Alert, severity_rank
@@ -143,7 +144,7 @@ def render_alerts(
             first.page,
             first.previous,
             first.version,
-            published=published(page, include_private=include_private),
+            published=is_published(page, include_private=include_private),
         ),
         "items": [_item(alert, zone) for alert in ordered[:MAX_ALERTS]],
         "unshown": [alert.headline for alert in ordered[MAX_ALERTS:]],

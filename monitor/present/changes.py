@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monitor.config.loading import PageConfig, WatchConfig
+from monitor.config.schema import is_published
 from monitor.diff.segments import Segment, block_segments
 from monitor.errors import MonitorError
 from monitor.models import CheckRecord
 from monitor.present.lag import version_of
-from monitor.present.links import change_link, change_name, published
+from monitor.present.links import change_link, change_name
 from monitor.store.core import Store
 
 if TYPE_CHECKING:
@@ -124,5 +125,5 @@ def change_shell(
         diff_command=f"privacy-monitor diff {page.id} {record.previous[:12]} {record.version[:12]}",
         version_file=str(store.blobs.text_path(page.id, record.version)),
         version_of=version_of(page),
-        published=published(page, include_private=include_private),
+        published=is_published(page, include_private=include_private),
     )

@@ -11,10 +11,6 @@ so an attachment and the published page carry the same name.
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from monitor.config.loading import PageConfig
 
 INDEX = "index.html"
 STYLE = "style.css"
@@ -49,13 +45,6 @@ def watch_file(watch: str) -> str:
 def change_url(base_url: str, page: str, previous: str, version: str) -> str:
     """The published change page under `[report] base_url`: what alert and digest mails link to."""
     return f"{base_url.rstrip('/')}/{change_file(page, previous, version)}"
-
-
-def published(page: PageConfig | None, *, include_private: bool) -> bool:
-    """Whether the report site has `page` (config's one rule, `is_published`)."""
-    from monitor.config.schema import is_published
-
-    return is_published(page, include_private=include_private)
 
 
 def change_link(

@@ -16,11 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import werkzeug
 from cli_support import run_cli, write_project
 from pytest_httpserver import HTTPServer
 from service_support import FakeClock
 from tsa_support import make_tsa, running_tsa
 
+from monitor.config.loading import load_config
+from monitor.models import Outcome
+from monitor.pipeline.check import Context, check_pages
+from monitor.pipeline.stamp import RETRY_AFTER, StampReport, stamp_pending
 from monitor.store.core import Store
 from monitor.store.db import close_all
 
@@ -282,3 +287,56 @@ def test_an_export_while_the_tsa_is_down_is_written_and_its_token_comes_with_a_l
     # the first bundle's token, asked at the later run, and the new bundle's (its chain.json names the new check)
     assert {ref for kind, ref, _, _ in tokens(config) if kind == "export"} == {earlier, again}
     assert run_cli(config, clock, "verify")[0] == 0
+
+
+def service(config: Path, clock: FakeClock) -> Context:
+    """One context for many checks, as the service keeps (it delivers and stamps after every check)."""
+    close_all()
+    loaded = load_config(config)
+    return Context(loaded, Store(loaded.store_path, clock=clock), clock=clock)
+
+
+def test_a_check_that_records_no_version_neither_reads_the_ca_file_nor_contacts_the_tsa(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes((tsa_conf.parent / "ca.pem").read_bytes())
+    serve(httpserver, "One.")
+    with running_tsa(tsa_conf) as (url, requests):
+        ctx = service(project(tmp_path, httpserver, url, ca), clock)
+        check_pages(ctx, ctx.config.pages)
+        assert len(requests) == 1  # the new version's record
+        ca.unlink()  # read again, it would fail the stamping: nothing reads it
+        clock.advance(hours=1)
+        assert [r.record.outcome for r in check_pages(ctx, ctx.config.pages)] == [Outcome.UNCHANGED]
+        assert stamp_pending(ctx) == StampReport(0, False)
+        assert len(requests) == 1
+
+
+def test_a_tsa_that_is_down_is_asked_once_not_at_every_check_and_again_later(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    asked: list[datetime] = []
+    served = {"text": PAGE.format("One.")}
+    httpserver.expect_request("/policy").respond_with_handler(
+        lambda _: werkzeug.Response(served["text"], content_type="text/html")
+    )
+
+    def down(_: werkzeug.Request) -> werkzeug.Response:
+        asked.append(clock())
+        return werkzeug.Response("overloaded", status=503)
+
+    httpserver.expect_request("/tsa", method="POST").respond_with_handler(down)
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    config = project(tmp_path, httpserver, httpserver.url_for("/tsa"), tsa_conf.parent / "ca.pem")
+    ctx = service(config, clock)
+    for text in ("One.", "Two.", "Three."):  # each check records a version to stamp
+        served["text"] = PAGE.format(text)
+        check_pages(ctx, ctx.config.pages)
+        clock.advance(minutes=1)
+    assert asked == [datetime(2026, 1, 5, 8, 0, tzinfo=UTC)]  # the first check's, then held back
+    clock.set(asked[0] + RETRY_AFTER)
+    check_pages(ctx, ctx.config.pages)  # unchanged, but records from before still wait
+    assert len(asked) == 2 and asked[1] - asked[0] >= RETRY_AFTER
+    assert len(records(config)) == 3 and tokens(config) == []

@@ -3,7 +3,8 @@ token (new versions' check records, objection records, exports the TSA did not a
 to the configured RFC 3161 TSA; `export` asks for its bundle's token itself (`stamp_export`).
 
 Never inside a check's transaction and never before it: a TSA that is down or silent costs the run one request
-(TSA_TIMEOUT at most), never a check, and the records wait for the next run. A token is checked against the
+(TSA_TIMEOUT at most), never a check, and the records wait for a run RETRY_AFTER later or more (the service
+runs after every check). A run whose checks recorded no version looks for nothing (`Store.stamp_work`). A token is checked against the
 TSA's CA certificates and the hash it must cover before it is stored, so a wrong answer is never kept.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from monitor.store.core import Store
 
 TSA_TIMEOUT = 10.0  # seconds for one request, connect and answer
+RETRY_AFTER = timedelta(minutes=5)  # a TSA that failed is not asked again sooner (a down TSA costs no check)
 PER_RUN = 50  # tokens asked for in one run: an import's thousands of versions are stamped over several runs
 
 
@@ -61,6 +64,7 @@ def stamp_export(store: Store, loaded: LoadedConfig, manifest: str, now: str) ->
         token, time = request_token(evidence.tsa_url, manifest.encode("utf-8"), ca_pem)
     except TsaError as error:
         timestamps.wait_for_export(manifest, now)
+        store.stamp_work.waiting = True  # the run after this one asks for it
         return ExportStamp(None, None, str(error))
     sha256 = hashlib.sha256(manifest.encode("utf-8")).hexdigest()
     timestamps.remember_ca(ca_pem.decode("utf-8"))
@@ -69,27 +73,37 @@ def stamp_export(store: Store, loaded: LoadedConfig, manifest: str, now: str) ->
 
 
 def stamp_pending(ctx: Context) -> StampReport | None:
-    """Ask the configured TSA for the tokens still missing; None when no TSA is configured. The first failure
-    ends the run's stamping (a TSA that is down would fail the others too)."""
+    """Ask the configured TSA for the tokens still missing; None when no TSA is configured. Only when records
+    may wait (`Store.stamp_work`: none is looked for after a check that recorded no version) and the TSA has
+    not failed within RETRY_AFTER; the CA file is read only when a record waits. The first failure ends the
+    run's stamping (a TSA that is down would fail the others too) and holds the next try back."""
     evidence = ctx.config.evidence
     if evidence.tsa_url is None:
         return None
-    try:
-        ca_pem = read_ca(ctx.loaded)
-    except TsaError as error:
-        return StampReport(0, True, str(error))
+    work = ctx.store.stamp_work
+    now = ctx.clock()
+    if not work.waiting or (work.not_before is not None and now < work.not_before):
+        return StampReport(0, work.waiting)
+    work.waiting = False  # before the query: a version recorded meanwhile (another thread) sets it again
     timestamps = ctx.store.timestamps
     pending = timestamps.unstamped(PER_RUN + 1)
+    if not pending:
+        return StampReport(0, False)
     stamped = 0
-    for record in pending[:PER_RUN]:
-        try:
+    try:
+        ca_pem = read_ca(ctx.loaded)
+        for record in pending[:PER_RUN]:
             token, time = request_token(evidence.tsa_url, record.record.encode("utf-8"), ca_pem)
-        except TsaError as error:
-            return StampReport(stamped, True, str(error))
-        if not stamped:
-            timestamps.remember_ca(ca_pem.decode("utf-8"))
-        timestamps.add(record.kind, record.ref, record.sha256, token, time)
-        stamped += 1
+            if not stamped:
+                timestamps.remember_ca(ca_pem.decode("utf-8"))
+            timestamps.add(record.kind, record.ref, record.sha256, token, time)
+            stamped += 1
+    except TsaError as error:
+        work.waiting, work.not_before = True, now + RETRY_AFTER
+        return StampReport(stamped, True, str(error))
+    work.not_before = None
+    if len(pending) > PER_RUN:
+        work.waiting = True
     return StampReport(stamped, len(pending) > PER_RUN)
 
 

@@ -14,6 +14,7 @@ from lxml.html import HtmlElement
 
 from monitor.extract.found_headings import is_body, reads_as_heading
 from monitor.extract.html_blocks import BLOCK_TAGS, SourcedBlock
+from monitor.extract.region import common_ancestor
 
 # A list of links to elsewhere is a short line per link: longer linked text is a card or a sentence.
 LINK_ITEM_MAX_WORDS = 15
@@ -110,14 +111,9 @@ def _holds(part: HtmlElement, first: SourcedBlock, last: SourcedBlock) -> bool:
 
 def _grouped(sourced: Sequence[SourcedBlock], first: int, end: int) -> bool:
     """The blocks `first` to `end` (excluded) have a container of their own: no block before or after is in it."""
-    elements = [s.element for s in sourced[first:end]]
-    common = elements[0]
-    for element in elements[1:]:
-        lineage = {element, *element.iterancestors()}
-        while common is not None and common not in lineage:
-            common = common.getparent()
+    common = common_ancestor(*(s.element for s in sourced[first:end]))
     neighbours = [sourced[n].element for n in (first - 1, end) if 0 <= n < len(sourced)]
-    return common is not None and not any(n is common or common in set(n.iterancestors()) for n in neighbours)
+    return not any(n is common or common in set(n.iterancestors()) for n in neighbours)
 
 
 class _LinkTest:

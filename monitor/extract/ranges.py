@@ -16,6 +16,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.config.page_rules import END_KEYS, START_KEYS
+from monitor.extract.region import common_ancestor
 
 Rule = str | Mapping[str, str]  # a CSS selector, or a range
 
@@ -98,7 +99,7 @@ def spans(
         high = places.before[end] * 2 - 1 if end_key == "end_before" else places.after[end] * 2 + 1
         if high > low:
             found.append((low, high))
-            holders.append(_common_ancestor(start, end))
+            holders.append(common_ancestor(start, end))
     found.sort()
     merged: list[Span] = []
     for low, high in found:
@@ -107,14 +108,6 @@ def spans(
         else:
             merged.append((low, high))
     return merged, holders
-
-
-def _common_ancestor(first: HtmlElement, second: HtmlElement) -> HtmlElement:
-    lineage = {second, *second.iterancestors()}
-    common = first
-    while common not in lineage:
-        common = common.getparent()
-    return common
 
 
 def prune(

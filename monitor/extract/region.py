@@ -19,7 +19,14 @@ from lxml.html import HtmlElement
 from monitor.extract.html_blocks import SourcedBlock
 from monitor.extract.normalize import normalize_text
 
-__all__ = ["container_of_everything", "html_title", "inside", "trafilatura_region", "trafilatura_title"]
+__all__ = [
+    "common_ancestor",
+    "container_of_everything",
+    "html_title",
+    "inside",
+    "trafilatura_region",
+    "trafilatura_title",
+]
 
 # Lines trafilatura keeps that are this long are distinctive enough to locate the content by.
 _ANCHOR_MIN_WORDS = 4
@@ -66,7 +73,7 @@ def trafilatura_region(
             anchors.append(by_text[text])
     if len(set(anchors)) < 2:
         return body, title
-    common = _common_ancestor(anchors)
+    common = common_ancestor(*anchors)
     container = _outermost_container(common)
     return (common if container is None else container), title
 
@@ -116,7 +123,7 @@ def container_of_everything(sourced: list[SourcedBlock]) -> HtmlElement | None:
     if not sourced:
         return None
     elements = dict.fromkeys(s.element for s in sourced)
-    container = _outermost_container(_common_ancestor([sourced[0].element, sourced[-1].element]))
+    container = _outermost_container(common_ancestor(sourced[0].element, sourced[-1].element))
     if container is None or len(inside(container, elements)) < len(elements):
         return None
     return container
@@ -137,10 +144,11 @@ def trafilatura_title(page: HtmlElement) -> str | None:
     return normalize_text(title or "") or None
 
 
-def _common_ancestor(elements: Iterable[HtmlElement]) -> HtmlElement:
-    iterator = iter(elements)
-    common = next(iterator)
-    for element in iterator:
+def common_ancestor(first: HtmlElement, *others: HtmlElement) -> HtmlElement:
+    """The smallest element that is or holds each of the elements (all of one tree): a range's holder, the
+    container of the blocks trafilatura points at, a link list's own container."""
+    common = first
+    for element in others:
         lineage = {element, *element.iterancestors()}
         while common not in lineage:
             common = common.getparent()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import zipfile
 from datetime import UTC, datetime
@@ -20,6 +21,8 @@ from service_support import FakeClock
 from test_objections import CLAUSE, MAILS, REWORDED, serve
 from tsa_support import make_tsa, running_tsa
 from warcio.archiveiterator import ArchiveIterator
+
+from monitor.store.db import close_all
 
 MAIL = MAILS / "facebook-de.eml"
 PAGE = "facebook-ai-objection-de"
@@ -189,3 +192,45 @@ def test_arguments_that_do_not_fit_are_one_line_and_exit_2(
     run_cli(project, clock, "objections", "add", "--platform", "instagram", "--date", "2025-05-20")
     assert run_cli(project, clock, "export", *args) == (2, f"Error: {message}\n")
     assert not (tmp_path / "o.zip").exists()
+
+
+def damaged(project: Path, statement: str) -> Path:
+    """The store's database with `statement` run on it behind the monitor's back (a flipped byte, a bad row)."""
+    close_all()
+    db = project.parent / "snapshots" / "monitor.db"
+    conn = sqlite3.connect(db)
+    conn.execute(statement)
+    conn.commit()
+    conn.close()
+    return db
+
+
+def test_a_damaged_objection_record_is_one_line_naming_the_row_and_no_bundle_is_written(
+    project: Path, clock: FakeClock, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    objected(project, clock, httpserver)
+    run_cli(project, clock, "objections", "add", "--platform", "instagram", "--date", "2025-05-20")
+    # the record after objection 1 (which its chain position reads) edited without its digest
+    db = damaged(
+        project, "UPDATE objections SET record = replace(record, 'instagram', 'instagrem') WHERE seq = 2"
+    )
+    out = tmp_path / "objection.zip"
+    code, output = run_cli(project, clock, "export", "--objection", "1", "--out", str(out))
+    assert code == 4
+    assert output.startswith(
+        f"Error: {db}: objections row 2: damaged record (it does not hash to its digest)"
+    )
+    assert len(output.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_a_damaged_timeline_of_a_page_is_not_taken_for_no_stored_version(
+    project: Path, clock: FakeClock, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    objected(project, clock, httpserver)
+    db = damaged(project, f"UPDATE versions SET since = 'yesterday' WHERE page = '{PAGE}' AND seq = 1")
+    out = tmp_path / "objection.zip"
+    code, output = run_cli(project, clock, "export", "--objection", "1", "--out", str(out))
+    assert code == 4
+    assert output.startswith(f"Error: {db}: versions row 1 of page '{PAGE}': bad value")
+    assert not out.exists()

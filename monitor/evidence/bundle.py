@@ -18,6 +18,8 @@ from monitor.evidence.warc import build_warc
 from monitor.pipeline.stamp import ExportStamp
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from monitor.store.core import Store
     from monitor.store.imported import ChainedRecord
     from monitor.store.timeline import VersionInfo
@@ -106,6 +108,27 @@ def zip_bundle(files: dict[str, bytes], time: str, mode: int) -> bytes:
             entry.external_attr = mode << 16
             bundle.writestr(entry, data)
     return buffer.getvalue()
+
+
+def write_stamped(
+    out: Path, files: dict[str, bytes], readme: str, sums: str, stamper: Stamper | None, *,
+    time: str, mode: int, step: int,
+) -> ExportStamp | None:  # fmt: skip
+    """Write the zip of `files` and `readme` to `out`; then, with `stamper`, ask for the export's token over
+    `sums` and write it again with the token (`export.tsr`, the CA certificates as `tsa-ca.pem` when the bundle
+    has none yet) and the README's words on it (`step`: its number in the README's steps)."""
+    from monitor import fsutil
+
+    fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, mode), mode=mode)
+    stamp = stamper(sums) if stamper is not None else None
+    if stamp is not None:  # written again with the export's own token, or the README saying it is to come
+        readme += export_token_note(stamp, step=step)
+        files = dict(files)
+        if stamp.token is not None:
+            files["export.tsr"] = stamp.token
+            files.setdefault("tsa-ca.pem", (stamp.ca_pem or "").encode("utf-8"))
+        fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, mode), mode=mode)
+    return stamp
 
 
 def export_token_note(stamp: ExportStamp | None, *, step: int, over: str = "SHA256SUMS") -> str:

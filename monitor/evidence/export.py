@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor import fsutil
 from monitor.config.loading import PageConfig
 from monitor.errors import UsageError
 from monitor.evidence.bundle import (
     Stamper,
     VersionFiles,
-    export_token_note,
     manifest,
     version_files,
-    zip_bundle,
+    write_stamped,
 )
 from monitor.pipeline.stamp import ExportStamp
 from monitor.store.core import Store
@@ -72,14 +70,7 @@ def export_capture(
         files["tsa-ca.pem"] = version.ca_pem.encode("utf-8")
     readme = _readme(page, version, info.id) + _token_note(version)
     time = version.chained.record.time
-    fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, mode), mode=mode)
-    stamp = stamper(sums) if stamper is not None else None
-    if stamp is not None:  # written again with the export's own token, or the README saying it is to come
-        readme += export_token_note(stamp, step=6)
-        if stamp.token is not None:
-            files["export.tsr"] = stamp.token
-            files.setdefault("tsa-ca.pem", (stamp.ca_pem or "").encode("utf-8"))
-        fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, mode), mode=mode)
+    stamp = write_stamped(out, files, readme, sums, stamper, time=time, mode=mode, step=6)
     hashes = {line[66:]: line[:64] for line in sums.splitlines()}
     return _exported(out, info.id, info.since, version, hashes, stamp)
 

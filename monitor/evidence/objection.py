@@ -13,21 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor import fsutil
 from monitor.config.loading import Config
-from monitor.errors import MonitorError, UsageError
+from monitor.errors import UsageError
 from monitor.evidence.bundle import (
     Stamper,
     VersionFiles,
-    export_token_note,
     manifest,
     version_files,
-    zip_bundle,
+    write_stamped,
 )
-from monitor.objections.ledger import MAIL_FOLDER, ChainedObjection, Objection, objection_records, objections
+from monitor.objections.ledger import MAIL_FOLDER, Objection, objections
 from monitor.objections.words import objection_name
 from monitor.pipeline.stamp import ExportStamp
 from monitor.store.core import Store
+from monitor.store.objections import ChainedObjection
 
 MODE = 0o600
 
@@ -61,13 +60,15 @@ def export_objection(
         raise UsageError(f"export --objection {objection_id}: no objection {objection_id} (see `privacy-monitor objections`)")  # fmt: skip
     files: dict[str, bytes] = {}
     ca: str | None = None
-    records = objection_records(store, objection_id)
+    records = store.objections.chained(objection_id)
+    tokens: set[str] = set()  # the records that have a time-stamp token
     for chained in records:
         name = "objection" if chained.action == "add" else f"{chained.action}-{chained.seq}"
         files[f"{name}.json"] = chained.json.encode("utf-8")
         files[f"{name}-chain.json"] = _json(chained.position())
         if stamped := store.timestamps.token_for(chained.sha256):
             files[f"{name}.tsr"], ca = stamped[0], stamped[1] or ca
+            tokens.add(chained.sha256)
     if include_mail:
         files["confirmation.eml"] = _mail(store, objection)
     pages = [_page_then(store, config, page, objection) for page in objection.pages]
@@ -79,17 +80,8 @@ def export_objection(
     files["SHA256SUMS"] = sums.encode("utf-8")
     if ca is not None:
         files["tsa-ca.pem"] = ca.encode("utf-8")
-    tokens = {chained.sha256 for chained in records if store.timestamps.token_for(chained.sha256)}
     readme = _readme(objection, records, pages, include_mail, tokens)
-    time = objection.recorded
-    fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, MODE), mode=MODE)
-    stamp = stamper(sums) if stamper is not None else None
-    if stamp is not None:
-        readme += export_token_note(stamp, step=7)
-        if stamp.token is not None:
-            files["export.tsr"] = stamp.token
-            files.setdefault("tsa-ca.pem", (stamp.ca_pem or "").encode("utf-8"))
-        fsutil.atomic_write(out, zip_bundle({**files, "README.txt": readme.encode()}, time, MODE), mode=MODE)
+    stamp = write_stamped(out, files, readme, sums, stamper, time=objection.recorded, mode=MODE, step=7)
     return ObjectionExported(out, objection, pages, stamp)
 
 
@@ -115,7 +107,7 @@ def _page_then(store: Store, config: Config, page_id: str, objection: Objection)
     """The version of `page_id` in effect at the end of the objection's day, or its first when it came later."""
     try:
         timeline = store.versions.list(page_id)
-    except MonitorError:
+    except UsageError:  # not a page id the store can hold: nothing stored for it (damage is not caught)
         timeline = []
     if not timeline:
         return PageThen(page_id, None)

@@ -168,39 +168,3 @@ def _keep_private(store: Store, mail: Confirmation) -> None:
     path = folder / f"{mail.sha256}.eml"
     if not path.exists():
         fsutil.atomic_write(path, mail.data, mode=0o600)
-
-
-@dataclass(frozen=True, slots=True)
-class ChainedObjection:
-    """An objections-chain record exactly as stored, with its place in the chain."""
-
-    seq: int
-    action: str  # add | withdraw
-    json: str  # as stored: `sha256sum` of it is `sha256`
-    total: int  # records in the chain
-    sha256: str
-    previous: str | None  # the `chain` it carries: the sha256 of the record before it (None for the first)
-    next_chain: str | None  # what the record after it names as its predecessor (None when it is the last)
-    head: str  # the sha256 of the chain's last record
-
-    def position(self) -> dict[str, object]:
-        return {"chain": "objections", "position": self.seq, "of": self.total, "record_sha256": self.sha256,
-                "previous_record_sha256": self.previous, "named_by_next_record": self.next_chain,
-                "head_sha256": self.head}  # fmt: skip
-
-
-def objection_records(store: Store, objection_id: int) -> list[ChainedObjection]:
-    """The objection's own record and each later one that names it (a withdrawal), oldest first."""
-    import json
-
-    from monitor.store.chain import record_hash
-
-    rows = store.objections.stored()
-    found = []
-    for index, (seq, data) in enumerate(rows):
-        record = json.loads(data)
-        if seq == objection_id or record.get("objection") == objection_id:
-            following = json.loads(rows[index + 1][1]).get("chain") if index + 1 < len(rows) else None
-            found.append(ChainedObjection(seq, str(record.get("action")), data, len(rows), record_hash(data),
-                                          record.get("chain"), following, record_hash(rows[-1][1])))  # fmt: skip
-    return found

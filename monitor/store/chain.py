@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from dataclasses import dataclass
 
 RESTORE = "restore monitor.db from a backup (a copy of the store folder is a complete backup)"
 
@@ -50,7 +51,7 @@ def chain_problems(conn: sqlite3.Connection, where: str) -> list[str]:
             if not isinstance(data, str) or record_digest(data) != digest:
                 break  # a damaged record is reported as such (verify.py); the chain after it says nothing more
             name = f"{where}: checks row {row_id} (page {page!r}, record {n} of {time})"
-            problem = _link_problem(data, column, previous, n, expected_n)
+            problem = link_problem(data, column, previous, n, expected_n)
             if problem:
                 problems.append(f"{name}: the hash chain breaks here: {problem}; {RESTORE}")
                 break
@@ -58,22 +59,43 @@ def chain_problems(conn: sqlite3.Connection, where: str) -> list[str]:
     return problems
 
 
-def _link_problem(data: object, column: object, previous: str | None, n: int, expected_n: int) -> str | None:
-    if n != expected_n:
-        missing = f"record {expected_n}" if n == expected_n + 1 else f"records {expected_n} to {n - 1}"
-        return f"{missing} of this page {'is' if n == expected_n + 1 else 'are'} missing (deleted)"
+@dataclass(frozen=True, slots=True)
+class ChainWords:
+    """How `verify` names a chain's links: the checks' chain (per page) or the objections' (one chain)."""
+
+    noun: str = "record"
+    missing: str = "{gone} of this page {is} missing (deleted)"
+    first: str = "the page's first record"
+    numbered: bool = False  # each record carries its own number (`seq`), which must be its row's
+
+
+CHECKS = ChainWords()
+OBJECTIONS = ChainWords("row", "{gone} missing (deleted)", "the first record", numbered=True)
+
+
+def link_problem(
+    data: object, column: object, previous: str | None, n: int, expected: int, words: ChainWords = CHECKS
+) -> str | None:
+    """What is wrong with the link of record `n` (JSON `data`, its `chain` column) to the record before it,
+    which hashes to `previous` (None: it is the first); None when the link holds."""
+    if n != expected:
+        gone = f"{words.noun} {expected}" if n == expected + 1 else f"{words.noun}s {expected} to {n - 1}"
+        return words.missing.format(gone=gone, **{"is": "is" if n == expected + 1 else "are"})
     try:
-        stored = json.loads(str(data)).get("chain")
+        record = json.loads(str(data))
+        stored, recorded = record.get("chain"), record.get("seq")
     except (ValueError, AttributeError):
         return "its record is not JSON"
+    if words.numbered and recorded != n:
+        return f"its record says it is {words.noun} {recorded} (rows were renumbered)"
     if stored != column:
         return "its chain column differs from the chain in its record"
     if stored != previous:
         if previous is None:
-            return "the page's first record names a record before it (records before it were deleted)"
+            return f"{words.first} names a record before it (records before it were deleted)"
         return (
-            f"it names {str(stored)[:12]} as the record before it, but record {n - 1} hashes to {previous[:12]} "
-            "(that record was edited, or this one was inserted)"
+            f"it names {str(stored)[:12]} as the record before it, but {words.noun} {n - 1} hashes to "
+            f"{previous[:12]} (that record was edited, or this one was inserted)"
         )
     return None
 

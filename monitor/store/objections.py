@@ -11,10 +11,31 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from monitor.errors import StoreDamaged, StoreError
 from monitor.store.area import Area
-from monitor.store.chain import RESTORE, record_digest, record_hash
+from monitor.store.chain import OBJECTIONS, RESTORE, link_problem, record_digest, record_hash
+
+
+@dataclass(frozen=True, slots=True)
+class ChainedObjection:
+    """An objections-chain record exactly as stored, with its place in the chain."""
+
+    seq: int
+    action: str  # add | withdraw
+    json: str  # as stored: `sha256sum` of it is `sha256`
+    total: int  # records in the chain
+    sha256: str
+    previous: str | None  # the `chain` it carries: the sha256 of the record before it (None for the first)
+    next_chain: str | None  # what the record after it names as its predecessor (None when it is the last)
+    head: str  # the sha256 of the chain's last record
+
+    def position(self) -> dict[str, object]:
+        return {"chain": "objections", "position": self.seq, "of": self.total, "record_sha256": self.sha256,
+                "previous_record_sha256": self.previous, "named_by_next_record": self.next_chain,
+                "head_sha256": self.head}  # fmt: skip
 
 
 class Objections:
@@ -37,12 +58,31 @@ class Objections:
             )
         return seq, stored
 
-    def stored(self) -> list[tuple[int, str]]:
-        """Every record exactly as stored, (seq, JSON), oldest first: what a chain position is computed from."""
-        return [
-            (int(seq), str(data))
-            for seq, data in self._area.query("SELECT seq, record FROM objections ORDER BY seq")
-        ]
+    def chained(self, objection_id: int) -> list[ChainedObjection]:
+        """Objection `objection_id`'s own record and each later one that names it (a withdrawal), oldest
+        first, each exactly as stored with its place in the chain. A record that does not hash to its digest, or
+        is not a JSON object, is StoreDamaged naming the database and the row: a proof is never made of it."""
+        rows = self._area.query("SELECT seq, record, digest FROM objections ORDER BY seq")
+        loaded = [self._checked(int(seq), data, digest) for seq, data, digest in rows]
+        found = []
+        for index, (seq, data, record) in enumerate(loaded):
+            if seq == objection_id or record.get("objection") == objection_id:
+                following = loaded[index + 1][2].get("chain") if index + 1 < len(loaded) else None
+                found.append(ChainedObjection(seq, str(record.get("action")), data, len(loaded), record_hash(data),
+                                              record.get("chain"), following, record_hash(loaded[-1][1])))  # fmt: skip
+        return found
+
+    def _checked(self, seq: int, data: object, digest: object) -> tuple[int, str, dict[str, Any]]:
+        what = f"objections row {seq}"
+        if not isinstance(data, str) or record_digest(data) != digest:
+            raise StoreDamaged(
+                f"{self._area.db.path}: {what}: damaged record (it does not hash to its digest); {RESTORE}",
+                path=self._area.db.path,
+            )
+        try:
+            return seq, data, self._area.load_object(what, data)
+        except StoreError as error:
+            raise StoreDamaged(str(error), path=self._area.db.path) from None
 
     def records(self) -> list[dict[str, Any]]:
         """Every record, oldest first; a record that does not hash to its digest is damage (`verify` says
@@ -69,31 +109,9 @@ def objection_chain_problems(conn: sqlite3.Connection, where: str) -> list[str]:
         if not isinstance(data, str) or record_digest(data) != digest:
             problems.append(f"{name}: damaged record (it does not hash to its digest); {RESTORE}")
             break
-        problem = _link_problem(data, column, previous, int(seq), expected)
+        problem = link_problem(data, column, previous, int(seq), expected, OBJECTIONS)
         if problem:
             problems.append(f"{name}: the objections chain breaks here: {problem}; {RESTORE}")
             break
         previous, expected = record_hash(data), int(seq) + 1
     return problems
-
-
-def _link_problem(data: str, column: object, previous: str | None, seq: int, expected: int) -> str | None:
-    if seq != expected:
-        return f"row{'s' if seq > expected + 1 else ''} {expected}{f' to {seq - 1}' if seq > expected + 1 else ''} missing (deleted)"
-    try:
-        record = json.loads(data)
-        stored, recorded_seq = record.get("chain"), record.get("seq")
-    except (ValueError, AttributeError):
-        return "its record is not JSON"
-    if recorded_seq != seq:
-        return f"its record says it is row {recorded_seq} (rows were renumbered)"
-    if stored != column:
-        return "its chain column differs from the chain in its record"
-    if stored != previous:
-        if previous is None:
-            return "the first record names a record before it (records before it were deleted)"
-        return (
-            f"it names {str(stored)[:12]} as the record before it, but row {seq - 1} hashes to {previous[:12]} "
-            "(that record was edited, or this one was inserted)"
-        )
-    return None

@@ -99,16 +99,16 @@ def page_id_for(url: str, taken: set[str], title: str | None = None) -> str:
                 *dict.fromkeys(document or [w for w in path_words if w and w not in named.split("-")][-2:]),
             ]
         ).strip("-")
-    base = named or slug(where) or "page"
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
+    return _unique(named or slug(where) or "page", taken)
 
 
 def declaration_page_id(service: str, terms: str, taken: set[str]) -> str:
     """'Meta AI' + 'Terms of Service' -> 'meta-ai-terms-of-service', unique among `taken`."""
-    base = slug(f"{service} {terms}") or "page"
+    return _unique(slug(f"{service} {terms}") or "page", taken)
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... the first that is not in `taken`."""
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

@@ -356,3 +356,25 @@ def test_a_declaration_s_filters_and_their_script_are_part_of_the_rules(tmp_path
     )
     edited = fingerprint()
     assert len({plain, filtered, edited}) == 3
+
+
+def test_a_check_under_new_rules_works_them_out_once(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules change is told from the parts the check fingerprinted, not from a second reading of them."""
+    import monitor.pipeline.fingerprint as fingerprint
+
+    config, _ = project(tmp_path, httpserver, etag=False)
+    check(config, 1)
+    edit(config, *REMOVE_NOTE)
+    worked_out: list[str] = []
+    real = fingerprint.rule_parts_now
+
+    def counted(ctx: object, page: object) -> dict[str, object]:
+        worked_out.append(getattr(page, "id", ""))
+        return real(ctx, page)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fingerprint, "rule_parts_now", counted)
+    assert check(config, 2).split()[:2] == ["terms", "unchanged"]
+    assert worked_out == ["terms"]
+    assert [is_technical(r) for r in store_of(config).checks.list("terms")] == [False, True, False]

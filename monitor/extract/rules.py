@@ -59,18 +59,6 @@ def rule_parts(
     }
 
 
-def rules_fingerprint(
-    page: PageConfig,
-    quality: QualityConfig,
-    walls: tuple[WallConfig, ...] | list[WallConfig],
-    *,
-    filters: object = None,
-) -> str:
-    """A short, stable hash of `rule_parts`."""
-    parts = rule_parts(page, quality, walls, filters=filters)
-    return fingerprint_of(parts)
-
-
 def fingerprint_of(parts: dict[str, object]) -> str:
     encoded = json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()[:16]

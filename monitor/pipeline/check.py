@@ -136,7 +136,9 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
     warning = record.reason
     for _ in range(MAX_ROUNDS):
         record.reason = warning
-        change = rules_change(ctx, page, record, state, document, fresh_parts=capture.parts)
+        change = rules_change(
+            ctx, page, record, state, document, fresh_parts=capture.parts, rule_parts=rule_parts
+        )
         if change is not None and change.broken and document is None:
             record.reason = change.note  # a 304: the capture is the stored one, and the new rules break it
             return _record_failure(ctx, CheckResult(record), started)

@@ -68,7 +68,7 @@ class RulesChange:
 
 
 def page_rule_parts(ctx: Context, page: PageConfig) -> dict[str, object]:
-    """The parts of `page`'s rules fingerprint as a reader names them (what `rules_fingerprint` hashes): one
+    """The parts of `page`'s rules fingerprint as a reader names them (what `fingerprint_of` hashes): one
     implementation, `pipeline/fingerprint.py`, which also names the filters and a combined document's parts."""
     from monitor.pipeline.fingerprint import rule_parts_now
 
@@ -91,6 +91,7 @@ def rules_change(
     *,
     placed: str = TECHNICAL_KEY,
     fresh_parts: list[PartCapture] | None = None,
+    rule_parts: dict[str, object] | None = None,
 ) -> RulesChange | None:
     """None when the version in effect was made under the check's rules; else what the check records first.
     `fresh`: the check's own document, which is the stored capture's text when its capture is byte for byte
@@ -98,11 +99,17 @@ def rules_change(
     key: a live check's (`TECHNICAL_KEY`) is placed in the order it is recorded, imported history's
     (`HISTORY_KEY`) by its date, as the imported records around it. `fresh_parts`: a combined document's
     parts as the check captured them: a part added to the document since the version is read from them (and a
-    part removed drops out), so a new part is the rules' change, never the policy's."""
+    part removed drops out), so a new part is the rules' change, never the policy's. `rule_parts`: what
+    `record.rules` is the fingerprint of, as the caller worked it out (`fingerprint.rules_now`); worked out
+    here only when not given."""
     current = state.current
     if current is None or record.rules is None or current.rules == record.rules:
         return None
-    change = RulesChange(record.rules, page_rule_parts(ctx, page))
+    if rule_parts is None:
+        from monitor.pipeline.fingerprint import rule_parts_now
+
+        rule_parts = rule_parts_now(ctx, page)
+    change = RulesChange(record.rules, rule_parts)
     if current.rules is None:
         return change  # a store from before fingerprints: its versions were made under today's rules
     what = changed_parts(ctx, current.rules, change.parts)

@@ -3,6 +3,7 @@ the `Context` every check runs in, and the fetch half of a check (`PendingCheck`
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from monitor.config.schema import Config
     from monitor.extract.document import Extraction
     from monitor.fetch.base import Fetcher
+    from monitor.fetch.gate import HostGate
     from monitor.notify.base import Notifier
     from monitor.store.core import Store
     from monitor.store.writes import PageState
@@ -35,6 +37,8 @@ class Context:
     clock: Clock = system_clock
     deliver: bool = True  # the run sends the alerts its checks queued
     _fetchers: dict[str, Fetcher] = field(default_factory=dict)
+    _fetchers_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _gate: HostGate | None = None  # use_gate(): the host gate the fetchers' retry waits go through
     _notifiers: list[Notifier] | None = None
     # The rules fingerprint of each page whose rules are all in config.toml, by page id (fingerprint.py).
     rules_seen: dict[str, tuple[PageConfig, dict[str, object], str]] = field(default_factory=dict)
@@ -44,13 +48,31 @@ class Context:
         return self.loaded.config
 
     def fetcher(self, renderer: str) -> Fetcher:
-        if renderer not in self._fetchers:
-            from monitor.registry import FETCHERS
+        """The fetcher of `renderer`, made on first use. Checks fetch in worker threads (a parallel `check`, the
+        service), so it is made under a lock: two checks never make two (two Chromiums, one never closed). A
+        browser fetcher drives Chromium from a thread of its own (monitor/fetch/chromium.py), so any thread may
+        use it and the one that closes the context ends it."""
+        with self._fetchers_guard:
+            fetcher = self._fetchers.get(renderer)
+            if fetcher is None:
+                from monitor.registry import FETCHERS
 
-            self._fetchers[renderer] = FETCHERS.get(renderer)(
-                self.config.fetch, base_dir=self.loaded.base_dir
-            )
-        return self._fetchers[renderer]
+                fetcher = FETCHERS.get(renderer)(self.config.fetch, base_dir=self.loaded.base_dir)
+                self._fetchers[renderer] = fetcher
+                self._wait_through_gate(fetcher)
+            return fetcher
+
+    def use_gate(self, gate: HostGate) -> None:
+        """From now on the fetchers' retry waits, those made already and those made later, go through `gate`:
+        out of the host's turn, so the host's other pages go meanwhile, and ended at once by its `stop`."""
+        with self._fetchers_guard:
+            self._gate = gate
+            for fetcher in self._fetchers.values():
+                self._wait_through_gate(fetcher)
+
+    def _wait_through_gate(self, fetcher: Fetcher) -> None:
+        if self._gate is not None and hasattr(fetcher, "sleep"):
+            fetcher.sleep = self._gate.sleep
 
     def notifiers(self) -> list[Notifier]:
         """The configured channels, built once for every delivery of this context (a run, the service)."""
@@ -69,11 +91,13 @@ class Context:
         return self._notifiers
 
     def close(self) -> None:
-        for fetcher in self._fetchers.values():
+        with self._fetchers_guard:
+            fetchers = list(self._fetchers.values())
+            self._fetchers.clear()
+        for fetcher in fetchers:
             close = getattr(fetcher, "close", None)
             if close:
                 close()
-        self._fetchers.clear()
 
 
 @dataclass

@@ -43,15 +43,11 @@ class _Slot:
     result: CheckResult | None = None
     error: BaseException | None = None
 
-
-def ready_fetchers(ctx: Context, pages: Iterable[PageConfig], gate: HostGate) -> None:
-    """Create the fetcher of each renderer the pages use, in this one thread (Context.fetcher() creates one on
-    first use, unguarded: two threads could each start a browser), with their retry waits going through the
-    gate (out of the host's turn; ended by `stop`)."""
-    for renderer in dict.fromkeys(page.renderer for page in pages):
-        fetcher = ctx.fetcher(renderer)
-        if hasattr(fetcher, "sleep"):
-            fetcher.sleep = gate.sleep
+    @property
+    def url(self) -> str:
+        """Where its fetch goes: the page as `plan_check` read it (a declaration page's declaration, read now)."""
+        now = self.pending.page if self.pending is not None else None
+        return (now or self.page).url
 
 
 def check_in_parallel(
@@ -62,7 +58,7 @@ def check_in_parallel(
     gate: HostGate,
     on_result: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
-    """Check `pages`, `concurrency` at once, each fetched inside `gate.turn(page.url)`; returns the results in
+    """Check `pages`, `concurrency` at once, each fetched inside its host's `gate.turn`; returns the results in
     the order of `pages`, and hands each to `on_result` (in the caller's thread, in that order) as soon as it and
     those before it are done. An error a check raises (the whole store damaged, say) stops the run: no new fetch
     starts, the pages already fetched are finished, and it is raised once those before it have been handed
@@ -72,7 +68,7 @@ def check_in_parallel(
     from monitor.pipeline.deliver import deliver_run
 
     slots = [_Slot(page) for page in pages]
-    ready_fetchers(ctx, [slot.page for slot in slots], gate)
+    ctx.use_gate(gate)  # each fetcher is made on first use, by the worker that needs it (Context.fetcher)
     for slot in slots:  # in this thread: in the workers, each read waited for the others'
         slot.pending = plan_check(ctx, slot.page)
     waiting = iter(slots)
@@ -91,7 +87,7 @@ def check_in_parallel(
                 in_hand.release()  # for the next worker, which then ends too
                 return
             try:
-                with gate.turn(slot.page.url):
+                with gate.turn(slot.url):
                     slot.pending = fetch_for_check(ctx, slot.page, slot.pending)
             except BaseException as error:  # Stopping too: handed to the caller's thread, raised there
                 slot.error = error

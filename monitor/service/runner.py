@@ -34,7 +34,6 @@ from monitor.notify.feed import write_feed
 from monitor.pipeline.capture import fetch_for_check, plan_check
 from monitor.pipeline.check import CheckResult, Context, check_page
 from monitor.pipeline.deliver import deliver_alerts, deliver_run
-from monitor.pipeline.parallel import ready_fetchers
 from monitor.present.words import human_time, plural
 from monitor.report.build import update_report
 from monitor.service import scheduling
@@ -68,11 +67,10 @@ class Service:
         self.stop = threading.Event()
         fetch = self.config.fetch
         self.gate = HostGate(fetch.per_host_concurrency, fetch.per_host_min_gap, stop=self.stop)
-        ready_fetchers(ctx, self.config.pages, self.gate)  # in this thread; see fetcher()
+        ctx.use_gate(self.gate)  # the fetchers' retry waits leave the host's turn and end at a stop
         self.mailer = mailer or DigestMailer(ctx.loaded, ctx.store, self.clock)
         self._digest_guard = threading.Lock()
         self._feed_guard = threading.Lock()
-        self._fetchers_guard = threading.Lock()
         self._warned_no_email = False
         # Pages whose server said when to come back: not checked before then.
         self.not_before = NotBefore(self.store, (page.id for page in self.config.pages))
@@ -101,7 +99,6 @@ class Service:
         try:
             pending = plan_check(self.ctx, page)
             now = pending.page or page
-            fetcher = self.fetcher(now)
             with self.gate.turn(now.url):
                 pending = fetch_for_check(self.ctx, page, pending)
             result = check_page(self.ctx, page, pending)
@@ -118,7 +115,7 @@ class Service:
         self._log_result(result)
         if result.alerts and not has_notifier(self.config.notify):
             log.warning("%s: %s", page.id, kept_for_digest(len(result.alerts), self.ctx.loaded.path))
-        self._respect_retry_after(now, fetcher, result)  # the URL this check fetched
+        self._respect_retry_after(now, self.ctx.fetcher(now.renderer), result)  # the URL this check fetched
         if result.record.outcome == Outcome.CHANGED:
             self.update_feed()
         # The site follows each change, and each start and end of a run of failed checks (its health column
@@ -127,16 +124,6 @@ class Service:
         if result.record.outcome in (Outcome.NEW, Outcome.CHANGED) or failing != was_failing:
             update_report(self.ctx.loaded, self.store, page.id)
         return result
-
-    def fetcher(self, page: PageConfig) -> Fetcher:
-        """The fetcher of the page's renderer: made in __init__, or here when a pull switched the page to a
-        renderer no page had at the start. Checks run in worker threads, so it is made under a lock: two checks
-        never make two (two Chromiums, one never closed), and its retry waits go through the gate (out of the
-        host's turn, ended by `stop`) as the others' do. Playwright's thread-bound sync API is no concern here:
-        a browser fetcher drives Chromium from a thread of its own (monitor/fetch/chromium.py)."""
-        with self._fetchers_guard:
-            ready_fetchers(self.ctx, [page], self.gate)
-            return self.ctx.fetcher(page.renderer)
 
     def _failing(self, page_id: str) -> bool:
         try:

@@ -36,7 +36,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -246,9 +246,10 @@ def on_loopback(case: Case, base_url: str) -> dict[str, Any]:
     return declaration
 
 
-def our_extraction(case: Case, base_url: str, workdir: Path) -> Callable[[], str]:
+def our_extraction(case: Case, base_url: str, workdir: Path, opened: ExitStack) -> Callable[[], str]:
     """What a check does with the case's capture, fetched once on loopback by the real pipeline: a callable
-    that extracts and judges it (`judge_capture`) and returns the text a version stores."""
+    that extracts and judges it (`judge_capture`) and returns the text a version stores. The store and
+    context it opens are closed with `opened`."""
     from monitor.config.loading import LoadedConfig, parse_config
     from monitor.pipeline.capture import Context, fetch_for_check, judge_capture
     from monitor.store.core import Store
@@ -270,11 +271,12 @@ def our_extraction(case: Case, base_url: str, workdir: Path) -> Callable[[], str
         base_dir=folder,
     )
     loaded = LoadedConfig(config, None)
-    ctx = Context(loaded, Store(loaded.store_path), deliver=False)
+    store = Store(loaded.store_path)
+    opened.callback(store.close)
+    ctx = Context(loaded, store, deliver=False)
+    opened.callback(ctx.close)  # run first: the fetchers, then the store
     pending = fetch_for_check(ctx, config.pages[0])
-    page = (
-        getattr(pending, "page", None) or config.pages[0]
-    )  # the page with its declaration read for this check
+    page = pending.page or config.pages[0]  # the page with its declaration read for this check
     capture = pending.capture
     if capture is None or capture.fetched is None:
         raise RuntimeError(
@@ -338,12 +340,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-ota-") as temp, serving(CASES) as base_url:
         workdir = Path(temp)
         engine = Engine(cases, workdir)
+        opened = ExitStack()  # our stores and contexts
         try:
             ours: dict[str, Callable[[], str]] = {}
             texts: dict[str, str] = {}
             for case in cases:
                 try:
-                    ours[case.name] = our_extraction(case, base_url, workdir)
+                    ours[case.name] = our_extraction(case, base_url, workdir, opened)
                     texts[case.name] = ours[case.name]()  # the warm-up run, and the text compared
                 except RuntimeError as error:
                     print(f"{case.name}: this tool failed: {error}", flush=True)
@@ -360,6 +363,7 @@ def main() -> int:
                     theirs[case.name] = fastest(theirs[case.name], engine.run(case.name))
                     mine[case.name] = fastest(mine[case.name], timed(ours[case.name]))
         finally:
+            opened.close()
             engine.close()
     for case in measured:
         filters = [item for snapshot in case.snapshots for item in snapshot.filters]

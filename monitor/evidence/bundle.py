@@ -75,7 +75,7 @@ def version_files(store: Store, page_id: str, info: VersionInfo, *, cookies: boo
 
 def capture_name(raw: bytes) -> str:
     """The raw capture's file name in a bundle: a PDF is `capture.pdf`, anything else `capture.html`."""
-    from monitor.fetch.common import is_pdf
+    from monitor.extract.signature import is_pdf
 
     return "capture.pdf" if is_pdf(raw) else "capture.html"
 

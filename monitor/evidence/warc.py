@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from monitor.fetch.common import is_pdf
+from monitor.extract.signature import is_pdf
 from monitor.models import CheckRecord
 
 _RENAMED = ("content-encoding", "transfer-encoding")

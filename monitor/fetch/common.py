@@ -21,6 +21,9 @@ import charset_normalizer
 from monitor import fsutil
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
+from monitor.extract.signature import PDF_TYPES as PDF_TYPES  # with extraction (light); kept importable here
+from monitor.extract.signature import is_pdf as is_pdf
+from monitor.extract.signature import mime_type as mime_type
 from monitor.fetch.requests_lib import requests
 
 # A Retry-After beyond this is read as this: the page is checked again a week later at the latest, whatever a
@@ -52,25 +55,8 @@ _HEADER_NUMBER_DIGITS = 18  # longer is "huge" (and int() refuses strings over 4
 
 # The answers that are a page to extract (anything else fails as "not HTML: <type>"), PDF documents aside.
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-PDF_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
 # Types a server gives any file it does not know: the body's signature says whether it is a PDF.
 UNTYPED = frozenset({"application/octet-stream", "binary/octet-stream", "application/download", ""})
-# PDF readers look for the signature in the first 1024 bytes (a few servers prepend a line or a BOM).
-_PDF_WINDOW = 1024
-
-
-def mime_type(content_type: str) -> str:
-    return content_type.split(";")[0].strip().lower()
-
-
-def is_pdf(body: bytes, content_type: str = "") -> bool:
-    """A PDF document, by its signature, or by its type when there is no body to look at (a 304). The signature
-    counts only with no markup before it: an HTML page that mentions "%PDF-" near its top is no PDF."""
-    if body:
-        head = body[:_PDF_WINDOW]
-        at = head.find(b"%PDF-")
-        return at >= 0 and b"<" not in head[:at]
-    return mime_type(content_type) in PDF_TYPES
 
 
 def accept_language(page: PageConfig) -> str | None:

@@ -24,7 +24,8 @@ from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
 from monitor.extract.document import document_from_markdown
 from monitor.extract.rules import fingerprint_of
-from monitor.fetch.common import decode_html, is_pdf
+from monitor.extract.signature import is_pdf
+from monitor.fetch.common import decode_html
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture

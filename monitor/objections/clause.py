@@ -9,6 +9,7 @@ added, imported or re-extracted (the timeline's entries are the key, read in one
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from monitor.watch.history import Wording, wording_history
 
 HISTORIES_KEPT = 64  # (store, watch, page) histories kept in memory; the oldest is dropped first
 _histories: dict[tuple[str, str, str], tuple[tuple[tuple[str, str], ...], list[Wording]]] = {}
+_histories_lock = threading.Lock()  # the service's workers read and fill it at once
 
 
 def watch_history(store: Store, watch: WatchConfig, page: str) -> list[Wording]:
@@ -29,14 +31,16 @@ def watch_history(store: Store, watch: WatchConfig, page: str) -> list[Wording]:
     the last call."""
     timeline = tuple((version.id, version.since) for version in store.versions.list(page))
     key = (str(store.root), watch.model_dump_json(), page)
-    cached = _histories.get(key)
+    with _histories_lock:
+        cached = _histories.get(key)
     if cached is not None and cached[0] == timeline:
         return cached[1]
-    history = wording_history(store, watch, page)
-    _histories.pop(key, None)
-    _histories[key] = (timeline, history)
-    while len(_histories) > HISTORIES_KEPT:
-        del _histories[next(iter(_histories))]
+    history = wording_history(store, watch, page)  # replayed outside the lock: two workers may both replay
+    with _histories_lock:
+        _histories.pop(key, None)
+        _histories[key] = (timeline, history)
+        while len(_histories) > HISTORIES_KEPT:
+            del _histories[next(iter(_histories))]
     return history
 
 

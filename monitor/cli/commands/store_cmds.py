@@ -19,7 +19,6 @@ from monitor.cli.output import (
 )
 from monitor.errors import ExitStatus, UsageError
 from monitor.models import Outcome
-from monitor.store.records import is_technical, rules_note
 
 if TYPE_CHECKING:
     from monitor.store.core import Store
@@ -66,6 +65,8 @@ def history(state: State, page: str, all_checks: bool, as_json: bool) -> None:
     page = find_page(state.loaded.config, page).id
     store, zone = open_store(state), state.zone
     if all_checks:
+        from monitor.store.records import is_technical, rules_note
+
         records = store.checks.list(page)
         if as_json:
             json_listing({"page": page, "checks": [record.to_json() for record in records]})
@@ -102,6 +103,7 @@ def _version_details(store: Store, page: str, versions: list) -> list[tuple[str,
     change that brought it (stored with that check), or what it was when no summary was stored."""
     from monitor.diff.structure import metadata
     from monitor.diff.summary import ChangeSummary
+    from monitor.store.records import is_technical, rules_note
 
     # a technical version and the change its check then found share a time: told apart by their text
     started = {

@@ -322,8 +322,9 @@ def test_a_declaration_s_filters_and_their_script_are_part_of_the_rules(tmp_path
     unchanged."""
     import json
 
+    from monitor.extract.rules import fingerprint_of
     from monitor.pipeline.capture import Context
-    from monitor.pipeline.rules_change import page_rules
+    from monitor.pipeline.fingerprint import rule_parts_now
 
     declarations = tmp_path / "checkout" / "declarations"
     declarations.mkdir(parents=True)
@@ -339,7 +340,9 @@ def test_a_declaration_s_filters_and_their_script_are_part_of_the_rules(tmp_path
 
     def fingerprint() -> str:
         loaded = load_config(config)
-        return page_rules(Context(loaded, Store(tmp_path / "store")), loaded.config.pages[0])
+        return fingerprint_of(
+            rule_parts_now(Context(loaded, Store(tmp_path / "store")), loaded.config.pages[0])
+        )
 
     plain = fingerprint()
     terms["filter"] = ["dropBanner"]

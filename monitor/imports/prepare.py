@@ -84,7 +84,8 @@ def prepare_version(
         return prepared
     if before is not None and old is not None and record.rules is not None:
         state = PageState(before, None, baselines)
-        change = rules_change(ctx, page, record, state, placed=HISTORY_KEY)
+        assert parts is not None  # record.rules is set with them
+        change = rules_change(ctx, page, record, state, rule_parts=parts, placed=HISTORY_KEY)
         if change is not None and change.technical is not None and change.document is not None:
             prepared.technical, old = change.technical, change.document
             change.technical.url = record.url  # the address the earlier capture came from, as its record says

@@ -67,21 +67,6 @@ class RulesChange:
         return PageState(current, before.last_good, {**before.baselines, **self.baselines})
 
 
-def page_rule_parts(ctx: Context, page: PageConfig) -> dict[str, object]:
-    """The parts of `page`'s rules fingerprint as a reader names them (what `fingerprint_of` hashes): one
-    implementation, `pipeline/fingerprint.py`, which also names the filters and a combined document's parts."""
-    from monitor.pipeline.fingerprint import rule_parts_now
-
-    return rule_parts_now(ctx, page)
-
-
-def page_rules(ctx: Context, page: PageConfig) -> str:
-    """The fingerprint of `page`'s rules now: what every check and re-extraction records."""
-    from monitor.extract.rules import fingerprint_of
-
-    return fingerprint_of(page_rule_parts(ctx, page))
-
-
 def rules_change(
     ctx: Context,
     page: PageConfig,
@@ -89,9 +74,9 @@ def rules_change(
     state: PageState,
     fresh: Document | None = None,
     *,
+    rule_parts: dict[str, object],
     placed: str = TECHNICAL_KEY,
     fresh_parts: list[PartCapture] | None = None,
-    rule_parts: dict[str, object] | None = None,
 ) -> RulesChange | None:
     """None when the version in effect was made under the check's rules; else what the check records first.
     `fresh`: the check's own document, which is the stored capture's text when its capture is byte for byte
@@ -100,15 +85,10 @@ def rules_change(
     (`HISTORY_KEY`) by its date, as the imported records around it. `fresh_parts`: a combined document's
     parts as the check captured them: a part added to the document since the version is read from them (and a
     part removed drops out), so a new part is the rules' change, never the policy's. `rule_parts`: what
-    `record.rules` is the fingerprint of, as the caller worked it out (`fingerprint.rules_now`); worked out
-    here only when not given."""
+    `record.rules` is the fingerprint of, as the caller worked it out (`fingerprint.rules_now`)."""
     current = state.current
     if current is None or record.rules is None or current.rules == record.rules:
         return None
-    if rule_parts is None:
-        from monitor.pipeline.fingerprint import rule_parts_now
-
-        rule_parts = rule_parts_now(ctx, page)
     change = RulesChange(record.rules, rule_parts)
     if current.rules is None:
         return change  # a store from before fingerprints: its versions were made under today's rules

@@ -340,3 +340,26 @@ def test_a_tsa_that_is_down_is_asked_once_not_at_every_check_and_again_later(
     check_pages(ctx, ctx.config.pages)  # unchanged, but records from before still wait
     assert len(asked) == 2 and asked[1] - asked[0] >= RETRY_AFTER
     assert len(records(config)) == 3 and tokens(config) == []
+
+
+def test_a_running_service_stamps_an_objection_another_process_recorded_within_the_hour(
+    tmp_path: Path, httpserver: HTTPServer, tsa_conf: Path
+) -> None:
+    from monitor.pipeline.stamp import LOOK_AGAIN
+
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    ca = tsa_conf.parent / "ca.pem"
+    serve(httpserver, "One.")
+    with running_tsa(tsa_conf) as (url, _):
+        config = project(tmp_path, httpserver, url, ca)
+        ctx = service(config, clock)
+        check_pages(ctx, ctx.config.pages)  # a new version, stamped
+        Store(tmp_path / "store").objections.append(
+            {"platform": "facebook", "date": "2026-01-05"}
+        )  # the CLI's
+        clock.advance(minutes=10)
+        check_pages(ctx, ctx.config.pages)  # unchanged: nothing is looked for yet
+        assert [kind for kind, _, _, _ in tokens(config)] == ["check"]
+        clock.advance(seconds=LOOK_AGAIN.total_seconds())
+        check_pages(ctx, ctx.config.pages)  # unchanged, but an hour on: what others recorded is found
+    assert sorted(kind for kind, _, _, _ in tokens(config)) == ["check", "objection"]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 TSA_TIMEOUT = 10.0  # seconds for one request, connect and answer
 RETRY_AFTER = timedelta(minutes=5)  # a TSA that failed is not asked again sooner (a down TSA costs no check)
+LOOK_AGAIN = timedelta(hours=1)  # a long-running service looks for records other processes added this often
 PER_RUN = 50  # tokens asked for in one run: an import's thousands of versions are stamped over several runs
 
 
@@ -82,9 +83,13 @@ def stamp_pending(ctx: Context) -> StampReport | None:
         return None
     work = ctx.store.stamp_work
     now = ctx.clock()
+    if work.looked is not None and now - work.looked >= LOOK_AGAIN:
+        work.waiting = (
+            True  # what another process recorded (an objection, an export) is found within the hour
+        )
     if not work.waiting or (work.not_before is not None and now < work.not_before):
         return StampReport(0, work.waiting)
-    work.waiting = False  # before the query: a version recorded meanwhile (another thread) sets it again
+    work.waiting, work.looked = False, now  # before the query: a version recorded meanwhile sets it again
     timestamps = ctx.store.timestamps
     pending = timestamps.unstamped(PER_RUN + 1)
     if not pending:

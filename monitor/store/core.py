@@ -58,10 +58,12 @@ class StampWork:
     """What this process knows of the records waiting for a time-stamp token (pipeline/stamp.py asks the TSA),
     so a check that records nothing new never scans history nor contacts the TSA. `waiting` starts true (records,
     objections and exports from before this process may wait) and is set again whenever a check records a
-    version; `not_before`: a TSA that failed is not asked again before then."""
+    version; `not_before`: a TSA that failed is not asked again before then; `looked`: when records were last
+    looked for (another process, `objections add` or `export`, may add some meanwhile)."""
 
     waiting: bool = True
     not_before: datetime | None = None
+    looked: datetime | None = None
 
 
 class Store:

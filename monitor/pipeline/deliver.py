@@ -1,7 +1,7 @@
 """Delivery is the run's, not the check's: once a run's checks are recorded (a manual `check`, a service tick),
 the outbox's due messages go out once, through notifiers built once for the run, outside any transaction; then
 the records still without a time-stamp token are stamped (stamp.py), so a slow TSA delays no alert either; a
-run that recorded no version, or one soon after the TSA failed, asks the TSA nothing (`Store.stamp_work`)."""
+run that recorded no version, or one soon after the TSA failed, asks the TSA nothing (`store.timestamps.work`)."""
 
 from __future__ import annotations
 

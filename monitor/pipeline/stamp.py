@@ -4,7 +4,7 @@ to the configured RFC 3161 TSA; `export` asks for its bundle's token itself (`st
 
 Never inside a check's transaction and never before it: a TSA that is down or silent costs the run one request
 (TSA_TIMEOUT at most), never a check, and the records wait for a run RETRY_AFTER later or more (the service
-runs after every check). A run whose checks recorded no version looks for nothing (`Store.stamp_work`). A token is checked against the
+runs after every check). A run whose checks recorded no version looks for nothing (`store.timestamps.work`). A token is checked against the
 TSA's CA certificates and the hash it must cover before it is stored, so a wrong answer is never kept.
 """
 
@@ -65,7 +65,7 @@ def stamp_export(store: Store, loaded: LoadedConfig, manifest: str, now: str) ->
         token, time = request_token(evidence.tsa_url, manifest.encode("utf-8"), ca_pem)
     except TsaError as error:
         timestamps.wait_for_export(manifest, now)
-        store.stamp_work.waiting = True  # the run after this one asks for it
+        store.timestamps.work.waiting = True  # the run after this one asks for it
         return ExportStamp(None, None, str(error))
     sha256 = hashlib.sha256(manifest.encode("utf-8")).hexdigest()
     timestamps.remember_ca(ca_pem.decode("utf-8"))
@@ -75,13 +75,13 @@ def stamp_export(store: Store, loaded: LoadedConfig, manifest: str, now: str) ->
 
 def stamp_pending(ctx: Context) -> StampReport | None:
     """Ask the configured TSA for the tokens still missing; None when no TSA is configured. Only when records
-    may wait (`Store.stamp_work`: none is looked for after a check that recorded no version) and the TSA has
+    may wait (`store.timestamps.work`: none is looked for after a check that recorded no version) and the TSA has
     not failed within RETRY_AFTER; the CA file is read only when a record waits. The first failure ends the
     run's stamping (a TSA that is down would fail the others too) and holds the next try back."""
     evidence = ctx.config.evidence
     if evidence.tsa_url is None:
         return None
-    work = ctx.store.stamp_work
+    work = ctx.store.timestamps.work
     now = ctx.clock()
     if work.looked is not None and now - work.looked >= LOOK_AGAIN:
         work.waiting = (

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from monitor.errors import StoreDamaged, StoreError
@@ -53,19 +51,6 @@ from monitor.store.writes import (
 __all__ = ["CheckWrites", "PageState", "Store", "VerifyReport", "VersionInfo", "sha256_hex"]
 
 
-@dataclass(slots=True)
-class StampWork:
-    """What this process knows of the records waiting for a time-stamp token (pipeline/stamp.py asks the TSA),
-    so a check that records nothing new never scans history nor contacts the TSA. `waiting` starts true (records,
-    objections and exports from before this process may wait) and is set again whenever a check records a
-    version; `not_before`: a TSA that failed is not asked again before then; `looked`: when records were last
-    looked for (another process, `objections add` or `export`, may add some meanwhile)."""
-
-    waiting: bool = True
-    not_before: datetime | None = None
-    looked: datetime | None = None
-
-
 class Store:
     """One store folder: its parts, and what spans them."""
 
@@ -84,7 +69,6 @@ class Store:
         self.ledger = DigestLedger(area)
         self.objections = Objections(area)
         self.timestamps = Timestamps(area, self.state)
-        self.stamp_work = StampWork()
 
     @contextmanager
     def transaction(self, wait: float = WRITER_WAIT, *, durable: bool = True) -> Iterator[None]:
@@ -158,7 +142,7 @@ class Store:
                     message.alerts,
                 )
         if record.outcome in (Outcome.NEW, Outcome.CHANGED) or writes.technical is not None:
-            self.stamp_work.waiting = True  # a new version's record waits for its token
+            self.timestamps.work.waiting = True  # a new version's record waits for its token
         return True
 
     def damaged(self, page_id: str) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 
 from monitor import fsutil
 from monitor.store.area import Area
@@ -62,12 +63,26 @@ class Token:
     time: str
 
 
+@dataclass(slots=True)
+class StampWork:
+    """What this process knows of the records waiting for a time-stamp token (pipeline/stamp.py asks the TSA),
+    so a check that records nothing new never scans history nor contacts the TSA. `waiting` starts true (records,
+    objections and exports from before this process may wait) and is set again whenever a check records a
+    version; `not_before`: a TSA that failed is not asked again before then; `looked`: when records were last
+    looked for (another process, `objections add` or `export`, may add some meanwhile)."""
+
+    waiting: bool = True
+    not_before: datetime | None = None
+    looked: datetime | None = None
+
+
 class Timestamps:
     """The time-stamp tokens of a store (`store.timestamps`)."""
 
     def __init__(self, area: Area, state: State) -> None:
         self._area = area
         self._state = state
+        self.work = StampWork()  # what this process knows of the records waiting for a token
 
     def unstamped(self, limit: int) -> list[Unstamped]:
         """Up to `limit` records still waiting for a token, oldest first (an export whose manifest file is

@@ -12,10 +12,8 @@ from typing import Any
 from pydantic import field_validator
 
 from monitor.config.fields import Strict, check_http_url
+from monitor.config.range_keys import END_KEYS, START_KEYS
 from monitor.config.selectors import browser_css
-
-START_KEYS = ("start_before", "start_after")
-END_KEYS = ("end_before", "end_after")
 
 
 def range_problem(rule: Mapping[str, object]) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from lxml import etree
 from lxml.html import HtmlElement
 
-from monitor.config.page_rules import END_KEYS, START_KEYS
+from monitor.config.range_keys import END_KEYS, START_KEYS
 from monitor.extract.region import common_ancestor
 
 Rule = str | Mapping[str, str]  # a CSS selector, or a range

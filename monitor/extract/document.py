@@ -48,7 +48,8 @@ TRAFILATURA_MAX_CHARS = 2_000_000
 class Extraction:
     """`document`: the region's text. `coverage`: share of the region's visible words present in it (1.0 = nothing
     lost). `region_words`: how many visible words the region has. `visible_text`: the whole page's visible text,
-    normalized to one line (what a reader sees, for recognizing login walls and error pages)."""
+    normalized to one line (what a reader sees, for recognizing login walls and error pages); with
+    `extract_document(page_words=N)`, it may be only a start of it, one with more than N words."""
 
     document: Document
     coverage: float
@@ -68,10 +69,19 @@ class SelectorMissed(FetchError):
 
 
 def extract_document(
-    html: str, *, url: str = "", select: Sequence[Rule] = (), remove: Sequence[Rule] = ()
+    html: str,
+    *,
+    url: str = "",
+    select: Sequence[Rule] = (),
+    remove: Sequence[Rule] = (),
+    page_words: int | None = None,
 ) -> Extraction:
     """The document in `html`, scoped by the page's `select`/`remove` rules: CSS selectors and ranges
     (monitor/extract/ranges.py).
+
+    `page_words`: how many of the page's visible words the caller reads (`walls.page_words_read`; None: all).
+    A page with more may then have only a start of its visible text in `Extraction.visible_text`, one with more
+    than that many words: a range's region is read apart from the page, which costs a walk of its own.
 
     Raises FetchError when `select` is given and matches nothing (the page is not the document, or the
     selector went stale); its `extraction` attribute then holds the page's title and visible text, with an
@@ -97,7 +107,7 @@ def extract_document(
         skipper.widgets = set(find_widgets(page, html))
 
     if any(is_range(rule) for rule in select):
-        return _extract_ranges(page, url, select, skipper)
+        return _extract_ranges(page, url, select, skipper, page_words)
     if select:
         roots = _outermost(_match(page, [rule for rule in select if isinstance(rule, str)], url))
         if not roots:
@@ -131,13 +141,15 @@ def extract_document(
     )
 
 
-def _extract_ranges(page: HtmlElement, url: str, select: Sequence[Rule], skipper: Skipper) -> Extraction:
+def _extract_ranges(
+    page: HtmlElement, url: str, select: Sequence[Rule], skipper: Skipper, page_words: int | None
+) -> Extraction:
     """The region of a `select` holding ranges: the page keeping only what the rules span, so that text a range
     leaves out inside an element it starts or ends in is never read. What the walls read of the whole page (its
     title, its visible text) is read first; the page is this call's own parse, so it is pruned in place. A
     range is a region the rules name: its furniture stays, as in OTA's engine."""
     title = _html_title(page)
-    visible_text = visible_texts(page, [], skipper)[1]
+    visible_text = visible_texts(page, [], skipper, page_words=page_words)[1]
     region_skipper = Skipper(skipper.removed, furniture=False)
     places = positions(page)
     kept, holders = spans(select, page, lambda css: _match(page, [css], url), places)

@@ -40,24 +40,28 @@ def selectors_of(rule: Rule) -> list[str]:
 
 
 class _Positions:
-    """Places in one document-order count: before and after each element, its text just inside it, its tail
-    just after it. Boundaries and nodes are compared at double these numbers, so a boundary (odd) never
-    coincides with a node (even)."""
+    """Places in one document-order count: before and after each element, its text just inside it (one after
+    `before`), its tail just after it (one after `after`). Boundaries and nodes are compared at double these
+    numbers, so a boundary (odd) never coincides with a node (even)."""
 
     def __init__(self, root: HtmlElement) -> None:
         self.before: dict[HtmlElement, int] = {}
         self.after: dict[HtmlElement, int] = {}
-        self.text: dict[HtmlElement, int] = {}
-        self.tail: dict[HtmlElement, int] = {}
-        count = 0
+        # Two dicts, not four: the text's and the tail's places follow from these (`text`, `tail`).
+        before, after = self.before, self.after
+        count = 1
         for event, element in etree.iterwalk(root, events=("start", "end")):
             if event == "start":
-                self.before[element] = count + 1
-                self.text[element] = count + 2
+                before[element] = count
             else:
-                self.after[element] = count + 1
-                self.tail[element] = count + 2
+                after[element] = count
             count += 2
+
+    def text(self, element: HtmlElement) -> int:
+        return self.before[element] + 1
+
+    def tail(self, element: HtmlElement) -> int:
+        return self.after[element] + 1
 
 
 Span = tuple[int, int]
@@ -134,11 +138,11 @@ def prune(
     stack = [root]
     while stack:
         element = stack.pop()
-        if element is not root and element.tail and inside(places.tail[element]) != keep_inside:
+        if element is not root and element.tail and inside(places.tail(element)) != keep_inside:
             element.tail = None
         state = "partly" if element is root else where(element)
         if state == "partly":
-            if element.text and inside(places.text[element]) != keep_inside:
+            if element.text and inside(places.text(element)) != keep_inside:
                 element.text = None
             stack.extend(reversed(list(element)))
         elif (state == "in") != keep_inside:

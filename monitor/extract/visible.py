@@ -25,9 +25,15 @@ from monitor.models import Document
 _WORD = re.compile(r"\w+")
 
 
-def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper) -> tuple[RegionWords, str]:
+def visible_texts(
+    page: HtmlElement, roots: list[HtmlElement], skipper: Skipper, *, page_words: int | None = None
+) -> tuple[RegionWords, str]:
     """What a reader sees of the region, as its words, and of the whole page (furniture included),
     normalized to one line. A big region's text is counted a chunk at a time and never held whole.
+
+    `page_words`, with no `roots` (the page's text alone): the caller reads no more than that many of the page's
+    words (the walls' recognizers stop counting there), so the walk stops once the text has more; the text is
+    then a start of the page's with more than `page_words` words. Chunks end at a space, so their words add up.
 
     Independent of the block conversion on purpose, so that `coverage` can check it: it only decides what is
     shown, not how it reads. One pass over the page. A selected root is read whole even when an ancestor hides
@@ -70,57 +76,68 @@ def visible_texts(page: HtmlElement, roots: list[HtmlElement], skipper: Skipper)
             region_pieces.append(text)
 
     chunk = _Text.CHUNK
+    enough = page_words if page_words is not None and not roots else None
+    page_chunk = chunk if enough is None else _Text.COUNTED_CHUNK
 
     def add_break() -> None:
         add(" ")
-        if len(page_pieces) >= chunk:
+        if len(page_pieces) >= page_chunk:
             page_text.flush()
+            if enough is not None and page_text.words() > enough:
+                raise _Enough
         if len(region_pieces) >= chunk:
             region_text.flush()
 
     ends: list[bool] = []  # whether each open element's end breaks the text
     walker = etree.iterwalk(page, events=("start", "end"))
     skipped = None
-    for event, element in walker:
-        if event == "start":
-            if element is not page and (is_invisible(element) or skipper.is_removed(element)):
-                if element not in hosts and element not in region_roots:
-                    walker.skip_subtree()
-                    skipped = element
-                    continue
-                hiding.add(element)
-            at_start, at_end = breaks(element)
-            if element in region_roots:
-                if not inside:
-                    region_pieces.append(" ")  # the roots are read apart, as the conversion reads them
-                if at_start and at_end and not hiding and not inside:
-                    page_text.flush()
-                    region_text.flush()
-                    region_text.shared, sharing = page_text.chunks, True
-                inside += 1
-            ends.append(at_end)
-            if at_start:
-                add_break()
-            if text := element.text:
-                add(text)
-        elif element is not page:
-            if element is skipped:
-                skipped = None
-            else:
-                if ends.pop():
-                    add_break()
+    try:
+        for event, element in walker:
+            if event == "start":
+                if element is not page and (is_invisible(element) or skipper.is_removed(element)):
+                    if element not in hosts and element not in region_roots:
+                        walker.skip_subtree()
+                        skipped = element
+                        continue
+                    hiding.add(element)
+                at_start, at_end = breaks(element)
                 if element in region_roots:
-                    inside -= 1
-                    if sharing and not inside:
+                    if not inside:
+                        region_pieces.append(" ")  # the roots are read apart, as the conversion reads them
+                    if at_start and at_end and not hiding and not inside:
+                        page_text.flush()
                         region_text.flush()
-                        region_text.shared, sharing = None, False
-                if hiding:
-                    hiding.discard(element)
-            if tail := element.tail:
-                add(tail)
+                        region_text.shared, sharing = page_text.chunks, True
+                    inside += 1
+                ends.append(at_end)
+                if at_start:
+                    add_break()
+                if text := element.text:
+                    add(text)
+            elif element is not page:
+                if element is skipped:
+                    skipped = None
+                else:
+                    if ends.pop():
+                        add_break()
+                    if element in region_roots:
+                        inside -= 1
+                        if sharing and not inside:
+                            region_text.flush()
+                            region_text.shared, sharing = None, False
+                    if hiding:
+                        hiding.discard(element)
+                if tail := element.tail:
+                    add(tail)
+    except _Enough:  # the page's text has more words than the caller reads
+        pass
     region_text.flush()
     region_text.shared = None
     return region_text, page_text.normalized()
+
+
+class _Enough(Exception):
+    """The page's text has more words than the caller reads: the walk stops."""
 
 
 class _Text:
@@ -130,10 +147,20 @@ class _Text:
     to `pieces` and calls `flush` after a space once CHUNK pieces have gathered."""
 
     CHUNK = 20_000  # pieces
+    COUNTED_CHUNK = 256  # pieces, while the words are counted to stop the walk early
 
     def __init__(self) -> None:
         self.pieces: list[str] = []
         self.chunks: list[str] = []
+        self._counted = 0  # chunks whose words are in `_words`
+        self._words = 0
+
+    def words(self) -> int:
+        """The words of the chunks so far (each chunk ends at a space: their words add up)."""
+        for chunk in self.chunks[self._counted :]:
+            self._words += len(chunk.split())
+        self._counted = len(self.chunks)
+        return self._words
 
     def normalized(self) -> str:
         self.flush()

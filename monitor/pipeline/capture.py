@@ -242,7 +242,7 @@ def extract_capture(
     whose `select`/`remove` is no CSS fails a capture that is not a PDF, naming the file and key; a PDF has
     no DOM, and its rules are ignored."""
     from monitor.extract.document import SelectorMissed, extract_document
-    from monitor.extract.walls import classify_capture
+    from monitor.extract.walls import classify_capture, page_words_read
     from monitor.fetch.common import is_pdf
     from monitor.pipeline.declared_rules import filtered_html, selector_problem
 
@@ -255,7 +255,13 @@ def extract_capture(
             return None, problem
         else:
             html = filtered_html(ctx, page, fetched, part)
-            extraction = extract_document(html, url=fetched.final_url, select=page.select, remove=page.remove)
+            extraction = extract_document(
+                html,
+                url=fetched.final_url,
+                select=page.select,
+                remove=page.remove,
+                page_words=page_words_read(ctx.config.walls),
+            )
     except SelectorMissed as error:
         # A login wall or an error page has none of the document's structure: say which it is.
         wall = classify_capture(

@@ -10,7 +10,8 @@ For every case in ../shared/corpus/ota/cases/ (the snapshots OTA fetched and the
   (fetched once on loopback by the real pipeline; timed: `pipeline.capture.judge_capture`, i.e. select/remove
   with ranges, each combined part under its own rules, the PDF reader, the wall and coverage checks, then the
   text a version stores, `Document.to_text`), warm.
-The two take turns run by run (a noisy moment of the machine hits both alike); the best of N of each, wall clock
+The two take turns run by run (a noisy moment of the machine hits both alike), this tool's run once Node has
+gone quiet (its garbage collector goes on after it answers); the best of N of each, wall clock
 and CPU time (each process's own, all its threads), each ratio ours/engine a `RESULT` line: goal 0.1 per case
 with an HTML snapshot, 1.0 per PDF. Filters run in Chromium in this tool
 (in jsdom in the engine): they are left out on both sides, and the case that names one says so. Each row also
@@ -203,6 +204,27 @@ class Engine:
             raise RuntimeError(f"{SCRIPT.name}: {answer['error']}")
         return Timing(float(answer["seconds"]), float(answer["cpu"]))
 
+    def settle(self, quiet: float = 0.02, longest: float = 1.0) -> None:
+        """Wait until Node has used no CPU for `quiet` seconds (at most `longest`): its garbage collector and
+        compiler threads go on after it answered, and on a two-core machine they would run beside this tool's
+        timed run, counted in neither side's figures but slowing ours. Linux only (/proc); elsewhere no wait."""
+        stat = Path(f"/proc/{self.process.pid}/stat")
+        if not stat.exists():
+            return
+        ticks = os.sysconf("SC_CLK_TCK")
+
+        def used() -> float:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+        deadline, last = time.monotonic() + longest, used()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = used()
+            if now == last:
+                return
+            last = now
+
     def close(self) -> None:
         if self.process.stdin:
             self.process.stdin.close()
@@ -361,6 +383,7 @@ def main() -> int:
             for _ in range(args.repeat):  # taking turns, run by run: a noisy moment hits both alike
                 for case in measured:
                     theirs[case.name] = fastest(theirs[case.name], engine.run(case.name))
+                    engine.settle()
                     mine[case.name] = fastest(mine[case.name], timed(ours[case.name]))
         finally:
             opened.close()

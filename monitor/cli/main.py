@@ -1,6 +1,8 @@
 """The command line: the one place that prints, and that turns a MonitorError into a message and an exit code.
 
-Commands live in `monitor/cli/commands/`; how they write (times, JSON, colour) in `monitor/cli/output.py` (one module per area); each registers itself on `main`.
+Commands live in `monitor/cli/commands/` (one module per area); how they write (times, JSON, colour) in
+`monitor/cli/output.py`. Each module registers its commands on `main` when imported, and `COMMAND_MODULES`
+names the module of each command so that a run imports only the one it needs.
 """
 
 from __future__ import annotations
@@ -10,18 +12,52 @@ import sys
 from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
 
 from monitor import __version__
+from monitor.cli.lazy import LazyGroup
 from monitor.cli.output import error_line, human_times, silence_stdout
-from monitor.config.loading import DEFAULT_CONFIG, LoadedConfig, load_config
+from monitor.config.defaults import DEFAULT_CONFIG
 from monitor.errors import ExitStatus, MonitorError
 from monitor.models import Clock, system_clock
 
+if TYPE_CHECKING:
+    from monitor.config.loading import LoadedConfig
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Every command of `main` and the module that defines it (under monitor.cli.commands). A run imports the one
+# module of its command: `diff a.html b.html` never loads the config models, the store or the scheduler.
+# tests/test_cli_startup.py checks this table against what the modules define.
+COMMAND_MODULES = {
+    name: f"monitor.cli.commands.{module}"
+    for name, module in {
+        "add": "page_cmds",
+        "check": "check_cmd",
+        "config": "config_cmds",
+        "demo": "demo_cmd",
+        "diff": "diff_cmd",
+        "digest": "digest_cmd",
+        "export": "export_cmd",
+        "feed": "digest_cmd",
+        "history": "store_cmds",
+        "import": "import_cmd",
+        "objections": "objections_cmd",
+        "outbox": "outbox_cmd",
+        "pages": "status_cmd",
+        "reextract": "reextract_cmd",
+        "report": "report_cmd",
+        "run": "service_cmds",
+        "show": "store_cmds",
+        "status": "status_cmd",
+        "test": "page_cmds",
+        "verify": "store_cmds",
+        "watches": "watch_cmds",
+    }.items()
+}
 
 
 class State:
@@ -42,6 +78,8 @@ class State:
     @property
     def loaded(self) -> LoadedConfig:
         if self._loaded is None:
+            from monitor.config.loading import load_config  # pydantic: only for a command that reads a config
+
             self._loaded = load_config(self.config_path)
         return self._loaded
 
@@ -51,8 +89,9 @@ class State:
         return ZoneInfo(self.loaded.config.digest.timezone)
 
 
-class MonitorGroup(click.Group):
-    """Turns every MonitorError raised by a command into one clean line and its named exit code."""
+class MonitorGroup(LazyGroup):
+    """Turns every MonitorError raised by a command into one clean line and its named exit code (its commands
+    load lazily: `COMMAND_MODULES`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -97,7 +136,11 @@ def _wants_traceback(ctx: click.Context) -> bool:
     return bool(state and state.traceback) or "--traceback" in sys.argv
 
 
-@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=MonitorGroup,
+    command_modules=COMMAND_MODULES,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "-c",
     "--config",
@@ -141,17 +184,3 @@ def exits_with(func: F) -> F:
             click.get_current_context().exit(int(status))
 
     return wrapper  # type: ignore[return-value]
-
-
-def _register_commands() -> None:
-    # Imported for their side effect: each module adds its commands to `main`.
-    import importlib
-    import pkgutil
-
-    import monitor.cli.commands as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"monitor.cli.commands.{module.name}")
-
-
-_register_commands()

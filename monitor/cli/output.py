@@ -19,14 +19,16 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from monitor.config.loading import Config, LoadedConfig, PageConfig
 from monitor.errors import UsageError
 from monitor.models import Clock
 from monitor.present.words import human_time, human_times, plural
+
+if TYPE_CHECKING:
+    from monitor.config.loading import Config, LoadedConfig, PageConfig
 
 __all__ = ["human_time", "human_times", "plural"]  # the CLI's names for the one wording of counts and times
 

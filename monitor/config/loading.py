@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from monitor import fsutil
+from monitor.config.defaults import DEFAULT_CONFIG
 from monitor.config.delivery import (  # noqa: F401 - re-exported: callers import the models from here
     AppriseConfig,
     DigestConfig,
@@ -23,7 +24,6 @@ from monitor.config.delivery import (  # noqa: F401 - re-exported: callers impor
     NotifyConfig,
 )
 from monitor.config.schema import (  # noqa: F401 - re-exported: callers import the models from here
-    DEFAULT_CONFIG,
     DEFAULT_USER_AGENT,
     Config,
     FetchConfig,

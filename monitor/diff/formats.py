@@ -26,9 +26,9 @@ def render(
 ) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown diff format {fmt!r} (one of {', '.join(FORMATS)})")
-    # The renderers (and Jinja) load when a diff is shown: `check` and the other commands start without them.
+    # The renderers load when a diff is shown: `check` and the other commands start without them; Jinja only
+    # for the html format.
     from monitor.diff.render import layout
-    from monitor.diff.render_html import render_html
     from monitor.diff.render_text import render_markdown, render_text, render_unified
     from monitor.diff.summary import summarize
 
@@ -42,6 +42,8 @@ def render(
     if fmt == "json":
         return _json(shown, meta, overview.to_json())
     if fmt == "html":
+        from monitor.diff.render_html import render_html
+
         return render_html(shown, meta, list(layout(shown, lines)), line)
     if fmt == "markdown":
         return render_markdown(shown, meta, list(layout(shown, lines)), line)

@@ -12,12 +12,12 @@ import click
 
 from monitor.cli.main import State, main, pass_state, readable
 from monitor.cli.output import human_time, json_text, say, terminal_safe, write_output
-from monitor.config.loading import FetchConfig, PageConfig
 from monitor.diff.formats import FORMATS
 from monitor.errors import ConfigError, ExitStatus, MonitorError, StoreDamaged, UsageError
 from monitor.models import Document, isoformat
 
 if TYPE_CHECKING:
+    from monitor.config.loading import PageConfig
     from monitor.store.core import Store
 
 LIVE = "live"
@@ -241,6 +241,7 @@ def document_from_file_text(text: str, suffix: str = "", *, name: str | None = N
 
 
 def _fetch_url(state: State, url: str) -> Document:
+    from monitor.config.loading import FetchConfig, PageConfig
     from monitor.extract.document import extract_document
     from monitor.registry import FETCHERS
 

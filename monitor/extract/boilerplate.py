@@ -33,6 +33,8 @@ _EMBEDDED_OR_FORM = {"iframe", "object", "embed", "input", "select", "option", "
 INVISIBLE_TAGS = frozenset(_NOT_RENDERED | _MEDIA | _EMBEDDED_OR_FORM)
 BOILERPLATE_TAGS = frozenset({"nav", "dialog"})
 BOILERPLATE_ROLES = frozenset({"navigation", "dialog", "alertdialog", "banner", "contentinfo"})
+# The attributes `Skipper` reads.
+_SKIP_ATTRIBUTES = frozenset({"hidden", "style", "role", "aria-hidden"})
 # A page-level header/footer is furniture; one inside sectioning content belongs to that content.
 SECTION_HEADER_TAGS = frozenset({"header", "footer"})
 SECTIONING = frozenset({"article", "main", "section", "aside"})
@@ -123,10 +125,10 @@ class Skipper:
         tag = element.tag
         if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
             return True
-        if element in self.removed:
+        if self.removed and element in self.removed:
             return True
         furniture = self.furniture
-        if furniture and (tag in BOILERPLATE_TAGS or element in self.widgets):
+        if furniture and (tag in BOILERPLATE_TAGS or (self.widgets and element in self.widgets)):
             return True
         if (
             furniture
@@ -134,20 +136,22 @@ class Skipper:
             and not any(a.tag in SECTIONING for a in element.iterancestors())
         ):
             return True
-        attributes = element.attrib
-        if not attributes:
+        # Most elements have none of the attributes the rules read (a class at most): one look at the names
+        # settles them, for less than reading the attributes.
+        names = element.keys()
+        if not names or _SKIP_ATTRIBUTES.isdisjoint(names):
             return False
-        if "hidden" in attributes:
+        if "hidden" in names:
             return True
-        style = attributes.get("style")
+        style = element.get("style")
         if style and _HIDDEN_STYLE.search(style):
             return True
         if not furniture:
             return False
-        role = attributes.get("role")
+        role = element.get("role")
         if role is not None and role in BOILERPLATE_ROLES:
             return True
-        return attributes.get("aria-hidden") == "true" and _words(element) < ARIA_HIDDEN_MAX_WORDS
+        return element.get("aria-hidden") == "true" and _words(element) < ARIA_HIDDEN_MAX_WORDS
 
 
 def find_widgets(page: HtmlElement, html: str) -> list[HtmlElement]:

@@ -26,7 +26,15 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.extract.found_headings import Candidate, ListState, reads_as_heading, settle
-from monitor.extract.layout import BOLD_TAGS, CELL_TAGS, bold_style, is_boxed, is_layout_table, lays_out_apart
+from monitor.extract.layout import (
+    BOLD_TAGS,
+    CELL_TAGS,
+    LAYOUT_ATTRIBUTES,
+    bold_style,
+    boxed,
+    follows_link,
+    is_layout_table,
+)
 from monitor.extract.normalize import normalize_text
 from monitor.models import Block, BlockKind
 
@@ -55,11 +63,16 @@ class _Item:
     has_text: bool = False
 
 
+# What an element's end does, decided at its start from what the start read (its tag, role and style), so that
+# the end reads none of them again: the walk is most of the conversion's time, a few microseconds an element.
+_TAIL, _SPACE, _CELL, _BLOCK, _LIST, _ITEM, _ATOMIC = range(7)  # _TAIL: only its tail follows
+
+
 @dataclass
 class _Converter:
     skip: Callable[[HtmlElement], bool]
     out: list[SourcedBlock] = field(default_factory=list)
-    pieces: list[str] = field(default_factory=list)
+    pieces: list[str] = field(default_factory=list)  # the text gathered for the next block
     owner: list[HtmlElement] = field(default_factory=list)  # innermost open block element
     items: list[_Item] = field(default_factory=list)
     lists: list[ListState] = field(default_factory=list)
@@ -77,114 +90,131 @@ class _Converter:
 
     def run(self, root: HtmlElement) -> None:
         self.owner.append(root)
+        ends: list[int] = []  # what each open element's end does
         walker = etree.iterwalk(root, events=("start", "end"))
-        skipped: HtmlElement | None = None
+        skip, bold = self.skip, self.bold
         for event, element in walker:
             if event == "start":
-                if element is not root and self.skip(element):
-                    walker.skip_subtree()  # its "end" still comes, right after
-                    skipped = element
+                if element is not root and skip(element):
+                    walker.skip_subtree()  # its "end" still comes, right after, and adds its tail
+                    ends.append(_TAIL)
                 else:
-                    self.open(element)
-            elif skipped is not None and element is skipped:
-                self.text(skipped.tail)
-                skipped = None
-            else:
-                self.close(element, is_root=element is root)
-        self.flush()
+                    ends.append(self.open(element))
+                continue
+            if bold and bold[-1] is element:
+                bold.pop()
+            end = ends.pop()
+            if element is root:  # its tail is not its text; an inline root still ends its block
+                self.close(root, _BLOCK if end <= _SPACE else end)
+                continue
+            if end != _TAIL:
+                self.close(element, end)
+            if tail := element.tail:
+                self.text(tail)
+        if self.pieces:
+            self.flush()
         if self.owner and self.owner[-1] is root:  # an inline root's own end has closed it already
             self.owner.pop()
 
-    # The walk: `open` sees an element's start and its text, `close` its end and then its tail.
-    def open(self, element: HtmlElement) -> None:
+    # The walk: `open` sees an element's start and its text, `close` its end (`run` adds its tail).
+    def open(self, element: HtmlElement) -> int:
         tag = element.tag
-        if self.atomic is not None:
-            if tag in CELL_TAGS and self.atomic_kind == "row":
-                self.pieces = []
-            elif tag in BLOCK_TAGS or lays_out_apart(element):
-                self.pieces.append(" ")
-            self.text(element.text)
-            return
-        if tag in BOLD_TAGS or bold_style(element):
-            self.bold.append(element)
-        role = element.get("role")
-        heading = HEADING_TAGS.get(tag) or (_aria_level(element) if role == "heading" else 0)
-        if heading:
-            self.flush()
-            self.atomic, self.atomic_kind, self.atomic_level = element, "heading", heading
-        elif tag == "tr" and not self.in_layout_table(element):
-            self.flush()
-            self.atomic, self.atomic_kind, self.cells = element, "row", []
-        elif tag in LIST_TAGS or role == "list":
-            self.flush()
-            self.lists.append(ListState())
-        elif tag == "li" or role == "listitem":
-            self.flush()
-            self.items.append(_Item(max(len(self.lists) - 1, 0)))
-        elif tag in BLOCK_TAGS or self.promoted(element):
-            self.flush()
+        names = element.keys()  # most elements have neither: one look at the names costs less than two reads
+        if names and not LAYOUT_ATTRIBUTES.isdisjoint(names):
+            role, style = element.get("role"), element.get("style")
         else:
-            if lays_out_apart(element):
-                self.pieces.append(" ")
-            self.text(element.text)
-            return
-        self.owner.append(element)
-        self.text(element.text)
-
-    def close(self, element: HtmlElement, *, is_root: bool = False) -> None:
-        tag = element.tag
-        if self.atomic is not None and element is not self.atomic:
+            role = style = None
+        if self.atomic is not None:
+            apart = tag in BLOCK_TAGS or boxed(tag, role, style)
             if tag in CELL_TAGS and self.atomic_kind == "row":
-                self.cells.append(normalize_text("".join(self.pieces)))
                 self.pieces = []
-            elif tag in BLOCK_TAGS or is_boxed(element):
-                self.pieces.append(" ")
-            self.text(element.tail)
-            return
-        if self.bold and self.bold[-1] is element:
-            self.bold.pop()
-        if element is self.atomic:
-            if self.atomic_kind == "row":
-                text = " | ".join(cell for cell in self.cells if cell)
-                self.pieces = []
+                end = _CELL
             else:
-                text = normalize_text("".join(self.pieces))
-                self.pieces = []
-            self.line_bold = self.line_plain = False
-            self.pending.clear()  # a heading or a row is not body text
-            if self.atomic_kind == "heading":
-                self.context_level = self.atomic_level
-            self.emit(self.atomic_kind, text, self.atomic_level, element)
-            self.atomic = None
-            self.owner.pop()
-        elif self.owner and self.owner[-1] is element:
+                if apart or follows_link(element):
+                    self.pieces.append(" ")
+                end = _SPACE if apart else _TAIL
+            if text := element.text:
+                self.text(text)
+            return end
+        if tag in BOLD_TAGS or (style and bold_style(style)):
+            self.bold.append(element)
+        heading = HEADING_TAGS.get(tag) or (_aria_level(element) if role == "heading" else 0)
+        if heading or (tag == "tr" and not self.in_layout_table(element)):
+            end = _ATOMIC
+        elif tag in LIST_TAGS or role == "list":
+            end = _LIST
+        elif tag == "li" or role == "listitem":
+            end = _ITEM
+        elif tag in BLOCK_TAGS or self.promoted(element):
+            end = _BLOCK
+        else:
+            end = _SPACE if boxed(tag, role, style) else _TAIL
+            if end == _SPACE or follows_link(element):
+                self.pieces.append(" ")
+            if text := element.text:
+                self.text(text)
+            return end
+        if self.pieces:  # a block element ends the line before it
             self.flush()
+        if heading:
+            self.atomic, self.atomic_kind, self.atomic_level = element, "heading", heading
+        elif end == _ATOMIC:
+            self.atomic, self.atomic_kind, self.cells = element, "row", []
+        elif end == _LIST:
+            self.lists.append(ListState())
+        elif end == _ITEM:
+            self.items.append(_Item(max(len(self.lists) - 1, 0)))
+        self.owner.append(element)
+        if text := element.text:
+            self.text(text)
+        return end
+
+    def close(self, element: HtmlElement, end: int) -> None:
+        if end == _SPACE:
+            self.pieces.append(" ")
+        elif end == _CELL:
+            self.cells.append(normalize_text("".join(self.pieces)))
+            self.pieces = []
+        elif end == _ATOMIC:
+            self.close_atomic(element)
+        elif end != _TAIL:
+            if self.pieces:
+                self.flush()
             self.owner.pop()
-            if tag in LIST_TAGS or element.get("role") == "list":
+            if end == _LIST:
                 self.lists.pop()
-            elif tag == "li" or element.get("role") == "listitem":
+            elif end == _ITEM:
                 item = self.items.pop()
                 if self.pending:  # an item's first line is a heading only if body text follows in the item
                     self.pending = [c for c in self.pending if c.scope is not item]
-        elif is_boxed(element):
-            self.pieces.append(" ")
-        if not is_root:
-            self.text(element.tail)
 
-    def text(self, text: str | None) -> None:
-        if text:
-            self.pieces.append(text)
-            if self.bold:
-                if not self.line_bold and not text.isspace():
-                    self.line_bold = True
-            elif not self.line_plain and not text.isspace():
-                self.line_plain = True
+    def close_atomic(self, element: HtmlElement) -> None:
+        if self.atomic_kind == "row":
+            text = " | ".join(cell for cell in self.cells if cell)
+        else:
+            text = normalize_text("".join(self.pieces))
+        self.pieces = []
+        self.line_bold = self.line_plain = False
+        self.pending.clear()  # a heading or a row is not body text
+        if self.atomic_kind == "heading":
+            self.context_level = self.atomic_level
+        self.emit(self.atomic_kind, text, self.atomic_level, element)
+        self.atomic = None
+        self.owner.pop()
+
+    def text(self, text: str) -> None:
+        self.pieces.append(text)
+        if self.bold:
+            if not self.line_bold and not text.isspace():
+                self.line_bold = True
+        elif not self.line_plain and not text.isspace():
+            self.line_plain = True
 
     def flush(self) -> None:
+        """The line gathered so far as a block. Only called with a line gathered: without one, there are no
+        bold or plain words to forget either."""
         all_bold = self.line_bold and not self.line_plain
         self.line_bold = self.line_plain = False
-        if not self.pieces:
-            return
         text = normalize_text("".join(self.pieces))
         self.pieces = []
         if not text:

@@ -21,6 +21,8 @@ _BOX_DISPLAY = re.compile(
     r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|flow-root|list-item|table[\w-]*|inline-(?:block|flex|grid|table))",
     re.I,
 )
+# What the layout reads of an element besides its tag.
+LAYOUT_ATTRIBUTES = frozenset({"role", "style"})
 BOLD_TAGS = frozenset({"b", "strong"})
 _BOLD_STYLE = re.compile(r"(?:^|;)\s*font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b", re.I)
 
@@ -28,32 +30,44 @@ _BOLD_STYLE = re.compile(r"(?:^|;)\s*font-weight\s*:\s*(?:bold|bolder|[6-9]00)\b
 def is_boxed(element: HtmlElement) -> bool:
     """An inline element drawn as a box of its own: a line break, a button, a widget's item, an inline style that
     makes it a block, a flex or grid item holder, an inline-block or a table part."""
-    if element.tag in SPACED_TAGS:
+    tag = element.tag
+    if tag in SPACED_TAGS:
         return True
-    attributes = element.attrib
-    if not attributes:
-        return False
-    if attributes.get("role") in ITEM_ROLES:
-        return True
-    style = attributes.get("style")
-    return bool(style and "display" in style and _BOX_DISPLAY.search(style))
+    names = element.keys()  # called for every element: most have neither attribute, and one look tells
+    return (
+        bool(names)
+        and not LAYOUT_ATTRIBUTES.isdisjoint(names)
+        and boxed(tag, element.get("role"), element.get("style"))
+    )
+
+
+def boxed(tag: str, role: str | None, style: str | None) -> bool:
+    """`is_boxed` from the element's tag, role and style attributes, for a walk that has read them already."""
+    return (
+        tag in SPACED_TAGS
+        or role in ITEM_ROLES
+        or bool(style and "display" in style and _BOX_DISPLAY.search(style))
+    )
 
 
 def lays_out_apart(element: HtmlElement) -> bool:
     """An inline element whose text the browser shows apart from the text before it: a box (`is_boxed`), or a
     link right after a sibling link with nothing between them (a row of links, such as a site's footer, is laid
     out as separate items; a link wrapped in the markup of the text around it is not, as in `<span><a>`)."""
-    if is_boxed(element):
-        return True
+    return is_boxed(element) or follows_link(element)
+
+
+def follows_link(element: HtmlElement) -> bool:
+    """A link right after a sibling link with nothing between them (`lays_out_apart`)."""
     if element.tag != "a":
         return False
     previous = element.getprevious()
     return previous is not None and previous.tag == "a" and not previous.tail
 
 
-def bold_style(element: HtmlElement) -> bool:
-    style = element.get("style")
-    return bool(style and "font-weight" in style and _BOLD_STYLE.search(style))
+def bold_style(style: str) -> bool:
+    """A style attribute that draws its element bold."""
+    return "font-weight" in style and _BOLD_STYLE.search(style) is not None
 
 
 def is_layout_table(table: HtmlElement) -> bool:

@@ -33,7 +33,6 @@ from monitor.durations import check_seconds
 from monitor.errors import UsageError
 from monitor.registry import WATCH_KINDS
 
-DEFAULT_CONFIG = "config.toml"
 DEFAULT_USER_AGENT = "privacy-monitor/0.1 (+https://github.com/privacy-monitor/privacy-monitor)"
 
 

@@ -73,14 +73,15 @@ def metadata(document: Document) -> dict[str, str | None]:
 def section_structure(old: Document, new: Document, changes: Sequence[Change]) -> dict[str, Any]:
     """Only what changed: sections_added/removed/renamed/moved/reordered and metadata (old/new pairs).
     Empty when the structure is the same."""
-    from deepdiff import DeepDiff  # imported here: it is slow to import and only diffs need it
-
     old_tree, old_paths = section_tree(old)
     new_tree, new_paths = section_tree(new)
-    # threshold_to_diff_deeper=0: always name the sections, never "this whole subtree changed".
-    found = (
-        DeepDiff(old_tree, new_tree, view="tree", threshold_to_diff_deeper=0) if old_tree != new_tree else {}
-    )
+    found: Any = {}
+    if old_tree != new_tree:
+        # Imported here: it is slow to import (and brings pydantic), and only a changed heading tree needs it.
+        from deepdiff import DeepDiff
+
+        # threshold_to_diff_deeper=0: always name the sections, never "this whole subtree changed".
+        found = DeepDiff(old_tree, new_tree, view="tree", threshold_to_diff_deeper=0)
     added = [tuple(item.path(output_format="list")) for item in found.get("dictionary_item_added", [])]
     removed = [tuple(item.path(output_format="list")) for item in found.get("dictionary_item_removed", [])]
     added.sort(key=lambda path: _order(path, new_paths))

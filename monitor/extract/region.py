@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.extract.html_blocks import SourcedBlock
@@ -32,6 +33,7 @@ __all__ = [
 _ANCHOR_MIN_WORDS = 4
 _CONTENT_CONTAINERS = ("main", "article")
 _ATOMIC_CLASS = re.compile(r"(?<!\S)x[0-9a-z]{5,8}(?!\S)")
+_CLASSES = etree.XPath("//@class", smart_strings=False)
 
 
 def html_title(page: HtmlElement) -> str | None:
@@ -85,18 +87,17 @@ def _without_atomic_classes(page: HtmlElement) -> Iterator[None]:
     Atomic CSS (Meta's StyleX: `x1i10hfl xjbqb8w ...`, dozens per element) names no part of a page, but
     trafilatura tests every class attribute against its word lists with regular expressions, which on Meta's
     pages was most of its time (26 ms of a 41 ms cleaning pass); a word it finds in such a name is chance."""
-    saved = []
-    # The same class attribute is on many elements (a component's): each is read once, and None is kept for one
-    # without atomic names, "" for one of atomic names only.
+    # What each class attribute keeps, None for one without atomic names: each value is worked out once (a
+    # component's elements share theirs). The values come by XPath, without walking the elements, and a page
+    # none of whose values holds an atomic name is never walked (0.5 ms instead of 1.2 on 2,400 elements).
     kept: dict[str, str | None] = {}
-    for element in page.iter():
+    for names in dict.fromkeys(_CLASSES(page)):
+        atomic = _ATOMIC_CLASS.search(names) is not None
+        kept[names] = " ".join(_ATOMIC_CLASS.sub("", names).split()) if atomic else None
+    saved = []
+    for element in page.iter() if any(rest is not None for rest in kept.values()) else ():
         names = element.get("class")
-        if not names:
-            continue
-        if names not in kept:
-            atomic = _ATOMIC_CLASS.search(names) is not None
-            kept[names] = " ".join(_ATOMIC_CLASS.sub("", names).split()) if atomic else None
-        if (rest := kept[names]) is not None:
+        if names and (rest := kept[names]) is not None:
             saved.append((element, names))
             if rest:
                 element.set("class", rest)

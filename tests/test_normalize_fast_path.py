@@ -1,5 +1,5 @@
-"""Text already in normal form is returned as it is, without splitting it: the result is the same as splitting
-and joining would give, whatever the text holds."""
+"""Text already in normal form is returned as it is, without splitting it or searching it for invisible
+characters: the result is the same as the full treatment gives, whatever the text holds."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ def split_and_joined(text: str) -> str:
 def test_every_space_but_the_ascii_one_is_unprintable() -> None:
     # What lets a printable text with no double, leading or trailing space skip the split.
     assert [space for space in SPACES if space.isprintable()] == [" "]
+
+
+def test_every_invisible_character_is_unprintable() -> None:
+    # What lets a printable text skip the search for invisible characters.
+    invisible = [chr(code) for code in range(sys.maxunicode + 1) if _INVISIBLE.fullmatch(chr(code))]
+    assert invisible
+    assert not any(character.isprintable() for character in invisible)
 
 
 @given(st.lists(st.sampled_from([*SPACES, "a", "é", "\u00ad", "e\u0301", "\x00", "\x7f", "."]), max_size=12))

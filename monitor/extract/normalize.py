@@ -50,11 +50,15 @@ _TYPOGRAPHY = str.maketrans(
 def normalize_text(text: str) -> str:
     """Return `text` in the canonical form used for storing and comparing. Idempotent."""
     if not text.isascii():  # O(1) in CPython; ASCII text is NFC and holds no invisible characters
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
-    # Most text is in that form already (a page's text nodes between its tags): four checks in C tell, for half
-    # the cost of splitting it. Every whitespace character but the ASCII space is unprintable.
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
+        text = unicodedata.normalize("NFC", text)
+    if text.isprintable():
+        # No invisible character (all are format characters) and no whitespace but the ASCII space, as in most
+        # text: then it is in normal form already unless a space is doubled or at an end. These checks in C
+        # cost half of splitting it.
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text
+    elif not text.isascii():
+        text = _INVISIBLE.sub("", text)
     # str.split() splits on exactly what re's \s matches (NBSP, thin/hair/figure spaces, narrow NBSP,
     # ideographic space, line/paragraph separators...), three times faster than a \s+ substitution.
     return " ".join(text.split())

@@ -70,8 +70,8 @@ def trafilatura_region(
         by_text.setdefault(s.block.text, s.element)
     anchors = []
     for line in (found.text or "").split("\n") if found is not None else ():
-        text = normalize_text(line).removeprefix("- ")
-        if len(text.split()) >= _ANCHOR_MIN_WORDS and text in by_text:
+        text = normalize_text(line).removeprefix("- ")  # still normalized: one space between words
+        if text.count(" ") >= _ANCHOR_MIN_WORDS - 1 and text in by_text:
             anchors.append(by_text[text])
     if len(set(anchors)) < 2:
         return body, title

@@ -64,8 +64,10 @@ class _Item:
 
 
 # What an element's end does, decided at its start from what the start read (its tag, role and style), so that
-# the end reads none of them again: the walk is most of the conversion's time, a few microseconds an element.
-_TAIL, _SPACE, _CELL, _BLOCK, _LIST, _ITEM, _ATOMIC = range(7)  # _TAIL: only its tail follows
+# the end reads none of them again (the walk is most of the conversion's time, a few microseconds an element):
+# its tail follows (_TAIL), after a space (_SPACE); a row's cell, a block, a list, an item, a heading or a
+# row ends (_CELL, _BLOCK, _LIST, _ITEM, _ATOMIC).
+_TAIL, _SPACE, _CELL, _BLOCK, _LIST, _ITEM, _ATOMIC = range(7)
 
 
 @dataclass

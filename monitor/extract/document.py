@@ -11,7 +11,7 @@ checks that claim independently: the share of the region's visible words found i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,9 +53,15 @@ class Extraction:
 
     document: Document
     coverage: float
-    region_words: int
+    counted_words: int | Callable[[], int]  # `region_words`, or how to count them (counted when first asked)
     title: str | None
     visible_text: str
+
+    @property
+    def region_words(self) -> int:
+        if not isinstance(self.counted_words, int):
+            self.counted_words = self.counted_words()
+        return self.counted_words
 
 
 class SelectorMissed(FetchError):
@@ -135,7 +141,7 @@ def extract_document(
     return Extraction(
         document=document,
         coverage=share,
-        region_words=region_words,
+        counted_words=region_words,
         title=title,
         visible_text=visible_text,
     )

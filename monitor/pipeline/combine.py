@@ -132,7 +132,7 @@ def extract_parts(
     document = Document([block for extraction in extractions for block in extraction.document.blocks])
     document.title = extractions[0].document.title
     joined = Extraction(
-        document=document, coverage=covered / words if words else 1.0, region_words=words,
+        document=document, coverage=covered / words if words else 1.0, counted_words=words,
         title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
     )  # fmt: skip
     # The joined document judged as one page is: each part was judged for walls and shells (no HTML left to

@@ -16,7 +16,7 @@ SPACES = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()
 
 def split_and_joined(text: str) -> str:
     if not text.isascii():
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+        text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     return " ".join(text.split())
 
 
@@ -32,10 +32,23 @@ def test_every_invisible_character_is_unprintable() -> None:
     assert not any(character.isprintable() for character in invisible)
 
 
-@given(st.lists(st.sampled_from([*SPACES, "a", "é", "\u00ad", "e\u0301", "\x00", "\x7f", "."]), max_size=12))
+PARTS = [*SPACES, "a", "é", "e", "\u0301", "\u00ad", "\u200b", "e\u0301", "\x00", "\x7f", "."]
+
+
+@given(st.lists(st.sampled_from(PARTS), max_size=12))
 def test_the_same_as_splitting(parts: list[str]) -> None:
     text = "".join(parts)
     assert normalize_text(text) == split_and_joined(text)
+
+
+@given(st.lists(st.sampled_from(PARTS), max_size=12))
+def test_normalizing_again_changes_nothing(parts: list[str]) -> None:
+    once = normalize_text("".join(parts))
+    assert normalize_text(once) == once
+
+
+def test_an_invisible_character_between_a_letter_and_its_accent_is_gone_before_they_are_composed() -> None:
+    assert normalize_text("e\u200b\u0301") == normalize_text("e\u0301") == "\u00e9"
 
 
 @given(st.text(max_size=40))

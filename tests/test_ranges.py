@@ -63,3 +63,12 @@ def test_ranges_are_written_in_toml_alone_or_in_lists() -> None:
         "config.toml: pages[0] (id 'p').remove: a range needs one of start_before/start_after "
         "and one of end_before/end_after"
     )
+
+
+def test_a_removed_range_whose_neighbour_text_holds_a_character_xml_forbids_is_removed() -> None:
+    # libxml2's tree keeps the control character; the text moved beside it is set without it.
+    html = "<html><body><p>Before\x1c<nav>menu</nav> after the menu.</p></body></html>"
+
+    extraction = extract_document(html, remove=[{"start_before": "nav", "end_after": "nav"}])
+
+    assert [block.text for block in extraction.document.blocks] == ["Before after the menu."]

@@ -287,7 +287,7 @@ def holds_only_blocks(parent: HtmlElement) -> bool:
 
 def _aria_level(element: HtmlElement) -> int:
     level = element.get("aria-level", "2")
-    return min(max(int(level), 1), 6) if level.isdigit() else 2
+    return min(max(int(level), 1), 6) if level.isascii() and level.isdigit() else 2  # "²" is a digit too
 
 
 def html_to_blocks(roots: Iterable[HtmlElement], skip: Callable[[HtmlElement], bool]) -> list[SourcedBlock]:

@@ -50,15 +50,15 @@ _TYPOGRAPHY = str.maketrans(
 def normalize_text(text: str) -> str:
     """Return `text` in the canonical form used for storing and comparing. Idempotent."""
     if not text.isascii():  # O(1) in CPython; ASCII text is NFC and holds no invisible characters
+        if not text.isprintable():  # every invisible character is a format character: none in printable text
+            # Removed before composing: one between a letter and its accent ("e\u200b\u0301") would otherwise
+            # keep them apart until the text is normalized a second time.
+            text = _INVISIBLE.sub("", text)
         text = unicodedata.normalize("NFC", text)
-    if text.isprintable():
-        # No invisible character (all are format characters) and no whitespace but the ASCII space, as in most
-        # text: then it is in normal form already unless a space is doubled or at an end. These checks in C
-        # cost half of splitting it.
-        if "  " not in text and text[:1] != " " and text[-1:] != " ":
-            return text
-    elif not text.isascii():
-        text = _INVISIBLE.sub("", text)
+    # No whitespace but the ASCII space, as in most text: then it is in normal form already unless a space is
+    # doubled or at an end. These checks in C cost half of splitting it.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     # str.split() splits on exactly what re's \s matches (NBSP, thin/hair/figure spaces, narrow NBSP,
     # ideographic space, line/paragraph separators...), three times faster than a \s+ substitution.
     return " ".join(text.split())

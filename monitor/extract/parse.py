@@ -166,7 +166,7 @@ class _FlatTree:
             element = etree.SubElement(parent, tag)
         for name, value in attrib.items():
             if _valid_name(name):
-                element.set(name, _xml_text(value))
+                element.set(name, xml_text(value))
         self._open.append(element)
 
     def end(self, tag: str) -> None:
@@ -185,12 +185,14 @@ class _FlatTree:
         if not self._pending or self.root is None:
             self._pending.clear()
             return
-        text = _xml_text("".join(self._pending))
+        text = xml_text("".join(self._pending))
         self._pending.clear()
         _add_text(self._open[-1] if self._open else self.root, text)
 
 
-def _xml_text(text: str) -> str:
+def xml_text(text: str) -> str:
+    """`text` as an lxml tree accepts it: the characters XML forbids and no browser draws left out (a form feed,
+    HTML whitespace, read as a space)."""
     return _NOT_XML.sub("", text.replace("\x0c", " "))
 
 

@@ -16,6 +16,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from monitor.config.range_keys import END_KEYS, START_KEYS
+from monitor.extract.parse import xml_text
 from monitor.extract.region import common_ancestor
 
 Rule = str | Mapping[str, str]  # a CSS selector, or a range
@@ -158,10 +159,11 @@ def _remove_keeping_tail(element: HtmlElement) -> None:
     tail = element.tail or ""
     previous = element.getprevious()
     if tail:
+        # Through xml_text: libxml2's tree keeps characters XML forbids, which lxml refuses to set again.
         if previous is not None:
-            previous.tail = _joined(previous.tail, tail)
+            previous.tail = xml_text(_joined(previous.tail, tail))
         else:
-            parent.text = _joined(parent.text, tail)
+            parent.text = xml_text(_joined(parent.text, tail))
     element.tail = None
     parent.remove(element)
 

@@ -22,7 +22,9 @@ from monitor.config.loading import PageConfig, QualityConfig, WallConfig
 #    region leaves out lists of links beside the document (related topics, language menus, rows of site links).
 # 4: a PDF's headings also where its structure tree tags them, and a heading wrapped over lines is one heading; a
 #    region the page's rules name keeps its furniture (a breadcrumb nav inside the selected main), as OTA does.
-EXTRACTION_VERSION = 4
+# 5: invisible characters are removed before letters and accents are composed (a zero-width space between "e" and
+#    its accent kept them apart until the text was normalized again).
+EXTRACTION_VERSION = 5
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ their block's text; block-level elements break blocks, so text sitting directly 
 blocks becomes a paragraph of its own. Headings and data-table rows are atomic: whatever sits inside them is
 joined into one block (a row's cells with " | "). Link targets, images and form controls are never text.
 An inline element the browser draws as an item of its own (a button, a menu entry, a cell, a link in a row of
-links) is set apart by a space, so items laid out apart never read as one word (`lays_out_apart`).
+links) is set apart by a space, so items laid out apart never read as one word (`is_boxed`, `follows_link`).
 
 Headings are found the way a reader finds them: `<h1-6>` and `role="heading"`, and, in pages that style their
 headings as body text, a line of its own that is short, has no closing full stop and is followed by body text,

@@ -50,15 +50,10 @@ def boxed(tag: str, role: str | None, style: str | None) -> bool:
     )
 
 
-def lays_out_apart(element: HtmlElement) -> bool:
-    """An inline element whose text the browser shows apart from the text before it: a box (`is_boxed`), or a
-    link right after a sibling link with nothing between them (a row of links, such as a site's footer, is laid
-    out as separate items; a link wrapped in the markup of the text around it is not, as in `<span><a>`)."""
-    return is_boxed(element) or follows_link(element)
-
-
 def follows_link(element: HtmlElement) -> bool:
-    """A link right after a sibling link with nothing between them (`lays_out_apart`)."""
+    """A link right after a sibling link with nothing between them: the browser shows its text apart from the
+    text before it, as it does a box's (`is_boxed`). A row of links, such as a site's footer, is laid out as
+    separate items; a link wrapped in the markup of the text around it is not, as in `<span><a>`."""
     if element.tag != "a":
         return False
     previous = element.getprevious()

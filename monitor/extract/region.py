@@ -97,7 +97,7 @@ def _without_atomic_classes(page: HtmlElement) -> Iterator[None]:
     saved = []
     for element in page.iter() if any(rest is not None for rest in kept.values()) else ():
         names = element.get("class")
-        if names and (rest := kept[names]) is not None:
+        if names and (rest := kept.get(names)) is not None:
             saved.append((element, names))
             if rest:
                 element.set("class", rest)

@@ -59,18 +59,22 @@ def visible_texts(
     enough = page_words if page_words is not None and not roots else None
     page_chunk = chunk if enough is None else _Text.COUNTED_CHUNK
 
-    def flush_after_break(page_spaced: bool, region_spaced: bool) -> None:
-        """Normalize what has gathered, once it is a chunk, in a text that a break just added a space to (a
-        chunk ends at a space: a word split across two would read as two)."""
-        if page_spaced and len(page_pieces) >= page_chunk:
-            page_text.flush()
-            if enough is not None and page_text.words() > enough:
-                raise _Enough
-        if region_spaced and len(region_pieces) >= chunk:
-            region_text.flush()
+    def add_break() -> None:
+        """A space in the texts being gathered, and what has gathered normalized once it is a chunk, only in a
+        text the space was just added to (a chunk ends at a space: a word split across two would read as two)."""
+        if not hiding and not sharing:
+            page_pieces.append(" ")
+            if len(page_pieces) >= page_chunk:
+                page_text.flush()
+                if enough is not None and page_text.words() > enough:
+                    raise _Enough
+        if inside:
+            region_pieces.append(" ")
+            if len(region_pieces) >= chunk:
+                region_text.flush()
 
-    # The walk is written out in one loop, without a function call per element, text or break where one can be
-    # saved: it runs over every element of every page.
+    # The walk is written out in one loop, without a function call per element or text where one can be saved:
+    # it runs over every element of every page.
     ends: list[bool] = []  # whether each open element's end breaks the text
     walker = etree.iterwalk(page, events=("start", "end"))
     skipped = None
@@ -106,12 +110,7 @@ def visible_texts(
                     inside += 1
                 ends.append(at_end)
                 if at_start:
-                    if page_spaced := not hiding and not sharing:
-                        page_pieces.append(" ")
-                    if inside:
-                        region_pieces.append(" ")
-                    if len(page_pieces) >= page_chunk or len(region_pieces) >= chunk:
-                        flush_after_break(page_spaced, inside > 0)
+                    add_break()
                 if text := element.text:
                     if not hiding and not sharing:
                         page_pieces.append(text)
@@ -122,12 +121,7 @@ def visible_texts(
                     skipped = None
                 else:
                     if ends.pop():
-                        if page_spaced := not hiding and not sharing:
-                            page_pieces.append(" ")
-                        if inside:
-                            region_pieces.append(" ")
-                        if len(page_pieces) >= page_chunk or len(region_pieces) >= chunk:
-                            flush_after_break(page_spaced, inside > 0)
+                        add_break()
                     if element in region_roots:
                         inside -= 1
                         if sharing and not inside:

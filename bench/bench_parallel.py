@@ -6,8 +6,9 @@ URLs, each with its own store / cache, first once untimed (the first run stores 
 times taking turns, all pages unchanged: fetch 200 pages, compare each with its last version, store the check.
 urlwatch runs 10 jobs at once (its MAX_WORKERS); ours runs `[fetch] concurrency` = 10 too, with the per-host
 limits opened (per_host_concurrency = 10, per_host_min_gap = 0: all 200 pages are on one host here).
-Wall and CPU time (the child process's, from getrusage), best of N (5: on a busy machine a best of 3 still
-moved the ratios by a tenth from one run to the next). Goals: ours at most 1.2x urlwatch, wall and
+Wall and CPU time (the child process's, from getrusage), best of N (9: on this shared machine a best of 5
+still moved the 20 ms row from 0.96 to 1.19 between two runs a minute apart, each tool's best CPU time by a
+fifth; a best of 3 moved the ratios by a tenth). Goals: ours at most 1.2x urlwatch, wall and
 CPU, with answers at once; at most 1.05x wall when each answer takes 20 ms, as a real server's do (both tools
 then wait on the network more than they work).
 
@@ -19,7 +20,7 @@ urlwatch is installed into a bench-only venv, bench/.venv-urlwatch (`python -m v
 urlwatch==2.29`), on first use; when that fails the bench says so and skips its rows (exit status 2: nothing
 compared).
 
-    .venv/bin/python bench/bench_parallel.py [--pages 200] [--repeat 5] [--concurrency 10]
+    .venv/bin/python bench/bench_parallel.py [--pages 200] [--repeat 9] [--concurrency 10]
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument(
-        "--repeat", type=int, default=5, help="timed runs of each tool, taking turns; the best is kept"
+        "--repeat", type=int, default=9, help="timed runs of each tool, taking turns; the best is kept"
     )
     parser.add_argument("--concurrency", type=int, default=URLWATCH_WORKERS, help="our [fetch] concurrency")
     args = parser.parse_args()

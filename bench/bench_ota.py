@@ -11,7 +11,7 @@ For every case in ../shared/corpus/ota/cases/ (the snapshots OTA fetched and the
   with ranges, each combined part under its own rules, the PDF reader, the wall and coverage checks, then the
   text a version stores, `Document.to_text`), warm.
 The two take turns run by run (a noisy moment of the machine hits both alike), this tool's run once Node has
-gone quiet (its garbage collector goes on after it answers); the best of N of each, wall clock
+gone quiet for 50 ms (its garbage collector goes on after it answers); the best of N (9) of each, wall clock
 and CPU time (each process's own, all its threads), each ratio ours/engine a `RESULT` line: goal 0.1 per case
 with an HTML snapshot, 1.0 per PDF. Filters run in Chromium in this tool
 (in jsdom in the engine): they are left out on both sides, and the case that names one says so. Each row also
@@ -19,7 +19,7 @@ prints the word recall of the engine's visible words in our text: below 0.9 the 
 document, and the bench fails (exit status 1), as it does when a goal is missed. Without node or npm (or when
 npm cannot install the engine) it says so, measures nothing and exits 0.
 
-    .venv/bin/python bench/bench_ota.py [--repeat 5] [CASE ...]
+    .venv/bin/python bench/bench_ota.py [--repeat 9] [CASE ...]
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ class Engine:
             raise RuntimeError(f"{SCRIPT.name}: {answer['error']}")
         return Timing(float(answer["seconds"]), float(answer["cpu"]))
 
-    def settle(self, quiet: float = 0.02, longest: float = 1.0) -> None:
+    def settle(self, quiet: float = 0.05, longest: float = 1.0) -> None:
         """Wait until Node has used no CPU for `quiet` seconds (at most `longest`): its garbage collector and
         compiler threads go on after it answered, and on a two-core machine they would run beside this tool's
         timed run, counted in neither side's figures but slowing ours. Linux only (/proc); elsewhere no wait."""
@@ -342,7 +342,7 @@ def fastest(one: Timing, other: Timing) -> Timing:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per measurement; the best is kept")
+    parser.add_argument("--repeat", type=int, default=9, help="timed runs per measurement; the best is kept")
     parser.add_argument("cases", nargs="*", help="case folders to run (default: all)")
     args = parser.parse_args()
     if not CASES.is_dir():

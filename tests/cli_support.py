@@ -10,6 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli.main import State, main
+from monitor.config.loading import load_config
+from monitor.store.core import Store
+from monitor.store.db import close_all
 
 # A loopback server answers at once or not at all: no retry, a short timeout.
 LOOPBACK_FETCH = "[fetch]\nretries = 0\ntimeout = 5\n"
@@ -29,6 +32,12 @@ def write_project(
     config = folder / "config.toml"
     config.write_text("\n".join(table for table in tables if table) + extra, encoding="utf-8")
     return config
+
+
+def store_of(config: Path) -> Store:
+    """The store of `config`, opened afresh as a new process opens it (this process's connections closed first)."""
+    close_all()
+    return Store(load_config(config).store_path)
 
 
 def run_cli(config: Path | None, clock: Callable[[], datetime], *args: str) -> tuple[int, str]:

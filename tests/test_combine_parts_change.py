@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import werkzeug
-from cli_support import LOOPBACK_FETCH, run_cli
+from cli_support import LOOPBACK_FETCH, run_cli, store_of
 from pytest_httpserver import HTTPServer
 
-from monitor.config.loading import load_config
 from monitor.models import Outcome
 from monitor.store.core import Store
 from monitor.store.db import close_all
@@ -77,8 +76,7 @@ def test_adding_or_removing_a_part_is_one_technical_version_never_news(
     config = write_config(tmp_path, site, before)
     code, output = cli(config, 1, "check", "doc")
     assert code == 0 and output.split()[:2] == ["doc", "new"], output
-    close_all()
-    store = Store(load_config(config).store_path)
+    store = store_of(config)
     first = store.versions.list("doc")[0]
     stored = {url: raw for _, url, raw in store.versions.captures("doc", first)}
     messages = outbox(store)
@@ -89,8 +87,7 @@ def test_adding_or_removing_a_part_is_one_technical_version_never_news(
     code, output = cli(config, 3, "check", "doc")  # every part answers 304 now
     assert code == 0 and output.split()[:2] == ["doc", "unchanged"], output
 
-    close_all()
-    store = Store(load_config(config).store_path)
+    store = store_of(config)
     records = store.checks.list("doc")
     assert [(record.outcome, is_technical(record)) for record in records] == [
         (Outcome.NEW, False),
@@ -134,8 +131,7 @@ def test_a_part_added_while_another_part_changed_gives_exactly_the_other_part_s_
     code, output = cli(config, 2, "check", "doc")
     assert code == 0 and output.split()[:2] == ["doc", "changed"], output
 
-    close_all()
-    store = Store(load_config(config).store_path)
+    store = store_of(config)
     records = store.checks.list("doc")
     assert [(record.outcome, is_technical(record)) for record in records] == [
         (Outcome.NEW, False),
@@ -178,8 +174,7 @@ def test_a_declaration_that_adds_a_part_is_a_rules_change_too(tmp_path: Path) ->
     finally:
         server.clear()
         server.stop()
-    close_all()
-    store = Store(load_config(config).store_path)
+    store = store_of(config)
     records = store.checks.list("doc")
     assert [(record.outcome, is_technical(record)) for record in records] == [
         (Outcome.NEW, False),

@@ -8,11 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cli_support import run_cli
+from cli_support import run_cli, store_of
 
-from monitor.config.loading import load_config
-from monitor.store.core import Store
-from monitor.store.db import close_all
 from monitor.store.parts import Baselines
 
 CLAUSE = "Your objection applies to the account you are logged in to and to all accounts in the same Accounts Center."
@@ -62,8 +59,7 @@ def test_an_import_cut_inside_a_version_leaves_none_of_it_and_runs_again(
     code, _ = run_cli(config, clock, "import", "policy", str(source))
     assert code == 70 and calls["n"] == 2  # the unexpected error's exit code, as a kill would leave it
     monkeypatch.setattr(Baselines, "put", put)
-    close_all()
-    store = Store(load_config(config).store_path)
+    store = store_of(config)
     assert [entry.since[:10] for entry in store.versions.list("policy")] == ["2026-01-01"]
     assert len(store.checks.list("policy")) == 1 and store.verify().problems == []
 
@@ -73,8 +69,7 @@ def test_an_import_cut_inside_a_version_leaves_none_of_it_and_runs_again(
         0,
         "2 versions imported, 0 merged, 0 failed (1 already in the store)",
     )
-    close_all()
-    store = Store(load_config(config).store_path)
+    store = store_of(config)
     assert [entry.since[:10] for entry in store.versions.list("policy")] == [
         "2026-01-01",
         "2026-02-01",

@@ -8,13 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cli_support import run_cli
+from cli_support import run_cli, store_of
 from pytest_httpserver import HTTPServer
 from test_filters import PAGE, project
 
-from monitor.config.loading import load_config
-from monitor.store.core import Store
-from monitor.store.db import close_all
 from monitor.store.records import is_technical
 
 pytestmark = pytest.mark.browser
@@ -38,8 +35,7 @@ def test_a_live_check_of_the_imported_capture_takes_the_imported_fingerprint(
     code, output = run_cli(config, clock, "check", "--json")
 
     assert (code, json.loads(output)["outcome"]) == (0, "unchanged"), output
-    close_all()
-    store = Store(load_config(config).store_path)
+    store = store_of(config)
     imported, live = store.checks.list("terms")
     assert imported.rules == live.rules and not is_technical(live)
     assert [entry.rules for entry in store.versions.list("terms")] == [live.rules]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import werkzeug
-from cli_support import run_cli, write_project
+from cli_support import run_cli, store_of, write_project
 from pytest_httpserver import HTTPServer
 
 from monitor.config.loading import load_config
@@ -65,11 +65,6 @@ def check(config: Path, day: int, *, exit_code: int = 0) -> str:
 
 def edit(config: Path, old: str, new: str) -> None:
     config.write_text(config.read_text().replace(old, new, 1))
-
-
-def store_of(config: Path) -> Store:
-    close_all()
-    return Store(load_config(config).store_path)
 
 
 def alerts(store: Store) -> list[tuple[str, str]]:

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cli_support import run_cli
+from cli_support import run_cli, store_of
 from pytest_httpserver import HTTPServer
-from test_rule_changes import CLAUSE, REWORDED, check, edit, page, project, store_of
+from test_rule_changes import CLAUSE, REWORDED, check, edit, page, project
 
 from monitor.store.db import close_all
 from monitor.store.records import is_technical, rules_note

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cli_support import run_cli, store_of
+from cli_support import run_cli, store_of, write_project
 from pytest_httpserver import HTTPServer
 from test_rule_changes import CLAUSE, REWORDED, check, edit, page, project
 
@@ -78,3 +78,23 @@ def test_a_rebuilt_timeline_keeps_the_fingerprint_so_the_rule_change_is_still_sa
     # the version in effect carries today's fingerprint: later checks compare fingerprints and read no text
     assert store.versions.list("terms")[-1].rules == records[-1].rules
     assert store.verify().problems == []
+
+
+def test_a_low_coverage_warning_repeats_but_the_rules_note_beside_it_is_said_once(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """A `select` of the whole body leaves its navigation out but counts its words: every check warns of low
+    coverage, and the rule change that reads the same is said on the one check that found it."""
+    menu = "<nav>" + " ".join(f"<a href='/{n}'>Topic {n}</a>" for n in range(60)) + "</nav>"
+    httpserver.expect_request("/terms").respond_with_data(
+        page(CLAUSE).replace("<main>", menu + "<main>"), content_type="text/html"
+    )
+    config = write_project(tmp_path, {"terms": httpserver.url_for("/terms")}, select="body")
+    check(config, 1)
+    edit(config, "[fetch]", "[quality]\nmin_words = 40\n\n[fetch]")
+    check(config, 2)
+    check(config, 3)
+    check(config, 4)
+    reasons = [r.reason or "" for r in store_of(config).checks.list("terms")]
+    assert all(reason.startswith("low coverage: ") for reason in reasons), reasons
+    assert [SAME_TEXT in reason for reason in reasons] == [False, True, False, False]

@@ -39,7 +39,7 @@ from monitor.pipeline.decide import decide
 from monitor.pipeline.fingerprint import rules_now
 from monitor.pipeline.result import CheckResult
 from monitor.pipeline.rules_change import rules_change
-from monitor.pipeline.same_capture import LOW_COVERAGE, as_last_good
+from monitor.pipeline.same_capture import as_last_good, coverage_warning
 from monitor.store.writes import CheckWrites, PageState
 
 if TYPE_CHECKING:
@@ -130,9 +130,7 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
         document, raw = extraction.document, (None if capture.parts else fetched.body)
         text = document.to_text().encode("utf-8")
         record.text_sha256 = hashlib.sha256(text).hexdigest()
-        record.reason = None
-        if extraction.coverage < ctx.config.quality.min_coverage:
-            record.reason = f"{LOW_COVERAGE}{extraction.coverage:.1%} of the page's words extracted"
+        record.reason = coverage_warning(record.coverage, ctx.config.quality.min_coverage)
     warning = record.reason
     for _ in range(MAX_ROUNDS):
         record.reason = warning

@@ -11,9 +11,14 @@ from monitor.models import CheckRecord, Outcome
 from monitor.pipeline.capture import Context, PendingCheck
 from monitor.store.writes import PageState
 
-# How a check's record warns that its region holds little of the page's words: the one reason a byte-identical
-# capture repeats (it is the capture's, not the check's).
-LOW_COVERAGE = "low coverage: "
+
+def coverage_warning(coverage: float | None, minimum: float) -> str | None:
+    """A check's warning that its region holds little of the page's words (`coverage` below `minimum`): the one
+    reason a byte-identical capture repeats, made again from the coverage it records rather than read back out
+    of a reason that may say more (a rules note, said once)."""
+    if coverage is None or coverage >= minimum:
+        return None
+    return f"low coverage: {coverage:.1%} of the page's words extracted"
 
 
 def as_last_good(
@@ -40,7 +45,7 @@ def as_last_good(
     record.outcome, record.version, record.text_sha256 = Outcome.UNCHANGED, current.id, current.id
     # its coverage warning, if it had one; never a note that was said once (a rules change read the same)
     record.coverage = last.coverage
-    record.reason = last.reason if last.reason and last.reason.startswith(LOW_COVERAGE) else None
+    record.reason = coverage_warning(last.coverage, ctx.config.quality.min_coverage)
     return True
 
 

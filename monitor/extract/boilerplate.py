@@ -120,11 +120,8 @@ class Skipper:
         unless one of them is the page itself (`body`, `html`)."""
         self.furniture = any(root.tag in PAGE_TAGS for root in roots)
 
-    def is_removed(self, element: HtmlElement) -> bool:
-        return element in self.removed
-
     def __call__(self, element: HtmlElement) -> bool:
-        # is_invisible, is_removed and the furniture rules in one, reading the attributes once: called for every
+        # is_invisible, the removed elements and the furniture rules in one, reading the attributes once: called for every
         # element of every page.
         tag = element.tag
         if not isinstance(tag, str) or tag in INVISIBLE_TAGS:

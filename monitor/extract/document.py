@@ -27,7 +27,7 @@ from monitor.extract.html_blocks import (
 )
 from monitor.extract.markdown_blocks import document_from_markdown
 from monitor.extract.parse import parse_html
-from monitor.extract.ranges import Rule, describe, is_range, positions, prune, spans
+from monitor.extract.ranges import Positions, Rule, describe, is_range, prune, spans
 from monitor.extract.region import container_of_everything as _container_of_everything
 from monitor.extract.region import html_title as _html_title
 from monitor.extract.region import inside as _inside
@@ -100,7 +100,7 @@ def extract_document(
     css_remove = [rule for rule in remove if isinstance(rule, str)]
     if len(css_remove) < len(remove):
         # As Open Terms Archive does: a removed range is deleted from the page before anything is selected.
-        places = positions(page)
+        places = Positions(page)
         removed, _ = spans(
             [rule for rule in remove if is_range(rule)], page, lambda css: _match(page, [css], url), places
         )
@@ -156,17 +156,17 @@ def _extract_ranges(
     range is a region the rules name: its furniture stays, as in OTA's engine."""
     title = _html_title(page)
     visible_text = visible_texts(page, [], skipper, page_words=page_words)[1]
-    region_skipper = Skipper(skipper.removed, furniture=False)
-    places = positions(page)
+    skipper.furniture = False  # a region the rules name: what it holds stays, furniture included
+    places = Positions(page)
     kept, holders = spans(select, page, lambda css: _match(page, [css], url), places)
     if not kept:
         raise SelectorMissed(url, select, Extraction(Document(), 1.0, 0, title, visible_text))
     prune(page, kept, keep_inside=True, places=places)
     order = {element: n for n, element in enumerate(page.iter())}
     roots = _outermost(sorted(dict.fromkeys(h for h in holders if h in order), key=order.__getitem__))
-    sourced = html_to_blocks(roots, region_skipper)
+    sourced = html_to_blocks(roots, skipper)
     document = Document([s.block for s in sourced], title=title)
-    region = visible_texts(page, roots, region_skipper)[0]
+    region = visible_texts(page, roots, skipper)[0]
     share, region_words = coverage(region, document)
     return Extraction(document, share, region_words, title, visible_text)
 

@@ -40,7 +40,7 @@ def selectors_of(rule: Rule) -> list[str]:
     return [rule] if isinstance(rule, str) else [rule[key] for key in START_KEYS + END_KEYS if key in rule]
 
 
-class _Positions:
+class Positions:
     """Places in one document-order count: before and after each element, its text just inside it (one after
     `before`), its tail just after it (one after `after`). Boundaries and nodes are compared at double these
     numbers, so a boundary (odd) never coincides with a node (even)."""
@@ -68,23 +68,16 @@ class _Positions:
 Span = tuple[int, int]
 
 
-def positions(root: HtmlElement) -> _Positions:
-    """The places of `root`'s tree, counted once for a `spans` and the `prune` that follows it (valid until
-    the tree changes)."""
-    return _Positions(root)
-
-
 def spans(
     rules: Sequence[Rule],
     root: HtmlElement,
     match: Callable[[str], list[HtmlElement]],
-    places: _Positions | None = None,
+    places: Positions,
 ) -> tuple[list[Span], list[HtmlElement]]:
     """The document-order spans of `rules` in `root`, merged, and the element holding each rule's content
     (a CSS rule: each element it matches, whole; a range: the nearest ancestor of both its boundaries). A
     range whose boundary matches nothing, or whose end comes before its start, spans nothing. `places`:
-    `positions(root)`, when the caller counted them already."""
-    places = places if places is not None else _Positions(root)
+    `Positions(root)`, counted once for these spans and the `prune` that follows them."""
     found: list[Span] = []
     holders: list[HtmlElement] = []
     for rule in rules:
@@ -115,12 +108,9 @@ def spans(
     return merged, holders
 
 
-def prune(
-    root: HtmlElement, kept: list[Span], *, keep_inside: bool, places: _Positions | None = None
-) -> None:
+def prune(root: HtmlElement, kept: list[Span], *, keep_inside: bool, places: Positions) -> None:
     """Keep only what lies inside `kept` (`keep_inside`), or delete what lies inside it, in place. `places`:
-    the `positions(root)` its `spans` counted (the tree unchanged since)."""
-    places = places if places is not None else _Positions(root)
+    the `Positions(root)` its `spans` counted (the tree unchanged since)."""
 
     def inside(place: int) -> bool:
         place *= 2

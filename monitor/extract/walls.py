@@ -167,24 +167,18 @@ def page_words_read(walls: Sequence[WallConfig] = ()) -> int | None:
     """How many of a page's visible words recognizing walls reads (None: all of them, when a wall of the config
     has no `max_words`): a page with more is too long for every recognizer, so the rest of its text can go
     unread (`extract_document(page_words=...)`)."""
-    limits = [r.max_words for r in _recognizers(walls)]
+    limits = [wall.max_words for wall in walls] + [r.max_words for r in RECOGNIZERS]
     return None if None in limits else max(limit for limit in limits if limit is not None)
-
-
-def _recognizers(walls: Sequence[WallConfig]) -> tuple[Recognizer, ...]:
-    return tuple(Recognizer.of(wall.reason, wall.pattern, wall.max_words) for wall in walls) + RECOGNIZERS
 
 
 def _recognized(extraction: ExtractionLike, walls: Sequence[WallConfig], *, min_words: int = 0) -> str | None:
     # A visible text cut short by `page_words_read` has more words than any limit: no recognizer applies.
     body = extraction.visible_text or extraction.document.to_text()
-    recognizers = _recognizers(walls)
+    user = tuple(Recognizer.of(wall.reason, wall.pattern, wall.max_words) for wall in walls)
+    recognizers = user + RECOGNIZERS
     # Words counted only up to the largest limit: on a 19 MiB page a full split() alone costs 70 MB.
-    limits = [r.max_words for r in recognizers if r.max_words is not None]
-    unlimited = any(r.max_words is None for r in recognizers)
-    words = _count_words(
-        f"{extraction.title or ''} ", body, limit=None if unlimited else max(limits, default=0) + 1
-    )
+    limit = page_words_read(walls)
+    words = _count_words(f"{extraction.title or ''} ", body, limit=None if limit is None else limit + 1)
     candidates = [r for r in recognizers if r.max_words is None or words <= r.max_words]
     if not candidates:  # a long page (the usual case): no need to fold its text
         return None

@@ -21,8 +21,7 @@ from monitor.errors import StoreError, UsageError
 from monitor.imports.reextract import ReextractPlan, Reread, plan_reextract
 from monitor.models import CheckRecord, Outcome, isoformat
 from monitor.pipeline.capture import Context
-from monitor.pipeline.rules_change import changed_parts, describe_change
-from monitor.store.records import TECHNICAL_KEY
+from monitor.pipeline.rules_change import changed_parts, describe_change, reads_the_same, technical_record
 from monitor.store.timeline import VersionInfo
 from monitor.store.writes import CheckWrites, PartWrite
 
@@ -102,17 +101,13 @@ def _rereading(
     outcome = (
         Outcome.NEW if before is None else Outcome.UNCHANGED if before.now == entry.now else Outcome.CHANGED
     )
-    record = CheckRecord(page=page.id, time=entry.since, url=made.url, outcome=outcome)
-    record.final_url, record.status, record.headers = made.final_url, made.status, dict(made.headers)
-    record.version = record.text_sha256 = entry.now
-    record.previous = before.now if before is not None and outcome == Outcome.CHANGED else None
-    record.raw_sha256, record.rules, record.renderer = entry.info.raw_sha256, plan.rules, "rules"
     what = changed_parts(ctx, entry.info.rules, parts) if entry.info.rules else READ_AGAIN
-    record.source = {
-        "kind": "rules", "id": plan.rules, "previous": entry.info.rules, "changed": what,
-        "key": f"{TECHNICAL_KEY}{plan.rules}@{entry.since}#{entry.brought.n}",
-        "after": entry.brought.n, "was": entry.version,
-    }  # fmt: skip
+    record = technical_record(
+        page.id, entry.since, made.url, outcome, version=entry.now, raw_sha256=entry.info.raw_sha256,
+        rules=plan.rules, made_under=entry.info.rules, changed=what, after=entry.brought.n, was=entry.version,
+    )  # fmt: skip
+    record.final_url, record.status, record.headers = made.final_url, made.status, dict(made.headers)
+    record.previous = before.now if before is not None and outcome == Outcome.CHANGED else None
     if outcome == Outcome.CHANGED and before is not None:
         old, new = plan.documents[before.now], plan.documents[entry.now]
         describe_change(ctx, page, record, old, new)  # the page's change, as today's rules read it
@@ -123,14 +118,11 @@ def _note(ctx: Context, page: PageConfig, plan: ReextractPlan, current: VersionI
     """An `unchanged` technical record: the version in effect reads the same under today's rules."""
     made_under = current.rules
     what = changed_parts(ctx, made_under, plan.parts) if made_under else READ_AGAIN
-    note = CheckRecord(page=page.id, time=isoformat(ctx.clock()), url=page.url, outcome=Outcome.UNCHANGED)
-    note.version = note.text_sha256 = current.id
-    note.raw_sha256, note.rules, note.renderer = current.raw_sha256, plan.rules, "rules"
-    note.reason = f"rules changed ({what}): the stored capture reads the same under them"
-    note.source = {
-        "kind": "rules", "id": plan.rules, "previous": made_under, "changed": what,
-        "key": f"{TECHNICAL_KEY}{plan.rules}@{note.time}",
-    }  # fmt: skip
+    note = technical_record(
+        page.id, isoformat(ctx.clock()), page.url, Outcome.UNCHANGED, version=current.id,
+        raw_sha256=current.raw_sha256, rules=plan.rules, made_under=made_under, changed=what,
+    )  # fmt: skip
+    note.reason = reads_the_same(what)
     return note
 
 

@@ -127,23 +127,55 @@ def rules_change(
     sha = hashlib.sha256(text).hexdigest()
     if sha == current.id:
         # Said once, on the check that first reads under them: the rules changed, the text did not.
-        change.note = f"rules changed ({what}): the stored capture reads the same under them"
+        change.note = reads_the_same(what)
         return change
     ctx.store.versions.put(page.id, text, None, hashed=(sha, None))
-    technical = CheckRecord(page=page.id, time=record.time, url=page.url, outcome=Outcome.CHANGED)
-    technical.previous, technical.version, technical.text_sha256 = current.id, sha, sha
-    technical.raw_sha256, technical.rules, technical.renderer = current.raw_sha256, record.rules, "rules"
-    technical.source = {
-        "kind": "rules",
-        "id": record.rules,
-        "previous": current.rules,
-        "changed": what,
-        "key": f"{placed}{record.rules}@{record.time}",
-    }
+    technical = technical_record(
+        page.id, record.time, page.url, Outcome.CHANGED, version=sha, raw_sha256=current.raw_sha256,
+        rules=record.rules, made_under=current.rules, changed=what, placed=placed,
+    )  # fmt: skip
+    technical.previous = current.id
     describe_change(ctx, page, technical, old, document)
     change.technical, change.document = technical, document
     change.baselines = _follow_watches(ctx, page, state, old, document, technical)
     return change
+
+
+def technical_record(
+    page: str,
+    time: str,
+    url: str,
+    outcome: Outcome,
+    *,
+    version: str,
+    raw_sha256: str | None,
+    rules: str,
+    made_under: str | None,
+    changed: str,
+    placed: str = TECHNICAL_KEY,
+    after: int | None = None,
+    was: str | None = None,
+) -> CheckRecord:
+    """The record of a technical version (or of a note that the version in effect reads the same): the text
+    `version` under the rules of fingerprint `rules`, made from the capture read under `made_under`. Its source
+    key is `placed` (see `rules_change`), the fingerprint and the time; a re-reading (imports/reread.py) also
+    names the number of the record it reads again (`after`) and the text that record stored (`was`)."""
+    record = CheckRecord(page=page, time=time, url=url, outcome=outcome)
+    record.version = record.text_sha256 = version
+    record.raw_sha256, record.rules, record.renderer = raw_sha256, rules, "rules"
+    key = f"{placed}{rules}@{time}"
+    source: dict[str, Any] = {"kind": "rules", "id": rules, "previous": made_under, "changed": changed}
+    if after is None:
+        source["key"] = key
+    else:
+        source |= {"key": f"{key}#{after}", "after": after, "was": was}
+    record.source = source
+    return record
+
+
+def reads_the_same(changed: str) -> str:
+    """What is said once when the stored capture reads the same under the changed rules."""
+    return f"rules changed ({changed}): the stored capture reads the same under them"
 
 
 def changed_parts(ctx: Context, previous: str, parts: dict[str, object]) -> str:

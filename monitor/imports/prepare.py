@@ -35,7 +35,7 @@ from monitor.pipeline.rules_change import describe_change, rules_change
 from monitor.store.core import Store
 from monitor.store.records import HISTORY_KEY
 from monitor.store.timeline import VersionInfo, in_effect_at, parse_time
-from monitor.store.writes import PageState
+from monitor.store.writes import PageState, rules_parts_file
 
 # A timeline as a compare-and-set reads it: each entry's text and start.
 Snapshot = tuple[tuple[str, str], ...]
@@ -131,7 +131,7 @@ def commit_prepared(store: Store, page_id: str, prepared: Prepared) -> bool:
         made = prepared.technical is not None or prepared.record.outcome in (Outcome.NEW, Outcome.CHANGED)
         if made and prepared.rules_parts is not None and prepared.record.rules is not None:
             # what the new version's fingerprint is made of: a later change of the rules names its parts
-            store.state.write_json(f"rules/{prepared.record.rules}.json", prepared.rules_parts)
+            store.state.write_json(rules_parts_file(prepared.record.rules), prepared.rules_parts)
     return True
 
 

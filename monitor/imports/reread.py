@@ -23,7 +23,7 @@ from monitor.models import CheckRecord, Outcome, isoformat
 from monitor.pipeline.capture import Context
 from monitor.pipeline.rules_change import changed_parts, describe_change, reads_the_same, technical_record
 from monitor.store.timeline import VersionInfo
-from monitor.store.writes import CheckWrites, PartWrite
+from monitor.store.writes import CheckWrites, PartWrite, rules_parts_file
 
 READ_AGAIN = "the stored capture read again by reextract"  # what changed, for a version of unknown rules
 
@@ -83,7 +83,7 @@ def record_reextract(ctx: Context, page: PageConfig, plan: ReextractPlan | None 
         else:
             for watch_id, data in baselines.items():
                 store.baselines.put(watch_id, page.id, data)
-            store.state.write_json(f"rules/{plan.rules}.json", parts)
+            store.state.write_json(rules_parts_file(plan.rules), parts)
     return result
 
 

@@ -35,7 +35,7 @@ from monitor.models import CheckRecord, Document, FetchResult, Outcome
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.store.records import TECHNICAL_KEY
 from monitor.store.timeline import VersionInfo
-from monitor.store.writes import PageState, PartWrite
+from monitor.store.writes import PageState, PartWrite, rules_parts_file
 
 if TYPE_CHECKING:
     from monitor.pipeline.combine import PartCapture
@@ -180,7 +180,7 @@ def reads_the_same(changed: str) -> str:
 
 def changed_parts(ctx: Context, previous: str, parts: dict[str, object]) -> str:
     """What differs between the rules of fingerprint `previous` and `parts`, in one line."""
-    before = ctx.store.state.read_json(f"rules/{previous}.json")
+    before = ctx.store.state.read_json(rules_parts_file(previous))
     if before is None:
         return f"rules {previous[:8]} before"
     differ = [

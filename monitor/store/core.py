@@ -46,6 +46,7 @@ from monitor.store.writes import (
     part_validators,
     part_validators_file,
     read_head,
+    rules_parts_file,
 )
 
 __all__ = ["CheckWrites", "PageState", "Store", "VerifyReport", "VersionInfo", "sha256_hex"]
@@ -117,7 +118,7 @@ class Store:
                     (writes.rules, record.page, head.seq),
                 )
             if writes.rules_parts is not None and record.rules is not None:
-                self.state.write_json(f"rules/{record.rules}.json", writes.rules_parts)
+                self.state.write_json(rules_parts_file(record.rules), writes.rules_parts)
             if writes.technical is not None:
                 self.checks.ensure_storable(writes.technical)
                 technical_id = insert_check(conn, writes.technical, head)

@@ -134,6 +134,11 @@ def part_validators_file(page: str) -> str:
     return f"parts/{page}.json"
 
 
+def rules_parts_file(fingerprint: str) -> str:
+    """Where what a rules fingerprint is made of is kept (state), to say later what changed in the rules."""
+    return f"rules/{fingerprint}.json"
+
+
 def insert_captures(conn: sqlite3.Connection, check_id: int, parts: list[PartWrite]) -> None:
     conn.executemany(
         "INSERT INTO captures (check_id, part, url, raw_sha256) VALUES (?, ?, ?, ?)",

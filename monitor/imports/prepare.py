@@ -23,14 +23,13 @@ from typing import Any
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
 from monitor.extract.document import document_from_markdown
-from monitor.extract.rules import fingerprint_of
 from monitor.extract.signature import is_pdf
 from monitor.fetch.common import decode_html
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.pipeline.decide import decide
-from monitor.pipeline.fingerprint import rule_parts_now
+from monitor.pipeline.fingerprint import rules_now
 from monitor.pipeline.rules_change import describe_change, rules_change
 from monitor.store.core import Store
 from monitor.store.records import HISTORY_KEY
@@ -70,8 +69,7 @@ def prepare_version(
     parts: dict[str, object] | None = None
     if version.raw:  # a raw capture (HTML or PDF): extracted as a live check then would have, and marked so
         page = rules_at(ctx, page, parse_time(version.time))
-        parts = rule_parts_now(ctx, page)  # what a live check under the same rules fingerprints
-        record.rules = fingerprint_of(parts)
+        parts, record.rules = rules_now(ctx, page)  # what a live check under the same rules fingerprints
     timeline = store.versions.list(page.id)
     prepared = Prepared(record, snapshot(timeline), rules_parts=parts)
     before = in_effect_at(timeline, parse_time(version.time))

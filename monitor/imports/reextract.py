@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 
 from monitor.config.declared_pages import page_now
 from monitor.config.loading import PageConfig
-from monitor.extract.rules import fingerprint_of
 from monitor.models import Document
 from monitor.pipeline.capture import Context, extract_capture
 from monitor.pipeline.combine import extract_stored
-from monitor.pipeline.fingerprint import rule_parts_now
+from monitor.pipeline.fingerprint import rules_now
 from monitor.pipeline.rules_change import extract_again
 from monitor.store.imported import ChainedRecord
 from monitor.store.records import is_imported
@@ -58,7 +57,7 @@ class Reread:
 class ReextractPlan:
     page: str
     rules: str  # today's fingerprint
-    parts: dict[str, object] = field(default_factory=dict)  # what it is made of (`rule_parts_now`), read once
+    parts: dict[str, object] = field(default_factory=dict)  # what it is made of (`rules_now`), read once
     entries: list[Reread] = field(default_factory=list)
     merges: list[tuple[Reread, Reread]] = field(default_factory=list)  # neighbours that would read the same
     silent: list[tuple[str, str, str]] = field(default_factory=list)  # (since, watch, kind) raised, not today
@@ -75,8 +74,8 @@ def plan_reextract(ctx: Context, page: PageConfig) -> ReextractPlan:
     are not even stored (a dry run leaves the store byte for byte as it was)."""
     store = ctx.store
     page = page_now(ctx.loaded.base_dir, page)  # its declaration, if any, read once for the whole history
-    parts = rule_parts_now(ctx, page)
-    plan = ReextractPlan(page.id, fingerprint_of(parts), parts)
+    parts, rules = rules_now(ctx, page)
+    plan = ReextractPlan(page.id, rules, parts)
     documents = plan.documents
     for info in store.versions.list(page.id):
         old = store.versions.read_document(page.id, info.id)

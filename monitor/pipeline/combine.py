@@ -116,7 +116,6 @@ def extract_parts(
     """Each part under its own rules, joined in declaration order; the first part that is not the document
     fails the whole, and so does a joined document under the word threshold (as a single page would)."""
     from monitor.extract.document import Extraction
-    from monitor.extract.walls import classify_capture
 
     quality = ctx.config.quality
     threshold = quality.min_words if page.min_words is None else page.min_words
@@ -135,14 +134,11 @@ def extract_parts(
         document=document, coverage=covered / words if words else 1.0, counted_words=words,
         title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
     )  # fmt: skip
-    # The joined document judged as one page is: each part was judged for walls and shells (no HTML left to
-    # look at here), so what is left is the word threshold over the whole text.
-    first = parts[0].fetched
-    whole = FetchResult(page.url, page.url, first.status, {}, b"", "", first.encoding, first.renderer, 0.0)
-    reason = classify_capture(
-        whole, joined, last_good=None, page=page, quality=quality, walls=ctx.config.walls
-    )
-    return (None, reason) if reason else (joined, None)
+    # Each part was judged for walls, error pages and shells; what is left for the whole is the word threshold,
+    # said as a single page under it says it.
+    if document.words() < threshold:
+        return None, "empty page"
+    return joined, None
 
 
 def extract_stored(

@@ -82,7 +82,7 @@ def plan_reextract(ctx: Context, page: PageConfig) -> ReextractPlan:
         brought = store.versions.record(page.id, info.since, info.id)
         imported = brought is not None and is_imported(brought.record)
         document, note, broken = old, None, False
-        read = _read_again(ctx, page, info, old)
+        read = _read_again(ctx, page, info, old, brought)
         if read is None:
             note = "no stored capture to extract again"
         elif read[0] is None:
@@ -100,14 +100,15 @@ def plan_reextract(ctx: Context, page: PageConfig) -> ReextractPlan:
 
 
 def _read_again(
-    ctx: Context, page: PageConfig, info: VersionInfo, old: Document
+    ctx: Context, page: PageConfig, info: VersionInfo, old: Document, brought: ChainedRecord | None
 ) -> tuple[Document | None, str | None] | None:
     """The text today's rules make of the capture(s) that brought `info`, judged as a check judges it: its raw
     capture, or a combined document's stored parts (each under its part's rules now, as a live rule change
-    reads them); None when nothing was kept to read again (imported text, or parts no longer the same URLs)."""
+    reads them); None when nothing was kept to read again (imported text, or parts no longer the same URLs).
+    `brought`: the record that brought `info`, as the plan already read it."""
     raw = ctx.store.versions.read_raw(page.id, info)
     if raw is not None:
-        return extract_again(ctx, page, info, raw, old)
+        return extract_again(ctx, page, brought.record if brought is not None else None, raw, old)
     return extract_stored(ctx, page, info, old, extract_capture)
 
 

@@ -119,7 +119,8 @@ def rules_change(
         document = None if reason else document
     else:
         assert raw is not None
-        document, reason = extract_again(ctx, page, current, raw, old)
+        brought = ctx.store.versions.record(page.id, current.since, current.id)
+        document, reason = extract_again(ctx, page, brought.record if brought is not None else None, raw, old)
     if document is None:
         change.note, change.broken = f"rules changed ({what}): the stored capture under them: {reason}", True
         return change
@@ -228,13 +229,12 @@ def _show_list(value: object) -> str:
 
 
 def extract_again(
-    ctx: Context, page: PageConfig, version: VersionInfo, raw: bytes, old: Document
+    ctx: Context, page: PageConfig, made: CheckRecord | None, raw: bytes, old: Document
 ) -> tuple[Document | None, str | None]:
-    """The stored capture's text under the check's rules, judged as a check judges it (collapse included)."""
+    """The stored capture's text under the check's rules, judged as a check judges it (collapse included).
+    `made`: the record that brought the capture (its address and headers), when the store has it."""
     from monitor.fetch.common import decode_html, is_pdf
 
-    brought = ctx.store.versions.record(page.id, version.since, version.id)
-    made = brought.record if brought is not None else None
     url = (made.final_url or made.url) if made is not None else page.url
     headers = dict(made.headers) if made is not None else {}
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")

@@ -101,7 +101,7 @@ def test_the_command_table_names_every_command_each_module_defines() -> None:
         importlib.import_module(f"monitor.cli.commands.{module.name}")
     defined = {
         name: command.callback.__module__ if command.callback else None
-        for name, command in main.lazy_commands.added.items()
+        for name, command in main.commands.items()
     }
     assert defined == COMMAND_MODULES
     assert main.list_commands(click.Context(main)) == sorted(defined)

@@ -60,6 +60,3 @@ class Imported:
             sql + (" AND time <= ?" if until else ""), (page_id, *([until] if until else []))
         )
         return str(rows[0][0]) if rows and rows[0][0] is not None else None
-
-    def has_live_checks(self, page_id: str) -> bool:
-        return self.first_live_time(page_id) is not None

@@ -173,13 +173,10 @@ class Checks:
             record, data, n, int(last[0]), record_hash(data), previous, following, record_hash(str(last[1]))
         )
 
-    def readings(self, page_id: str) -> list[CheckRecord]:
-        """Every record of the page in timeline order but those a re-reading stands for (`reextract`: their
-        captures read again under today's rules): the records the timeline reads, to tell its changes from."""
-        return self.list_and_readings(page_id)[1]
-
     def list_and_readings(self, page_id: str) -> tuple[list[CheckRecord], list[CheckRecord]]:
-        """`list(page_id)` and `readings(page_id)` from one read: each record is read and validated once."""
+        """`list(page_id)`, and the same records but those a re-reading stands for (`reextract`: their captures
+        read again under today's rules), the records the timeline reads, to tell its changes from; from one
+        read: each record is read and validated once."""
         self._area.page_dir(page_id)
         return self._placed(page_id)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor.errors import StoreDamaged, StoreError
 from monitor.models import CheckRecord, Outcome, system_clock
@@ -35,7 +36,6 @@ from monitor.store.records import parse_record, parse_version
 from monitor.store.state import State
 from monitor.store.timeline import VersionInfo
 from monitor.store.timestamps import Timestamps
-from monitor.store.verify import VerifyReport, verify_store
 from monitor.store.versions import Versions
 from monitor.store.writes import (
     PAGE_STATE,
@@ -49,7 +49,11 @@ from monitor.store.writes import (
     rules_parts_file,
 )
 
-__all__ = ["CheckWrites", "PageState", "Store", "VerifyReport", "VersionInfo", "sha256_hex"]
+if TYPE_CHECKING:
+    # verify's checks (derived, blob_check, references) load only for `verify`, never for a plain check
+    from monitor.store.verify import VerifyReport
+
+__all__ = ["CheckWrites", "PageState", "Store", "VersionInfo", "sha256_hex"]
 
 
 class Store:
@@ -160,6 +164,8 @@ class Store:
     def verify(self, tsa_ca: bytes | None = None) -> VerifyReport:
         """Integrity-check the database, re-hash every blob, check every reference; touch nothing. `tsa_ca`:
         the time-stamping authority's CA certificates (PEM) the tokens are checked under, when configured."""
+        from monitor.store.verify import verify_store
+
         problems = []
         if self._area.has_legacy():
             try:

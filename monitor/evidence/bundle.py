@@ -36,7 +36,7 @@ class VersionFiles:
     files: dict[str, bytes]
     parts: list[tuple[str, bytes]]  # a combined document's pages (URL, raw capture); [] for one page
     private: bool
-    has_raw: bool
+    raw_name: str | None  # the raw capture's file name (`capture_name`), None when none was stored
     ca_pem: str | None  # the TSA's CA certificates the store kept, when the record has a token
 
     @property
@@ -61,8 +61,10 @@ def version_files(store: Store, page_id: str, info: VersionInfo, *, cookies: boo
     ]
     software = f"privacy-monitor {__version__}"
     files = {"capture.warc.gz": build_warc(chained.record, raw, text, chained.json, software, parts=parts)}
+    raw_name: str | None = None
     if raw is not None:
-        files[capture_name(raw)] = raw
+        raw_name = capture_name(raw)
+        files[raw_name] = raw
     files["text.md"] = text
     files["check.json"] = chained.json.encode("utf-8")
     files["chain.json"] = (json.dumps(chain_position(page_id, chained), indent=2) + "\n").encode("utf-8")
@@ -70,7 +72,7 @@ def version_files(store: Store, page_id: str, info: VersionInfo, *, cookies: boo
     if stamped is not None:
         files["check.tsr"] = stamped[0]
     ca = stamped[1] if stamped is not None else None
-    return VersionFiles(chained, files, parts, private, raw is not None, ca)
+    return VersionFiles(chained, files, parts, private, raw_name, ca)
 
 
 def capture_name(raw: bytes) -> str:

@@ -120,8 +120,8 @@ def imported_origin(source: dict[str, Any]) -> str:
 
 
 def _readme(page: PageConfig, files: VersionFiles, version: str) -> str:
-    chained, private, has_raw = files.chained, files.private, files.has_raw
-    raw_name = "capture.pdf" if "capture.pdf" in files.files else "capture.html"
+    chained, private, raw_name = files.chained, files.private, files.raw_name
+    has_raw = raw_name is not None
     record = chained.record
     source = record.source
     origin = (

@@ -160,9 +160,8 @@ def _readme(
                 if then.before_first
                 else f"the version in effect at the end of {objection.date} (UTC), since {then.since}")  # fmt: skip
         lines.append(f"pages/{then.page}/  {when}: version {then.version}")
-        lines.append(
-            "    capture.warc.gz, capture.html (when stored), text.md, check.json, chain.json, check.tsr"
-        )
+        raw = f"{then.files.raw_name}, " if then.files.raw_name else ""  # capture.html or capture.pdf
+        lines.append(f"    capture.warc.gz, {raw}text.md, check.json, chain.json, check.tsr")
         lines.append("    (when stamped): as a page's export bundles them")
     lines += ["SHA256SUMS  the sha256 of each file above", "", "Checking it with standard tools",
               "1. sha256sum -c SHA256SUMS                      every file is intact",

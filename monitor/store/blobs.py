@@ -18,7 +18,6 @@ from monitor.store.layout import (
     SHA256,
     TEXT_SUFFIX,
     TEXTS,
-    blob_path,
     checked_content,
     compress,
     sha256_hex,
@@ -60,7 +59,7 @@ class Blobs:
 
     def raw_is_private(self, page_id: str, raw_sha256: str) -> bool:
         """Whether a raw capture is stored owner-only (it was fetched with a cookies file)."""
-        path = blob_path(self._area.page_dir(page_id), "raw_sha256", raw_sha256)
+        path = self.raw_path(page_id, raw_sha256)
         try:
             return not path.stat().st_mode & 0o077
         except OSError:

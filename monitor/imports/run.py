@@ -133,10 +133,9 @@ def _import_one(
 
 def _parts(ctx: Context, page: PageConfig) -> int:
     """How many pages `page`'s document is combined from (its own `combine`, or its declaration's); 0: one."""
-    from monitor.config.declared_pages import page_now
+    from monitor.config.declared_pages import rules_read
 
-    read = page_now(ctx.loaded.base_dir, page).read_rules
-    return len(read.parts) if read is not None else 0
+    return len(rules_read(ctx.loaded.base_dir, page).parts)
 
 
 def _after(version: SourceVersion, limit: datetime) -> bool:

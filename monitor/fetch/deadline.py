@@ -105,6 +105,9 @@ class Deadline:
         self.expired = False
         self.cancelled = False  # expired by cancel_all(): the fetch is interrupted, not timed out
         self.finished = False
+        # the last request went down a connection kept alive from an earlier one, which the server may have
+        # closed meanwhile: its failure before any answer is worth one more try on a new connection
+        self.kept_connection = False
         self._sockets: set[socket.socket] = set()
         self._guard = threading.Lock()
 
@@ -206,13 +209,22 @@ def _register(sock: socket.socket | None) -> None:
         deadline.register(sock)
 
 
+def _sending(sock: socket.socket | None) -> None:
+    """A request is about to go: down a kept-alive connection from an earlier request when `sock` is already
+    open (it then goes under this attempt's deadline), else down one the request opens."""
+    deadline: Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.kept_connection = sock is not None
+        deadline.register(sock)
+
+
 class _DeadlineConnection(HTTPConnection):
     def connect(self) -> None:
         super().connect()
         _register(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _register(self.sock)  # a kept-alive connection from an earlier attempt: under this attempt's deadline
+        _sending(self.sock)
         super().request(*args, **kwargs)
 
 
@@ -222,7 +234,7 @@ class _DeadlineHTTPSConnection(HTTPSConnection):
         _register(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _register(self.sock)
+        _sending(self.sock)
         super().request(*args, **kwargs)
 
 

@@ -36,7 +36,7 @@ from monitor.fetch.common import (
 )
 from monitor.fetch.deadline import Deadline, check_cancelled, pause
 from monitor.fetch.requests_lib import requests
-from monitor.fetch.transport import Environment, Retryable, follow_redirects, new_session, read_capped
+from monitor.fetch.transport import Environment, Retryable, Sessions, follow_redirects, read_capped
 from monitor.models import FetchResult
 from monitor.registry import FETCHERS
 
@@ -66,6 +66,11 @@ class HttpFetcher(Fetcher):
         self.sleep = sleep
         self._not_before: dict[str, datetime] = {}
         self._environment = Environment()
+        self._sessions = Sessions(self._environment)
+
+    def close(self) -> None:
+        """Close the connections the fetches left open for the next ones."""
+        self._sessions.close()
 
     def not_before(self, url: str) -> datetime | None:
         """When the server of `url` said to come back (the last fetch's FetchError.retry_at), else None."""
@@ -93,7 +98,7 @@ class HttpFetcher(Fetcher):
         for key, header in (("etag", "If-None-Match"), ("last_modified", "If-Modified-Since")):
             if (value := validators.get(key)) and _SENDABLE.fullmatch(value):
                 headers[header] = value
-        with new_session(self._environment) as session:
+        with self._sessions.session() as session:
             if jar := load_cookies(page, self.base_dir):
                 session.cookies.update(jar)
             for attempt in range(attempts):

@@ -20,6 +20,7 @@ import click
 from monitor import __version__
 from monitor.cli.lazy import LazyGroup
 from monitor.cli.output import error_line, human_times, silence_stdout
+from monitor.cli.process import start_up, started
 from monitor.config.defaults import DEFAULT_CONFIG
 from monitor.errors import ExitStatus, MonitorError
 from monitor.models import Clock, system_clock
@@ -80,7 +81,8 @@ class State:
         if self._loaded is None:
             from monitor.config.loading import load_config  # pydantic: only for a command that reads a config
 
-            self._loaded = load_config(self.config_path)
+            with start_up():
+                self._loaded = load_config(self.config_path)
         return self._loaded
 
     @property
@@ -92,6 +94,11 @@ class State:
 class MonitorGroup(LazyGroup):
     """Turns every MonitorError raised by a command into one clean line and its named exit code (its commands
     load lazily: `COMMAND_MODULES`)."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        started()  # the command's code is loaded: start-up is over (monitor/cli/process.py)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

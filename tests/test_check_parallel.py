@@ -233,6 +233,35 @@ def test_a_store_failing_mid_run_stops_it_after_the_pages_before(
     assert [path for _, path, _ in sites.arrivals] == ["/p0", "/p1", "/p2"]  # no page fetched after it
 
 
+def test_a_store_failing_while_later_pages_are_read_stops_the_run_after_the_pages_before(
+    tmp_path: Path, sites: Sites, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The states of the pages after the first wave are read while it is on the network; the database failing
+    # at the fourth page's read is a fault no real store here gives on cue: injected.
+    original = Store.page_state
+
+    def failing(self: Store, page_id: str) -> Any:
+        if page_id == "page-3":
+            raise StoreError(f"{self.root}: cannot read (disk I/O error)")
+        return original(self, page_id)
+
+    monkeypatch.setattr(Store, "page_state", failing)
+    pages = [(f"page-{n}", HOSTS[n % 3], f"/p{n}") for n in range(6)]
+    config = write_config(tmp_path, sites, pages, concurrency=2, per_host_concurrency=1)
+    code, output = run(config)
+    assert code == ExitStatus.STORE_DAMAGED, output
+    lines = output.splitlines()
+    assert lines[-1] == f"Error: {tmp_path / 'snapshots'}: cannot read (disk I/O error)"
+    checked = [line.split()[:2] for line in lines[:-1]]
+    assert checked == [[f"page-{n}", "new"] for n in range(len(checked))]  # in order, each before the error
+    assert 2 <= len(checked) <= 3  # the first wave, and the page a worker may have taken before the error
+    assert {path for _, path, _ in sites.arrivals} <= {
+        "/p0",
+        "/p1",
+        "/p2",
+    }  # none fetched from the failing one on
+
+
 def test_sigterm_stops_a_parallel_check_cleanly(tmp_path: Path, sites: Sites) -> None:
     pages = [(f"page-{n}", HOSTS[n % 3], f"/p{n}") for n in range(6)]
     for _, _, path in pages:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monitor.fetch.gate import HostGate
@@ -42,6 +42,7 @@ class _Slot:
     pending: PendingCheck | None = None
     result: CheckResult | None = None
     error: BaseException | None = None
+    planned: threading.Event = field(default_factory=threading.Event)  # `pending` (or `error`) is set
 
     @property
     def url(self) -> str:
@@ -69,8 +70,12 @@ def check_in_parallel(
 
     slots = [_Slot(page) for page in pages]
     ctx.use_gate(gate)  # each fetcher is made on first use, by the worker that needs it (Context.fetcher)
-    for slot in slots:  # in this thread: in the workers, each read waited for the others'
+    # Each page's state is read in this thread (in the workers, each read waited for the others'): the first
+    # wave's before any worker starts, the others' while that wave is on the network.
+    first_wave = max(1, min(concurrency, len(slots)))
+    for slot in slots[:first_wave]:
         slot.pending = plan_check(ctx, slot.page)
+        slot.planned.set()
     waiting = iter(slots)
     take = threading.Lock()
     in_hand = threading.Semaphore(max(1, concurrency))  # released when the caller has finished a page
@@ -86,24 +91,26 @@ def check_in_parallel(
             if slot is None:
                 in_hand.release()  # for the next worker, which then ends too
                 return
+            slot.planned.wait()
             try:
-                with gate.turn(slot.url):
-                    slot.pending = fetch_for_check(ctx, slot.page, slot.pending)
+                if slot.error is None:  # else reading the states of the pages failed: nothing to fetch
+                    with gate.turn(slot.url):
+                        slot.pending = fetch_for_check(ctx, slot.page, slot.pending)
             except BaseException as error:  # Stopping too: handed to the caller's thread, raised there
                 slot.error = error
             finally:
                 fetched.put(slot)
 
-    workers = [
-        threading.Thread(target=work, name=f"check-{n}", daemon=True)
-        for n in range(max(1, min(concurrency, len(slots))))
-    ]
+    workers = [threading.Thread(target=work, name=f"check-{n}", daemon=True) for n in range(first_wave)]
     for worker in workers:
         worker.start()
     results: list[CheckResult] = []
     finished = 0
     failure: BaseException | None = None
     try:
+        failure = _plan_the_rest(ctx, slots[first_wave:], plan_check)
+        if failure is not None:
+            gate.stop.set()  # no worker takes another page; those taken are finished and handed over first
         while finished < (len(slots) if failure is None else _taken(take, taken)):
             slot = fetched.get()
             finished += 1
@@ -128,6 +135,8 @@ def check_in_parallel(
                     on_result(result)
     except KeyboardInterrupt:
         gate.stop.set()  # every wait for a turn ends now; the fetches under way are abandoned with the process
+        for slot in slots:
+            slot.planned.set()
         raise
     for worker in workers:
         worker.join()
@@ -135,6 +144,23 @@ def check_in_parallel(
         raise failure
     deliver_run(ctx, results)  # once, for the whole run, with the notifiers built once
     return results
+
+
+def _plan_the_rest(
+    ctx: Context, slots: list[_Slot], plan_check: Callable[[Context, PageConfig], PendingCheck]
+) -> BaseException | None:
+    """Read the state of each of `slots` in order, each handed to the worker waiting for it at once; the error
+    that stopped the reading (the store's database unreadable), set on every slot left, else None."""
+    for index, slot in enumerate(slots):
+        try:
+            slot.pending = plan_check(ctx, slot.page)
+        except Exception as error:  # noqa: BLE001 - raised by the caller once the pages before are handed over
+            for rest in slots[index:]:
+                rest.error = error
+                rest.planned.set()
+            return error
+        slot.planned.set()
+    return None
 
 
 def _taken(take: threading.Lock, taken: list[int]) -> int:

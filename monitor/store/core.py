@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +31,6 @@ from monitor.store.checks import Checks
 from monitor.store.db import WRITER_WAIT
 from monitor.store.imported import Imported
 from monitor.store.layout import sha256_hex
-from monitor.store.objections import Objections
 from monitor.store.parts import Baselines, DigestLedger, OutboxTable
 from monitor.store.records import parse_record, parse_version
 from monitor.store.state import State
@@ -50,6 +50,8 @@ from monitor.store.writes import (
 )
 
 if TYPE_CHECKING:
+    from monitor.store.objections import Objections
+
     # verify's checks (derived, blob_check, references) load only for `verify`, never for a plain check
     from monitor.store.verify import VerifyReport
 
@@ -68,12 +70,18 @@ class Store:
         self.blobs = Blobs(area)
         self.checks = Checks(area)
         self.versions = Versions(area, self.blobs, self.checks, self.state)
-        self.imported = Imported(area)
         self.baselines = Baselines(area)
         self.outbox = OutboxTable(area)
         self.ledger = DigestLedger(area)
-        self.objections = Objections(area)
         self.timestamps = Timestamps(area, self.state)
+        self.imported = Imported(area)
+
+    @cached_property
+    def objections(self) -> Objections:
+        """Loaded on first use: no check reads the objections."""
+        from monitor.store.objections import Objections
+
+        return Objections(self._area)
 
     @contextmanager
     def transaction(self, wait: float = WRITER_WAIT, *, durable: bool = True) -> Iterator[None]:

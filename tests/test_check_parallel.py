@@ -25,7 +25,10 @@ from click.testing import CliRunner
 from service_support import FakeClock
 
 from monitor.cli.main import State, main
+from monitor.config.loading import load_config
 from monitor.errors import ExitStatus, StoreError
+from monitor.pipeline.batch import Batch
+from monitor.pipeline.check import Context, check_page
 from monitor.store.core import Store
 
 HOSTS = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
@@ -207,6 +210,42 @@ def test_parallel_checks_all_land_in_one_store(tmp_path: Path, sites: Sites) -> 
         checks = store.checks.list(page_id)
         assert [str(check.outcome) for check in checks] == ["new", "unchanged"]
         assert store.versions.current(page_id) is not None
+
+
+def test_a_page_another_writer_moves_before_its_batch_commits_is_checked_again(
+    tmp_path: Path, sites: Sites, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unchanged pages finished together are recorded in one transaction (pipeline/batch.py). Another writer
+    records a version of page-1 just before it commits: the batch writes nothing for page-1, which is checked
+    again against that version, and the others are recorded as they were decided."""
+    pages = [(f"page-{n}", HOSTS[0], f"/p{n}") for n in range(4)]
+    config = write_config(tmp_path, sites, pages, concurrency=4, per_host_concurrency=4)
+    assert run(config)[0] == ExitStatus.OK
+    loaded = load_config(config)
+    elsewhere = loaded.config.pages[1].model_copy(update={"url": sites.url(HOSTS[0], "/moved")})
+    clock = FakeClock(datetime(2026, 1, 5, 8, 0, tzinfo=UTC))
+    commit = Batch.commit
+    moved: list[str | None] = []
+
+    def another_writer_first(self: Batch, store: Store) -> Any:
+        if not moved:  # once, before the first batch commits
+            other = Context(loaded, Store(store.root), clock=clock, deliver=False)
+            moved.append(check_page(other, elsewhere).record.version)
+        return commit(self, store)
+
+    monkeypatch.setattr(Batch, "commit", another_writer_first)
+    code, output = run(config)
+    assert code == ExitStatus.OK, output
+    assert [line.split()[:2] for line in output.splitlines()] == [
+        ["page-0", "unchanged"], ["page-1", "changed"], ["page-2", "unchanged"], ["page-3", "unchanged"],
+    ]  # fmt: skip
+    store = Store(tmp_path / "snapshots")
+    assert [str(check.outcome) for check in store.checks.list("page-1")] == ["new", "changed", "changed"]
+    versions = [version.id for version in store.versions.list("page-1")]
+    assert versions[1] == moved[0] and versions[0] == versions[2] != moved[0]  # back to what page-1 says
+    for page_id in ("page-0", "page-2", "page-3"):
+        assert [str(check.outcome) for check in store.checks.list(page_id)] == ["new", "unchanged"]
+    assert store.verify().ok
 
 
 def test_a_store_failing_mid_run_stops_it_after_the_pages_before(

@@ -44,6 +44,7 @@ from monitor.store.writes import CheckWrites, PageState
 
 if TYPE_CHECKING:
     from monitor.diff.core import DocumentDiff
+    from monitor.pipeline.batch import Batch
     from monitor.watch.alerts import Alert
 
 __all__ = ["Capture", "CheckResult", "Context", "capture_now", "capture_page", "check_page", "check_pages"]
@@ -69,9 +70,12 @@ def check_pages(
     return results
 
 
-def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = None) -> CheckResult:
+def check_page(
+    ctx: Context, page: PageConfig, fetched: PendingCheck | None = None, *, batch: Batch | None = None
+) -> CheckResult:
     """Check `page` now, or finish the check whose fetch is `fetched`. Its timings leave out the time the
-    fetch waited to be finished. Delivers nothing: the run does, once its checks are recorded."""
+    fetch waited to be finished. Delivers nothing: the run does, once its checks are recorded. With `batch`,
+    a check on the unchanged fast path is decided and left in it, recorded when the batch commits."""
     started = time.perf_counter()
     try:
         if fetched is None:
@@ -81,7 +85,7 @@ def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = No
         if fetched.damaged is not None:
             raise fetched.damaged
         assert fetched.capture is not None and fetched.state is not None  # nothing stored was damaged
-        return _check_page(ctx, page, fetched, started)
+        return _check_page(ctx, page, fetched, started, batch)
     except StoreDamaged as error:
         if error.page != page.id:
             raise  # the whole store (its database) is damaged: nothing can be recorded
@@ -92,7 +96,9 @@ def check_page(ctx: Context, page: PageConfig, fetched: PendingCheck | None = No
         return CheckResult(record)
 
 
-def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: float) -> CheckResult:
+def _check_page(
+    ctx: Context, page: PageConfig, pending: PendingCheck, started: float, batch: Batch | None
+) -> CheckResult:
     assert pending.capture is not None and pending.state is not None
     page = pending.page or page  # its declaration as this check read it, once
     record = CheckRecord(page=page.id, time=pending.time, url=page.url, outcome=Outcome.FAILED)
@@ -112,6 +118,9 @@ def _check_page(ctx: Context, page: PageConfig, pending: PendingCheck, started: 
             # a version from before fingerprints takes the check's, once
             writes = CheckWrites(rules=record.rules if state.current.rules is None else None)
             writes.captures = store_parts(ctx, page, pending.capture)  # the same bytes: already stored
+            if batch is not None:
+                batch.add(result, writes, state.version, started)
+                return result
             if _record(ctx, result, writes, started, state.version):
                 return result
             state = ctx.store.page_state(page.id)  # another writer moved the page: judge the capture in full
@@ -181,9 +190,7 @@ def _decide(
     if record.outcome == Outcome.UNCHANGED:
         assert current is not None
         record.version = current.id
-        if (
-            document is not None
-        ):  # a watch added to the config since the page last changed gets its baseline now
+        if document is not None:  # a watch added since the page last changed gets its baseline now
             _watches(ctx, page, record, state, None, document, None, result, writes, only_new=True)
         return result, writes
     assert document is not None and text is not None

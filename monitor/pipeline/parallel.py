@@ -10,8 +10,9 @@ Worker threads only fetch. The rest of each check (extract, classify, store, dif
 caller's thread, in the order the fetches end: that work holds the GIL, so more threads would only take turns
 at it, and every turn costs a switch (ten threads finishing checks made four times the context switches of
 one, and a fifth more CPU time). One thread also writes the store through one connection, whose page cache no
-other thread's write invalidates. At most `concurrency` pages are in hand at once, fetching or waiting to be
-finished, so a slow early page never piles up the captures behind it.
+other thread's write invalidates; the pages fetched by the time it turns to them are finished in one turn, the
+unchanged ones on the fast path recorded in one transaction (batch.py). At most `concurrency` pages are in hand
+at once, fetching or waiting to be finished, so a slow early page never piles up the captures behind it.
 
 Stopping: `stop` (the gate's event) ends every wait for a turn at once. The worker threads are daemons and the
 caller's thread is the one that records, so Ctrl-C reaches it at once; a check then half done is abandoned like
@@ -65,7 +66,6 @@ def check_in_parallel(
     starts, the pages already fetched are finished, and it is raised once those before it have been handed
     over. Ctrl-C stops it at once."""
     from monitor.pipeline.capture import fetch_for_check, plan_check
-    from monitor.pipeline.check import check_page
     from monitor.pipeline.deliver import deliver_run
 
     slots = [_Slot(page) for page in pages]
@@ -112,21 +112,19 @@ def check_in_parallel(
         if failure is not None:
             gate.stop.set()  # no worker takes another page; those taken are finished and handed over first
         while finished < (len(slots) if failure is None else _taken(take, taken)):
-            slot = fetched.get()
-            finished += 1
+            ready = [fetched.get()]
+            while not fetched.empty():  # every page fetched by now is finished in this turn
+                ready.append(fetched.get())
+            finished += len(ready)
             try:
-                if slot.error is None:
-                    slot.result = check_page(ctx, slot.page, slot.pending)
-            except KeyboardInterrupt:
-                raise
-            except BaseException as error:
-                slot.error = error
+                _finish(ctx, ready)
             finally:
-                slot.pending = None  # its capture is no longer needed
-                if slot.error is not None and failure is None:
-                    failure = slot.error
-                    gate.stop.set()  # before the release below: no worker takes another page
-                in_hand.release()
+                for slot in ready:
+                    slot.pending = None  # its capture is no longer needed
+                    if slot.error is not None and failure is None:
+                        failure = slot.error
+                        gate.stop.set()  # before the release below: no worker takes another page
+                    in_hand.release()
             while len(results) < len(slots) and slots[len(results)].result is not None:
                 result = slots[len(results)].result
                 assert result is not None
@@ -144,6 +142,55 @@ def check_in_parallel(
         raise failure
     deliver_run(ctx, results)  # once, for the whole run, with the notifiers built once
     return results
+
+
+def _finish(ctx: Context, ready: list[_Slot]) -> None:
+    """Finish the checks of `ready` (fetched), setting each slot's result or error: those on the unchanged fast
+    path are recorded together (batch.py), the others each in its own transaction as it is decided."""
+    from monitor.pipeline.batch import Batch
+    from monitor.pipeline.capture import plan_check
+    from monitor.pipeline.check import check_page
+
+    batch = Batch()
+    batched: list[tuple[_Slot, CheckResult]] = []
+    for slot in ready:
+        if slot.error is not None:
+            continue
+        try:
+            waiting = len(batch.waiting)
+            result = check_page(ctx, slot.page, slot.pending, batch=batch)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:
+            slot.error = error
+            continue
+        if len(batch.waiting) > waiting:
+            batched.append((slot, result))
+        else:
+            slot.result = result
+    if not batched:
+        return
+    try:
+        moved = batch.commit(ctx.store)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # none of the batch was recorded
+        for slot, _ in batched:
+            slot.error = error
+        return
+    for slot, result in batched:
+        if not any(result is other for other in moved):
+            slot.result = result
+            continue
+        try:  # another writer moved the page since its state was read: checked again against it as it is now
+            assert slot.pending is not None
+            now = plan_check(ctx, slot.page)
+            slot.pending.state, slot.pending.damaged = now.state, now.damaged
+            slot.result = check_page(ctx, slot.page, slot.pending)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:
+            slot.error = error
 
 
 def _plan_the_rest(

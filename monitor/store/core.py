@@ -16,7 +16,8 @@ an orphan blob (harmless) but never a record pointing at a missing blob. Readers
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -114,48 +115,63 @@ class Store:
         """Record a live check with what it writes besides (baselines, outbox message) in one short
         transaction, if the page's current version is still `expected`; False, and nothing written, when
         another writer moved the page since the check read it. A failed check records whatever is current."""
-        self.checks.ensure_storable(record)
-        with self.transaction(durable=writes.durable or record.outcome != Outcome.UNCHANGED):
+        return self.commit_checks([(record, expected, writes)])[0]
+
+    def commit_checks(self, checks: Sequence[tuple[CheckRecord, str | None, CheckWrites]]) -> list[bool]:
+        """Record several live checks of different pages in one short transaction, each as `commit_check`
+        records one: a compare-and-set on its page (False, and nothing written for it, when another writer
+        moved the page). Checks finished at the same moment (a parallel `check`) pay for one commit."""
+        for record, _, _ in checks:
+            self.checks.ensure_storable(record)
+        durable = any(writes.durable or record.outcome != Outcome.UNCHANGED for record, _, writes in checks)
+        with self.transaction(durable=durable):
             conn = self.db.connection()
+            recorded = [self._commit(conn, record, expected, writes) for record, expected, writes in checks]
+        for (record, _, writes), done in zip(checks, recorded, strict=True):
+            if done and (record.outcome in (Outcome.NEW, Outcome.CHANGED) or writes.technical is not None):
+                self.timestamps.work.waiting = True  # a new version's record waits for its token
+        return recorded
+
+    def _commit(
+        self, conn: sqlite3.Connection, record: CheckRecord, expected: str | None, writes: CheckWrites
+    ) -> bool:
+        head = read_head(conn, record.page)
+        if record.outcome == Outcome.FAILED:
+            record.version = head.version
+        elif head.version != expected:
+            return False
+        if writes.rules is not None and head.seq is not None:
+            # the version in effect reads the same under the check's rules, or is followed by the
+            # technical version they make: later checks compare fingerprints and read no stored text
+            conn.execute(
+                "UPDATE versions SET rules = ? WHERE page = ? AND seq = ?",
+                (writes.rules, record.page, head.seq),
+            )
+        if writes.rules_parts is not None and record.rules is not None:
+            self.state.write_json(rules_parts_file(record.rules), writes.rules_parts)
+        if writes.technical is not None:
+            self.checks.ensure_storable(writes.technical)
+            technical_id = insert_check(conn, writes.technical, head)
+            # a combined document's technical version names the parts it was read from: the stored
+            # parts of the version it re-read, and a part added since from the check's own capture
+            if writes.technical_captures:
+                insert_captures(conn, technical_id, writes.technical_captures)
             head = read_head(conn, record.page)
-            if record.outcome == Outcome.FAILED:
-                record.version = head.version
-            elif head.version != expected:
-                return False
-            if writes.rules is not None and head.seq is not None:
-                # the version in effect reads the same under the check's rules, or is followed by the
-                # technical version they make: later checks compare fingerprints and read no stored text
-                conn.execute(
-                    "UPDATE versions SET rules = ? WHERE page = ? AND seq = ?",
-                    (writes.rules, record.page, head.seq),
-                )
-            if writes.rules_parts is not None and record.rules is not None:
-                self.state.write_json(rules_parts_file(record.rules), writes.rules_parts)
-            if writes.technical is not None:
-                self.checks.ensure_storable(writes.technical)
-                technical_id = insert_check(conn, writes.technical, head)
-                # a combined document's technical version names the parts it was read from: the stored
-                # parts of the version it re-read, and a part added since from the check's own capture
-                if writes.technical_captures:
-                    insert_captures(conn, technical_id, writes.technical_captures)
-                head = read_head(conn, record.page)
-            check_id = insert_check(conn, record, head)
-            if writes.captures and record.outcome != Outcome.FAILED:  # never a partial document's parts
-                insert_captures(conn, check_id, writes.captures)
-                self.state.write_json(part_validators_file(record.page), part_validators(writes.captures))
-            for watch_id, data in writes.baselines.items():
-                self.baselines.put(watch_id, record.page, data)
-            if (message := writes.message) is not None:
-                self.outbox.add(
-                    message.id,
-                    message.page,
-                    message.queued,
-                    message.status,
-                    message.message_id,
-                    message.alerts,
-                )
-        if record.outcome in (Outcome.NEW, Outcome.CHANGED) or writes.technical is not None:
-            self.timestamps.work.waiting = True  # a new version's record waits for its token
+        check_id = insert_check(conn, record, head)
+        if writes.captures and record.outcome != Outcome.FAILED:  # never a partial document's parts
+            insert_captures(conn, check_id, writes.captures)
+            self.state.write_json(part_validators_file(record.page), part_validators(writes.captures))
+        for watch_id, data in writes.baselines.items():
+            self.baselines.put(watch_id, record.page, data)
+        if (message := writes.message) is not None:
+            self.outbox.add(
+                message.id,
+                message.page,
+                message.queued,
+                message.status,
+                message.message_id,
+                message.alerts,
+            )
         return True
 
     def damaged(self, page_id: str) -> str | None:

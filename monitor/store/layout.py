@@ -77,9 +77,14 @@ def referenced_blobs(record: CheckRecord) -> list[tuple[str, str]]:
 
 
 def blob_path(page_dir: Path, field_name: str, digest: str) -> Path:
+    return page_dir / blob_name(field_name, digest)
+
+
+def blob_name(field_name: str, digest: str) -> str:
+    """Where a blob a record names (`referenced_blobs`) is, inside its page's folder."""
     if field_name == "raw_sha256":
-        return page_dir / RAWS / f"{digest}{RAW_SUFFIX}"
-    return page_dir / TEXTS / f"{digest}{TEXT_SUFFIX}"
+        return f"{RAWS}/{digest}{RAW_SUFFIX}"
+    return f"{TEXTS}/{digest}{TEXT_SUFFIX}"
 
 
 def blob_problem(path: Path, compressed: bytes, digest: str) -> str | None:

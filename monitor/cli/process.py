@@ -15,6 +15,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from monitor.collector import collection_paused
+
 _process = False  # entry.run() started this process: start-up may pause the collector
 _paused = False
 
@@ -38,12 +40,9 @@ def started() -> None:
 @contextmanager
 def start_up() -> Iterator[None]:
     """What is made inside lives as long as the process (the config): no collection meanwhile, frozen after."""
-    if not _process or _paused or not gc.isenabled():
+    if not _process or _paused:
         yield
         return
-    gc.disable()
-    try:
+    with collection_paused():
         yield
-    finally:
-        gc.freeze()
-        gc.enable()
+    gc.freeze()

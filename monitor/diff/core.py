@@ -13,12 +13,10 @@ its class (monitor.diff.classify) and the signal words it touches (monitor.diff.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from monitor.collector import collection_paused
 from monitor.diff.align import BlockPairing
 from monitor.diff.classify import ChangeClass, Op, classify, cosmetic_key, keys_kept, word_diff
 from monitor.diff.reflow import describe, regroup
@@ -125,23 +123,6 @@ class DocumentDiff:
 def diff_documents(old: Document, new: Document) -> DocumentDiff:
     with keys_kept(), collection_paused():
         return _diff_documents(old, new)
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """The cyclic garbage collector held off while a diff runs. A diff makes and drops hundreds of thousands
-    of small objects, freed as they go by reference counting, yet their numbers kept setting off collections
-    that walk every object the process holds: in a process holding much (the service, the benchmark) that was
-    two fifths of a big diff's time. The few cycles a diff may leave are collected once it is done. Several
-    threads may diff at once: whichever found the collector on turns it back on, and none leaves it off."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _diff_documents(old: Document, new: Document) -> DocumentDiff:

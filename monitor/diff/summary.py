@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.diff.core import Change, DocumentDiff, collection_paused
+from monitor.collector import collection_paused
+from monitor.diff.core import Change, DocumentDiff
 from monitor.diff.novelty import Novel
 from monitor.diff.ranking import Candidate, read_first
 from monitor.diff.segments import Segment, block_segments, one_line

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from smtp_support import make_certificate
 
 from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
@@ -28,6 +29,7 @@ class KeepAliveServer(ThreadingHTTPServer):
         self.seen: list[tuple[str, int, str]] = []  # (path, client port, Cookie header)
         self.close_idle = threading.Event()  # set: the server closes each connection after its answer
         self.drop = threading.Event()  # set: the server closes each connection without answering
+        self.too_many_headers = threading.Event()  # set: an answer no client reads (over 100 header lines)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -38,6 +40,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.seen.append((self.path, self.client_address[1], self.headers.get("Cookie", "")))
         if self.server.drop.is_set():
             self.close_connection = True
+            return
+        if self.server.too_many_headers.is_set():
+            self.send_response(200)
+            for n in range(120):
+                self.send_header(f"X-Header-{n}", "x")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -160,3 +169,37 @@ def test_a_request_that_fails_again_on_a_new_connection_fails_the_attempt(
     assert caught.value.reason == "network error: connection closed"
     tried = [port for path, port, _ in server.seen if path == "/privacy"]
     assert len(tried) == 2 and tried[0] == ports(server)[0]  # the kept connection, then one new one: no more
+
+
+def test_an_answer_that_cannot_be_read_on_a_kept_connection_is_not_asked_again(
+    fetcher: HttpFetcher, server: KeepAliveServer
+) -> None:
+    fetch(fetcher, server, "/terms")
+    server.too_many_headers.set()  # an answer came back: the request is not what was lost
+    with pytest.raises(FetchError):
+        fetcher.fetch(PageConfig(id="policy", url=url(server, "/privacy")))
+    assert [path for path, _, _ in server.seen].count("/privacy") == 1
+
+
+def test_a_new_https_connection_the_server_drops_is_not_asked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HTTPS opens its socket before the first request goes: still a new connection, not a kept one.
+    certificate = make_certificate(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate.cert))
+    server = KeepAliveServer()
+    server.socket = certificate.server_context().wrap_socket(server.socket, server_side=True)
+    server.drop.set()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fetcher = HttpFetcher(FetchConfig(timeout=5, retries=0, max_bytes=100_000), base_dir=tmp_path)
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetcher.fetch(
+                PageConfig(id="policy", url=f"https://127.0.0.1:{server.server_address[1]}/privacy")
+            )
+        assert caught.value.reason == "network error: connection closed"
+        assert len(server.seen) == 1  # one request: retries = 0
+    finally:
+        fetcher.close()
+        server.shutdown()
+        server.server_close()

@@ -46,7 +46,9 @@ class AutoFetcher(Fetcher):
         return self.http.not_before(url)
 
     def close(self) -> None:
-        """End the browser this fetcher started, if it started one (the pipeline calls this after a run)."""
+        """Close the connections kept for the next fetches, and end the browser this fetcher started, if it
+        started one (the pipeline calls this after a run)."""
+        self.http.close()
         close = getattr(self._browser, "close", None)
         if close is not None:
             close()

@@ -209,33 +209,42 @@ def _register(sock: socket.socket | None) -> None:
         deadline.register(sock)
 
 
-def _sending(sock: socket.socket | None) -> None:
-    """A request is about to go: down a kept-alive connection from an earlier request when `sock` is already
-    open (it then goes under this attempt's deadline), else down one the request opens."""
+def _sending(sock: socket.socket | None, sent: int) -> None:
+    """A request is about to go down `sock` (None: one the request opens), which carried `sent` requests since
+    it was opened: more than none, it is a connection kept alive from an earlier request (HTTPS opens its
+    socket before the first request). Either way it now goes under this attempt's deadline."""
     deadline: Deadline | None = getattr(_current, "deadline", None)
     if deadline is not None:
-        deadline.kept_connection = sock is not None
+        deadline.kept_connection = sock is not None and sent > 0
         deadline.register(sock)
 
 
 class _DeadlineConnection(HTTPConnection):
+    _sent = 0  # requests sent since the socket was opened
+
     def connect(self) -> None:
         super().connect()
+        self._sent = 0
         _register(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _sending(self.sock)
-        super().request(*args, **kwargs)
+        _sending(self.sock, self._sent)
+        super().request(*args, **kwargs)  # opens the socket (connect) when there is none yet
+        self._sent += 1
 
 
 class _DeadlineHTTPSConnection(HTTPSConnection):
+    _sent = 0
+
     def connect(self) -> None:
         super().connect()
+        self._sent = 0
         _register(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _sending(self.sock)
-        super().request(*args, **kwargs)
+        _sending(self.sock, self._sent)
+        super().request(*args, **kwargs)  # opens the socket (connect) when there is none yet
+        self._sent += 1
 
 
 class _Pool(HTTPConnectionPool):

@@ -215,12 +215,36 @@ def _get(
         except requests.exceptions.InvalidURL as error:
             raise FetchError(url, "redirect to an invalid URL", hint=_first_line(error)) from None
         except _TRANSPORT_ERRORS as error:
-            # A kept-alive connection the server closed as the request went down it: no answer was lost, the
+            # A kept-alive connection the server closed as the request went down it, before any answer: the
             # request goes again at once on a new connection (as browsers do), not after a retry's wait.
-            if not (first_try and deadline.kept_connection and not deadline.expired):
+            if not (first_try and deadline.kept_connection and not deadline.expired and _unanswered(error)):
                 raise _cut(url, deadline, error) from None
             session.close()
     raise AssertionError("unreachable: the second try returns or raises")
+
+
+_CLOSED_UNANSWERED = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    BrokenPipeError,
+    ConnectionAbortedError,
+)
+
+
+def _unanswered(error: BaseException) -> bool:
+    """Whether `error` is a connection the server closed before any answer (requests and urllib3 wrap it, in
+    `__cause__`, `__context__` or their arguments), not an answer that could not be read."""
+    seen: set[int] = set()
+    pending: list[object] = [error]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, _CLOSED_UNANSWERED):
+            return True
+        pending += [item.__cause__, item.__context__, *item.args]
+    return False
 
 
 def _cut(url: str, deadline: Deadline, error: BaseException) -> Retryable:

@@ -248,6 +248,33 @@ def test_a_page_another_writer_moves_before_its_batch_commits_is_checked_again(
     assert store.verify().ok
 
 
+def test_a_check_that_cannot_be_recorded_keeps_none_of_its_batch_from_their_record(
+    tmp_path: Path, sites: Sites
+) -> None:
+    """page-1's stored text is gone when three unchanged checks are recorded together: page-1's record is
+    refused with its own error, and page-0's and page-2's are recorded as if each had been alone."""
+    pages = [(f"page-{n}", HOSTS[n], f"/p{n}") for n in range(3)]
+    config = write_config(tmp_path, sites, pages, concurrency=3, per_host_concurrency=1)
+    assert run(config)[0] == ExitStatus.OK
+    for blob in (tmp_path / "snapshots" / "pages" / "page-1" / "texts").glob("*.md.gz"):
+        blob.unlink()
+    loaded = load_config(config)
+    clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    ctx = Context(loaded, Store(tmp_path / "snapshots"), clock=clock, deliver=False)
+    batch = Batch()
+    for page in loaded.config.pages:
+        check_page(ctx, page, batch=batch)
+    assert len(batch.waiting) == 3  # all three on the unchanged fast path
+    first, second, third = batch.commit(ctx.store)
+    assert first is True and third is True
+    assert isinstance(second, StoreError) and "missing" in str(second)
+    store = Store(tmp_path / "snapshots")
+    outcomes = {
+        page_id: [str(check.outcome) for check in store.checks.list(page_id)] for page_id, _, _ in pages
+    }
+    assert outcomes == {"page-0": ["new", "unchanged"], "page-1": ["new"], "page-2": ["new", "unchanged"]}
+
+
 def test_a_store_failing_mid_run_stops_it_after_the_pages_before(
     tmp_path: Path, sites: Sites, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -170,16 +170,11 @@ def _finish(ctx: Context, ready: list[_Slot]) -> None:
             slot.result = result
     if not batched:
         return
-    try:
-        moved = batch.commit(ctx.store)
-    except KeyboardInterrupt:
-        raise
-    except BaseException as error:  # none of the batch was recorded
-        for slot, _ in batched:
-            slot.error = error
-        return
-    for slot, result in batched:
-        if not any(result is other for other in moved):
+    for (slot, result), recorded in zip(batched, batch.commit(ctx.store), strict=True):
+        if isinstance(recorded, Exception):
+            slot.error = recorded
+            continue
+        if recorded:
             slot.result = result
             continue
         try:  # another writer moved the page since its state was read: checked again against it as it is now

@@ -219,32 +219,30 @@ def _sending(sock: socket.socket | None, sent: int) -> None:
         deadline.register(sock)
 
 
-class _DeadlineConnection(HTTPConnection):
+class _UnderDeadline:
+    """What both connection classes add: their sockets go under the current attempt's deadline, and they count
+    the requests each socket carried (a kept-alive connection is one that carried some)."""
+
+    sock: socket.socket | None
     _sent = 0  # requests sent since the socket was opened
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]  # the connection class it is mixed into
         self._sent = 0
         _register(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _sending(self.sock, self._sent)
-        super().request(*args, **kwargs)  # opens the socket (connect) when there is none yet
+        super().request(*args, **kwargs)  # type: ignore[misc]  # opens the socket when there is none yet
         self._sent += 1
 
 
-class _DeadlineHTTPSConnection(HTTPSConnection):
-    _sent = 0
+class _DeadlineConnection(_UnderDeadline, HTTPConnection):
+    pass
 
-    def connect(self) -> None:
-        super().connect()
-        self._sent = 0
-        _register(self.sock)
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _sending(self.sock, self._sent)
-        super().request(*args, **kwargs)  # opens the socket (connect) when there is none yet
-        self._sent += 1
+class _DeadlineHTTPSConnection(_UnderDeadline, HTTPSConnection):
+    pass
 
 
 class _Pool(HTTPConnectionPool):

@@ -223,28 +223,13 @@ def _get(
     raise AssertionError("unreachable: the second try returns or raises")
 
 
-_CLOSED_UNANSWERED = (
-    http.client.RemoteDisconnected,
-    ConnectionResetError,
-    BrokenPipeError,
-    ConnectionAbortedError,
-)
+# A kept-alive connection the server closed before answering reads as one of these (fetch/common.py).
+_CLOSED = frozenset({"network error: connection closed", "network error: connection reset"})
 
 
 def _unanswered(error: BaseException) -> bool:
-    """Whether `error` is a connection the server closed before any answer (requests and urllib3 wrap it, in
-    `__cause__`, `__context__` or their arguments), not an answer that could not be read."""
-    seen: set[int] = set()
-    pending: list[object] = [error]
-    while pending:
-        item = pending.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, _CLOSED_UNANSWERED):
-            return True
-        pending += [item.__cause__, item.__context__, *item.args]
-    return False
+    """Whether `error` is the server closing the connection before any answer, not an answer unreadable."""
+    return isinstance(error, requests.RequestException) and network_reason(error) in _CLOSED
 
 
 def _cut(url: str, deadline: Deadline, error: BaseException) -> Retryable:

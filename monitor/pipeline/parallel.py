@@ -108,7 +108,7 @@ def check_in_parallel(
     finished = 0
     failure: BaseException | None = None
     try:
-        failure = _plan_the_rest(ctx, slots[first_wave:], plan_check)
+        failure = _plan_the_rest(ctx, slots[first_wave:])
         if failure is not None:
             gate.stop.set()  # no worker takes another page; those taken are finished and handed over first
         while finished < (len(slots) if failure is None else _taken(take, taken)):
@@ -188,11 +188,11 @@ def _finish(ctx: Context, ready: list[_Slot]) -> None:
             slot.error = error
 
 
-def _plan_the_rest(
-    ctx: Context, slots: list[_Slot], plan_check: Callable[[Context, PageConfig], PendingCheck]
-) -> BaseException | None:
+def _plan_the_rest(ctx: Context, slots: list[_Slot]) -> BaseException | None:
     """Read the state of each of `slots` in order, each handed to the worker waiting for it at once; the error
     that stopped the reading (the store's database unreadable), set on every slot left, else None."""
+    from monitor.pipeline.capture import plan_check
+
     for index, slot in enumerate(slots):
         try:
             slot.pending = plan_check(ctx, slot.page)

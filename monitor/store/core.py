@@ -71,11 +71,11 @@ class Store:
         self.blobs = Blobs(area)
         self.checks = Checks(area)
         self.versions = Versions(area, self.blobs, self.checks, self.state)
+        self.imported = Imported(area)
         self.baselines = Baselines(area)
         self.outbox = OutboxTable(area)
         self.ledger = DigestLedger(area)
         self.timestamps = Timestamps(area, self.state)
-        self.imported = Imported(area)
 
     @cached_property
     def objections(self) -> Objections:

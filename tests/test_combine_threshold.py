@@ -113,6 +113,20 @@ def test_a_joined_document_under_the_threshold_fails_as_a_single_page_does(
     assert code == 3 and alone == output, alone  # `doc  failed  empty page`, word for word
 
 
+def test_a_short_joined_document_that_reads_as_a_login_wall_fails_as_one(
+    served: HTTPServer, tmp_path: Path
+) -> None:
+    """A part holds a few words beside a login prompt: as a part (no word threshold) that is a banner beside its
+    text; the joined document is short, and a short text that reads as a login wall is one, as a single page
+    of it would be. The reason tells the reader what to do (a cookies file), where "empty page" would not."""
+    prompt = "<html><body><div>You must log in to continue</div><main><p>Privacy terms here.</p></main></body></html>"
+    config = combined(tmp_path, served, {"/policy": prompt, "/more": page("<p>More terms words.</p>")})
+    code, output = run_cli(config, clock, "check")
+    assert code == 3, output
+    assert "login wall" in output and "part " not in output, output
+    assert Store(tmp_path / "snapshots").versions.current("doc") is None
+
+
 def test_a_part_with_no_text_at_all_still_fails_naming_the_part(served: HTTPServer, tmp_path: Path) -> None:
     config = combined(
         tmp_path,

@@ -111,6 +111,9 @@ class ExtractionLike(Protocol):
     visible_text: str
 
 
+EMPTY_PAGE = "empty page"  # fewer words than the threshold, and no wall they read as
+
+
 def classify_capture(
     fetched: FetchResult,
     extraction: ExtractionLike,
@@ -136,10 +139,18 @@ def classify_capture(
     ):
         return "JavaScript-only shell"
     if new_words < min_words:
-        return "empty page"
+        return EMPTY_PAGE
     if last_good is None:
         return None
     return collapse_reason(document, last_good, page=page, quality=quality, new_words=new_words)
+
+
+def text_reason(extraction: ExtractionLike, walls: Sequence[WallConfig], *, min_words: int) -> str | None:
+    """Why a text is not the document by its words alone: a wall it reads as, or fewer than `min_words` words;
+    None when it is. What a combined document is judged by as a whole, each part's answer judged already."""
+    if reason := _recognized(extraction, walls, min_words=min_words):
+        return reason
+    return EMPTY_PAGE if extraction.document.words() < min_words else None
 
 
 def collapse_reason(

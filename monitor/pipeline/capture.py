@@ -242,7 +242,7 @@ def extract_capture(
     whose `select`/`remove` is no CSS fails a capture that is not a PDF, naming the file and key; a PDF has
     no DOM, and its rules are ignored."""
     from monitor.extract.document import SelectorMissed, extract_document
-    from monitor.extract.walls import classify_capture, page_words_read
+    from monitor.extract.walls import EMPTY_PAGE, classify_capture, page_words_read
     from monitor.fetch.common import is_pdf
     from monitor.pipeline.declared_rules import filtered_html, selector_problem
 
@@ -272,7 +272,7 @@ def extract_capture(
             quality=ctx.config.quality,
             walls=ctx.config.walls,
         )
-        return None, wall if wall and wall != "empty page" else error.reason
+        return None, wall if wall and wall != EMPTY_PAGE else error.reason
     except FetchError as error:
         return None, error.reason
     reason = classify_capture(

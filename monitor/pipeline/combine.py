@@ -116,6 +116,7 @@ def extract_parts(
     """Each part under its own rules, joined in declaration order; the first part that is not the document
     fails the whole, and so does a joined document under the word threshold (as a single page would)."""
     from monitor.extract.document import Extraction
+    from monitor.extract.walls import text_reason
 
     quality = ctx.config.quality
     threshold = quality.min_words if page.min_words is None else page.min_words
@@ -134,11 +135,10 @@ def extract_parts(
         document=document, coverage=covered / words if words else 1.0, counted_words=words,
         title=extractions[0].title, visible_text=" ".join(item.visible_text for item in extractions),
     )  # fmt: skip
-    # Each part was judged for walls, error pages and shells; what is left for the whole is the word threshold,
-    # said as a single page under it says it.
-    if document.words() < threshold:
-        return None, "empty page"
-    return joined, None
+    # Each part was judged for walls, error pages and shells under no word threshold; the whole is judged by its
+    # words, as a single page is: a wall a short text reads as, or the threshold.
+    reason = text_reason(joined, ctx.config.walls, min_words=threshold)
+    return (None, reason) if reason else (joined, None)
 
 
 def extract_stored(

@@ -194,3 +194,26 @@ def test_a_deep_tree_is_flattened_as_chromium_flattens_it_and_keeps_every_text()
     )
     blocks = extract_document(html).document.blocks
     assert [block.text for block in blocks[2:]] == ["Level"] * 3999 + [CLAUSE, "Level", AFTER]
+
+
+def test_a_class_name_with_a_character_xml_forbids_leaves_the_automatic_region_as_it_was() -> None:
+    """The parser keeps a control character in an attribute (as browsers do) that lxml will not set back: the
+    atomic class names are taken off for trafilatura and put back, and this one was, once, a failure that made
+    the region the whole body, footer included."""
+    sentence = (
+        "We collect information about how you use our Products, such as the content you view or engage with, "
+        "and the features you use. Section {n} explains more about this topic here."
+    )
+    paragraphs = "".join(f'<p class="x1i10hfl xjbqb8w">{sentence.format(n=n)}</p>' for n in range(8))
+
+    def page(header_class: str) -> str:
+        return (
+            f'<html><head><title>Privacy Policy</title></head><body><div class="{header_class}">'
+            '<a href="/a">Home</a> <a href="/b">Help Centre for everyone</a> <a href="/c">Log in to your account</a>'
+            f'</div><div class="x78zum5 xdt5ytf"><h1>Privacy Policy</h1>{paragraphs}</div>'
+            "<div>Footer: Meta © 2026 · Terms · Cookies · Careers at the company · Developers</div></body></html>"
+        )
+
+    clean = extract_document(page("x1n2onr6 header")).document.to_text()
+    assert "Footer" not in clean and "Section 7" in clean
+    assert extract_document(page("x1n2onr6 head\x01er")).document.to_text() == clean

@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 
 from monitor.extract.html_blocks import SourcedBlock
 from monitor.extract.normalize import normalize_text
+from monitor.extract.parse import xml_text
 
 __all__ = [
     "common_ancestor",
@@ -90,20 +91,21 @@ def _without_atomic_classes(page: HtmlElement) -> Iterator[None]:
     # What each class attribute keeps, None for one without atomic names: each value is worked out once (a
     # component's elements share theirs). The values come by XPath, without walking the elements, and a page
     # none of whose values holds an atomic name is never walked (0.5 ms instead of 1.2 on 2,400 elements).
+    # A value holding a character XML forbids (the parser keeps them) could not be set back: it is left as it is.
     kept: dict[str, str | None] = {}
     for names in dict.fromkeys(_CLASSES(page)):
-        atomic = _ATOMIC_CLASS.search(names) is not None
+        atomic = _ATOMIC_CLASS.search(names) is not None and xml_text(names) == names
         kept[names] = " ".join(_ATOMIC_CLASS.sub("", names).split()) if atomic else None
     saved = []
-    for element in page.iter() if any(rest is not None for rest in kept.values()) else ():
-        names = element.get("class")
-        if names and (rest := kept.get(names)) is not None:
-            saved.append((element, names))
-            if rest:
-                element.set("class", rest)
-            else:
-                del element.attrib["class"]
     try:
+        for element in page.iter() if any(rest is not None for rest in kept.values()) else ():
+            names = element.get("class")
+            if names and (rest := kept.get(names)) is not None:
+                saved.append((element, names))
+                if rest:
+                    element.set("class", rest)
+                else:
+                    del element.attrib["class"]
         yield
     finally:
         for element, names in saved:

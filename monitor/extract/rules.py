@@ -24,7 +24,8 @@ from monitor.config.loading import PageConfig, QualityConfig, WallConfig
 #    region the page's rules name keeps its furniture (a breadcrumb nav inside the selected main), as OTA does.
 # 5: invisible characters are removed before letters and accents are composed (a zero-width space between "e" and
 #    its accent kept them apart until the text was normalized again).
-EXTRACTION_VERSION = 5
+# 6: a class name holding a character XML forbids no longer makes the automatic region the whole body.
+EXTRACTION_VERSION = 6
 
 
 @lru_cache(maxsize=1)

@@ -246,13 +246,18 @@ def word_count(text: str, window: int = 100_000) -> int:
     return count
 
 
+def _document_words(document: Document) -> int:
+    """The words of the region that reads exactly as `document` (counted from it: no copy of the text kept)."""
+    return word_count(" ".join(block.text for block in document.blocks))
+
+
 def coverage(region: RegionWords, document: Document) -> tuple[float, int | Callable[[], int]]:
     """The share of the region's visible words the document holds, and how many words the region has, or,
     when the document reads exactly as the region, how to count them: only `privacy-monitor test` and combined
     documents ask, and counting a policy's words costs as much as a tenth of its extraction."""
     text = region.text
     if text is not None and text == " ".join(block.text for block in document.blocks):
-        return 1.0, partial(word_count, text)  # the same words in the same order: all there
+        return 1.0, partial(_document_words, document)  # the same words in the same order: all there
     region_tokens = region.counts()
     total = sum(region_tokens.values())
     if not total:

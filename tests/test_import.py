@@ -388,6 +388,7 @@ def test_a_git_history_of_small_versions(tmp_path: Path) -> None:
         assert sorted(bundle.namelist()) == [
             "README.txt", "SHA256SUMS", "capture.warc.gz", "chain.json", "check.json", "text.md"
         ]  # fmt: skip
+        assert "None" not in bundle.read("README.txt").decode()  # no raw capture: none is named
         warc = [
             (r.rec_type, r.rec_headers.get_header("WARC-Source-URI"))
             for r in ArchiveIterator(io.BytesIO(bundle.read("capture.warc.gz")))

@@ -132,9 +132,10 @@ def _readme(page: PageConfig, files: VersionFiles, version: str) -> str:
         else f"fetched from {record.final_url or record.url} (HTTP {record.status}, renderer {record.renderer})"
     )
     raw_line = f"{raw_name}     the raw capture, byte for byte as stored\n" if has_raw else ""
+    body_note = f": the response's is {raw_name}" if has_raw else ""
     warc_line = (
         "request and response records (headers as fetched), the text (conversion) and the record (metadata)"
-        if source is None and has_raw
+        if source is None and (has_raw or files.parts)
         else "a resource record of the imported capture or text, and the record (metadata)"
     )
     return (
@@ -158,7 +159,7 @@ def _readme(page: PageConfig, files: VersionFiles, version: str) -> str:
         "   the whole chain of the store this came from.\n"
         "4. Any WARC reader opens capture.warc.gz, e.g. Python's warcio:\n"
         "   warcio index capture.warc.gz                       (the records and their offsets)\n"
-        f"   warcio extract --payload capture.warc.gz OFFSET    (a record's body: the response's is {raw_name})\n\n"
+        f"   warcio extract --payload capture.warc.gz OFFSET    (a record's body{body_note})\n\n"
         "Notes: the response headers are those the monitor keeps with a check (content-type, etag, last-modified,\n"
         "date, content-length, server, cache-control, content-language, age, expires); the body is stored decoded\n"
         "from any Content-Encoding (kept as X-Archive-Orig-Content-Encoding). Cookie values are never stored.\n"

@@ -18,6 +18,7 @@ from ota_repo_support import bare_clone, git
 from monitor.config.loading import load_config
 from monitor.store.core import Store
 from monitor.store.records import is_imported, is_technical
+from monitor.store.writes import rules_parts_file
 
 pytestmark = pytest.mark.corpus
 
@@ -108,7 +109,7 @@ def test_each_capture_is_extracted_under_the_declaration_in_force_at_its_date(
     _, store = imported
     first, *_, second = store.versions.list("meta-ai-terms")
     assert first.rules != second.rules
-    parts = [store.state.read_json(f"rules/{entry.rules}.json") for entry in (first, second)]
+    parts = [store.state.read_json(rules_parts_file(entry.rules)) for entry in (first, second) if entry.rules]
     assert [part["select"] for part in parts if part] == [
         [OLD_SELECT],
         [{"start_before": '[role="main"]', "end_after": '[role="separator"]'}],

@@ -13,11 +13,8 @@ from monitor import fsutil
 from monitor.errors import StoreDamaged, UsageError
 from monitor.store.area import Area
 from monitor.store.layout import (
-    RAW_SUFFIX,
-    RAWS,
     SHA256,
-    TEXT_SUFFIX,
-    TEXTS,
+    blob_path,
     checked_content,
     compress,
     sha256_hex,
@@ -52,10 +49,10 @@ class Blobs:
     def text_path(self, page_id: str, version_id: str) -> Path:
         """Where a version's text blob lives (gzip; for links and `zcat`, not for reading: use
         `store.versions.read_text`)."""
-        return self._area.page_dir(page_id) / TEXTS / f"{version_id}{TEXT_SUFFIX}"
+        return blob_path(self._area.page_dir(page_id), "text_sha256", version_id)
 
     def raw_path(self, page_id: str, raw_sha256: str) -> Path:
-        return self._area.page_dir(page_id) / RAWS / f"{raw_sha256}{RAW_SUFFIX}"
+        return blob_path(self._area.page_dir(page_id), "raw_sha256", raw_sha256)
 
     def raw_is_private(self, page_id: str, raw_sha256: str) -> bool:
         """Whether a raw capture is stored owner-only (it was fetched with a cookies file)."""

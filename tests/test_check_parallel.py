@@ -69,16 +69,18 @@ class Sites:
                 try:
                     sites.release.wait(sites.delays.get(self.path, 0.0))
                     body = POLICY.format(name=self.path.strip("/")).encode()
-                    self.send_response(sites.statuses.get(self.path, 200))
-                    self.send_header("Content-Type", "text/html; charset=utf-8")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
                 finally:
+                    # Done before the answer goes: once the client has it, it may send the host's next request
+                    # before this thread would get to count this one out.
                     with sites.lock:
                         sites.answered.append(self.path)
                         sites.in_flight[host] -= 1
                         sites.total_in_flight -= 1
+                self.send_response(sites.statuses.get(self.path, 200))
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args: Any) -> None:
                 pass

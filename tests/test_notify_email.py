@@ -193,6 +193,25 @@ def test_a_refused_login_never_shows_the_password(
     assert inbox.messages == []
 
 
+def test_a_password_that_is_not_ascii_is_one_clear_line_not_a_crash(
+    tmp_path: Path, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """smtplib sends AUTH as ASCII: the UnicodeEncodeError it raised left the alert "sending" for good."""
+    monkeypatch.setenv("PM_SMTP_PASSWORD", "Pässwort")
+    inbox = Inbox()
+    with smtp_server(inbox, starttls=certificate, auth=True) as port:
+        config = settings(port, security="starttls", username=USER, password_env="PM_SMTP_PASSWORD",
+                          ca_file=str(certificate.cert))  # fmt: skip
+        with pytest.raises(NotifyError) as raised:
+            send(config, tmp_path)
+    assert str(raised.value) == (
+        f"SMTP 127.0.0.1:{port}: the username or password holds a character other than ASCII, which SMTP login"
+        " cannot send here (notify.email.username, password_env or password_file: use an ASCII password)"
+    )
+    assert "Pässwort" not in repr(raised.value.__context__) + repr(raised.value.__cause__)
+    assert inbox.messages == []
+
+
 def test_an_untrusted_certificate_is_refused(tmp_path: Path, certificate: Certificate) -> None:
     inbox = Inbox()
     with (
@@ -213,6 +232,8 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path, certificate: Certif
         ({"username": USER, "password_file": "missing-password"},
          "{base}/missing-password (notify.email.password_file): cannot read (No such file or directory)"),
         ({"username": USER}, "notify.email: `username` is set but neither password_env nor password_file"),
+        ({"username": USER, "password_file": "latin1-password"},
+         "{base}/latin1-password (notify.email.password_file): not UTF-8 text (save the password as UTF-8)"),
         ({"port": "{free}"}, "SMTP 127.0.0.1:{free}: connection refused (is the server running? check host and port)"),
         ({"ca_file": "nothing.pem", "security": "starttls", "port": "{free}"},
          "SMTP 127.0.0.1:{free}: connection refused (is the server running? check host and port)"),
@@ -220,6 +241,7 @@ def test_an_untrusted_certificate_is_refused(tmp_path: Path, certificate: Certif
 )  # fmt: skip
 def test_delivery_problems_are_one_clear_line(tmp_path: Path, extra: dict[str, Any], message: str) -> None:
     free = free_port()
+    (tmp_path / "latin1-password").write_bytes("Pässwort".encode("latin-1"))
     extra = {key: (free if value == "{free}" else value) for key, value in extra.items()}
     with pytest.raises(NotifyError) as raised:
         send(settings(extra.pop("port", 1), **extra), tmp_path)

@@ -5,6 +5,7 @@ server (aiosmtpd) that refuses one recipient for good (5xx) or for now (4xx), or
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -219,3 +220,96 @@ def test_smtp_down_then_up_delivers_exactly_once_per_recipient(project, httpserv
     assert sorted(rcpt for rcpt, _ in inbox.copies()) == READERS
     assert set(inbox.copies().values()) == {1}
     assert Store(loaded.store_path).outbox.undelivered() == []
+
+
+def test_a_channel_whose_setting_cannot_be_read_fails_alone_and_mail_still_goes_out(
+    project, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Apprise's URLs from an unset variable used to stop the whole delivery before the mail was tried."""
+    config, port = project
+    monkeypatch.delenv("PM_TEST_APPRISE_URLS", raising=False)
+    config.write_text(
+        config.read_text() + '\n[notify.apprise]\nurls_env = "PM_TEST_APPRISE_URLS"\n', encoding="utf-8"
+    )
+    clock, inbox = Clock(), PickyInbox()
+    with smtp_server(inbox, port=port):
+        code, output = first_then_changed(config, clock, httpserver)
+    assert code == 6, output
+    assert [line for line in output.splitlines() if line.startswith("queued")] == [
+        "queued in the outbox: policy: accounts-center-scope changed (high) (notify.apprise.urls_env:"
+        " environment variable PM_TEST_APPRISE_URLS is not set)",
+        "queued in the outbox: policy: legitimate-interests removed (medium) (notify.apprise.urls_env:"
+        " environment variable PM_TEST_APPRISE_URLS is not set)",
+    ]
+    assert inbox.envelopes[0][1] == READERS and len(inbox.messages) == 1
+
+
+def stored_outbox(config: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Each outbox row's status and targets, as anyone can read them from monitor.db."""
+    with sqlite3.connect(load_config(config).store_path / "monitor.db") as db:
+        return [
+            (status, json.loads(targets))
+            for status, targets in db.execute("SELECT status, targets FROM outbox")
+        ]
+
+
+def test_a_recipient_refused_for_now_then_removed_from_the_config_is_no_longer_awaited(
+    project, httpserver: HTTPServer
+) -> None:
+    config, port = project
+    clock, inbox = Clock(), PickyInbox({"cy@example.org": "450 4.2.1 mailbox busy"})
+    with smtp_server(inbox, port=port):
+        first_then_changed(config, clock, httpserver)
+        config.write_text(config.read_text().replace(', "cy@example.org"', ""), encoding="utf-8")
+        code, output = run(config, clock, "outbox", "--retry")
+        listing = run(config, clock, "outbox")[1]
+    assert (code, output.splitlines()[0]) == (0, "Retried 0 deliveries: 0 sent, 0 failed."), output
+    assert listing == "Outbox empty: no alert is waiting to be delivered.\n"
+    [(status, targets)] = stored_outbox(config)
+    assert (status, targets["email"]["state"]) == ("sent", "sent")
+    assert targets["email"]["recipients"]["cy@example.org"] == {
+        "state": "dropped",
+        "error": "no longer configured",
+    }
+    assert [rcpts for _, rcpts in inbox.envelopes] == [["ana@example.org", "bo@example.org"]]
+
+
+@pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")  # inside apprise
+def test_a_target_removed_from_the_config_is_no_longer_awaited(project, httpserver: HTTPServer) -> None:
+    """A webhook that failed, then removed from the config: its message used to stay pending for good."""
+    config, port = project
+    hook = "/hooks/removed"
+    config.write_text(
+        config.read_text() + f'\n[notify.apprise]\nurls = ["json://127.0.0.1:{httpserver.port}{hook}"]\n',
+        encoding="utf-8",
+    )
+    clock, inbox = Clock(), PickyInbox()
+    with smtp_server(inbox, port=port):
+        serve(httpserver, POLICY)
+        assert run(config, clock, "check")[0] == 0
+        clock.now += timedelta(days=1)
+        serve(httpserver, CHANGED)
+        httpserver.expect_request(hook, method="POST").respond_with_data("busy", status=503)
+        assert run(config, clock, "check")[0] == 6
+        config.write_text(config.read_text().split("\n[notify.apprise]")[0], encoding="utf-8")
+        code, output = run(config, clock, "outbox", "--retry")
+    assert (code, output.splitlines()[0]) == (0, "Retried 0 deliveries: 0 sent, 0 failed."), output
+    [(status, targets)] = stored_outbox(config)
+    [webhook] = [target for target in targets if target.startswith("apprise:")]
+    assert (status, targets["email"]["state"], targets[webhook]["state"]) == ("sent", "sent", "dropped")
+    assert len(inbox.messages) == 1
+
+
+def test_retrying_a_recipient_refused_for_good_says_so_in_the_words_of_the_listing(
+    project, httpserver: HTTPServer
+) -> None:
+    config, port = project
+    clock, inbox = Clock(), PickyInbox({"bo@example.org": "550 5.1.1 no such user"})
+    with smtp_server(inbox, port=port):
+        first_then_changed(config, clock, httpserver)
+        code, output = run(config, clock, "outbox", "--retry")
+    assert code == 6
+    assert output.splitlines()[:2] == [
+        "Retried 1 delivery: 1 sent, 0 failed; 1 address refused for good, given up for it.",
+        "2 alerts in 1 message: 0 pending, 2 given up",
+    ]

@@ -85,6 +85,10 @@ def read_password(settings: EmailConfig, base_dir: Path) -> str | None:
             raise NotifyError(
                 f"{path} (notify.email.password_file): cannot read ({error.strerror})"
             ) from None
+        except UnicodeDecodeError:
+            raise NotifyError(
+                f"{path} (notify.email.password_file): not UTF-8 text (save the password as UTF-8)"
+            ) from None
     return None
 
 
@@ -132,15 +136,16 @@ def smtp_deliver(
             if settings.security == "starttls":
                 client.starttls(context=tls_context(settings, base_dir))
             if settings.username and password is not None:
-                client.login(settings.username, password)
+                _login(client, settings.username, password, where)
             refused = client.send_message(message, to_addrs=list(recipients) or None)
     except smtplib.SMTPAuthenticationError as error:
         raise NotifyError(
             f"{where}: login refused for {settings.username!r} (code {error.smtp_code})"
         ) from None
-    except smtplib.SMTPNotSupportedError:
+    except smtplib.SMTPNotSupportedError as error:
         raise NotifyError(
-            f"{where}: the server does not offer STARTTLS or AUTH (check notify.email.security)"
+            f"{where}: the server does not offer what this mail needs ({error}; check notify.email.security,"
+            " or an address that is not ASCII)"
         ) from None
     except smtplib.SMTPRecipientsRefused as error:  # every one of them: still one verdict per recipient
         return {address: (code, _text(text)) for address, (code, text) in error.recipients.items()}
@@ -182,6 +187,20 @@ class EmailNotifier(Notifier):
             zone=self.zone,
         )
         return smtp_deliver(self.settings, self.base_dir, mail, recipients)
+
+
+def _login(client: smtplib.SMTP, username: str, password: str, where: str) -> None:
+    # smtplib sends AUTH credentials as ASCII: any other character raised UnicodeEncodeError, which left the
+    # message marked "sending" for good
+    try:
+        client.login(username, password)
+        return
+    except UnicodeEncodeError:
+        pass  # raised below, outside this block: the encoding error quotes the password
+    raise NotifyError(
+        f"{where}: the username or password holds a character other than ASCII, which SMTP login cannot"
+        " send here (notify.email.username, password_env or password_file: use an ASCII password)"
+    )
 
 
 def _resolve(relative: str, base_dir: Path) -> Path:

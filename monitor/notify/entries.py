@@ -114,7 +114,8 @@ class DeliveryReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        """Everything due reached everyone: no failed attempt and no recipient refused for good."""
+        return not self.failed and not self.refused
 
 
 def entry_of(row: OutboxRow) -> OutboxEntry:

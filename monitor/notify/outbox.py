@@ -105,13 +105,66 @@ class Outbox:
             )
             return report
         try:
+            configured, broken = self._targets(notifiers)
             for entry in self.entries():
-                for notifier in notifiers:
-                    for target in notifier.targets():
+                for name, error in broken.items():  # that channel's alerts wait until its setting is mended
+                    report.failed.append((entry.id, name, error))
+                for notifier, targets in configured:
+                    for target in targets:
                         self._attempt(entry, notifier, target, report, force=force)
+                self._drop_unconfigured(entry, configured, broken)
         finally:
             lock.release()
         return report
+
+    @staticmethod
+    def _targets(
+        notifiers: Sequence[Notifier],
+    ) -> tuple[list[tuple[Notifier, list[str]]], dict[str, str]]:
+        """Each notifier with its targets, read once per delivery; the notifiers whose targets cannot be read
+        (an Apprise URL variable unset, say), by name with the error: each channel fails on its own."""
+        configured: list[tuple[Notifier, list[str]]] = []
+        broken: dict[str, str] = {}
+        for notifier in notifiers:
+            try:
+                configured.append((notifier, notifier.targets()))
+            except NotifyError as error:
+                log.warning("outbox: %s", error)
+                broken[notifier.name] = str(error)
+        return configured, broken
+
+    def _drop_unconfigured(
+        self, entry: OutboxEntry, configured: list[tuple[Notifier, list[str]]], broken: dict[str, str]
+    ) -> None:
+        """Mark `dropped` what the message still waits for but the config no longer names: a target (a
+        channel or an Apprise URL removed) and a recipient (an address removed). Without it such a message
+        stayed pending for good, since nothing visits a target or address that is not configured."""
+        targets = {target: notifier for notifier, names in configured for target in names}
+        changed = False
+        for target, state in entry.targets.items():
+            if target.partition(":")[0] in broken:
+                continue  # its channel is configured but unreadable now: kept for when it is mended
+            notifier = targets.get(target)
+            if notifier is None:
+                if state["state"] in ("pending", "sending"):
+                    state.update(state="dropped", next_attempt=None, last_error="no longer configured")
+                    changed = True
+                continue
+            people = state.get("recipients") or {}
+            still = set(notifier.recipients(target))
+            for address, person in people.items():
+                if address not in still and person["state"] in ("pending", "sending"):
+                    person.update(state="dropped", error="no longer configured")
+                    changed = True
+            waiting = {person["state"] for person in people.values()} & {"pending", "sending"}
+            if people and state["state"] in ("pending", "sending") and not waiting:
+                reached = any(person["state"] == "sent" for person in people.values())
+                state.update(state="sent" if reached else "dropped", next_attempt=None)
+                if reached:
+                    state["sent"] = state["sent"] or isoformat(self.clock())
+                changed = True
+        if changed:
+            save_entry(self.store, entry)
 
     def _attempt(
         self, entry: OutboxEntry, notifier: Notifier, target: str, report: DeliveryReport, *, force: bool
@@ -173,8 +226,6 @@ class Outbox:
                 report.sent.append((entry.id, target))
                 if interrupted:
                     report.resent.append((entry.id, target))
-                for recipient_failure in _failed_recipients(state):
-                    report.failed.append((entry.id, target, recipient_failure))
         save_entry(self.store, entry)
 
     def _failed(

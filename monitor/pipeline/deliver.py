@@ -57,6 +57,11 @@ def _deliver(ctx: Context, results: Sequence[CheckResult]) -> DeliveryReport | M
             errors = [str(delivery)]
         else:
             errors = [error for entry_id, _, error in delivery.failed if entry_id == result.message]
+            errors += [
+                f"{address} refused it for good: {error}"
+                for entry_id, _, address, error in delivery.refused
+                if entry_id == result.message
+            ]
             if not errors:
                 continue
         why = f" ({errors[-1]})"

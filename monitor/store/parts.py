@@ -72,7 +72,9 @@ def outbox_status(digest_only: bool, targets: Mapping[str, Mapping[str, Any]]) -
     people = {p["state"] for target in targets.values() for p in target.get("recipients", {}).values()}
     if states & {"pending", "sending"} or not states:
         return "pending"
-    return "failed" if "failed" in states | people else "sent"
+    # `dropped`: a target or address removed from the config; a message all of whose targets were removed
+    # reached nobody, so it is listed with those that gave up
+    return "failed" if "failed" in states | people or states == {"dropped"} else "sent"
 
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}

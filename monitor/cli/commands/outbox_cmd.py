@@ -49,7 +49,12 @@ def outbox(state: State, as_json: bool, retry: bool) -> ExitStatus:
     if as_json:
         data: dict[str, Any] = {"entries": [entry.to_json() for entry in entries]}
         if report is not None:
-            data["delivery"] = {"sent": report.sent, "failed": report.failed, "resent": report.resent}
+            data["delivery"] = {
+                "sent": report.sent,
+                "failed": report.failed,
+                "resent": report.resent,
+                "refused": report.refused,
+            }
         json_listing(data)
     else:
         if report is not None:
@@ -70,6 +75,8 @@ def _retry_line(report: Any) -> str:
         line += f"; {failed - gave_up} still pending, tried again with backoff"
     if gave_up:
         line += f"; {gave_up} given up (notify.max_attempts reached)"
+    if refused := len(report.refused):
+        line += f"; {plural(refused, 'address', 'addresses')} refused for good, given up for {'it' if refused == 1 else 'them'}"
     return line + "."
 
 
@@ -118,6 +125,8 @@ def _target_line(info: dict[str, Any], zone: tzinfo) -> str:
         return f"sent {human_time(info['sent'], zone)}{to}"
     if info["state"] == "failed":
         return f"gave up after {tries}{error}"
+    if info["state"] == "dropped":
+        return "not sent: no longer configured"
     if info["state"] == "sending":
         return f"interrupted while sending at {human_time(info['last_attempt'], zone)}; sent again on the next run"
     if info.get("next_attempt"):

@@ -19,6 +19,7 @@ from smtp_support import Inbox, free_port, smtp_server
 from monitor.config.loading import load_config
 from monitor.notify.base import build_notifiers
 from monitor.notify.digest import build_digest
+from monitor.notify.digest_render import render_html, render_text
 from monitor.notify.outbox import Outbox
 from monitor.store.core import Store
 
@@ -213,6 +214,16 @@ def test_smtp_down_then_up_delivers_exactly_once_per_recipient(project, httpserv
         ("accounts-center-scope", "high"),
         ("legitimate-interests", "medium"),
     ]  # the digest says what the mail could not
+    text, html = render_text(digest), render_html(digest)
+    assert (
+        "== NOT DELIVERED (2) ==\n"
+        "  These alerts have not reached every channel and recipient (each is tried again with backoff until it\n"
+        "  gives up); this digest is how you hear of them.\n"
+        "  [HIGH] policy: watch accounts-center-scope changed\n"
+        "  [MEDIUM] policy: watch legitimate-interests no longer on the page\n"
+    ) in text
+    assert "Not delivered (2)</h2>" in html and "legitimate-interests</strong> no longer on the page" in html
+    assert digest.subject().endswith(", 2 alerts not delivered")
     with smtp_server(inbox, port=port):
         clock.now += timedelta(minutes=5)
         assert run(config, clock, "outbox", "--retry")[0] == 0

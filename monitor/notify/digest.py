@@ -72,7 +72,7 @@ class Digest:
 
     @property
     def quiet(self) -> bool:
-        return not (self.changes or self.alerts or self.trouble or self.new_pages)
+        return not (self.changes or self.alerts or self.trouble or self.new_pages or self.undelivered)
 
     @property
     def substantive_changes(self) -> list[PageChange]:
@@ -99,6 +99,8 @@ class Digest:
             parts.append(_count(len(self.alerts), "alert"))
         if self.trouble:
             parts.append(_count(len(self.trouble), "page") + " in trouble")
+        if self.undelivered:
+            parts.append(_count(len(self.undelivered), "alert") + " not delivered")
         return f"privacy-monitor {day}: " + ", ".join(parts)
 
 

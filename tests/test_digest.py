@@ -307,7 +307,10 @@ def test_a_period_is_sent_once_and_a_restart_does_not_send_it_again(store, inbox
     assert mailer(store, smtp_port, clock).run(clock()) == ["2026-03-02T08:00:00Z"]
     assert mailer(store, smtp_port, clock).run(clock.advance(minutes=5)) == []  # a new mailer: a restart
     (message,) = inbox.messages
-    assert message["Subject"] == "privacy-monitor 2026-03-02: 2 changes, 1 alert, 1 page in trouble"
+    # a_busy_day recorded its alert without delivering it (record_check: deliver=False): still in the outbox
+    assert message["Subject"] == (
+        "privacy-monitor 2026-03-02: 2 changes, 1 alert, 1 page in trouble, 1 alert not delivered"
+    )
     assert message["To"] == "reader@example.org"
     assert message["X-Privacy-Monitor-Period"] == "2026-03-01T08:00:00Z/2026-03-02T08:00:00Z"
     body, attachment = message.iter_parts()

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from monitor.config.loading import Config, PageConfig
 from monitor.diff.segments import Segment, block_segments, elide, ops_segments
 from monitor.models import CheckRecord, Outcome
+from monitor.notify.base import has_notifier
 from monitor.present.changes import PageChange, page_change
 from monitor.present.lag import Lag, translation_lag
 from monitor.present.words import human_time, plural
@@ -131,6 +132,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
     changed_substantively: dict[str, str] = {}
     pages_checked = checks = 0
     pages = {page.id: page for page in config.pages}
+    notified = has_notifier(config.notify)
     for page in config.pages:
         damage, in_period, status = period_facts(page, store, start, end, config.service.failing_after)
         checks += len(in_period)
@@ -167,7 +169,7 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
         undelivered=[
             _alert_line(alert, pages[alert["page"]])
             for alert in store.outbox.undelivered()
-            if alert.get("page") in pages
+            if alert.get("page") in pages and notified  # without a notifier the digest is the alerts' channel
         ],
         objections=digest_lines(store, config),
     )

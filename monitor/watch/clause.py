@@ -15,7 +15,7 @@ from monitor.diff.classify import classify, word_diff
 from monitor.models import Document
 from monitor.registry import WATCH_KINDS
 from monitor.watch.base import DEFAULT_THRESHOLD, Hit, PageVersion, WatchKind, first_look
-from monitor.watch.follow import own_wording, reason, successor
+from monitor.watch.follow import at_own_place, own_wording, reason, stood_before, successor
 from monitor.watch.locate import ClauseIndex
 from monitor.watch.located import Located, choose
 from monitor.watch.moves import moved as _moved
@@ -48,8 +48,12 @@ class ClauseWatch(WatchKind):
         return {"status": "found", **current.to_json(), "wording": current.text, "count": len(matches)}
 
     def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
-        if _reworded(before, after) and page.old:
-            self._keep_own(before, after, page)  # type: ignore[arg-type]
+        if before is not None and page.old is not None and after["status"] == "found":
+            if _reworded(before, after) or _met_its_twin(before, after, page):
+                self._keep_own(before, after, page)
+            elif before["status"] == "missing" and stood_before(page.index(page.old), after["wording"]):
+                after.clear()  # a sentence that stood on the page all along is not the clause coming back
+                after.update(status="missing", near=None, count=0)
         if after["status"] == "missing" and before is not None and before.get("wording") and page.old:
             self._follow(before, after, page)
         section = tuple(after.get("section") or ())
@@ -135,6 +139,17 @@ def _located(state: dict[str, Any]) -> Located:
         state.get("block", 0), state.get("blocks", 1), state.get("position", 0.0),
         _context_pair(state.get("context")),
     )  # fmt: skip
+
+
+def _met_its_twin(before: dict[str, Any], after: dict[str, Any], page: PageVersion) -> bool:
+    """The followed wording met again unchanged, but at a twin's place: the clause's own copy was reworded."""
+    if before.get("status") != "found" or not before.get("wording") or before["wording"] != after["wording"]:
+        return False
+    assert page.old is not None
+    found = _located(after)
+    return not at_own_place(
+        before["wording"], found, page.index(page.old), page.diff, origin=_located(before)
+    )
 
 
 def _reworded(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:

@@ -96,6 +96,26 @@ def own_wording(
     return choose(own, near=origin)
 
 
+def at_own_place(
+    wording: str, found: Located, old: ClauseIndex, diff: DocumentDiff | None, *, origin: Located
+) -> bool:
+    """Whether `found`, the followed wording met again unchanged, is the clause's own occurrence. False when
+    the old page had the wording twice and the diff paired the clause's own place with other new blocks: its
+    own copy was reworded and the search met its twin (a reworded clause must not go unreported because the
+    same sentence also stands elsewhere). A clause whose old place is gone follows the copy left, as before."""
+    places = old.find(wording, threshold=RELOCATE_SCORE).matches
+    if len(places) < 2:
+        return True
+    aligned = _aligned_blocks(diff, choose(places, near=origin) or origin)
+    return not aligned or bool(aligned.intersection(range(found.block, found.block + found.blocks)))
+
+
+def stood_before(old: ClauseIndex, text: str) -> bool:
+    """Whether the old version already had `text` (a sentence met by a clause that was gone is then another
+    sentence that stood there all along, not the clause coming back)."""
+    return bool(old.find(text, threshold=SAME_SENTENCE).matches)
+
+
 def _stood_elsewhere(old: ClauseIndex, text: str, stood: Located) -> bool:
     span = range(stood.block, stood.block + stood.blocks)
     return any(

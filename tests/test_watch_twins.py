@@ -1,0 +1,99 @@
+"""A clause watch and the sentences that look like it: when the watched sentence also stands elsewhere on the
+page (word for word, or nearly), a rewording of the watched one is `changed`, never silence or a "move" to
+its twin; and once a clause is gone, a near-twin that stood on the page all along is not the clause coming
+back. Each case is checked through the real pipeline: a page served on loopback, `check` once per version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_support import run_cli, write_project
+from pytest_httpserver import HTTPServer
+from service_support import FakeClock, utc
+
+CLAUSE = (
+    "Der Widerspruch wird auf das Konto angewendet, bei dem du angemeldet bist, sowie auf alle Konten, "
+    "die du derselben Kontenübersicht hinzugefügt hast."
+)
+NARROWED = (
+    "Der Widerspruch wird ausschließlich auf das Konto angewendet, bei dem du gerade angemeldet bist, "
+    "und nicht auf weitere Konten deiner Kontenübersicht."
+)
+INSTAGRAM_TWIN = CLAUSE.replace("auf das Konto", "auf das Instagram-Konto")
+INTRO = "Wir verbessern KI bei Meta laufend. Hier erfährst du, wie wir deine Informationen verwenden."
+OBJECT = "Du kannst der Verwendung deiner Informationen zu diesen Zwecken widersprechen."
+MORE = "Weitere Informationen findest du in unserer Datenschutzrichtlinie und in den Einstellungen."
+UPDATED = "Diese Seite wurde zuletzt im Juni aktualisiert."
+
+
+def page(*sections: tuple[str, list[str]]) -> str:
+    body = "".join(
+        f"<h2>{heading}</h2>" + "".join(f"<p>{sentence}</p>" for sentence in sentences)
+        for heading, sentences in sections
+    )
+    return f"<html><head><title>KI bei Meta</title></head><body><main><h1>KI bei Meta</h1>{body}</main></body></html>"
+
+
+CASES = {
+    "the same sentence under another heading; the watched one narrowed": [
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT]), ("Instagram", [MORE, CLAUSE])), []),
+        (
+            page(("Facebook", [INTRO, NARROWED, OBJECT]), ("Instagram", [MORE, CLAUSE])),
+            ["alert high: watch accounts-center-scope changed on ki"],
+        ),
+    ],
+    "the same sentence twice in one section; the watched one narrowed": [
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT, MORE, CLAUSE])), []),
+        (
+            page(("Facebook", [INTRO, NARROWED, OBJECT, MORE, CLAUSE])),
+            ["alert high: watch accounts-center-scope changed on ki"],
+        ),
+    ],
+    "both copies kept: nothing to say": [
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT]), ("Instagram", [MORE, CLAUSE])), []),
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT, UPDATED]), ("Instagram", [MORE, CLAUSE])), []),
+    ],
+    "removed, then the near-twin that was always there is not the clause coming back": [
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT]), ("Instagram", [MORE, INSTAGRAM_TWIN])), []),
+        (
+            page(("Facebook", [INTRO, OBJECT]), ("Instagram", [MORE, INSTAGRAM_TWIN])),
+            ["alert high: watch accounts-center-scope removed on ki"],
+        ),
+        (
+            page(
+                ("Facebook", [INTRO, OBJECT]), ("Instagram", [MORE, INSTAGRAM_TWIN]), ("Sonstiges", [UPDATED])
+            ),
+            [],
+        ),
+        (
+            page(("Facebook", [INTRO, CLAUSE, OBJECT]), ("Instagram", [MORE, INSTAGRAM_TWIN])),
+            ["alert high: watch accounts-center-scope reappeared on ki"],
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("versions", CASES.values(), ids=CASES.keys())
+def test_a_clause_and_its_twins(
+    tmp_path: Path, httpserver: HTTPServer, versions: list[tuple[str, list[str]]]
+) -> None:
+    watch = f"""
+[[watches]]
+id = "accounts-center-scope"
+pages = ["ki"]
+kind = "clause"
+text = "{CLAUSE}"
+severity = "high"
+"""
+    config = write_project(tmp_path, {"ki": httpserver.url_for("/ki")}, extra=watch)
+    clock = FakeClock(utc("2026-05-01 10:00"))
+    seen = []
+    for html, _ in versions:
+        httpserver.clear()
+        httpserver.expect_request("/ki").respond_with_data(html, content_type="text/html")
+        code, output = run_cli(config, clock, "check")
+        assert code == 0, output
+        seen.append([line.strip() for line in output.splitlines() if line.strip().startswith("alert ")])
+        clock.advance(days=1)
+    assert seen == [alerts for _, alerts in versions]

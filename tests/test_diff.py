@@ -240,6 +240,11 @@ CLASSIFY = [
     ("We keep it 30 days.", "We keep it 90 days.", "substantive"),
     ("5% of users", "5 of users", "substantive"),
     ("a part", "apart", "substantive"),
+    ("derselben Kontenübersicht", "derselben Konten-Übersicht", "cosmetic"),  # a hyphen joins or splits
+    ("Send us an e-mail.", "Send us an email.", "cosmetic"),
+    ("You can opt-out.", "You can opt out.", "cosmetic"),
+    ("COVID-19 data", "COVID19 data", "substantive"),  # not between two letters
+    ("Konten-Übersicht aller Konten", "Kontenübersicht einiger Konten", "substantive"),
     ("Straße", "Strasse", "cosmetic"),
     ("Wir informieren Sie heute.", "Wir informieren sie heute.", "substantive"),
     ("Sie können widersprechen.", "sie können widersprechen.", "cosmetic"),  # the start of a sentence

@@ -126,6 +126,20 @@ def _comparable(text: str) -> str:
     return _NUMBERING.sub("", _NOTE_REFERENCE.sub(" ", folded.replace("\n\n", "\n")))
 
 
+# A hyphen between two letters: "Konten-Übersicht", "e-mail" (U+2010 and U+2011 are folded to "-" by then).
+_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
+def _hyphenation_only(old: str, new: str) -> bool:
+    """Whether the texts differ only by words a hyphen joins or splits ("Kontenübersicht" and
+    "Konten-Übersicht", "e-mail" and "email"): the key splits words at a hyphen, so it alone sees two words
+    against one. A hyphen read as a space ("opt-out", "opt out") is the key's own case."""
+    old, new = fold_typography(old), fold_typography(new)
+    if "-" not in old and "-" not in new:
+        return False
+    return cosmetic_key(_INNER_HYPHEN.sub("", old)) == cosmetic_key(_INNER_HYPHEN.sub("", new))
+
+
 def cosmetic_key(text: str) -> tuple[str, ...]:
     """What must stay the same for an edit to count as cosmetic (once per text within `keys_kept`)."""
     memo = _KEYS.get()
@@ -187,7 +201,7 @@ def classify(old: str, new: str) -> ChangeClass:
     references like "[12]" and of footnote labels: a line that is only a number) differ."""
     if old == new:
         return "cosmetic"
-    if cosmetic_key(old) != cosmetic_key(new):
+    if cosmetic_key(old) != cosmetic_key(new) and not _hyphenation_only(old, new):
         return "substantive"
     if (looks_german(old) or looks_german(new)) and _address_changed(old, new):
         return "substantive"

@@ -381,7 +381,7 @@ def test_a_crash_before_the_server_accepted_the_digest_sends_it_once_after_resta
 
 def test_a_crash_after_the_server_accepted_it_resends_with_the_same_message_id(store, inbox, smtp_port):
     """The one window at-least-once leaves: both copies carry one Message-ID, so mail clients show one."""
-    from monitor.notify.email import smtp_send as send_message
+    from monitor.notify.email import smtp_deliver as send_message
 
     a_busy_day(store)
     clock = FakeClock(utc("2026-03-02 08:00"))
@@ -413,6 +413,97 @@ def test_a_quiet_period_is_not_mailed_when_told_so_but_still_recorded(store, inb
     assert mailer(store, smtp_port, clock, send_when_quiet=False).run(clock()) == []
     assert inbox.messages == []
     assert states(store) == [("2026-03-02T08:00:00Z", "quiet")]
+
+
+class PickyInbox(Inbox):
+    """Refuses some recipients at RCPT time: `refuse[address]` is the reply (550 for good, 450 for now)."""
+
+    def __init__(self, refuse: dict[str, str]) -> None:
+        super().__init__()
+        self.refuse_rcpt = refuse
+        self.to: list[list[str]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # noqa: N802 - aiosmtpd's name
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        self.to.append(list(envelope.rcpt_tos))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_reader_refused_for_good_is_given_up_alone_and_the_others_get_one_copy(store) -> None:
+    """A digest used to be sent again as a whole while one address was refused: up to max_attempts copies."""
+    a_busy_day(store)
+    inbox = PickyInbox({"gone@example.org": "550 5.1.1 no such user"})
+    clock = FakeClock(utc("2026-03-02 08:00"))
+    with smtp_server(inbox) as port:
+        mail = mailer(store, port, clock, to=["reader@example.org", "gone@example.org"])
+        assert mail.run(clock()) == ["2026-03-02T08:00:00Z"]
+        assert mail.run(clock.advance(hours=1)) == []
+    assert inbox.to == [["reader@example.org"]]
+    last = store.ledger.lines()[-1]
+    assert (last["state"], last["refused"]) == ("sent", {"gone@example.org": "550 5.1.1 no such user"})
+
+
+def test_a_reader_refused_for_now_is_sent_it_again_alone_after_the_backoff(store) -> None:
+    a_busy_day(store)
+    inbox = PickyInbox({"busy@example.org": "450 4.2.1 mailbox busy"})
+    clock = FakeClock(utc("2026-03-02 08:00"))
+    with smtp_server(inbox) as port:
+        mail = mailer(store, port, clock, to=["reader@example.org", "busy@example.org"])
+        assert mail.run(clock()) == []
+        assert mail.run(clock.advance(minutes=4)) == []  # notify.retry_backoff (5m) has not passed
+        del inbox.refuse_rcpt["busy@example.org"]
+        assert mail.run(clock.advance(minutes=1)) == ["2026-03-02T08:00:00Z"]
+    assert inbox.to == [["reader@example.org"], ["busy@example.org"]]
+    assert len({str(message["Message-ID"]) for message in inbox.messages}) == 1
+    assert [state for _, state in states(store)] == ["sending", "failed", "sent"]
+
+
+def test_failed_digests_back_off_and_one_not_delivered_by_the_next_goes_into_it(
+    store, inbox, smtp_port
+) -> None:
+    """A server down for a day used to use up every attempt in minutes and lose that day from every digest."""
+    a_busy_day(store)
+    inbox.refuse = True
+    clock = FakeClock(utc("2026-03-02 08:00"))
+    mail = mailer(store, smtp_port, clock)
+    mail.run(clock())
+    for _ in range(12):  # every 5 minutes, as the service's retry job
+        mail.run(clock.advance(minutes=5))
+    failed = [entry["time"] for entry in store.ledger.lines() if entry["state"] == "failed"]
+    assert failed == [
+        "2026-03-02T08:00:00Z",
+        "2026-03-02T08:05:00Z",
+        "2026-03-02T08:15:00Z",
+        "2026-03-02T08:35:00Z",
+    ]
+    assert mail.run(utc("2026-03-03 08:00")) == []  # still down when the next digest is due
+    inbox.refuse = False
+    assert mail.run(utc("2026-03-03 08:05")) == ["2026-03-03T08:00:00Z"]
+    (message,) = inbox.messages
+    assert message["X-Privacy-Monitor-Period"] == "2026-03-01T08:00:00Z/2026-03-03T08:00:00Z"
+    assert str(message["Subject"]).startswith("privacy-monitor 2026-03-03: 2 changes, 1 alert")
+    assert [(period, state) for period, state in states(store) if state in ("superseded", "sent")] == [
+        ("2026-03-02T08:00:00Z", "superseded"),
+        ("2026-03-03T08:00:00Z", "sent"),
+    ]
+
+
+def test_an_abandoned_digest_s_time_goes_into_the_next_one(store, inbox, smtp_port) -> None:
+    a_busy_day(store)
+    inbox.refuse = True
+    clock = FakeClock(utc("2026-03-02 08:00"))
+    mail = mailer(store, smtp_port, clock, notify={"max_attempts": 2})
+    mail.run(clock())
+    mail.run(clock.advance(minutes=5))
+    assert [state for _, state in states(store)] == ["sending", "failed", "failed", "abandoned"]
+    inbox.refuse = False
+    assert mail.run(utc("2026-03-03 08:00")) == ["2026-03-03T08:00:00Z"]
+    assert inbox.messages[0]["X-Privacy-Monitor-Period"] == "2026-03-01T08:00:00Z/2026-03-03T08:00:00Z"
 
 
 def test_a_digest_missed_by_more_than_the_grace_is_covered_by_the_next_one(store, inbox, smtp_port) -> None:

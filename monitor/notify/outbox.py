@@ -243,7 +243,13 @@ class Outbox:
             state.update(state="pending", next_attempt=isoformat(now + self._delay(state["attempts"])))
 
     def _delay(self, attempts: int) -> timedelta:
-        return min(self.backoff * (2 ** max(0, attempts - 1)), MAX_DELAY)
+        return retry_delay(self.backoff, attempts)
+
+
+def retry_delay(backoff: timedelta, attempts: int) -> timedelta:
+    """How long a send that failed `attempts` times waits before the next: `backoff`, doubled each time, at
+    most a day (alerts and digests alike)."""
+    return min(backoff * (2 ** max(0, attempts - 1)), MAX_DELAY)
 
 
 def _failed_recipients(state: dict[str, Any]) -> list[str]:

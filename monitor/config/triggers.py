@@ -16,7 +16,6 @@ from monitor.errors import ConfigError
 
 if TYPE_CHECKING:  # APScheduler loads only for a cron schedule or the service: not for every command
     from apscheduler.triggers.base import BaseTrigger
-    from apscheduler.triggers.cron import CronTrigger
 
 # Standard cron numbers days of the week from Sunday (0 or 7); APScheduler 3 numbers them from Monday.
 # Names mean the same in both, so numbers are rewritten as names.
@@ -65,11 +64,12 @@ def schedule_from_text(text: str, timezone: tzinfo) -> PageSchedule:
 
 @dataclass(frozen=True, slots=True)
 class PageSchedule:
-    """'every 6h' (an interval after the last check) or a five-field cron expression (standard day numbers)."""
+    """'every 6h' (an interval after the last check) or a five-field cron expression (standard day numbers, and
+    standard cron's either-day rule when both day fields are restricted: see cron_trigger)."""
 
     text: str
     interval: timedelta | None = None
-    cron: CronTrigger | None = None
+    cron: BaseTrigger | None = None
 
     @classmethod
     def parse(cls, text: str, timezone: tzinfo, *, where: str = "schedule") -> PageSchedule:
@@ -101,22 +101,32 @@ class PageSchedule:
         return cron_trigger(self.text, timezone, jitter=whole_jitter)
 
 
-def cron_trigger(expression: str, timezone: tzinfo, *, jitter: int | None = None) -> CronTrigger:
+def cron_trigger(expression: str, timezone: tzinfo, *, jitter: int | None = None) -> BaseTrigger:
+    """The trigger that fires a five-field cron expression as standard cron does.
+
+    APScheduler requires every field to match, but cron (crontab(5)) runs a line whose day of month and day of
+    week are both restricted (neither starts with '*') on a day matching EITHER: '0 6 1 * 1' is every 1st and
+    every Monday. That is two triggers, one per day field, fired at the first of their times."""
+    from apscheduler.triggers.combining import OrTrigger
     from apscheduler.triggers.cron import CronTrigger
 
     fields = expression.split()
     if len(fields) != 5:
         raise ValueError(f"expected 5 fields, got {len(fields)}")
     minute, hour, day, month, day_of_week = fields
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=_cron_day_names(day_of_week),
-        timezone=timezone,
-        jitter=jitter,
-    )
+    weekdays = _cron_day_names(day_of_week)
+
+    def on_days(month_days: str, week_days: str, own_jitter: int | None) -> CronTrigger:
+        return CronTrigger(
+            minute=minute, hour=hour, day=month_days, month=month, day_of_week=week_days, timezone=timezone,
+            jitter=own_jitter,
+        )  # fmt: skip
+
+    # A day field starting with "*" ("*", "*/2") counts as unrestricted (crontab(5)): all fields must match.
+    if day.startswith("*") or day_of_week.startswith("*"):
+        return on_days(day, weekdays, jitter)
+    # Jitter once, on the combination: each part's own would be a second delay drawn for the same run.
+    return OrTrigger([on_days(day, "*", None), on_days("*", weekdays, None)], jitter=jitter)
 
 
 def _cron_day_names(field: str) -> str:

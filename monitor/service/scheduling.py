@@ -1,10 +1,12 @@
 """The service's production driver: a Service's page checks, digest and alert retries as APScheduler jobs, run
 until SIGTERM/SIGINT.
 
-Each page gets a job on its schedule (IntervalTrigger or CronTrigger with jitter; the first run now when
-overdue), the digest a job at `[digest] time` and one now (a digest missed while down goes out at start), and
-the outbox a retry job. The jobs take every decision from the Service and the store (runner.py), so they may be
-re-armed at any moment: after a step of the wall clock, and when a server asks a page to wait (Retry-After).
+Each page gets a job on its schedule (IntervalTrigger or a cron trigger with jitter; the first run now when
+overdue, else when the store says it is due), the digest a job at `[digest] time` and one now (a digest missed
+while down goes out at start), and the outbox a retry job. The jobs take every decision from the Service and
+the store (runner.py), so they may be re-armed at any moment: after a step of the wall clock, when a server
+asks a page to wait (Retry-After), and when a page job fires before the store says the page is due (a check
+recorded meanwhile by another process): it moves itself to that moment instead of checking.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.config.loading import parse_duration
+from monitor.config.loading import PageConfig, parse_duration
 from monitor.config.timing import next_slot
 from monitor.config.triggers import MAX_INTERVAL
+from monitor.errors import MonitorError
 from monitor.present.words import human_time, plural
 from monitor.service.lifecycle import ClockWatch, fetches_allowed, service_lock
 
 if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
+
     from monitor.service.runner import Service
 
 log = logging.getLogger("monitor.service.runner")  # the service's one log, whichever module writes it
@@ -46,7 +51,6 @@ def serve(service: Service, *, handle_signals: bool = True, ready: threading.Eve
             executors={"default": ThreadPoolExecutor(workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
-        service._scheduler = scheduler
         fetches_allowed()  # a service started again in this process fetches again after a cancel
         schedule_jobs(service, scheduler, service.clock())
         if handle_signals:
@@ -90,7 +94,9 @@ def _shut_down(service: Service, scheduler: BaseScheduler) -> None:
 
 
 def schedule_jobs(service: Service, scheduler: BaseScheduler, now: datetime) -> None:
-    """One job per page (first run: now when overdue), the digest at its time and now, and a retry job."""
+    """One job per page (first run: now when overdue, else when the store says it is due), the digest at its
+    time and now, and a retry job. The page jobs re-arm themselves on `scheduler`."""
+    service._scheduler = scheduler
     config = service.config
     jitter = parse_duration(config.service.jitter).total_seconds()
     for page in config.pages:
@@ -98,8 +104,10 @@ def schedule_jobs(service: Service, scheduler: BaseScheduler, now: datetime) -> 
         trigger = service.schedules[page.id].trigger(
             start=max(due, now), jitter=jitter, timezone=service.zone
         )
-        overdue = {"next_run_time": now} if due <= now else {}
-        scheduler.add_job(_page_job, trigger, args=[service, page.id], id=_page_job_id(page.id), **overdue)
+        scheduler.add_job(
+            _page_job, trigger, args=[service, page.id], id=_page_job_id(page.id),
+            next_run_time=_first_run(trigger, due, now),
+        )  # fmt: skip
     hour, minute = (int(part) for part in config.digest.time.split(":"))
     scheduler.add_job(
         _digest_job,
@@ -134,15 +142,51 @@ def postpone(scheduler: BaseScheduler | None, page_id: str, until: datetime) -> 
         job.modify(next_run_time=until)
 
 
+def _first_run(trigger: BaseTrigger, due: datetime, now: datetime) -> datetime:
+    """The page's first run: now when overdue; else its trigger's first time (jitter included), but never
+    before `due`. A cron trigger knows only its slots: a server's Retry-After past a slot (kept across a
+    restart in `due`) would otherwise wait for the slot after that, a whole period late."""
+    if due <= now:
+        return now
+    first = trigger.get_next_fire_time(None, now)
+    return max(first, due) if first is not None else due
+
+
 def _page_job_id(page_id: str) -> str:
     return f"check:{page_id}"
 
 
 def _page_job(service: Service, page_id: str) -> None:
-    asked = service.not_before.get(page_id)
     with service.running.job():
-        if not service.stop.is_set() and (asked is None or asked <= service.clock()):
-            service.check(service.config.page(page_id))
+        if service.stop.is_set():
+            return
+        page = service.config.page(page_id)
+        now = service.clock()
+        if (due := _due_later(service, page, now)) is not None:
+            # The store says later than the trigger did: a check recorded meanwhile (a manual `privacy-monitor
+            # check`, in any process) or a server's Retry-After. The job runs again when it is due, as tick()
+            # decides, instead of checking early or waiting for its next slot.
+            log.debug("%s: not due before %s: job moved there", page_id, human_time(due, service.zone))
+            _move(service._scheduler, page_id, due)
+            return
+        service.check(page)
+
+
+def _due_later(service: Service, page: PageConfig, now: datetime) -> datetime | None:
+    """When the store says `page` is due, if later than `now`; None when due, or when the store cannot say
+    (the check reports the damage)."""
+    try:
+        due = service.next_due(page, now)
+    except MonitorError:
+        return None
+    return due if due > now else None
+
+
+def _move(scheduler: BaseScheduler | None, page_id: str, at: datetime) -> None:
+    """The page's job next at `at`, sooner or later than its trigger would say."""
+    job = scheduler.get_job(_page_job_id(page_id)) if scheduler is not None else None
+    if job is not None:
+        job.modify(next_run_time=at)
 
 
 def _digest_job(service: Service) -> None:

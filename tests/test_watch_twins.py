@@ -1,7 +1,8 @@
 """A clause watch and the sentences that look like it: when the watched sentence also stands elsewhere on the
 page (word for word, or nearly), a rewording of the watched one is `changed`, never silence or a "move" to
 its twin; and once a clause is gone, a near-twin that stood on the page all along is not the clause coming
-back; a hyphen that joins or splits a word of the clause is cosmetic (no alert with the default `cosmetic`).
+back, nor is a new sentence unlike it put later where it stood; a hyphen that joins or splits a word of the
+clause is cosmetic (no alert with the default `cosmetic`).
 Each case is checked through the real pipeline: a page served on loopback, `check` once per version."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ INTRO = "Wir verbessern KI bei Meta laufend. Hier erfährst du, wie wir deine In
 OBJECT = "Du kannst der Verwendung deiner Informationen zu diesen Zwecken widersprechen."
 MORE = "Weitere Informationen findest du in unserer Datenschutzrichtlinie und in den Einstellungen."
 UPDATED = "Diese Seite wurde zuletzt im Juni aktualisiert."
+SERVERS = "Unsere Server stehen in Irland und werden mit erneuerbarer Energie betrieben."
 
 
 def page(*sections: tuple[str, list[str]]) -> str:
@@ -54,6 +56,11 @@ CASES = {
     "both copies kept: nothing to say": [
         (page(("Facebook", [INTRO, CLAUSE, OBJECT]), ("Instagram", [MORE, CLAUSE])), []),
         (page(("Facebook", [INTRO, CLAUSE, OBJECT, UPDATED]), ("Instagram", [MORE, CLAUSE])), []),
+    ],
+    "removed, then an unrelated sentence put where it stood is not the clause coming back": [
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT])), []),
+        (page(("Facebook", [INTRO, OBJECT])), ["alert high: watch accounts-center-scope removed on ki"]),
+        (page(("Facebook", [INTRO, SERVERS, OBJECT])), []),
     ],
     "a hyphen inside a word: cosmetic": [
         (page(("Facebook", [INTRO, CLAUSE, OBJECT])), []),

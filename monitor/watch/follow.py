@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 NEIGHBOUR_SCORE = 80.0  # a sentence this similar to the clause's old neighbour is that neighbour
 ALIGNED_SCORE = 50.0  # in a block the diff paired with the clause's, a new sentence this similar follows it
 SLOT_FLOOR = 20.0  # between the same two sentences, even a sentence this unlike the clause follows it
+# A clause already reported removed comes back only as a sentence this like it: a version went by with nothing
+# in its place, so new text there later is as likely new content as the clause returning.
+RETURN_FLOOR = 50.0
 RELOCATE_SCORE = 90.0  # the followed wording found this closely in the old version: that is where it stood
 SAME_SENTENCE = 97.0  # a sentence this close to one the old version had elsewhere is that other sentence
 
@@ -75,8 +78,9 @@ def successor(
     if best is not None:
         located = best[1]
         return Successor(located, reason(origin, located, aligned=True))
+    floor = RETURN_FLOOR if returning else SLOT_FLOOR
     for candidate in new.between(wording, origin.context):
-        if fresh(candidate.text) and candidate.score >= SLOT_FLOOR:
+        if fresh(candidate.text) and candidate.score >= floor:
             return Successor(candidate, reason(origin, candidate, aligned=False))
     return None
 

@@ -58,9 +58,12 @@ CASES = {
         (page(("Facebook", [INTRO, CLAUSE, OBJECT, UPDATED]), ("Instagram", [MORE, CLAUSE])), []),
     ],
     "removed, then an unrelated sentence put where it stood is not the clause coming back": [
-        (page(("Facebook", [INTRO, CLAUSE, OBJECT])), []),
-        (page(("Facebook", [INTRO, OBJECT])), ["alert high: watch accounts-center-scope removed on ki"]),
-        (page(("Facebook", [INTRO, SERVERS, OBJECT])), []),
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT, MORE])), []),
+        (
+            page(("Facebook", [INTRO, OBJECT, MORE])),
+            ["alert high: watch accounts-center-scope removed on ki"],
+        ),
+        (page(("Facebook", [INTRO, SERVERS, OBJECT, MORE])), []),
     ],
     "a hyphen inside a word: cosmetic": [
         (page(("Facebook", [INTRO, CLAUSE, OBJECT])), []),

@@ -3,8 +3,9 @@
 The objection's record exactly as stored in the objections chain (`objection.json`), its chain position and
 time-stamp token, a withdrawal's record when there is one, the confirmation mail's hash (in the record; the
 mail itself only with `include_mail`), and for each page it concerns the version in effect at the end of the
-objection's day (UTC), as a page's export bundles it (`pages/<page>/`: WARC, raw capture, text, check record,
-chain position, token). `SHA256SUMS`, the export's own token over it, and a README saying how to check each.
+objection's day (in `[digest] timezone`, the zone of every time the person sees), as a page's export
+bundles it (`pages/<page>/`: WARC, raw capture, text, check record, chain position, token). `SHA256SUMS`, the
+export's own token over it, and a README saying how to check each.
 The zip names a person's case and accounts: it is written owner-only (0600).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from monitor.config.loading import Config
 from monitor.errors import UsageError
@@ -80,7 +82,7 @@ def export_objection(
     files["SHA256SUMS"] = sums.encode("utf-8")
     if ca is not None:
         files["tsa-ca.pem"] = ca.encode("utf-8")
-    readme = _readme(objection, records, pages, include_mail, tokens)
+    readme = _readme(objection, records, pages, include_mail, tokens, config.digest.timezone)
     stamp = write_stamped(out, files, readme, sums, stamper, time=objection.recorded, mode=MODE, step=7)
     return ObjectionExported(out, objection, pages, stamp)
 
@@ -112,7 +114,7 @@ def _page_then(store: Store, config: Config, page_id: str, objection: Objection)
     if not timeline:
         return PageThen(page_id, None)
     try:
-        info = store.versions.resolve(page_id, objection.date)
+        info = store.versions.resolve(page_id, objection.date, ZoneInfo(config.digest.timezone))
         before_first = False
     except UsageError:  # tracking started after that day
         info, before_first = timeline[0], True
@@ -123,8 +125,9 @@ def _page_then(store: Store, config: Config, page_id: str, objection: Objection)
 
 
 def _readme(
-    objection: Objection, records: list[ChainedObjection], pages: list[PageThen], mail: bool, tokens: set[str]
-) -> str:
+    objection: Objection, records: list[ChainedObjection], pages: list[PageThen], mail: bool, tokens: set[str],
+    zone: str,
+) -> str:  # fmt: skip
     name = objection_name(objection)
     lines = [
         "PRIVATE: this bundle names an objection's case and accounts. Share it only as far as the purpose needs.",
@@ -158,7 +161,7 @@ def _readme(
             continue
         when = (f"no version was stored from that day: the first stored version, in effect since {then.since}"
                 if then.before_first
-                else f"the version in effect at the end of {objection.date} (UTC), since {then.since}")  # fmt: skip
+                else f"the version in effect at the end of {objection.date} ({zone}), since {then.since}")  # fmt: skip
         lines.append(f"pages/{then.page}/  {when}: version {then.version}")
         raw = f"{then.files.raw_name}, " if then.files.raw_name else ""  # capture.html or capture.pdf
         lines.append(f"    capture.warc.gz, {raw}text.md, check.json, chain.json, check.tsr")

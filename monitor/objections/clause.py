@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from monitor.config.loading import Config, WatchConfig
 from monitor.diff.classify import Op, word_diff
 from monitor.objections.ledger import Objection, objections
 from monitor.store.core import Store
+from monitor.store.timeline import day_end, parse_time
 from monitor.watch.alerts import Alert
 from monitor.watch.history import Wording, wording_history
 
@@ -72,21 +74,24 @@ class ClauseThen:
 def clauses_then(store: Store, config: Config, objection: Objection) -> list[ClauseThen]:
     """Each (watch, page) the objection names, the watch following that page."""
     watches = {watch.id: watch for watch in config.watches}
+    zone = ZoneInfo(config.digest.timezone)
     views = []
     for watch_id in objection.watches:
         watch = watches.get(watch_id)
         for page in [p for p in objection.pages if watch and p in watch.pages]:
             assert watch is not None
-            views.append(_view(watch_id, page, objection, watch_history(store, watch, page)))
+            views.append(_view(watch_id, page, objection, watch_history(store, watch, page), zone))
     return views
 
 
-def _view(watch: str, page: str, objection: Objection, history: list[Wording]) -> ClauseThen:
+def _view(watch: str, page: str, objection: Objection, history: list[Wording], zone: tzinfo) -> ClauseThen:
     if not history:
         return ClauseThen(watch, page, None, None, False, None, None)
-    # The end of the objection's day (UTC): a version first seen that day was the one the person read.
-    cutoff = (objection.day + timedelta(days=1)).isoformat() + "T00:00:00Z"
-    in_effect = [entry for entry in history if entry.since < cutoff]
+    # The end of the objection's day where the person lives (`[digest] timezone`, the zone of every time they
+    # see): a version first seen that day was the one they read. Compared as times, not as strings: a stored
+    # time may have a fraction of a second.
+    cutoff = day_end(objection.day, zone)
+    in_effect = [entry for entry in history if parse_time(entry.since) < cutoff]
     then = in_effect[-1] if in_effect else history[0]
     now = history[-1]
     ops = (
@@ -109,13 +114,14 @@ def alert_notes(store: Store, config: Config, alerts: list[Alert]) -> None:
         return
     active = [o for o in objections(store) if not o.withdrawn]
     watches = {watch.id: watch for watch in config.watches}
+    zone = ZoneInfo(config.digest.timezone)
     for alert in alerts:
         notes = []
         for objection in active:
             watch = watches.get(alert.watch)
             if watch is None or alert.watch not in objection.watches or alert.page not in objection.pages:
                 continue
-            view = _view(alert.watch, alert.page, objection, watch_history(store, watch, alert.page))
+            view = _view(alert.watch, alert.page, objection, watch_history(store, watch, alert.page), zone)
             notes.append({"id": objection.id, "platform": objection.platform, "date": objection.date,
                           "case_id": objection.case_id, "then": view.then, "before_first": view.before_first})  # fmt: skip
         if notes:

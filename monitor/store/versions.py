@@ -8,6 +8,8 @@ prefix), their texts and the raw captures that brought them.
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
 from monitor.errors import StoreDamaged, UsageError
 from monitor.models import Document
 from monitor.store.area import Area
@@ -31,6 +33,9 @@ class Versions:
         self._blobs = blobs
         self._checks = checks
         self._state = state
+        # The zone a date reference (and a date-time without a zone) is read in: the one the reader sees times
+        # in (`[digest] timezone`); the CLI sets it when it opens the store for a person.
+        self.zone: tzinfo = UTC
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -63,13 +68,14 @@ class Versions:
         )
         return parse_version(self._area.db.path, page_id, rows[0]) if rows else None
 
-    def resolve(self, page_id: str, ref: str) -> VersionInfo:
-        """`latest`, `previous`, a version id prefix (4+ hex), an ISO date (end of that UTC day) or date-time."""
+    def resolve(self, page_id: str, ref: str, zone: tzinfo | None = None) -> VersionInfo:
+        """`latest`, `previous`, a version id prefix (4+ hex), an ISO date (the end of that day) or date-time;
+        dates and date-times without a zone are read in `zone` (default: `self.zone`)."""
         timeline = self.list(page_id)
         if not timeline and page_id not in self._checks.pages():
             known = ", ".join(self._checks.pages()) or "none yet"
             raise UsageError(f"no page {page_id!r} in the store {self._area.root} (pages: {known})")
-        return resolve_ref(page_id, timeline, ref)
+        return resolve_ref(page_id, timeline, ref, self.zone if zone is None else zone)
 
     def validators(self, page_id: str, state: PageState | None = None) -> dict[str, str]:
         """ETag / Last-Modified of the last successful check, exactly as the server sent them, or {}.
@@ -127,7 +133,8 @@ class Versions:
         return Document.from_text(self.read_text(page_id, version_id))
 
     def read_raw(self, page_id: str, version: str | VersionInfo) -> bytes | None:
-        """The raw capture that brought a version (for an id seen several times, its latest entry), or None."""
+        """The raw capture that brought a version, or None. Give the timeline entry when you have it: an id (or
+        reference resolved to one) of a text seen several times (A, B, A) names its latest entry."""
         if isinstance(version, str):
             version_id = version if SHA256.match(version) else self.resolve(page_id, version).id
             entries = [entry for entry in self.list(page_id) if entry.id == version_id]

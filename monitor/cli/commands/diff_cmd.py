@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from monitor.cli.main import State, main, pass_state, readable
-from monitor.cli.output import human_time, json_text, say, terminal_safe, write_output
+from monitor.cli.output import PAGES_HINT, human_time, json_text, say, terminal_safe, write_output
 from monitor.diff.formats import FORMATS
 from monitor.errors import ConfigError, ExitStatus, MonitorError, StoreDamaged, UsageError
 from monitor.models import Document, isoformat
@@ -73,7 +73,8 @@ def diff(
 
     \b
     PAGE [FROM] [TO]  versions of a configured page: an id prefix, a date or
-                      date-time (the version in effect then), `previous`,
+                      date-time (the version in effect then; in [digest]
+                      timezone unless it gives its zone), `previous`,
                       `latest`, or `live` (fetch now, store nothing).
                       Default: previous → latest; `PAGE live` alone
                       is latest → live.
@@ -172,9 +173,9 @@ def _configured_page(state: State, name: str) -> PageConfig | None:
 def _page_sides(
     state: State, page: PageConfig, old_ref: str, new_ref: str
 ) -> tuple[Document, Document, dict[str, Any]]:
-    from monitor.store.core import Store
+    from monitor.cli.commands.store_cmds import open_store
 
-    store = Store(state.loaded.store_path, clock=state.clock)
+    store = open_store(state)  # dates in FROM and TO are read in the zone the diff's times are shown in
     old, old_meta = _page_side(state, store, page, old_ref)
     new, new_meta = _page_side(state, store, page, new_ref)
     return old, new, {"page": page.id, "from": old_meta, "to": new_meta}
@@ -215,7 +216,8 @@ def _load_input(state: State, name: str) -> tuple[Document, dict[str, Any]]:
         return _fetch_url(state, name), {"id": name, "label": name, "url": name}
     path = Path(name)
     if not path.exists():
-        raise UsageError(f"{name}: no such file, and not a configured page id or http(s) URL")
+        # `diff UNKNOWN-ID REF` lands here too: name where the page ids are, as every command does
+        raise UsageError(f"{name}: no such file, and not a configured page id or http(s) URL ({PAGES_HINT})")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as error:

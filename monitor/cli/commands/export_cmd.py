@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 @main.command("export")
 @click.argument("page", required=False)
-@click.option("--at", "at", help="The date or date-time (or a version reference) to export.")
+@click.option(
+    "--at", "at", help="The date or date-time ([digest] timezone unless zoned), or a version reference."
+)
 @click.option("--objection", "objection", type=int, help="An objection's proof instead of a page (its ID).")
 @click.option("--include-mail", is_flag=True, help="With --objection: the confirmation mail itself, too.")
 @click.option("--format", "fmt", type=click.Choice(["zip", "wacz"]), default="zip", show_default=True,
@@ -37,11 +39,11 @@ def export(state: State, page: str | None, at: str | None, objection: int | None
 
     Example: privacy-monitor export facebook-privacy-policy-en --at 2026-03-01 --out policy-2026-03-01.zip
     """
-    from monitor.store.core import Store
+    from monitor.cli.commands.store_cmds import open_store
 
     _check_arguments(page, at, objection, include_mail, fmt, out)
     assert out is not None
-    store = Store(state.loaded.store_path, clock=state.clock)
+    store = open_store(state)  # --at DATE is read in the zone the reader sees times in
     stamper = _stamper(state, store)
     if objection is not None:
         from monitor.evidence.objection import export_objection

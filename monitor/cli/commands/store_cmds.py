@@ -25,9 +25,12 @@ if TYPE_CHECKING:
 
 
 def open_store(state: State) -> Store:
+    """The store, its version references read in the zone every time is shown in (`[digest] timezone`)."""
     from monitor.store.core import Store
 
-    return Store(state.loaded.store_path, clock=state.clock)
+    store = Store(state.loaded.store_path, clock=state.clock)
+    store.versions.zone = state.zone
+    return store
 
 
 def short(version: str | None) -> str:
@@ -144,8 +147,8 @@ def _version_json(info: object) -> dict[str, object]:
 def show(state: State, page: str, ref: str, raw: bool) -> None:
     """Print a stored version of a page.
 
-    REF is a version id prefix, a date or date-time (the version in effect then),
-    `latest` (default) or `previous`.
+    REF is a version id prefix, a date or date-time (the version in effect then;
+    in [digest] timezone unless it gives its zone), `latest` (default) or `previous`.
 
     Example: privacy-monitor show facebook-privacy-policy-en 2026-03-01
     """
@@ -156,7 +159,7 @@ def show(state: State, page: str, ref: str, raw: bool) -> None:
         return
     info = store.versions.resolve(page, ref)
     if raw:
-        body = store.versions.read_raw(page, info.id)
+        body = store.versions.read_raw(page, info)  # this entry's capture: a text can come back (A, B, A)
         if body is None:
             raise UsageError(f"{page}: no raw capture stored for version {short(info.id)}")
         click.echo(body, nl=False)  # bytes go to the binary stream as they are

@@ -7,7 +7,7 @@ import re
 from difflib import SequenceMatcher
 from functools import cache
 
-from monitor.diff.classify import cosmetic_key
+from monitor.diff.classify import cosmetic_key, hyphens_joined
 from monitor.diff.core import DocumentDiff, apply_diff, diff_documents
 from monitor.models import Document
 
@@ -52,6 +52,11 @@ def _key(text: str) -> str:
     return " " + " ".join(cosmetic_key(text)) + " "
 
 
+def _joined_key(text: str) -> str:
+    """The key with hyphenated words written as one: classify counts "live-stream"/"livestream" cosmetic."""
+    return _key(hyphens_joined(text))
+
+
 def unreported_sentences(diff: DocumentDiff) -> list[str]:
     """Sentences of either side whose words are not found in that order in the other side and that no
     substantive change shows (blocks the diff kept unchanged are skipped: their sentences are on both sides)."""
@@ -61,6 +66,7 @@ def unreported_sentences(diff: DocumentDiff) -> list[str]:
     sides = ((diff.new, diff.old, "new", kept_new), (diff.old, diff.new, "old", kept_old))
     for side, other, text_of, kept in sides:
         other_key = " " + " ".join(_key(block.text).strip() for block in other.blocks) + " "
+        other_joined = " " + " ".join(_joined_key(block.text).strip() for block in other.blocks) + " "
         shown = "\x00".join(_key(getattr(c, text_of) or "") for c in diff.changes if c.substantive)
         for index, block in enumerate(side.blocks):
             if index in kept:
@@ -72,6 +78,7 @@ def unreported_sentences(diff: DocumentDiff) -> list[str]:
                     not MARKER.fullmatch(sentence)
                     and key.strip()
                     and key not in other_key
+                    and _joined_key(sentence) not in other_joined
                     and key not in shown
                 ):
                     missing.append(sentence)

@@ -137,7 +137,12 @@ def _hyphenation_only(old: str, new: str) -> bool:
     old, new = fold_typography(old), fold_typography(new)
     if "-" not in old and "-" not in new:
         return False
-    return cosmetic_key(_INNER_HYPHEN.sub("", old)) == cosmetic_key(_INNER_HYPHEN.sub("", new))
+    return cosmetic_key(hyphens_joined(old)) == cosmetic_key(hyphens_joined(new))
+
+
+def hyphens_joined(text: str) -> str:
+    """`text` with the words a hyphen joins written as one ("Konten-Übersicht" -> "KontenÜbersicht")."""
+    return _INNER_HYPHEN.sub("", fold_typography(text))
 
 
 def cosmetic_key(text: str) -> tuple[str, ...]:

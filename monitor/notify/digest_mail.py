@@ -97,7 +97,9 @@ class DigestLedger:
             1 for entry in self.store.ledger.lines() if entry["period"] == key and entry["state"] == "failed"
         )
 
-    def record(self, state: str, entry: dict[str, Any], *, time: datetime, **extra: Any) -> dict[str, Any]:
+    def record(
+        self, state: str, entry: dict[str, Any], *, time: datetime, **extra: str | int | dict[str, str]
+    ) -> dict[str, Any]:
         line = {**entry, "state": state, "time": isoformat(time), **extra}
         if state not in ("failed", "abandoned", "superseded"):
             line.pop("reason", None)

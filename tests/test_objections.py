@@ -106,13 +106,36 @@ def test_a_german_confirmation_mail_fills_date_platform_and_case_id(project: Pat
 
     digest = hashlib.sha256(mail).hexdigest()
     assert objection["confirmation"] == {
-        "sha256": digest, "sent": "2025-05-20T21:14:03+02:00", "sender": "notification@facebookmail.com",
+        "sha256": digest, "sent": "2025-05-20T19:14:03Z", "sender": "notification@facebookmail.com",
         "subject": "Wir haben deinen Einspruch erhalten", "case_id": "1234567890123456",
     }  # fmt: skip
     kept = project.parent / "snapshots" / "objections" / f"{digest}.eml"
     assert kept.read_bytes() == mail
     assert os.stat(kept).st_mode & 0o777 == 0o600
     assert os.stat(kept.parent).st_mode & 0o777 == 0o700
+
+
+def test_a_confirmation_mail_s_day_is_the_day_it_was_sent_in_the_digest_time_zone(
+    project: Path, clock: FakeClock
+) -> None:
+    """Sent at 21:14 in Berlin (19:14 UTC): already 21 May in Tokyo, where this reader lives and reads every time
+    this tool shows. The sender's own zone used to decide the day, so the objection had the clause of the day
+    before."""
+    project.write_text(project.read_text() + '\n[digest]\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
+    assert run_cli(project, clock, "check")[0] == 0
+    code, out = run_cli(project, clock, "objections", "add", "--confirmation", str(MAILS / "facebook-de.eml"))
+    assert (code, out.split(" on Facebook")[0]) == (0, "Recorded #1: your objection of 21 May 2025")
+    code, out = run_cli(
+        project,
+        clock,
+        "objections",
+        "add",
+        "--confirmation",
+        str(MAILS / "facebook-de.eml"),
+        "--date",
+        "2025-05-21",
+    )
+    assert code == 0, out
 
 
 def test_an_english_confirmation_mail_with_an_html_part_is_read_too(project: Path, clock: FakeClock) -> None:

@@ -15,6 +15,7 @@ from datetime import date as Day
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from monitor import fsutil
 from monitor.config.loading import Config
@@ -84,7 +85,7 @@ def add_objection(
     pages: Sequence[str] = (),
     watches: Sequence[str] = (),
 ) -> Objection:
-    mail = read_confirmation(confirmation) if confirmation else None
+    mail = read_confirmation(confirmation, ZoneInfo(config.digest.timezone)) if confirmation else None
     if mail:
         platform, day, case_id = _merged(mail, platform, day, case_id)
     if platform is None:

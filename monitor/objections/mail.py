@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, tzinfo
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from monitor.errors import UsageError
+from monitor.models import isoformat
 
 # "Case ID: 1234", "Fall-ID 1234", "Vorgangsnummer: 1234", "Deine Case-ID lautet 1234", "reference number #1234".
 _CASE = re.compile(
@@ -46,7 +47,9 @@ class Confirmation:
                 "case_id": self.case_id}  # fmt: skip
 
 
-def read_confirmation(path: Path) -> Confirmation:
+def read_confirmation(path: Path, zone: tzinfo = UTC) -> Confirmation:
+    """The confirmation mail at `path`; its day is the one it was sent on in `zone` (`[digest] timezone`, the
+    zone an objection's day is read in), not in the sender's."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -58,7 +61,7 @@ def read_confirmation(path: Path) -> Confirmation:
         raise UsageError(
             f"{path}: not a mail (no From or Date header); save the mail as .eml and give that file"
         )
-    sent, day = _date(path, message)
+    sent, day = _date(path, message, zone)
     sender = parseaddr(str(message["From"] or ""))[1]
     subject = str(message["Subject"] or "")
     case = _CASE.search(f"{subject}\n{_body(message)}")
@@ -70,7 +73,7 @@ def read_confirmation(path: Path) -> Confirmation:
                         case.group(1) if case else None, platform)  # fmt: skip
 
 
-def _date(path: Path, message: EmailMessage) -> tuple[str | None, date | None]:
+def _date(path: Path, message: EmailMessage, zone: tzinfo) -> tuple[str | None, date | None]:
     header = message["Date"]
     if header is None:
         return None, None
@@ -80,7 +83,9 @@ def _date(path: Path, message: EmailMessage) -> tuple[str | None, date | None]:
         raise UsageError(
             f"{path}: its Date header {str(header)!r} is not a date; give --date and fix the file"
         ) from None
-    return when.isoformat(), when.date()
+    if when.tzinfo is None:  # "-0000": a time in UTC whose local zone is not known (RFC 5322)
+        when = when.replace(tzinfo=UTC)
+    return isoformat(when), when.astimezone(zone).date()
 
 
 def _body(message: EmailMessage) -> str:

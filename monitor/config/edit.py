@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from monitor import fsutil
 from monitor.config.loading import PageConfig, parse_config
+from monitor.errors import ConfigError
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -128,9 +129,17 @@ def append_tables(config_path: Path, tables: list[str]) -> None:
     """Append TOML tables to the config file, atomically, after checking the whole new file validates."""
     import tomllib
 
-    text = config_path.read_text(encoding="utf-8")
+    config_path = config_path.resolve()  # a link to the config stays a link: the file it names gets the table
+    text = config_path.read_text(encoding="utf-8-sig")
     new_text = text + ("" if text.endswith("\n") or not text else "\n") + "".join(tables)
-    parse_config(tomllib.loads(new_text), source=str(config_path), base_dir=config_path.parent)
+    try:
+        data = tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:  # e.g. `pages = [...]` written inline: a [[pages]] table cannot follow it
+        raise ConfigError(
+            f"{config_path}: a [[pages]] table cannot be added to this file as it is written (its pages are an"
+            " inline array?); write each page as a [[pages]] table, or add this one by hand"
+        ) from None
+    parse_config(data, source=str(config_path), base_dir=config_path.parent)
     mode = config_path.stat().st_mode & 0o777 if config_path.exists() else 0o644
     fsutil.atomic_write(config_path, new_text.encode("utf-8"), mode=mode)
 

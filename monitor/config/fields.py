@@ -39,6 +39,19 @@ def check_http_url(value: str) -> str:
     return value
 
 
+def check_header_value(value: str) -> str:
+    """An HTTP header's value: Latin-1 only, as HTTP/1.1 sends it (any other character made every fetch of
+    the page fail as "invalid answer", with nothing pointing at the config)."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"{value!r} cannot be sent in an HTTP header: {value[error.start]!r} is not a Latin-1 character"
+            " (write it in ASCII)"
+        ) from None
+    return value
+
+
 def check_renderer(value: str) -> str:
     if value not in FETCHERS:
         *first, last = [repr(name) for name in FETCHERS.in_order()]

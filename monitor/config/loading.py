@@ -36,7 +36,7 @@ from monitor.config.schema import (  # noqa: F401 - re-exported: callers import 
     _Located,
 )
 from monitor.durations import parse_duration  # noqa: F401 - re-exported
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, UsageError
 
 
 class LoadedConfig:
@@ -66,7 +66,7 @@ def load_config(path: Path | str) -> LoadedConfig:
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (as Notepad writes) is not part of the TOML
         data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text (save the config file as UTF-8)") from None
@@ -221,10 +221,53 @@ def _key(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
     return out
 
 
+def validate_page(data: dict[str, Any], where: str) -> PageConfig:
+    """A page made on the command line (`test URL`, `add URL`, `--select`): UsageError in one line, naming `where`
+    and the key, as the config file's own errors do."""
+    try:
+        return PageConfig.model_validate(data)
+    except ValidationError as error:
+        raise UsageError(_describe(error, data, where)) from None
+
+
+# What a union member is tagged with in an error's place: `select = [...]` is a list of `str | dict[str, str]`.
+_MEMBER_TAGS = {str: "str", dict: "dict[", list: "list[", int: "int", float: "float", bool: "bool"}
+
+
+def _problems(error: ValidationError, data: dict[str, Any]) -> list[Any]:
+    """The errors as places in the file: pydantic's function wrappers dropped, and of a union's members only
+    the one of the value's own type (a table in `select` is told its key's problem, not "should be a string")."""
+    problems = []
+    for problem in error.errors(include_url=False):
+        loc, node, fits = [], data, True
+        for part in problem["loc"]:
+            if isinstance(part, str) and part.startswith("function-"):
+                continue
+            if isinstance(part, str) and _is_member_tag(part):
+                tag = _MEMBER_TAGS.get(type(node), "")
+                fits = fits and bool(tag) and part.startswith(tag)
+                continue
+            loc.append(part)
+            node = _child(node, part)
+        problems.append((fits, {**problem, "loc": tuple(loc)}))
+    fitting = [problem for fits, problem in problems if fits]
+    return fitting or [problem for _, problem in problems]
+
+
+def _is_member_tag(part: str) -> bool:
+    return part in _MEMBER_TAGS.values() or "[" in part
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(part, int):
+        return node[part] if isinstance(node, list) and part < len(node) else None
+    return node.get(part) if isinstance(node, dict) else None
+
+
 def _describe(error: ValidationError, data: dict[str, Any], source: str) -> str:
-    problems = error.errors(include_url=False)
+    problems = _problems(error, data)
     first = problems[0]
-    loc = tuple(part for part in first["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    loc = first["loc"]
     key = _key(loc, data)
     kind = first["type"]
     if kind == "extra_forbidden":

@@ -22,6 +22,7 @@ from monitor.config.delivery import (
 from monitor.config.fields import (
     Strict,
     check_duration,
+    check_header_value,
     check_http_url,
     check_id,
     check_kind,
@@ -56,6 +57,7 @@ class FetchConfig(Strict):
     _durations = field_validator("timeout", "backoff", "browser_timeout", "per_host_min_gap")(
         classmethod(lambda cls, v: check_seconds(v))
     )
+    _header = field_validator("user_agent")(classmethod(lambda cls, value: check_header_value(value)))
 
 
 class QualityConfig(Strict):
@@ -167,6 +169,19 @@ class PageConfig(Strict):
     _known_renderer = field_validator("renderer")(classmethod(lambda cls, value: check_renderer(value)))
 
     _http_url = field_validator("url")(classmethod(lambda cls, value: check_http_url(value)))
+
+    @field_validator("accept_language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return None if value is None else check_header_value(value)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            check_header_value(name)
+            check_header_value(text)
+        return value
 
     @field_validator("combine")
     @classmethod

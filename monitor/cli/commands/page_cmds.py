@@ -8,7 +8,7 @@ import click
 
 from monitor.cli.main import State, exits_with, main, pass_state
 from monitor.cli.output import find_page, paint, plural, say, with_hint
-from monitor.config.loading import PageConfig
+from monitor.config.loading import PageConfig, validate_page
 from monitor.errors import ExitStatus, MonitorError, UsageError
 
 if TYPE_CHECKING:
@@ -48,8 +48,7 @@ def _overridden(
         update["remove"] = list(remove)
     if renderer:
         update["renderer"] = renderer
-    data = page.model_dump() | update
-    return PageConfig.model_validate(data)
+    return validate_page(page.model_dump() | update, page.id)
 
 
 def _trial(state: State, page: PageConfig, lines: int, full: bool) -> tuple[ExitStatus, Capture]:
@@ -110,7 +109,7 @@ def test_page(state: State, page: str, select, remove, renderer, lines: int, ful
     Example: privacy-monitor test facebook-privacy-policy-en --select '#root' --remove img
     """
     if page.startswith(("http://", "https://")):
-        config_page = PageConfig(id="trial", url=page, renderer="auto")
+        config_page = validate_page({"id": "trial", "url": page, "renderer": "auto"}, page)
     else:
         config_page = find_page(state.loaded.config, page)
     return _trial(state, _overridden(config_page, select, remove, renderer), lines, full)[0]
@@ -184,16 +183,11 @@ def add(
         raise UsageError(
             f"{state.config_path}: a page with id {page_id!r} exists already (choose another --id)"
         )
-    try:
-        page = PageConfig(
-            id=page_id or "trial",
-            url=url,
-            renderer=renderer or "auto",
-            select=list(select),
-            remove=list(remove),
-        )
-    except ValueError as error:
-        raise UsageError(f"{url}: {str(error).splitlines()[-1].strip()}") from None
+    page = validate_page(
+        {"id": page_id or "trial", "url": url, "renderer": renderer or "auto", "select": list(select),
+         "remove": list(remove)},
+        url,
+    )  # fmt: skip
     status, capture = _trial(state, page, lines=10, full=False)
     if status and not force:
         fix = (

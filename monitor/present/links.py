@@ -11,6 +11,9 @@ so an attachment and the published page carry the same name.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable, Iterator
+
+from monitor.models import CheckRecord, Outcome
 
 INDEX = "index.html"
 STYLE = "style.css"
@@ -42,19 +45,44 @@ def watch_file(watch: str) -> str:
     return f"watches/{watch}.html"
 
 
-def change_url(base_url: str, page: str, previous: str, version: str) -> str:
-    """The published change page under `[report] base_url`: what alert and digest mails link to."""
-    return f"{base_url.rstrip('/')}/{change_file(page, previous, version)}"
+def change_occurrences(records: Iterable[CheckRecord]) -> Iterator[tuple[CheckRecord, int]]:
+    """Each change among a page's records (its readings, in timeline order) with its `occurrence`: the
+    same two texts changing again (A, B, A, B) is a second change page, so whoever links one change must
+    count as the site names them, here."""
+    seen: dict[tuple[str, str], int] = {}
+    for record in records:
+        if record.outcome != Outcome.CHANGED or not record.previous or not record.version:
+            continue
+        key = (record.previous, record.version)
+        seen[key] = seen.get(key, 0) + 1
+        yield record, seen[key]
+
+
+def url(base_url: str, path: str) -> str:
+    """A site path published under `[report] base_url`."""
+    return f"{base_url.rstrip('/')}/{path}"
+
+
+def change_url(base_url: str, page: str, previous: str, version: str, occurrence: int = 1) -> str:
+    """The published change page under `[report] base_url`: what alert and digest mails link to
+    (`occurrence`: which time these two texts changed, as `change_occurrences` counts)."""
+    return url(base_url, change_file(page, previous, version, occurrence))
 
 
 def change_link(
-    base_url: str | None, page: str, previous: str | None, version: str | None, *, published: bool
+    base_url: str | None,
+    page: str,
+    previous: str | None,
+    version: str | None,
+    *,
+    published: bool,
+    occurrence: int = 1,
 ) -> str | None:
     """What a mail links for a change: its published page, or None when there is none to open (no
     `[report] base_url`, a first version, or a page the site leaves out), so no mail carries a dead link."""
     if not (base_url and published and previous and version):
         return None
-    return change_url(base_url, page, previous, version)
+    return change_url(base_url, page, previous, version, occurrence)
 
 
 def rel(target: str, start: str) -> str:

@@ -25,7 +25,7 @@ from monitor.config.loading import Config, LoadedConfig, PageConfig
 from monitor.diff.core import DocumentDiff, diff_documents
 from monitor.errors import MonitorError, StoreDamaged, StoreLocked, UsageError
 from monitor.models import CheckRecord
-from monitor.notify.feed import build_feed
+from monitor.notify.feed import build_feed, entry_id
 from monitor.present import links
 from monitor.present.changes import BlockChange, PageChange, change_shell, page_change
 from monitor.report.model import ChangeInfo, PageModel, page_model
@@ -73,8 +73,6 @@ def build_site(
     published = config.published_pages()
     wanted = [config.page(page_id) for page_id in pages] if pages else list(published)
     wanted = [page for page in wanted if page in published]
-    # A page the site does not have yet is written too, so the index never links to a missing file.
-    wanted += [p for p in published if p not in wanted and not (Path(out) / links.page_file(p.id)).exists()]
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: not a folder (the report site is written into a folder)")
@@ -106,9 +104,13 @@ class _Site:
         self.write(
             links.STYLE, resources.files("monitor.report").joinpath("templates/style.css").read_bytes()
         )
-        models: dict[str, PageModel] = {}
+        published = self.config.published_pages()
+        models = {page.id: page_model(self.store, page) for page in published}  # cheap: no diffing
+        # The index and the feed show every published page's timeline, so a page whose files are not all
+        # written yet (a new page, or changes a manual `check` or an `import` recorded) is written too.
+        wanted = wanted + [p for p in published if p not in wanted and self.missing(models[p.id])]
         for page in wanted:
-            model = models[page.id] = page_model(self.store, page)
+            model = models[page.id]
             self.report.pages += 1
             self.report.changes += len(model.changes)
             for change in model.changes:
@@ -116,14 +118,13 @@ class _Site:
             for entry in model.versions:
                 self.version_page(model, entry)
             self.write(model.file, self.renderer.page(model))
-        published = self.config.published_pages()
-        everything = [models.get(page.id) or page_model(self.store, page) for page in published]
+        everything = list(models.values())
         for page in self.config.pages:
             if page not in published:
                 self.withdraw(page_model(self.store, page))
         self.write(links.INDEX, self.renderer.index(everything))
         self.watch_pages(everything, {page.id for page in wanted})
-        self.write(links.FEED, self.feed())
+        self.write(links.FEED, self.feed(everything))
         manifest = {"format": FORMAT, "files": self.fingerprints, "words": self.words}
         fsutil.atomic_write(self.out / links.MANIFEST, json.dumps(manifest, sort_keys=True).encode("utf-8"))
         return self.report
@@ -142,10 +143,13 @@ class _Site:
         fsutil.atomic_write(target, data)
         self.report.written.append(path)
 
+    def missing(self, model: PageModel) -> bool:
+        """Whether a file of the page that the site links (its page, changes, versions) is not written."""
+        return not all((self.out / path).exists() for path in model.site_files)
+
     def withdraw(self, model: PageModel) -> None:
         """Remove a private page's files that an earlier build (with include_private) wrote."""
-        paths = [model.file, *(c.file for c in model.changes), *(v.file for v in model.versions)]
-        for path in paths:
+        for path in model.site_files:
             self.fingerprints.pop(path, None)
             self.words.pop(path, None)
             (self.out / path).unlink(missing_ok=True)
@@ -201,27 +205,38 @@ class _Site:
             return None, str(error)
 
     def watch_pages(self, models: list[PageModel], wanted: set[str]) -> None:
-        """A page per watch: written again when its config or one of its pages' timelines changed."""
+        """A page per watch of published pages: written again when its config or one of its pages'
+        timelines changed (which pages are published included); any other watch page is removed, so a page
+        left out of the site (a private one) takes its wordings with it."""
         by_id = {model.id: model for model in models}
-        for watch in self.config.watches:
+        shown = {links.watch_file(watch.id) for watch in self.renderer.watches}
+        earlier = [path for path in self.fingerprints if path.startswith("watches/")]
+        for path in {*earlier, *(links.watch_file(watch.id) for watch in self.config.watches)} - shown:
+            self.fingerprints.pop(path, None)
+            (self.out / path).unlink(missing_ok=True)
+        for watch in self.renderer.watches:
             path = links.watch_file(watch.id)
-            if not set(watch.pages) & wanted and (self.out / path).exists():
-                continue
             done, fingerprint = self.current(path, watch_inputs(watch, by_id))
             if done:
-                self.report.unchanged += 1
+                # Every watch page is checked, so none keeps what the site no longer publishes; only those of
+                # the pages asked for count as "already current", as before.
+                if set(watch.pages) & wanted:
+                    self.report.unchanged += 1
                 continue
             self.write(path, self.renderer.watch(watch, histories(self.store, watch, by_id)))
             self.fingerprints[path] = fingerprint
 
     # -- feed ------------------------------------------------------------------------------------------
 
-    def feed(self) -> bytes:
+    def feed(self, models: list[PageModel]) -> bytes:
+        # Each entry links the change page the site wrote for that very change (a change that happens again
+        # has a page of its own); a change the timeline does not show (a re-reading stands for it) links its
+        # page, so no entry links a file the site lacks.
+        files = {entry_id(change.record): change.file for model in models for change in model.changes}
+
         def link(page: PageConfig, record: CheckRecord) -> str:
-            assert record.previous and record.version
-            if self.base_url:
-                return links.change_url(self.base_url, page.id, record.previous, record.version)
-            return links.change_file(page.id, record.previous, record.version)
+            path = files.get(entry_id(record), links.page_file(page.id))
+            return links.url(self.base_url, path) if self.base_url else path
 
         def change_of(page: PageConfig, record: CheckRecord) -> PageChange:
             return stored_change(self.store, page, record)

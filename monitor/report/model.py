@@ -27,6 +27,7 @@ class ChangeInfo:
     file: str  # site path of its change page
     number: int  # 1-based among the page's changes
     summary: ChangeSummary | None
+    occurrence: int = 1  # the same two texts changing again (A, B, A, B): its page is named apart
     before: str | None = None  # site path of the version page it replaced
     after: str | None = None  # site path of the version page it brought
     previous_change: str | None = None  # site paths of the neighbouring changes
@@ -110,6 +111,11 @@ class PageModel:
         return links.page_file(self.page.id)
 
     @property
+    def site_files(self) -> list[str]:
+        """Every file of the site that is the page's own: its page, its changes' and its versions'."""
+        return [self.file, *(c.file for c in self.changes), *(v.file for v in self.versions)]
+
+    @property
     def failing(self) -> Failure | None:
         return self.failures[-1] if self.failures and self.failures[-1].end is None else None
 
@@ -165,16 +171,11 @@ def failure_runs(checks: list[CheckRecord]) -> list[Failure]:
 
 def _changes(page_id: str, checks: list[CheckRecord]) -> list[ChangeInfo]:
     changes: list[ChangeInfo] = []
-    seen: dict[tuple[str, str], int] = {}
-    for record in checks:
-        if record.outcome != Outcome.CHANGED or not record.previous or not record.version:
-            continue
+    for record, occurrence in links.change_occurrences(checks):
+        assert record.previous and record.version  # change_occurrences yields only such changes
         summary = ChangeSummary.from_json(record.summary) if record.summary else None
-        occurrence = seen[record.previous, record.version] = (
-            seen.get((record.previous, record.version), 0) + 1
-        )
         file = links.change_file(page_id, record.previous, record.version, occurrence)
-        changes.append(ChangeInfo(record, file, len(changes) + 1, summary))
+        changes.append(ChangeInfo(record, file, len(changes) + 1, summary, occurrence))
     for before, after in zip(changes, changes[1:], strict=False):
         before.next_change, after.previous_change = after.file, before.file
     return changes

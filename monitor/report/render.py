@@ -19,6 +19,7 @@ from monitor.models import Document
 from monitor.present import links
 from monitor.report.model import ChangeInfo, PageModel, VersionEntry
 from monitor.report.timeline_svg import Bar, Shade, draw
+from monitor.report.watches import published_watches
 from monitor.store.timeline import parse_time
 from monitor.templating import get_template
 
@@ -40,7 +41,9 @@ class Renderer:
         self.config = config
         self.zone = ZoneInfo(config.digest.timezone)
         self.words = words  # substantive words changed, by change page (from the manifest)
-        self.watch_ids = {watch.id for watch in config.watches}
+        # only the watches of published pages: a watch page of private pages alone is not on the site
+        self.watches = published_watches(config)
+        self.watch_ids = {watch.id for watch in self.watches}
 
     # -- shared ----------------------------------------------------------------------------------------
 
@@ -91,7 +94,7 @@ class Renderer:
 
     def index(self, models: Sequence[PageModel]) -> str:
         rows = [(model, self.timeline(model, links.INDEX, small=True)) for model in models]
-        return self._render("index.html.j2", links.INDEX, rows=rows, watches=self.config.watches)
+        return self._render("index.html.j2", links.INDEX, rows=rows, watches=self.watches)
 
     def page(self, model: PageModel) -> str:
         return self._render(
@@ -100,7 +103,7 @@ class Renderer:
             m=model,
             svg=self.timeline(model, model.file),
             words=self.words,
-            watches=[w for w in self.config.watches if model.id in w.pages],
+            watches=[w for w in self.watches if model.id in w.pages],
         )
 
     def version(self, model: PageModel, entry: VersionEntry, document: Document) -> str:

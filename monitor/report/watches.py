@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.config.loading import WatchConfig
+from monitor.config.loading import Config, WatchConfig
 from monitor.diff.segments import Segment, ops_segments
 from monitor.errors import MonitorError
 from monitor.report.model import PageModel
@@ -37,6 +37,17 @@ class PageHistory:
     model: PageModel
     entries: list[WordingEntry]
     error: str | None = None
+
+
+def published_watches(config: Config) -> list[WatchConfig]:
+    """The watches the site shows, each narrowed to its published pages: a private page left out of the site
+    (no `[report] include_private`) takes its wordings, and a watch of private pages only, off it too."""
+    published = {page.id for page in config.published_pages()}
+    return [
+        watch.model_copy(update={"pages": [page for page in watch.pages if page in published]})
+        for watch in config.watches
+        if set(watch.pages) & published
+    ]
 
 
 def watch_inputs(watch: WatchConfig, models: dict[str, PageModel]) -> list[Any]:

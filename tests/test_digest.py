@@ -4,6 +4,8 @@ SMTP server on loopback."""
 from __future__ import annotations
 
 import email.policy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -434,13 +436,19 @@ class PickyInbox(Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
-def test_a_reader_refused_for_good_is_given_up_alone_and_the_others_get_one_copy(store) -> None:
-    """A digest used to be sent again as a whole while one address was refused: up to max_attempts copies."""
+@contextmanager
+def two_readers(store: Store, other: str, reply: str) -> Iterator[tuple[DigestMailer, PickyInbox, FakeClock]]:
+    """The busy day's digest for reader@ and `other`, whom the server answers `reply` at RCPT time."""
     a_busy_day(store)
-    inbox = PickyInbox({"gone@example.org": "550 5.1.1 no such user"})
+    inbox = PickyInbox({other: reply})
     clock = FakeClock(utc("2026-03-02 08:00"))
     with smtp_server(inbox) as port:
-        mail = mailer(store, port, clock, to=["reader@example.org", "gone@example.org"])
+        yield mailer(store, port, clock, to=["reader@example.org", other]), inbox, clock
+
+
+def test_a_reader_refused_for_good_is_given_up_alone_and_the_others_get_one_copy(store) -> None:
+    """A digest used to be sent again as a whole while one address was refused: up to max_attempts copies."""
+    with two_readers(store, "gone@example.org", "550 5.1.1 no such user") as (mail, inbox, clock):
         assert mail.run(clock()) == ["2026-03-02T08:00:00Z"]
         assert mail.run(clock.advance(hours=1)) == []
     assert inbox.to == [["reader@example.org"]]
@@ -449,11 +457,7 @@ def test_a_reader_refused_for_good_is_given_up_alone_and_the_others_get_one_copy
 
 
 def test_a_reader_refused_for_now_is_sent_it_again_alone_after_the_backoff(store) -> None:
-    a_busy_day(store)
-    inbox = PickyInbox({"busy@example.org": "450 4.2.1 mailbox busy"})
-    clock = FakeClock(utc("2026-03-02 08:00"))
-    with smtp_server(inbox) as port:
-        mail = mailer(store, port, clock, to=["reader@example.org", "busy@example.org"])
+    with two_readers(store, "busy@example.org", "450 4.2.1 mailbox busy") as (mail, inbox, clock):
         assert mail.run(clock()) == []
         assert mail.run(clock.advance(minutes=4)) == []  # notify.retry_backoff (5m) has not passed
         del inbox.refuse_rcpt["busy@example.org"]

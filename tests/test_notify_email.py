@@ -178,37 +178,27 @@ def test_login_with_the_password_from_a_file_next_to_the_config(
     assert (inbox.logins, len(inbox.messages)) == ([USER], 1)
 
 
-def test_a_refused_login_never_shows_the_password(
-    tmp_path: Path, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("wrong-" + PASSWORD, "login refused for 'monitor' (code 535)"),
+        # smtplib sends AUTH as ASCII: the UnicodeEncodeError it raised left the alert "sending" for good
+        ("Pässwort", "the username or password holds a character other than ASCII, which SMTP login cannot send"
+         " here (notify.email.username, password_env or password_file: use an ASCII password)"),
+    ],
+)  # fmt: skip
+def test_a_login_that_fails_is_one_line_that_never_shows_the_password(
+    tmp_path: Path, certificate: Certificate, monkeypatch: pytest.MonkeyPatch, password: str, message: str
 ) -> None:
-    monkeypatch.setenv("PM_SMTP_PASSWORD", "wrong-" + PASSWORD)
+    monkeypatch.setenv("PM_SMTP_PASSWORD", password)
     inbox = Inbox()
     with smtp_server(inbox, starttls=certificate, auth=True) as port:
         config = settings(port, security="starttls", username=USER, password_env="PM_SMTP_PASSWORD",
                           ca_file=str(certificate.cert))  # fmt: skip
         with pytest.raises(NotifyError) as raised:
             send(config, tmp_path)
-    assert str(raised.value) == f"SMTP 127.0.0.1:{port}: login refused for 'monitor' (code 535)"
-    assert PASSWORD not in repr(raised.value.__context__) + repr(raised.value.__cause__)
-    assert inbox.messages == []
-
-
-def test_a_password_that_is_not_ascii_is_one_clear_line_not_a_crash(
-    tmp_path: Path, certificate: Certificate, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """smtplib sends AUTH as ASCII: the UnicodeEncodeError it raised left the alert "sending" for good."""
-    monkeypatch.setenv("PM_SMTP_PASSWORD", "Pässwort")
-    inbox = Inbox()
-    with smtp_server(inbox, starttls=certificate, auth=True) as port:
-        config = settings(port, security="starttls", username=USER, password_env="PM_SMTP_PASSWORD",
-                          ca_file=str(certificate.cert))  # fmt: skip
-        with pytest.raises(NotifyError) as raised:
-            send(config, tmp_path)
-    assert str(raised.value) == (
-        f"SMTP 127.0.0.1:{port}: the username or password holds a character other than ASCII, which SMTP login"
-        " cannot send here (notify.email.username, password_env or password_file: use an ASCII password)"
-    )
-    assert "Pässwort" not in repr(raised.value.__context__) + repr(raised.value.__cause__)
+    assert str(raised.value) == f"SMTP 127.0.0.1:{port}: {message}"
+    assert password not in repr(raised.value.__context__) + repr(raised.value.__cause__)
     assert inbox.messages == []
 
 

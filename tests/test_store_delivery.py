@@ -125,6 +125,24 @@ def outbox_of(config: Path, clock: Clock) -> tuple[Outbox, list]:
     return outbox, build_notifiers(loaded.config.notify, base_dir=loaded.base_dir, pages=loaded.config.pages)
 
 
+def refused_then_retried(
+    project: tuple[Path, int],
+    httpserver: HTTPServer,
+    refuse: dict[str, str],
+    edit: tuple[str, str] = ("", ""),
+) -> tuple[int, str, PickyInbox, Path]:
+    """A changed check whose mail the server refuses for `refuse`'s addresses, the config then edited
+    (`edit`: text replaced by text), then `outbox --retry`: its exit code and output, the inbox, the config."""
+    config, port = project
+    clock, inbox = Clock(), PickyInbox(refuse)
+    with smtp_server(inbox, port=port):
+        first_then_changed(config, clock, httpserver)
+        if edit[0]:
+            config.write_text(config.read_text().replace(*edit), encoding="utf-8")
+        code, output = run(config, clock, "outbox", "--retry")
+    return code, output, inbox, config
+
+
 def test_one_mail_per_check_lists_every_alert_most_severe_first(project, httpserver: HTTPServer) -> None:
     config, port = project
     clock, inbox = Clock(), PickyInbox()
@@ -164,12 +182,9 @@ def test_a_recipient_refused_for_good_fails_alone_and_the_others_get_one_copy(
 def test_a_refused_recipient_removed_from_the_config_gets_nothing_and_the_others_no_second_copy(
     project, httpserver: HTTPServer
 ) -> None:
-    config, port = project
-    clock, inbox = Clock(), PickyInbox({"bo@example.org": "550 5.1.1 no such user"})
-    with smtp_server(inbox, port=port):
-        first_then_changed(config, clock, httpserver)
-        config.write_text(config.read_text().replace('"bo@example.org", ', ""), encoding="utf-8")
-        code, output = run(config, clock, "outbox", "--retry")
+    code, output, inbox, _ = refused_then_retried(
+        project, httpserver, {"bo@example.org": "550 5.1.1 no such user"}, ('"bo@example.org", ', "")
+    )
     assert code == 0, output
     [message_id] = {mid for _, mid in inbox.copies()}
     assert inbox.copies() == Counter({("ana@example.org", message_id): 1, ("cy@example.org", message_id): 1})
@@ -267,15 +282,11 @@ def stored_outbox(config: Path) -> list[tuple[str, dict[str, Any]]]:
 def test_a_recipient_refused_for_now_then_removed_from_the_config_is_no_longer_awaited(
     project, httpserver: HTTPServer
 ) -> None:
-    config, port = project
-    clock, inbox = Clock(), PickyInbox({"cy@example.org": "450 4.2.1 mailbox busy"})
-    with smtp_server(inbox, port=port):
-        first_then_changed(config, clock, httpserver)
-        config.write_text(config.read_text().replace(', "cy@example.org"', ""), encoding="utf-8")
-        code, output = run(config, clock, "outbox", "--retry")
-        listing = run(config, clock, "outbox")[1]
+    code, output, inbox, config = refused_then_retried(
+        project, httpserver, {"cy@example.org": "450 4.2.1 mailbox busy"}, (', "cy@example.org"', "")
+    )
     assert (code, output.splitlines()[0]) == (0, "Retried 0 deliveries: 0 sent, 0 failed."), output
-    assert listing == "Outbox empty: no alert is waiting to be delivered.\n"
+    assert run(config, Clock(), "outbox")[1] == "Outbox empty: no alert is waiting to be delivered.\n"
     [(status, targets)] = stored_outbox(config)
     assert (status, targets["email"]["state"]) == ("sent", "sent")
     assert targets["email"]["recipients"]["cy@example.org"] == {
@@ -314,11 +325,9 @@ def test_a_target_removed_from_the_config_is_no_longer_awaited(project, httpserv
 def test_retrying_a_recipient_refused_for_good_says_so_in_the_words_of_the_listing(
     project, httpserver: HTTPServer
 ) -> None:
-    config, port = project
-    clock, inbox = Clock(), PickyInbox({"bo@example.org": "550 5.1.1 no such user"})
-    with smtp_server(inbox, port=port):
-        first_then_changed(config, clock, httpserver)
-        code, output = run(config, clock, "outbox", "--retry")
+    code, output, _, _ = refused_then_retried(
+        project, httpserver, {"bo@example.org": "550 5.1.1 no such user"}
+    )
     assert code == 6
     assert output.splitlines()[:2] == [
         "Retried 1 delivery: 1 sent, 0 failed; 1 address refused for good, given up for it.",

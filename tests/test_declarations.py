@@ -189,9 +189,10 @@ def test_valid_until_is_read_in_every_form_the_declarations_write(
     }
     (tmp_path / "Example.history.json").write_text(json.dumps(history))
     current = {"fetch": "https://example.org/new", "select": "#new"}
-    just_before, at = until - timedelta(microseconds=1), until
-    assert in_force(file, "Terms of Service", current, just_before)["select"] == "#old"
-    assert in_force(file, "Terms of Service", current, at)["select"] == "#new"
+    # `validUntil` is inclusive, as in OTA's engine (`date <= validUntil`): the next entry begins just after it.
+    at, just_after = until, until + timedelta(microseconds=1)
+    assert in_force(file, "Terms of Service", current, at)["select"] == "#old"
+    assert in_force(file, "Terms of Service", current, just_after)["select"] == "#new"
 
 
 def test_pages_shows_where_each_page_s_rules_come_from(tmp_path: Path) -> None:

@@ -18,7 +18,11 @@ from monitor.errors import ImportSourceError
 from monitor.imports.sources import folder_versions
 
 PAGE = "policy"
-TEXT = "# Privacy Policy\n\nWe use information to develop and improve our products for everyone.\n"
+# Over the word threshold (`[quality] min_words`): an imported text is judged as a live capture is.
+TEXT = (
+    "# Privacy Policy\n\nWe use information to develop and improve our products for everyone. This policy "
+    "explains what we collect, how we use and share it, how long we keep it and which rights you have.\n"
+)
 
 
 @pytest.fixture

@@ -16,7 +16,11 @@ from monitor.store.core import Store
 from monitor.store.records import is_technical
 
 DOCUMENT = "Example/Privacy Policy.md"
-PARAGRAPH = "We keep the information you give us only as long as we need it to run the service for you."
+# Over the word threshold (`[quality] min_words`): an imported text is judged as a live capture is.
+PARAGRAPH = (
+    "We keep the information you give us only as long as we need it to run the service for you. "
+    "You can ask us at any time what we hold about you, have it corrected, or have it deleted."
+)
 UPGRADE = "Apply technical or declaration upgrade on Example Privacy Policy"
 
 

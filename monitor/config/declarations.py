@@ -91,7 +91,9 @@ def terms_entry(file: Path, data: Mapping[str, Any], terms: str) -> dict[str, An
 
 def in_force(file: Path, terms: str, current: Mapping[str, Any], at: datetime) -> dict[str, Any]:
     """The declaration of `terms` in force at `at`: from `<service>.history.json` next to `file`, the entry
-    with the earliest `validUntil` after `at`, else `current`. A naive `at` is UTC."""
+    with the earliest `validUntil` at or after `at`, else `current`. A naive `at` is UTC. `validUntil` is
+    inclusive, as in OTA's engine (`getDocumentDeclaration`: `date <= validUntil`): a capture dated exactly
+    then was extracted by OTA under that entry, so it is read under it here too."""
     history_file = file.with_name(f"{file.stem}.history.json")
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     if not history_file.exists():
@@ -111,7 +113,7 @@ def in_force(file: Path, terms: str, current: Mapping[str, Any], at: datetime) -
             ) from None
         dated.append((until if until.tzinfo else until.replace(tzinfo=UTC), index, entry))
     for until, _index, entry in sorted(dated, key=lambda item: (item[0], item[1])):
-        if until > at:
+        if until >= at:  # inclusive: see the docstring
             return {key: value for key, value in entry.items() if key != "validUntil"}
     return dict(current)
 

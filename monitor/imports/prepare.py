@@ -22,9 +22,9 @@ from typing import Any
 
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
-from monitor.extract.document import document_from_markdown
 from monitor.extract.signature import is_pdf
 from monitor.fetch.common import decode_html
+from monitor.imports.judge import NextText, judge_text, text_document
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
@@ -58,9 +58,16 @@ def snapshot(timeline: list[VersionInfo]) -> Snapshot:
 
 
 def prepare_version(
-    ctx: Context, page: PageConfig, version: SourceVersion, data: bytes, *, watch: bool
+    ctx: Context,
+    page: PageConfig,
+    version: SourceVersion,
+    data: bytes,
+    *,
+    watch: bool,
+    following: NextText = lambda: None,
 ) -> Prepared:
-    """Everything about `version` but its transaction (see the module's docstring)."""
+    """Everything about `version` but its transaction (see the module's docstring). `following`: the source's
+    next text, for a text that reads collapsed (judge.py)."""
     store = ctx.store
     record = CheckRecord(
         page=page.id, time=version.time, url=version.address or page.url, outcome=Outcome.FAILED
@@ -76,7 +83,7 @@ def prepare_version(
     later = bool(timeline) and parse_time(timeline[-1].since) > parse_time(version.time)
     baselines = store.baselines.of_page(page.id) if watch and not later else {}
     old = store.versions.read_document(page.id, before.id) if before else None
-    document, reason = _document(ctx, page, version, data, old)
+    document, reason = _document(ctx, page, version, data, old, following)
     if document is None:
         record.reason, record.version = reason, before.id if before else None
         return prepared
@@ -150,13 +157,19 @@ def rules_at(ctx: Context, page: PageConfig, at: datetime) -> PageConfig:
 
 
 def _document(
-    ctx: Context, page: PageConfig, version: SourceVersion, data: bytes, old: Document | None
+    ctx: Context,
+    page: PageConfig,
+    version: SourceVersion,
+    data: bytes,
+    old: Document | None,
+    following: NextText,
 ) -> tuple[Document | None, str | None]:
-    """The version's document, or (None, why it is not the document)."""
-    if version.format == "md":
-        return document_from_markdown(_text(version, data)), None
-    if version.format == "txt":
-        return Document.from_text(_text(version, data).replace("\r\n", "\n")), None
+    """The version's document, or (None, why it is not the document): a text judged by its words and against
+    `old` (judge.py), a raw capture as a check judges one."""
+    if not version.raw:
+        document = text_document(version, data)
+        reason = judge_text(ctx, page, document, old, following)
+        return (None, reason) if reason else (document, None)
     html, encoding = ("", "") if is_pdf(data) else decode_html(data)  # a PDF is read as bytes
     url = version.address or page.url
     fetched = FetchResult(url, url, 200, {}, data, html, encoding, "import", 0.0)
@@ -164,13 +177,6 @@ def _document(
     if reason or extraction is None:
         return None, reason or "no document"
     return extraction.document, None
-
-
-def _text(version: SourceVersion, data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportSourceError(f"{version.name}: not UTF-8 text") from None
 
 
 def _follow_watches(

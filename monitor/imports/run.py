@@ -3,7 +3,8 @@
 Each version becomes a check record marked with its `source` (the commit id, or the file's sha256), dated by
 the source: `new`/`changed` when its text differs from the version in effect at that date, `unchanged` when it
 is the same text (a markup-only duplicate, or the same version from another source: "merged"), `failed` when
-an HTML capture is not the document (a login wall, a collapsed capture), exactly as a check would judge it.
+a capture or a text is not the document (a login wall, an empty or collapsed text: judge.py for texts),
+as a check would judge it.
 
 Decisions worth knowing:
 - A version whose source id the page has already is skipped: importing the same source again adds nothing.
@@ -17,12 +18,14 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError, StoreError
+from monitor.imports.judge import NextText, next_text
 from monitor.imports.prepare import Prepared, commit_prepared, prepare_version
 from monitor.imports.sources import SourceVersion
 from monitor.models import Outcome, isoformat
@@ -104,25 +107,34 @@ def import_versions(
         )
     report = ImportReport()
     known = store.imported.sources(page.id)
-    for version in sorted(versions, key=lambda version: version.time):
+    ordered = sorted(versions, key=lambda version: version.time)
+    for index, version in enumerate(ordered):
         if on_version:
             on_version(version)
         if version.key in known:
             report.present += 1
             continue
-        _import_one(ctx, page, version, report, watch=first_live is None)
+        # What the source goes on with, read only for a text that reads collapsed (judge.py).
+        following = functools.cache(functools.partial(next_text, ctx, page, ordered[index + 1 :]))
+        _import_one(ctx, page, version, report, watch=first_live is None, following=following)
         known.add(version.key)
     return report
 
 
 def _import_one(
-    ctx: Context, page: PageConfig, version: SourceVersion, report: ImportReport, *, watch: bool
+    ctx: Context,
+    page: PageConfig,
+    version: SourceVersion,
+    report: ImportReport,
+    *,
+    watch: bool,
+    following: NextText,
 ) -> None:
     """Work out what the version means outside any lock, then record it in one short transaction, if the
     timeline it was judged against is still the page's (else judge it again against the new one)."""
     data = version.read()
     for _ in range(MAX_ROUNDS):
-        prepared = prepare_version(ctx, page, version, data, watch=watch)
+        prepared = prepare_version(ctx, page, version, data, watch=watch, following=following)
         if commit_prepared(ctx.store, page.id, prepared):
             report.add(prepared, version)
             return

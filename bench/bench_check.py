@@ -47,8 +47,9 @@ SELECT, REMOVE = ("#root",), ("img",)
 RENDERED = CORPUS / "html/genai-eu-snapshots/Meta_AI/Terms_of_Service/2026-08-22T10-33-43Z_476a8de1.html"
 RENDERED_SELECT, RENDERED_REMOVE = ('[role="main"]',), ('[role="separator"] ~ *',)
 # Pages whose every block lies in one main container (both above) get that region without trafilatura; these
-# two have none (llama.developer.meta.com) or text outside it (forwork.meta.com), so the automatic region is
-# trafilatura's: measured too, auto only, against the same goal.
+# two have none (llama.developer.meta.com) or text outside it (forwork.meta.com), so trafilatura is asked for the
+# automatic region (on the second, mostly a table, it finds nothing to anchor on and the region is the page's
+# one main): measured too, auto only, against the same goal.
 FALLBACKS = (
     ("no-main-container", CORPUS / "html/genai-eu-snapshots/Llama_API/Terms_of_Service_legal-terms-of-service/"
      "2026-08-22T10-32-23Z_54c413c5.html"),

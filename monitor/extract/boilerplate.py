@@ -7,7 +7,8 @@ Three kinds, kept apart because coverage treats them differently:
 - link lists (automatic regions only, `find_link_lists` in link_lists.py): related topics, "more resources",
   rows of links beside the document; taken out like removed elements.
 - boilerplate: shown, but page furniture (navigation, site header and footer, dialogs, cookie banners,
-  "Was this helpful?" widgets, small `aria-hidden` decorations such as bullet glyphs). Dropped from the text but still counted as the region's visible words, so that a
+  "Was this helpful?" widgets, "Skip to main content" links, small `aria-hidden` decorations such as bullet
+  glyphs). Dropped from the text but still counted as the region's visible words, so that a
   rule that eats real content shows up as lost coverage.
 
 Boilerplate and link lists are heuristics of the automatic region, and of a `select` that names the whole page
@@ -62,6 +63,16 @@ _FEEDBACK_IN_HTML = re.compile(
     re.I,
 )
 _SHORT_TEXTS = etree.XPath("//text()[string-length() < 80]")
+# A skip link takes keyboard users past the page's furniture to its content: a link to a place in the page whose
+# text says so. It is furniture itself (on Meta's sub-processor list it was the document's first line). The same
+# cheap look at the raw page first, as for the feedback prompts: a page without such words is never searched.
+_SKIP_LINK = re.compile(
+    r"^(?:(?:skip|jump) to (?:the )?(?:main )?(?:content|main)|skip (?:main )?navigation|"
+    r"(?:direkt )?zum (?:haupt)?inhalt(?: springen| wechseln)?|(?:aller|passer) au contenu(?: principal)?)$",
+    re.I,
+)
+_SKIP_LINK_IN_HTML = re.compile(r">\s*+(?=[sjdzap])(?:skip|jump|direkt|zum|aller|passer) ", re.I)
+_IN_PAGE_LINKS = etree.XPath("//a[starts-with(@href, '#')]")
 _COOKIE_BANNER_XPATH = (
     "//*[contains(@id,'cookie-banner') or contains(@class,'cookie-banner') or contains(@id,'cookie-consent')"
     " or contains(@class,'cookie-consent') or contains(@id,'cookieconsent') or contains(@class,'cookieconsent')"
@@ -156,7 +167,8 @@ class Skipper:
 
 
 def find_widgets(page: HtmlElement, html: str) -> list[HtmlElement]:
-    """Feedback prompts ("Was this helpful? Yes No") and cookie banners: the smallest sensible container."""
+    """Feedback prompts ("Was this helpful? Yes No"), cookie banners and skip links: the smallest sensible
+    container."""
     found: list[HtmlElement] = []
     if _FEEDBACK_IN_HTML.search(html):
         for text in _SHORT_TEXTS(page):
@@ -166,6 +178,8 @@ def find_widgets(page: HtmlElement, html: str) -> list[HtmlElement]:
                     owner = owner.getparent()
                 if owner is not None:
                     found.append(_widget_container(owner))
+    if _SKIP_LINK_IN_HTML.search(html):
+        found.extend(a for a in _IN_PAGE_LINKS(page) if _SKIP_LINK.match(" ".join(a.text_content().split())))
     if "onetrust-consent-sdk" in html or _COOKIE_BANNER_IN_HTML.search(html):
         found.extend(e for e in page.xpath(_COOKIE_BANNER_XPATH) if _words(e) <= WIDGET_MAX_WORDS)
     return found

@@ -25,7 +25,9 @@ from monitor.config.loading import PageConfig, QualityConfig, WallConfig
 # 5: invisible characters are removed before letters and accents are composed (a zero-width space between "e" and
 #    its accent kept them apart until the text was normalized again).
 # 6: a class name holding a character XML forbids no longer makes the automatic region the whole body.
-EXTRACTION_VERSION = 6
+# 7: an automatic region trafilatura cannot anchor is the page's one main when it holds most of the text, not the
+#    whole body; an in-page "Skip to main content" link is furniture.
+EXTRACTION_VERSION = 7
 
 
 @lru_cache(maxsize=1)

@@ -24,11 +24,18 @@ from cli_support import run_cli, write_project
 from service_support import FakeClock, loaded, make_config
 
 from monitor.config.loading import FetchConfig, PageConfig
-from monitor.errors import Interrupted
+from monitor.errors import FetchError, Interrupted
 from monitor.fetch import deadline
 from monitor.fetch.auto import AutoFetcher
-from monitor.fetch.common import decode_html, header_number, retry_after_seconds
+from monitor.fetch.common import (
+    HOST_ONLY_POLICY,
+    decode_html,
+    header_number,
+    load_cookies,
+    retry_after_seconds,
+)
 from monitor.fetch.http import HttpFetcher
+from monitor.fetch.requests_lib import requests
 from monitor.models import Outcome
 from monitor.pipeline.check import Context, check_page
 from monitor.store.core import Store
@@ -523,3 +530,106 @@ def test_check_of_two_pages_one_hostile_checks_the_other_and_exits_3(
         "redirect to an invalid URL",
         "network error: invalid answer",
     }
+
+
+# --- what a redirect's body, a 304 nobody asked for, a bad URL and a charset label get -----------------------------
+
+
+class EndlessRedirect:
+    """A 302 to /ok whose body says it is 2 GB and is sent as fast as the client takes it; counts what went."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(client,), daemon=True).start()
+
+    def _answer(self, client: socket.socket) -> None:
+        with client:
+            request = client.recv(65536)
+            if request.startswith(b"GET /ok "):
+                client.sendall(http_answer(b"Content-Type: text/html"))
+                return
+            head = b"HTTP/1.1 302 Found\r\nLocation: /ok\r\nContent-Length: 2000000000\r\n\r\n"
+            chunk = b"a" * 65536
+            try:
+                client.sendall(head)
+                while self.sent < 2_000_000_000:
+                    client.sendall(chunk)
+                    self.sent += len(chunk)
+            except OSError:  # the client closed the connection: it reads no more of the body
+                return
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_redirect_s_body_is_never_read(tmp_path: Path) -> None:
+    """requests read a 3xx body whole to find the next request, before max_bytes applied: gigabytes in memory."""
+    site = EndlessRedirect()
+    try:
+        fetcher = HttpFetcher(FetchConfig(timeout=10, retries=0, max_bytes=1_000_000), base_dir=tmp_path)
+        result = fetcher.fetch(PageConfig(id="p", url=site.url + "/start"))
+    finally:
+        site.close()
+    assert (result.status, result.final_url) == (200, site.url + "/ok")
+    assert site.sent < 50_000_000  # what the sockets' buffers took before the client hung up, not 2 GB
+
+
+def test_a_304_to_a_request_that_asked_nothing_is_a_failed_fetch(
+    serve: Callable[..., RawSite], tmp_path: Path
+) -> None:
+    """The stored ETag could not be sent (a tab in it): an unconditional request, whose 304 is no answer."""
+    site = serve(http_answer(b"ETag: x", body=b"", status=b"304 Not Modified"))
+    fetcher = HttpFetcher(FetchConfig(timeout=5, retries=0), base_dir=tmp_path)
+    with pytest.raises(FetchError, match="HTTP 304"):
+        fetcher.fetch(PageConfig(id="p", url=site.url), validators={"etag": '"v1\tx"'})
+    assert "if-none-match" not in site.received[0]
+
+
+def test_a_page_url_no_request_can_carry_is_an_invalid_url_not_a_redirect(tmp_path: Path) -> None:
+    ctx = context(tmp_path, "http://127.0.0.1:99999/policy")
+    result = check_page(ctx, ctx.config.pages[0])
+    assert (result.record.outcome, result.record.reason) == (Outcome.FAILED, "invalid URL")
+
+
+@pytest.mark.parametrize(
+    ("label", "text"),
+    [("gb2312", "朱镕基 隐私政策"), ("euc-kr", "똠방각하 개인정보"), ("shift_jis", "①プライバシー"),
+     ("iso-8859-9", "privacy € policy"), ("tis-620", "นโยบาย “ความเป็นส่วนตัว”"), ("iso-8859-1", "privacy € policy")],
+)  # fmt: skip
+def test_a_charset_label_is_read_as_browsers_read_it(label: str, text: str) -> None:
+    """WHATWG maps these labels to larger charsets (gbk, cp949, cp932, windows-1254, windows-874, 1252)."""
+    wide = {"gb2312": "gbk", "euc-kr": "cp949", "shift_jis": "cp932", "iso-8859-9": "cp1254",
+            "tis-620": "cp874", "iso-8859-1": "cp1252"}  # fmt: skip
+    body = f"<html><body><p>{text}</p></body></html>".encode(wide[label])
+    assert text in decode_html(body, f"text/html; charset={label}")[0]
+
+
+def test_a_host_only_cookie_goes_to_its_host_never_to_a_subdomain(tmp_path: Path) -> None:
+    """A cookies.txt line with FALSE in its second field is the host's own: a redirect to a subdomain of it
+    (evil.www.site.test) gets nothing, as in a browser."""
+    (tmp_path / "cookies.txt").write_text(
+        "# Netscape HTTP Cookie File\nwww.site.test\tFALSE\t/\tFALSE\t0\tsession\tSECRET\n", encoding="utf-8"
+    )
+    jar = load_cookies(PageConfig(id="p", url="http://www.site.test/", cookies_file="cookies.txt"), tmp_path)
+    assert jar is not None
+    session = requests.Session()
+    session.cookies.update(jar)
+    session.cookies.set_policy(HOST_ONLY_POLICY)
+
+    def sent_to(url: str) -> str | None:
+        return requests.cookies.get_cookie_header(session.cookies, requests.Request("GET", url).prepare())
+
+    assert (sent_to("http://www.site.test/"), sent_to("http://evil.www.site.test/")) == (
+        "session=SECRET",
+        None,
+    )

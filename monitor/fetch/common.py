@@ -13,7 +13,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from http.cookiejar import LoadError, MozillaCookieJar
+from http.cookiejar import DefaultCookiePolicy, LoadError, MozillaCookieJar
 from pathlib import Path
 
 import charset_normalizer
@@ -40,8 +40,13 @@ _META_SCAN = 32 * 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-# Browsers read these labels as windows-1252 (WHATWG Encoding Standard), and so do we.
-_AS_WINDOWS_1252 = frozenset({"latin-1", "iso8859-1", "ascii"})
+# Browsers read these labels as the larger charset the WHATWG Encoding Standard maps them to, and so do we: a
+# page's bytes outside the strict set (a euro sign in "iso-8859-9", a character of gbk in "gb2312") would
+# otherwise read as U+FFFD here and as the character in a browser.
+_AS_BROWSERS_READ = {
+    "latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "iso8859-9": "cp1254", "gb2312": "gbk",
+    "euc_kr": "cp949", "shift_jis": "cp932", "tis-620": "cp874", "iso8859-11": "cp874", "big5": "big5hkscs",
+}  # fmt: skip
 # Codecs that turn bytes into str but are no charset of a document: they fail on ordinary bytes (idna,
 # punycode, undefined), read backslash escapes (unicode-escape) or smuggle markup past filters (UTF-7, which
 # the WHATWG standard forbids). A page naming one is read as naming an unknown label.
@@ -75,6 +80,10 @@ def request_headers(page: PageConfig, settings: FetchConfig) -> dict[str, str]:
     if language := accept_language(page):
         headers["Accept-Language"] = language
     return headers | dict(page.headers)
+
+
+# A cookies.txt line whose domain is not "included" (FALSE) is the host's own cookie: no subdomain is sent it.
+HOST_ONLY_POLICY = DefaultCookiePolicy(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
 
 
 def load_cookies(page: PageConfig, base_dir: Path) -> MozillaCookieJar | None:
@@ -195,7 +204,7 @@ def _codec(label: str | None) -> str | None:
         return None
     if not info._is_text_encoding or info.name in _NOT_A_CHARSET:
         return None
-    return "cp1252" if info.name in _AS_WINDOWS_1252 else info.name
+    return _AS_BROWSERS_READ.get(info.name, info.name)
 
 
 def _meta_codec(found: re.Match[bytes] | None) -> str | None:

@@ -20,6 +20,7 @@ from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
 from monitor.fetch.common import (
+    HOST_ONLY_POLICY,
     HTML_TYPES,
     PDF_TYPES,
     UNTYPED,
@@ -98,16 +99,21 @@ class HttpFetcher(Fetcher):
         for key, header in (("etag", "If-None-Match"), ("last_modified", "If-Modified-Since")):
             if (value := validators.get(key)) and _SENDABLE.fullmatch(value):
                 headers[header] = value
+        # only a request that asked may be answered 304: to any other a 304 is no answer at all
+        conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
         with self._sessions.session() as session:
             if jar := load_cookies(page, self.base_dir):
                 session.cookies.update(jar)
+                # a cookie its file gives no domain for ("FALSE" in cookies.txt) goes to its own host only, as
+                # a browser sends it, never to a subdomain a redirect leads to
+                session.cookies.set_policy(HOST_ONLY_POLICY)
             for attempt in range(attempts):
                 check_cancelled(page.url)
                 try:
                     allowed = min(self.settings.timeout, budget_ends - time.monotonic())
                     with Deadline(allowed) as deadline:
                         response, body = self._attempt(
-                            session, page.url, headers, conditional=bool(validators), deadline=deadline
+                            session, page.url, headers, conditional=conditional, deadline=deadline
                         )
                     break
                 except Retryable as problem:

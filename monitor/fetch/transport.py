@@ -65,9 +65,18 @@ class Environment:
         return self._by_host[key]
 
 
+class _OwnRedirects(requests.Session):
+    """A session that never works out a redirect's next request: redirects.py follows them itself, and requests,
+    to find the next one even with allow_redirects=False, read the whole 3xx body into memory first (a gzip
+    bomb or gigabytes behind a 302), before max_bytes could apply."""
+
+    def get_redirect_target(self, resp: requests.Response) -> None:
+        return None
+
+
 def new_session(environment: Environment) -> requests.Session:
     """A session whose every request is bounded by its attempt's Deadline and reads `environment`, not os.environ."""
-    session = requests.Session()
+    session = _OwnRedirects()
     session.trust_env = False  # read once, by Environment
     session.verify = environment.verify
     for scheme in ("http://", "https://"):
@@ -213,7 +222,8 @@ def _get(
         except requests.exceptions.InvalidHeader as error:
             raise FetchError(url, "invalid request header", hint=_first_line(error)) from None
         except requests.exceptions.InvalidURL as error:
-            raise FetchError(url, "redirect to an invalid URL", hint=_first_line(error)) from None
+            reason = "invalid URL" if target == url else "redirect to an invalid URL"
+            raise FetchError(url, reason, hint=_first_line(error)) from None
         except _TRANSPORT_ERRORS as error:
             # A kept-alive connection the server closed as the request went down it, before any answer: the
             # request goes again at once on a new connection (as browsers do), not after a retry's wait.

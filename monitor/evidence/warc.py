@@ -137,7 +137,7 @@ def _resource(writer: WARCWriter, record: CheckRecord, key: str, data: bytes, co
     source = record.source or {}
     extra = {"WARC-Source-URI": _source_uri(source)} if source else {}
     return writer.create_warc_record(
-        record.url, "resource", payload=BytesIO(data), length=len(data), warc_content_type=content_type,
+        target_uri(record), "resource", payload=BytesIO(data), length=len(data), warc_content_type=content_type,
         warc_headers_dict=_headers(key, "resource", record.time) | extra,
     )  # fmt: skip
 

@@ -148,7 +148,7 @@ def _met_its_twin(before: dict[str, Any], after: dict[str, Any], page: PageVersi
     assert page.old is not None
     found = _located(after)
     return not at_own_place(
-        before["wording"], found, page.index(page.old), page.diff, origin=_located(before)
+        before["wording"], found, page.index(page.old), lambda: page.diff, origin=_located(before)
     )
 
 

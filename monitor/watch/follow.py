@@ -101,7 +101,12 @@ def own_wording(
 
 
 def at_own_place(
-    wording: str, found: Located, old: ClauseIndex, diff: DocumentDiff | None, *, origin: Located
+    wording: str,
+    found: Located,
+    old: ClauseIndex,
+    diff: Callable[[], DocumentDiff | None],
+    *,
+    origin: Located,
 ) -> bool:
     """Whether `found`, the followed wording met again unchanged, is the clause's own occurrence. False when
     the old page had the wording twice and the diff paired the clause's own place with other new blocks: its
@@ -110,7 +115,8 @@ def at_own_place(
     places = old.find(wording, threshold=RELOCATE_SCORE).matches
     if len(places) < 2:
         return True
-    aligned = _aligned_blocks(diff, choose(places, near=origin) or origin)
+    # the diff only now: a replay of stored versions (watches --history) has none and makes it on demand
+    aligned = _aligned_blocks(diff(), choose(places, near=origin) or origin)
     return not aligned or bool(aligned.intersection(range(found.block, found.block + found.blocks)))
 
 

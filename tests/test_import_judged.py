@@ -148,6 +148,27 @@ def test_a_text_that_shrinks_for_good_is_a_version_and_the_last_collapsed_text_f
     assert last_reason is not None and last_reason.startswith("collapsed: "), last_reason
 
 
+def test_a_broken_recording_made_twice_then_mended_is_a_dip_not_a_shrink(tmp_path: Path) -> None:
+    """The same partial text recorded twice (the second a little different), then the whole text again within
+    days: both partial texts fail as collapsed, as live checks would have, and the timeline never flips."""
+    config = project(tmp_path)
+    partial = f"# Privacy Policy\n\n{SENTENCE * 2}\n"
+    source = history_folder(tmp_path, {
+        "2025-01-01.md": GOOD, "2025-02-01.md": partial, "2025-02-02.md": partial + "\nLoading...\n",
+        "2025-02-03.md": GOOD,
+    })  # fmt: skip
+
+    code, output = run_cli(config, clock, "import", PAGE, str(source))
+
+    assert (code, output.splitlines()[-1]) == (0, "1 version imported, 1 merged, 2 failed")
+    assert [(name, outcome) for name, outcome, _ in checks(config)] == [
+        ("2025-01-01.md", "new"),
+        ("2025-02-01.md", "failed"),
+        ("2025-02-02.md", "failed"),
+        ("2025-02-03.md", "unchanged"),
+    ]
+
+
 @pytest.mark.corpus
 def test_instagrams_ota_history_never_flips_to_its_broken_recordings(corpus: Path, tmp_path: Path) -> None:
     """Instagram's policy as OTA recorded it alternates in May and June 2025 between the full text and a 29-byte

@@ -9,16 +9,20 @@ redirect to be found in), then the collapse against the version in effect at its
 
 Decisions worth knowing:
 - History has hindsight that a live check lacks, and needs it: a text that reads collapsed against the version
-  before it but not against the source's next text (one that is the document by its words) is where the page's
-  text went, not a broken recording. Without that, one shrink for good (Instagram's policy halved in 2024
-  when OTA's rules changed, and fell back after a week's bloated declaration upgrade in June 2025) would fail
-  every later version as "collapsed" and lose years of history. A text that reads collapsed against both, or
-  the source's last text, is failed as a live check would fail it.
+  before it is where the page's text went, not a broken recording, when the page stays that short: no text of
+  the source within SHRINK_HELD after it is back to the size it shrank from. Without that, one shrink for good
+  (Instagram's policy halved in 2024 when OTA's rules changed, and fell back after a week's bloated declaration
+  upgrade in June 2025) would fail every later version as "collapsed" and lose years of history. A broken
+  recording the source made twice in a row and then mended is still a dip: the mended text is back within the
+  window; a text the source's next text does not go on from (a table of contents alone) is a dip too. The
+  source's last text, with nothing after it to tell, is failed as a live check would fail it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
@@ -27,9 +31,23 @@ from monitor.extract.walls import collapse_reason, text_reason
 from monitor.imports.sources import SourceVersion
 from monitor.models import Document
 from monitor.pipeline.capture import Context
+from monitor.store.timeline import parse_time
 
-# The source's next text that is the document by its words, asked for only when a text reads collapsed.
-NextText = Callable[[], Document | None]
+# How long a collapsed text must stay the page's size to be a shrink for good rather than a broken recording.
+SHRINK_HELD = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """What the source goes on with after a text (its texts that are the document by their words): the
+    first of them, and those within SHRINK_HELD of it."""
+
+    within: tuple[Document, ...] = ()  # the first text after it always among them, however late
+    first: Document | None = None
+
+
+# Asked for only when a text reads collapsed.
+NextText = Callable[[], Later]
 
 
 def text_document(version: SourceVersion, data: bytes) -> Document:
@@ -56,10 +74,14 @@ def judge_text(
     reason = collapse_reason(document, old, page=page, quality=quality)
     if reason is None:
         return None
-    after = following()
-    if after is not None and collapse_reason(document, after, page=page, quality=quality) is None:
-        return None  # the text the source goes on with: a shrink for good, not a broken recording
-    return reason
+    later = following()
+    if later.first is None:
+        return reason  # nothing after it to tell a shrink from a broken recording
+    if collapse_reason(document, later.first, page=page, quality=quality) is not None:
+        return reason  # not what the source goes on with either (a table of contents alone, a fragment)
+    if any(collapse_reason(text, old, page=page, quality=quality) is None for text in later.within):
+        return reason  # back to the size it shrank from soon after: a broken recording, then mended
+    return None  # the page stayed that short: a shrink for good
 
 
 def words_reason(ctx: Context, page: PageConfig, document: Document) -> str | None:
@@ -71,13 +93,20 @@ def words_reason(ctx: Context, page: PageConfig, document: Document) -> str | No
     return text_reason(extraction, ctx.config.walls, min_words=threshold)
 
 
-def next_text(ctx: Context, page: PageConfig, later: Sequence[SourceVersion]) -> Document | None:
-    """The first of `later` (the source's versions after one, oldest first) that is a text and the document
-    by its words; raw captures are passed over (judging one takes a full extraction)."""
-    for version in later:
-        if version.raw:
+def later_texts(
+    ctx: Context, page: PageConfig, version: SourceVersion, later: Sequence[SourceVersion]
+) -> Later:
+    """What the source goes on with after `version` (`later`: its versions after it, oldest first): see
+    `Later`. Raw captures are passed over (judging one takes a full extraction)."""
+    until = parse_time(version.time) + SHRINK_HELD
+    within: list[Document] = []
+    for candidate in later:
+        if candidate.raw:
             continue
-        document = text_document(version, version.read())
-        if words_reason(ctx, page, document) is None:
-            return document
-    return None
+        document = text_document(candidate, candidate.read())
+        if words_reason(ctx, page, document) is not None:
+            continue
+        if within and parse_time(candidate.time) > until:
+            break
+        within.append(document)
+    return Later(tuple(within), within[0] if within else None)

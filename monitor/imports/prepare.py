@@ -24,7 +24,7 @@ from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError
 from monitor.extract.signature import is_pdf
 from monitor.fetch.common import decode_html
-from monitor.imports.judge import NextText, judge_text, text_document
+from monitor.imports.judge import Later, NextText, judge_text, text_document
 from monitor.imports.sources import SourceVersion
 from monitor.models import CheckRecord, Document, FetchResult, Outcome, isoformat
 from monitor.pipeline.capture import Context, extract_capture
@@ -64,10 +64,10 @@ def prepare_version(
     data: bytes,
     *,
     watch: bool,
-    following: NextText = lambda: None,
+    following: NextText = Later,
 ) -> Prepared:
-    """Everything about `version` but its transaction (see the module's docstring). `following`: the source's
-    next text, for a text that reads collapsed (judge.py)."""
+    """Everything about `version` but its transaction (see the module's docstring). `following`: what the
+    source goes on with, for a text that reads collapsed (judge.py)."""
     store = ctx.store
     record = CheckRecord(
         page=page.id, time=version.time, url=version.address or page.url, outcome=Outcome.FAILED

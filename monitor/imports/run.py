@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from monitor.config.loading import PageConfig
 from monitor.errors import ImportSourceError, StoreError
-from monitor.imports.judge import NextText, next_text
+from monitor.imports.judge import NextText, later_texts
 from monitor.imports.prepare import Prepared, commit_prepared, prepare_version
 from monitor.imports.sources import SourceVersion
 from monitor.models import Outcome, isoformat
@@ -115,7 +115,7 @@ def import_versions(
             report.present += 1
             continue
         # What the source goes on with, read only for a text that reads collapsed (judge.py).
-        following = functools.cache(functools.partial(next_text, ctx, page, ordered[index + 1 :]))
+        following = functools.cache(functools.partial(later_texts, ctx, page, version, ordered[index + 1 :]))
         _import_one(ctx, page, version, report, watch=first_live is None, following=following)
         known.add(version.key)
     return report

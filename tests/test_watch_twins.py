@@ -53,6 +53,16 @@ CASES = {
             ["alert high: watch accounts-center-scope changed on ki"],
         ),
     ],
+    "moved to a later paragraph of its section while its twin stands elsewhere: nothing to say": [
+        (page(("Facebook", [f"{INTRO} {CLAUSE}", OBJECT, MORE, UPDATED]), ("Instagram", [CLAUSE])), []),
+        (
+            page(
+                ("Facebook", [f"{INTRO} {SERVERS}", OBJECT, MORE, f"{UPDATED} {CLAUSE}"]),
+                ("Instagram", [CLAUSE]),
+            ),
+            [],
+        ),
+    ],
     "both copies kept: nothing to say": [
         (page(("Facebook", [INTRO, CLAUSE, OBJECT]), ("Instagram", [MORE, CLAUSE])), []),
         (page(("Facebook", [INTRO, CLAUSE, OBJECT, UPDATED]), ("Instagram", [MORE, CLAUSE])), []),
@@ -112,3 +122,30 @@ severity = "high"
         seen.append([line.strip() for line in output.splitlines() if line.strip().startswith("alert ")])
         clock.advance(days=1)
     assert seen == [alerts for _, alerts in versions]
+
+
+def test_a_clause_never_found_appears_once_a_lower_threshold_finds_it(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Not found at the default threshold, found once the watch's threshold is lowered: `appeared`, though
+    the sentence stood on the page all along (only a clause once found and then gone is held to that)."""
+    reworded = "Der Widerspruch gilt nur für das Konto, mit dem du angemeldet bist, und für alle Konten deiner Kontenübersicht."
+    watch = (
+        f'[[watches]]\nid = "scope"\npages = ["ki"]\nkind = "clause"\ntext = "{CLAUSE}"\nseverity = "high"\n'
+    )
+    config = write_project(tmp_path, {"ki": httpserver.url_for("/ki")}, extra=watch)
+    clock = FakeClock(utc("2026-05-01 10:00"))
+    seen = []
+    for html, threshold in [
+        (page(("Facebook", [INTRO, reworded, OBJECT, MORE])), None),
+        (page(("Facebook", [INTRO, reworded, OBJECT, MORE, UPDATED])), 50),
+    ]:
+        if threshold is not None:
+            config.write_text(config.read_text() + f"threshold = {threshold}\n", encoding="utf-8")
+        httpserver.clear()
+        httpserver.expect_request("/ki").respond_with_data(html, content_type="text/html")
+        code, output = run_cli(config, clock, "check")
+        assert code == 0, output
+        seen.append([line.strip() for line in output.splitlines() if line.strip().startswith("alert ")])
+        clock.advance(days=1)
+    assert seen == [["alert high: watch scope not found on ki"], ["alert high: watch scope appeared on ki"]]

@@ -15,7 +15,7 @@ from monitor.diff.classify import classify, word_diff
 from monitor.models import Document
 from monitor.registry import WATCH_KINDS
 from monitor.watch.base import DEFAULT_THRESHOLD, Hit, PageVersion, WatchKind, first_look
-from monitor.watch.follow import at_own_place, own_wording, reason, stood_before, successor
+from monitor.watch.follow import own_wording, reason, stood_before, successor, twin_places
 from monitor.watch.locate import ClauseIndex
 from monitor.watch.located import Located, choose
 from monitor.watch.moves import moved as _moved
@@ -49,9 +49,15 @@ class ClauseWatch(WatchKind):
 
     def compare(self, before: dict[str, Any] | None, after: dict[str, Any], page: PageVersion) -> list[Hit]:
         if before is not None and page.old is not None and after["status"] == "found":
-            if _reworded(before, after) or _met_its_twin(before, after, page):
+            if _reworded(before, after):
                 self._keep_own(before, after, page)
-            elif before["status"] == "missing" and stood_before(page.index(page.old), after["wording"]):
+            elif twins := _twins_met(before, after, page):
+                self._leave_twins(before, after, page, twins)
+            elif (
+                before["status"] == "missing"
+                and before.get("ever_found")  # a clause never found (a threshold lowered since) may appear
+                and stood_before(page.index(page.old), after["wording"])
+            ):
                 after.clear()  # a sentence that stood on the page all along is not the clause coming back
                 after.update(status="missing", near=None, count=0)
         if after["status"] == "missing" and before is not None and before.get("wording") and page.old:
@@ -119,6 +125,20 @@ class ClauseWatch(WatchKind):
         else:
             after.update(status="found", **own.to_json(), wording=own.text, count=1)
 
+    def _leave_twins(
+        self, before: dict[str, Any], after: dict[str, Any], page: PageVersion, twins: set[int]
+    ) -> None:
+        """The search met a twin of the clause: follow the clause's own occurrence (another match that stands
+        where no twin does), or, with none, the clause is missing here and its successor is looked for."""
+        matches = page.index(page.new).find(str(before["wording"]), threshold=self.threshold).matches
+        own = [m for m in matches if not twins.intersection(range(m.block, m.block + m.blocks))]
+        found = choose(own, near=_located(before))
+        after.clear()
+        if found is None:
+            after.update(status="missing", near=None, count=0)
+        else:
+            after.update(status="found", **found.to_json(), wording=found.text, count=len(matches))
+
     def _follow(self, before: dict[str, Any], after: dict[str, Any], page: PageVersion) -> None:
         """The fuzzy search lost the clause: make `after` its successor, when the new version has one."""
         assert page.old is not None
@@ -141,14 +161,13 @@ def _located(state: dict[str, Any]) -> Located:
     )  # fmt: skip
 
 
-def _met_its_twin(before: dict[str, Any], after: dict[str, Any], page: PageVersion) -> bool:
-    """The followed wording met again unchanged, but at a twin's place: the clause's own copy was reworded."""
+def _twins_met(before: dict[str, Any], after: dict[str, Any], page: PageVersion) -> set[int]:
+    """Where the followed wording's twins stand, when the search met one of them (see follow.twin_places)."""
     if before.get("status") != "found" or not before.get("wording") or before["wording"] != after["wording"]:
-        return False
+        return set()
     assert page.old is not None
-    found = _located(after)
-    return not at_own_place(
-        before["wording"], found, page.index(page.old), lambda: page.diff, origin=_located(before)
+    return twin_places(
+        before["wording"], _located(after), page.index(page.old), lambda: page.diff, origin=_located(before)
     )
 
 

@@ -100,24 +100,28 @@ def own_wording(
     return choose(own, near=origin)
 
 
-def at_own_place(
+def twin_places(
     wording: str,
     found: Located,
     old: ClauseIndex,
     diff: Callable[[], DocumentDiff | None],
     *,
     origin: Located,
-) -> bool:
-    """Whether `found`, the followed wording met again unchanged, is the clause's own occurrence. False when
-    the old page had the wording twice and the diff paired the clause's own place with other new blocks: its
-    own copy was reworded and the search met its twin (a reworded clause must not go unreported because the
-    same sentence also stands elsewhere). A clause whose old place is gone follows the copy left, as before."""
+) -> set[int]:
+    """The new blocks where the followed wording's twins stand, when `found` (the wording met again unchanged)
+    is one of them: the old page had the wording twice, and the diff paired a place that was not the clause's
+    own with the blocks `found` lies in. Empty when `found` is no twin (a clause that only moved is no twin:
+    the twins' places are paired with where they still stand). A reworded clause must not go unreported
+    because the same sentence also stands elsewhere."""
     places = old.find(wording, threshold=RELOCATE_SCORE).matches
     if len(places) < 2:
-        return True
+        return set()
+    own = choose(places, near=origin) or origin
+    twins = [place for place in places if place.block != own.block]
     # the diff only now: a replay of stored versions (watches --history) has none and makes it on demand
-    aligned = _aligned_blocks(diff(), choose(places, near=origin) or origin)
-    return not aligned or bool(aligned.intersection(range(found.block, found.block + found.blocks)))
+    document_diff = diff()
+    blocks = set().union(*(_aligned_blocks(document_diff, twin) for twin in twins))
+    return blocks if blocks.intersection(range(found.block, found.block + found.blocks)) else set()
 
 
 def stood_before(old: ClauseIndex, text: str) -> bool:

@@ -244,6 +244,9 @@ CLASSIFY = [
     ("Send us an e-mail.", "Send us an email.", "cosmetic"),
     ("You can opt-out.", "You can opt out.", "cosmetic"),
     ("COVID-19 data", "COVID19 data", "substantive"),  # not between two letters
+    ("Please re-sign the form.", "Please resign the form.", "substantive"),  # "re-" makes another word
+    ("We will not contact you.", "We will no-t contact you.", "substantive"),  # a fragment is no word joined
+    ("the US", "the U-S", "substantive"),
     ("Konten-Übersicht aller Konten", "Kontenübersicht einiger Konten", "substantive"),
     ("Straße", "Strasse", "cosmetic"),
     ("Wir informieren Sie heute.", "Wir informieren sie heute.", "substantive"),

@@ -126,8 +126,10 @@ def _comparable(text: str) -> str:
     return _NUMBERING.sub("", _NOTE_REFERENCE.sub(" ", folded.replace("\n\n", "\n")))
 
 
-# A hyphen between two letters: "Konten-Übersicht", "e-mail" (U+2010 and U+2011 are folded to "-" by then).
-_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+# A hyphen between a word and three letters or more: "Konten-Übersicht", "e-mail" (U+2010 and U+2011 are
+# folded to "-" by then). Not after "re": "re-sign" and "resign", "re-cover" and "recover" mean other things;
+# nor before a fragment ("U-S", "no-t"), which is no word joined.
+_INNER_HYPHEN = re.compile(r"\b([^\W\d_]+)-(?=[^\W\d_]{3})")
 
 
 def _hyphenation_only(old: str, new: str) -> bool:
@@ -142,7 +144,11 @@ def _hyphenation_only(old: str, new: str) -> bool:
 
 def hyphens_joined(text: str) -> str:
     """`text` with the words a hyphen joins written as one ("Konten-Übersicht" -> "KontenÜbersicht")."""
-    return _INNER_HYPHEN.sub("", fold_typography(text))
+    return _INNER_HYPHEN.sub(_joined, fold_typography(text))
+
+
+def _joined(found: re.Match[str]) -> str:
+    return found.group(0) if found.group(1).casefold() == "re" else found.group(1)
 
 
 def cosmetic_key(text: str) -> tuple[str, ...]:

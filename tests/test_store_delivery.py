@@ -182,12 +182,35 @@ def test_a_recipient_refused_for_good_fails_alone_and_the_others_get_one_copy(
 def test_a_refused_recipient_removed_from_the_config_gets_nothing_and_the_others_no_second_copy(
     project, httpserver: HTTPServer
 ) -> None:
-    code, output, inbox, _ = refused_then_retried(
+    code, output, inbox, config = refused_then_retried(
         project, httpserver, {"bo@example.org": "550 5.1.1 no such user"}, ('"bo@example.org", ', "")
     )
     assert code == 0, output
     [message_id] = {mid for _, mid in inbox.copies()}
     assert inbox.copies() == Counter({("ana@example.org", message_id): 1, ("cy@example.org", message_id): 1})
+    [(status, targets)] = stored_outbox(config)  # given up for an address no longer wanted: nothing waits
+    assert (status, targets["email"]["recipients"]["bo@example.org"]["state"]) == ("sent", "dropped")
+
+
+def test_the_digest_says_a_message_gave_up_in_the_period_it_gave_up_in_only(
+    project, httpserver: HTTPServer
+) -> None:
+    """A message given up (an address refused for good) is in that day's digest; later digests leave it to
+    `outbox`, or no digest would ever be quiet again."""
+    config, port = project
+    clock, inbox = Clock(), PickyInbox({"bo@example.org": "550 5.1.1 no such user"})
+    with smtp_server(inbox, port=port):
+        first_then_changed(config, clock, httpserver)
+    loaded = load_config(config)
+    store = Store(loaded.store_path)
+    that_day = build_digest(
+        store, loaded.config, clock.now - timedelta(hours=12), clock.now + timedelta(hours=12)
+    )
+    next_day = build_digest(
+        store, loaded.config, clock.now + timedelta(hours=12), clock.now + timedelta(hours=36)
+    )
+    assert [line.watch for line in that_day.undelivered] == ["accounts-center-scope", "legitimate-interests"]
+    assert next_day.undelivered == []
 
 
 def test_a_recipient_refused_for_now_is_retried_alone_after_the_backoff(

@@ -168,11 +168,23 @@ def build_digest(store: Store, config: Config, start: datetime, end: datetime) -
         lag=translation_lag(store, config.pages, changed_substantively, {t.page: t.reason for t in trouble}),
         undelivered=[
             _alert_line(alert, pages[alert["page"]])
-            for alert in store.outbox.undelivered()
+            for alert in _undelivered(store, start, end)
             if alert.get("page") in pages and notified  # without a notifier the digest is the alerts' channel
         ],
         objections=digest_lines(store, config),
     )
+
+
+def _undelivered(store: Store, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The alerts (as stored) of the messages still being tried, and of those that gave up in [start, end):
+    one given up earlier was said then, and `outbox` lists it; saying it every day would make no digest quiet."""
+    from monitor.store.timeline import parse_time
+
+    def gave_up_now(targets: dict[str, dict[str, Any]]) -> bool:
+        tries = [parse_time(t["last_attempt"]) for t in targets.values() if t.get("last_attempt")]
+        return bool(tries) and start <= max(tries) < end
+
+    return store.outbox.undelivered(keep=lambda row: row.status == "pending" or gave_up_now(row.targets))
 
 
 def _alert_line(alert: dict[str, Any], page: PageConfig) -> AlertLine:

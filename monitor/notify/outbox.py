@@ -146,14 +146,15 @@ class Outbox:
                 continue  # its channel is configured but unreadable now: kept for when it is mended
             notifier = targets.get(target)
             if notifier is None:
-                if state["state"] in ("pending", "sending"):
+                if state["state"] in ("pending", "sending", "failed"):
                     state.update(state="dropped", next_attempt=None, last_error="no longer configured")
                     changed = True
                 continue
             people = state.get("recipients") or {}
             still = set(notifier.recipients(target))
             for address, person in people.items():
-                if address not in still and person["state"] in ("pending", "sending"):
+                # one given up (refused for good) and then removed is no longer waited for either
+                if address not in still and person["state"] in ("pending", "sending", "failed"):
                     person.update(state="dropped", error="no longer configured")
                     changed = True
             waiting = {person["state"] for person in people.values()} & {"pending", "sending"}

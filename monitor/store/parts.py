@@ -8,7 +8,7 @@ record, all or nothing), else it is a transaction of its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,10 +100,10 @@ class OutboxTable:
         )
         return [self._row(row) for row in rows]
 
-    def undelivered(self) -> list[dict[str, Any]]:
-        """The alerts (as JSON) of every message not delivered to all its targets and recipients yet, most
-        severe first: the digest must say so, since nobody else will."""
-        alerts = [alert for row in self.with_work_left() for alert in row.alerts]
+    def undelivered(self, keep: Callable[[OutboxRow], bool] = lambda row: True) -> list[dict[str, Any]]:
+        """The alerts (as JSON) of every message not delivered to all its targets and recipients yet (of those
+        `keep` keeps), most severe first: the digest must say so, since nobody else will."""
+        alerts = [alert for row in self.with_work_left() if keep(row) for alert in row.alerts]
         return sorted(
             alerts,
             key=lambda alert: (_SEVERITY.get(str(alert.get("severity")), 3), str(alert.get("page", ""))),

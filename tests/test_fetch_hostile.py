@@ -28,14 +28,11 @@ from monitor.errors import FetchError, Interrupted
 from monitor.fetch import deadline
 from monitor.fetch.auto import AutoFetcher
 from monitor.fetch.common import (
-    HOST_ONLY_POLICY,
     decode_html,
     header_number,
-    load_cookies,
     retry_after_seconds,
 )
 from monitor.fetch.http import HttpFetcher
-from monitor.fetch.requests_lib import requests
 from monitor.models import Outcome
 from monitor.pipeline.check import Context, check_page
 from monitor.store.core import Store
@@ -614,22 +611,49 @@ def test_a_charset_label_is_read_as_browsers_read_it(label: str, text: str) -> N
     assert text in decode_html(body, f"text/html; charset={label}")[0]
 
 
-def test_a_host_only_cookie_goes_to_its_host_never_to_a_subdomain(tmp_path: Path) -> None:
-    """A cookies.txt line with FALSE in its second field is the host's own: a redirect to a subdomain of it
-    (evil.www.site.test) gets nothing, as in a browser."""
-    (tmp_path / "cookies.txt").write_text(
-        "# Netscape HTTP Cookie File\nwww.site.test\tFALSE\t/\tFALSE\t0\tsession\tSECRET\n", encoding="utf-8"
-    )
-    jar = load_cookies(PageConfig(id="p", url="http://www.site.test/", cookies_file="cookies.txt"), tmp_path)
-    assert jar is not None
-    session = requests.Session()
-    session.cookies.update(jar)
-    session.cookies.set_policy(HOST_ONLY_POLICY)
+def test_a_host_only_cookie_goes_to_its_host_never_to_a_subdomain_a_redirect_leads_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cookies.txt line with FALSE in its second field is the host's own: a redirect from www.site.test to
+    evil.www.site.test sends it nothing, as a browser sends nothing. The two hosts are reached through a
+    loopback proxy (no name to resolve), which records the Cookie header of each request."""
+    seen: dict[str, str | None] = {}
 
-    def sent_to(url: str) -> str | None:
-        return requests.cookies.get_cookie_header(session.cookies, requests.Request("GET", url).prepare())
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            seen[self.path] = self.headers.get("Cookie")
+            if self.path == "http://www.site.test/start":
+                self.send_response(302)
+                self.send_header("Location", "http://evil.www.site.test/page")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = PAGE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-    assert (sent_to("http://www.site.test/"), sent_to("http://evil.www.site.test/")) == (
-        "session=SECRET",
-        None,
-    )
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        (tmp_path / "cookies.txt").write_text(
+            "# Netscape HTTP Cookie File\nwww.site.test\tFALSE\t/\tFALSE\t0\tsession\tSECRET\n",
+            encoding="utf-8",
+        )
+        fetcher = HttpFetcher(FetchConfig(timeout=5, retries=0), base_dir=tmp_path)
+        result = fetcher.fetch(
+            PageConfig(id="p", url="http://www.site.test/start", cookies_file="cookies.txt")
+        )
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert result.status == 200
+    assert seen == {"http://www.site.test/start": "session=SECRET", "http://evil.www.site.test/page": None}

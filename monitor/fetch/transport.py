@@ -66,12 +66,23 @@ class Environment:
 
 
 class _OwnRedirects(requests.Session):
-    """A session that never works out a redirect's next request: redirects.py follows them itself, and requests,
-    to find the next one even with allow_redirects=False, read the whole 3xx body into memory first (a gzip
-    bomb or gigabytes behind a 302), before max_bytes could apply."""
+    """A session that never works out a redirect's next request (redirects.py follows them itself, and requests,
+    to find the next one even with allow_redirects=False, read the whole 3xx body into memory first: a gzip
+    bomb or gigabytes behind a 302, before max_bytes could apply), and that sends cookies by its own jar's
+    policy."""
 
     def get_redirect_target(self, resp: requests.Response) -> None:
         return None
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        # requests copies the session's cookies into a fresh jar with the default policy before it writes the
+        # Cookie header: written again from the session's own jar, its policy (a host-only cookie goes to its
+        # host alone, http.py) holds for the request actually sent
+        prepared = super().prepare_request(request)
+        if not any(name.lower() == "cookie" for name in request.headers or {}):  # a page's own header stays
+            prepared.headers.pop("Cookie", None)
+            prepared.prepare_cookies(self.cookies)
+        return prepared
 
 
 def new_session(environment: Environment) -> requests.Session:

@@ -103,6 +103,13 @@ GUARD_CASES = {
     # A <main> holding a fragment (the title) while the table lies beside it: the body stays the region, as
     # before, or the document would be lost.
     "main holds a fragment": (f"<main>{EFFECTIVE}</main><div>{TABLE}</div>", True, True),
+    # A main holding most of the text, and a second table beside it: what lies outside may be the document
+    # too, so the body stays the region.
+    "a table beside the main": (
+        f"<main>{EFFECTIVE}{TABLE}</main><aside><h2>Subcontractors</h2>{TABLE}</aside>",
+        True,
+        True,
+    ),
     # Two outermost mains: neither is the page's, the body stays the region.
     "two mains": (f"<main>{EFFECTIVE}{TABLE}</main><main>{TABLE}</main>", True, True),
 }

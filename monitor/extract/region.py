@@ -48,8 +48,9 @@ _OUTERMOST_MAINS = etree.XPath(
 # 2101 of 2106 on Pinterest's reports list, and 203 of 207-237 on Meta's sub-processor list (forwork.meta.com),
 # the only page there whose anchors fail with a main present: outside its main lie only a skip link, a country
 # picker and a sales banner, 4 to 34 words. A main holding a fragment (a title, an intro, while the text lies
-# beside it) holds a small share, far below half: there the body stays the region, as before, and keeps the text.
-_MAIN_MIN_SHARE = 0.5
+# beside it) holds a small share: there the body stays the region, as before, and keeps the text. So does a main
+# holding most but not nearly all of it (a second table beside it): what lies outside may be the document too.
+_MAIN_MIN_SHARE = 0.8
 
 
 def html_title(page: HtmlElement) -> str | None:

@@ -169,6 +169,22 @@ def test_a_broken_recording_made_twice_then_mended_is_a_dip_not_a_shrink(tmp_pat
     ]
 
 
+def test_a_dip_is_a_dip_though_an_until_window_ends_inside_it(tmp_path: Path) -> None:
+    """What the source goes on with is read past --until: a window ending in the dip does not make it a
+    shrink for good."""
+    config = project(tmp_path)
+    partial = f"# Privacy Policy\n\n{SENTENCE * 2}\n"
+    source = history_folder(tmp_path, {
+        "2025-01-01.md": GOOD, "2025-02-01.md": partial, "2025-02-02.md": partial + "\nLoading...\n",
+        "2025-02-03.md": GOOD,
+    })  # fmt: skip
+
+    assert run_cli(config, clock, "import", PAGE, str(source), "--until", "2025-02-02")[0] == 0
+    assert run_cli(config, clock, "import", PAGE, str(source))[0] == 0
+
+    assert [outcome for _, outcome, _ in checks(config)] == ["new", "failed", "failed", "unchanged"]
+
+
 @pytest.mark.corpus
 def test_instagrams_ota_history_never_flips_to_its_broken_recordings(corpus: Path, tmp_path: Path) -> None:
     """Instagram's policy as OTA recorded it alternates in May and June 2025 between the full text and a 29-byte

@@ -18,6 +18,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -82,8 +83,11 @@ def import_versions(
     versions: Sequence[SourceVersion],
     *,
     on_version: Callable[[SourceVersion], None] | None = None,
+    source: Sequence[SourceVersion] = (),
 ) -> ImportReport:
-    """Store `versions` (oldest first) as records of `page`; see the module's docstring for the rules."""
+    """Store `versions` (oldest first) as records of `page`; see the module's docstring for the rules.
+    `source`: every version the source holds (default: `versions`), for what it goes on with after a text
+    (judge.py): a --since/--until window must not cut that short."""
     store = ctx.store
     first_live = store.imported.first_live_time(page.id)
     if first_live is not None:
@@ -108,14 +112,17 @@ def import_versions(
     report = ImportReport()
     known = store.imported.sources(page.id)
     ordered = sorted(versions, key=lambda version: version.time)
-    for index, version in enumerate(ordered):
+    whole = sorted(source or versions, key=lambda version: version.time)
+    times = [version.time for version in whole]
+    for version in ordered:
         if on_version:
             on_version(version)
         if version.key in known:
             report.present += 1
             continue
         # What the source goes on with, read only for a text that reads collapsed (judge.py).
-        following = functools.cache(functools.partial(later_texts, ctx, page, version, ordered[index + 1 :]))
+        after = whole[bisect.bisect_right(times, version.time) :]
+        following = functools.cache(functools.partial(later_texts, ctx, page, version, after))
         _import_one(ctx, page, version, report, watch=first_live is None, following=following)
         known.add(version.key)
     return report

@@ -70,7 +70,8 @@ def import_(
     config_page = find_page(state.loaded.config, page)
     start = parse_bound(since, "--since")
     end = parse_bound(until, "--until", end_of_day=True)
-    versions = select(open_source(source, file), start, end)
+    everything = open_source(source, file)
+    versions = select(everything, start, end)
     ctx = Context(
         state.loaded, Store(state.loaded.store_path, clock=state.clock), clock=state.clock, deliver=False
     )
@@ -81,7 +82,7 @@ def import_(
         progress.done += 1
 
     try:
-        report = import_versions(ctx, config_page, versions, on_version=show)
+        report = import_versions(ctx, config_page, versions, on_version=show, source=everything)
     finally:
         progress.clear()
         ctx.close()

@@ -245,6 +245,9 @@ CLASSIFY = [
     ("You can opt-out.", "You can opt out.", "cosmetic"),
     ("COVID-19 data", "COVID19 data", "substantive"),  # not between two letters
     ("Please re-sign the form.", "Please resign the form.", "substantive"),  # "re-" makes another word
+    ("We may re-use it.", "We may reuse it.", "cosmetic"),
+    ("a browser plug-in", "a browser plugin", "cosmetic"),
+    ("eine Drittanbieter-E-Mail", "eine Drittanbieter-Email", "cosmetic"),
     ("We will not contact you.", "We will no-t contact you.", "substantive"),  # a fragment is no word joined
     ("the US", "the U-S", "substantive"),
     ("Konten-Übersicht aller Konten", "Kontenübersicht einiger Konten", "substantive"),

@@ -63,6 +63,10 @@ CASES = {
             [],
         ),
     ],
+    "the clause's paragraph and its twin's merged into one: nothing to say": [
+        (page(("Facebook", [INTRO, CLAUSE, OBJECT, MORE, CLAUSE])), []),
+        (page(("Facebook", [f"{INTRO} {CLAUSE} {OBJECT} {MORE} {CLAUSE}"])), []),
+    ],
     "both copies kept: nothing to say": [
         (page(("Facebook", [INTRO, CLAUSE, OBJECT]), ("Instagram", [MORE, CLAUSE])), []),
         (page(("Facebook", [INTRO, CLAUSE, OBJECT, UPDATED]), ("Instagram", [MORE, CLAUSE])), []),

@@ -126,10 +126,15 @@ def _comparable(text: str) -> str:
     return _NUMBERING.sub("", _NOTE_REFERENCE.sub(" ", folded.replace("\n\n", "\n")))
 
 
-# A hyphen between a word and three letters or more: "Konten-Übersicht", "e-mail" (U+2010 and U+2011 are
-# folded to "-" by then). Not after "re": "re-sign" and "resign", "re-cover" and "recover" mean other things;
-# nor before a fragment ("U-S", "no-t"), which is no word joined.
-_INNER_HYPHEN = re.compile(r"\b([^\W\d_]+)-(?=[^\W\d_]{3})")
+# A hyphen between two letters: "Konten-Übersicht", "e-mail", "plug-in" (U+2010 and U+2011 are folded to "-"
+# by then); not before a lone letter ("U-S", "no-t"), which joins no word.
+_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_]{2}|[^\W\d_]-)")
+# Words the hyphen makes into others when it goes: re-sign (sign again) is not resign (quit).
+_OTHER_WITHOUT_HYPHEN = re.compile(
+    r"\bre-(?=(sign|cover|creation|form|lease|press|collect|count|act|mark|serve|sort|treat|solve|signed|"
+    r"covered|formed|leased|pressed|collected|counted|acted|marked|served|sorted|treated|solved)\b)",
+    re.IGNORECASE,
+)
 
 
 def _hyphenation_only(old: str, new: str) -> bool:
@@ -144,11 +149,8 @@ def _hyphenation_only(old: str, new: str) -> bool:
 
 def hyphens_joined(text: str) -> str:
     """`text` with the words a hyphen joins written as one ("Konten-Übersicht" -> "KontenÜbersicht")."""
-    return _INNER_HYPHEN.sub(_joined, fold_typography(text))
-
-
-def _joined(found: re.Match[str]) -> str:
-    return found.group(0) if found.group(1).casefold() == "re" else found.group(1)
+    text = _OTHER_WITHOUT_HYPHEN.sub("re\x00", fold_typography(text))  # kept apart: no hyphen to join
+    return _INNER_HYPHEN.sub("", text).replace("re\x00", "re-")
 
 
 def cosmetic_key(text: str) -> tuple[str, ...]:

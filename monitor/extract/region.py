@@ -159,7 +159,7 @@ def container_of_everything(sourced: list[SourcedBlock]) -> HtmlElement | None:
 
 
 def page_main(body: HtmlElement, sourced: list[SourcedBlock]) -> HtmlElement | None:
-    """The page's one outermost main (<main> or role=main) when it holds more than half the words of the body's
+    """The page's one outermost main (<main> or role=main) when it holds nearly all (_MAIN_MIN_SHARE) the words of the body's
     blocks (`sourced`), else None (no main, several, or one holding a fragment of the text).
 
     The page's author named it the main content: what lies beside it (skip links, a country picker, a sales

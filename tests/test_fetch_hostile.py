@@ -612,48 +612,29 @@ def test_a_charset_label_is_read_as_browsers_read_it(label: str, text: str) -> N
 
 
 def test_a_host_only_cookie_goes_to_its_host_never_to_a_subdomain_a_redirect_leads_to(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    serve: Callable[..., RawSite], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cookies.txt line with FALSE in its second field is the host's own: a redirect from www.site.test to
     evil.www.site.test sends it nothing, as a browser sends nothing. The two hosts are reached through a
-    loopback proxy (no name to resolve), which records the Cookie header of each request."""
-    seen: dict[str, str | None] = {}
+    loopback proxy (no name to resolve), which records the headers of each request."""
 
-    class Proxy(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            seen[self.path] = self.headers.get("Cookie")
-            if self.path == "http://www.site.test/start":
-                self.send_response(302)
-                self.send_header("Location", "http://evil.www.site.test/page")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            body = PAGE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> bytes:
+        if path == "http://www.site.test/start":
+            return http_answer(b"Location: http://evil.www.site.test/page", body=b"", status=b"302 Found")
+        return http_answer(b"Content-Type: text/html")
 
-        def log_message(self, *args: Any) -> None:
-            pass
+    proxy = serve(answer)
+    monkeypatch.setenv("HTTP_PROXY", proxy.plain_origin)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    (tmp_path / "cookies.txt").write_text(
+        "# Netscape HTTP Cookie File\nwww.site.test\tFALSE\t/\tFALSE\t0\tsession\tSECRET\n", encoding="utf-8"
+    )
+    fetcher = HttpFetcher(FetchConfig(timeout=5, retries=0), base_dir=tmp_path)
+    result = fetcher.fetch(PageConfig(id="p", url="http://www.site.test/start", cookies_file="cookies.txt"))
 
-    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        monkeypatch.delenv("no_proxy", raising=False)
-        (tmp_path / "cookies.txt").write_text(
-            "# Netscape HTTP Cookie File\nwww.site.test\tFALSE\t/\tFALSE\t0\tsession\tSECRET\n",
-            encoding="utf-8",
-        )
-        fetcher = HttpFetcher(FetchConfig(timeout=5, retries=0), base_dir=tmp_path)
-        result = fetcher.fetch(
-            PageConfig(id="p", url="http://www.site.test/start", cookies_file="cookies.txt")
-        )
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
     assert result.status == 200
-    assert seen == {"http://www.site.test/start": "session=SECRET", "http://evil.www.site.test/page": None}
+    assert [(seen["host"], seen.get("cookie")) for seen in proxy.received] == [
+        ("www.site.test", "session=SECRET"),
+        ("evil.www.site.test", None),
+    ]

@@ -148,17 +148,21 @@ def test_a_text_that_shrinks_for_good_is_a_version_and_the_last_collapsed_text_f
     assert last_reason is not None and last_reason.startswith("collapsed: "), last_reason
 
 
-def test_a_broken_recording_made_twice_then_mended_is_a_dip_not_a_shrink(tmp_path: Path) -> None:
-    """The same partial text recorded twice (the second a little different), then the whole text again within
-    days: both partial texts fail as collapsed, as live checks would have, and the timeline never flips."""
-    config = project(tmp_path)
+def a_dip(tmp_path: Path) -> Path:
+    """The same partial text recorded twice (the second a little different), then the whole text again."""
     partial = f"# Privacy Policy\n\n{SENTENCE * 2}\n"
-    source = history_folder(tmp_path, {
+    return history_folder(tmp_path, {
         "2025-01-01.md": GOOD, "2025-02-01.md": partial, "2025-02-02.md": partial + "\nLoading...\n",
         "2025-02-03.md": GOOD,
     })  # fmt: skip
 
-    code, output = run_cli(config, clock, "import", PAGE, str(source))
+
+def test_a_broken_recording_made_twice_then_mended_is_a_dip_not_a_shrink(tmp_path: Path) -> None:
+    """A broken recording made twice, then the whole text again within days: both partial texts fail as
+    collapsed, as live checks would have, and the timeline never flips."""
+    config = project(tmp_path)
+
+    code, output = run_cli(config, clock, "import", PAGE, str(a_dip(tmp_path)))
 
     assert (code, output.splitlines()[-1]) == (0, "1 version imported, 1 merged, 2 failed")
     assert [(name, outcome) for name, outcome, _ in checks(config)] == [
@@ -173,11 +177,7 @@ def test_a_dip_is_a_dip_though_an_until_window_ends_inside_it(tmp_path: Path) ->
     """What the source goes on with is read past --until: a window ending in the dip does not make it a
     shrink for good."""
     config = project(tmp_path)
-    partial = f"# Privacy Policy\n\n{SENTENCE * 2}\n"
-    source = history_folder(tmp_path, {
-        "2025-01-01.md": GOOD, "2025-02-01.md": partial, "2025-02-02.md": partial + "\nLoading...\n",
-        "2025-02-03.md": GOOD,
-    })  # fmt: skip
+    source = a_dip(tmp_path)
 
     assert run_cli(config, clock, "import", PAGE, str(source), "--until", "2025-02-02")[0] == 0
     assert run_cli(config, clock, "import", PAGE, str(source))[0] == 0

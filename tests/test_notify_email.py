@@ -269,3 +269,24 @@ def test_the_alerts_of_one_check_are_one_message_most_severe_first() -> None:
     ]
     assert "Found:    3 occurrences on the page" in rendered.text
     assert "None" not in rendered.text and "None" not in rendered.html
+
+
+def test_whether_a_notifier_is_configured_is_read_off_the_config_without_loading_one() -> None:
+    """The config's channel tables are the registry's notifier kinds; asking whether one is configured (every
+    digest asks) imports no notifier's library: Apprise's import made a service's memory grow check by check."""
+    import subprocess
+    import sys
+
+    from monitor.registry import NOTIFIERS
+
+    both = NotifyConfig.model_validate(
+        {"email": {"host": "x", "from": "a@example.org", "to": ["b@example.org"]}, "apprise": {"urls": []}}
+    )
+    assert sorted(both.channels()) == NOTIFIERS.names()
+    probe = (
+        "import sys; from monitor.config.loading import NotifyConfig; from monitor.notify.base import has_notifier;"
+        " n = NotifyConfig.model_validate({'email': {'host': 'x', 'from': 'a@example.org', 'to': ['b@example.org']}});"
+        " print(has_notifier(n), 'apprise' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout == "True False\n"

@@ -41,6 +41,10 @@ class NotifyConfig(Strict):
 
     _duration = field_validator("retry_backoff")(classmethod(lambda cls, v: check_duration(v)))
 
+    def channels(self) -> list[str]:
+        """The `[notify.<name>]` tables present, each a notifier kind of that name (monitor.registry)."""
+        return [name for name in ("email", "apprise") if getattr(self, name) is not None]
+
 
 class DigestConfig(Strict):
     enabled: bool = True

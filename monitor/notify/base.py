@@ -111,7 +111,9 @@ def build_notifiers(
 def has_notifier(notify: NotifyConfig) -> bool:
     """Whether any `[notify.<name>]` table is configured; without one, alerts reach people only through the
     digest and `watches`."""
-    return any(getattr(notify, name, None) is not None for name in NOTIFIERS.names())
+    # read off the config: asking the registry imports every notifier's module, Apprise's library (11 MB) with
+    # it, in a service that may never send through it (its memory then grew with every check)
+    return bool(notify.channels())
 
 
 def kept_for_digest(alerts: int, config_file: Path | str | None) -> str:

@@ -13,7 +13,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from http.cookiejar import DefaultCookiePolicy, LoadError, MozillaCookieJar
+from http.cookiejar import LoadError, MozillaCookieJar
 from pathlib import Path
 
 import charset_normalizer
@@ -80,10 +80,6 @@ def request_headers(page: PageConfig, settings: FetchConfig) -> dict[str, str]:
     if language := accept_language(page):
         headers["Accept-Language"] = language
     return headers | dict(page.headers)
-
-
-# A cookies.txt line whose domain is not "included" (FALSE) is the host's own cookie: no subdomain is sent it.
-HOST_ONLY_POLICY = DefaultCookiePolicy(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
 
 
 def load_cookies(page: PageConfig, base_dir: Path) -> MozillaCookieJar | None:

@@ -20,7 +20,6 @@ from monitor.config.loading import FetchConfig, PageConfig
 from monitor.errors import FetchError
 from monitor.fetch.base import Fetcher
 from monitor.fetch.common import (
-    HOST_ONLY_POLICY,
     HTML_TYPES,
     PDF_TYPES,
     UNTYPED,
@@ -103,10 +102,7 @@ class HttpFetcher(Fetcher):
         conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
         with self._sessions.session() as session:
             if jar := load_cookies(page, self.base_dir):
-                session.cookies.update(jar)
-                # a cookie its file gives no domain for ("FALSE" in cookies.txt) goes to its own host only, as
-                # a browser sends it, never to a subdomain a redirect leads to
-                session.cookies.set_policy(HOST_ONLY_POLICY)
+                session.cookies.update(jar)  # into the session's own jar, and under its policy (transport.py)
             for attempt in range(attempts):
                 check_cancelled(page.url)
                 try:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit
 
 import urllib3
@@ -65,6 +66,16 @@ class Environment:
         return self._by_host[key]
 
 
+# A cookie given no domain (FALSE in cookies.txt, a Set-Cookie without Domain) is its host's own: as in a browser,
+# no subdomain is sent it, not even one a redirect leads to.
+_HOST_ONLY = DefaultCookiePolicy(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+
+
+def _new_jar() -> requests.cookies.RequestsCookieJar:
+    """An empty cookie jar under the host-only policy: every fetch starts with one."""
+    return requests.cookies.RequestsCookieJar(policy=_HOST_ONLY)
+
+
 class _OwnRedirects(requests.Session):
     """A session that never works out a redirect's next request (redirects.py follows them itself, and requests,
     to find the next one even with allow_redirects=False, read the whole 3xx body into memory first: a gzip
@@ -76,8 +87,8 @@ class _OwnRedirects(requests.Session):
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
         # requests copies the session's cookies into a fresh jar with the default policy before it writes the
-        # Cookie header: written again from the session's own jar, its policy (a host-only cookie goes to its
-        # host alone, http.py) holds for the request actually sent
+        # Cookie header: written again from the session's own jar, its policy (`_HOST_ONLY`) holds for the
+        # request actually sent
         prepared = super().prepare_request(request)
         if not any(name.lower() == "cookie" for name in request.headers or {}):  # a page's own header stays
             prepared.headers.pop("Cookie", None)
@@ -124,7 +135,7 @@ class Sessions:
                 old.close()
         elif time.monotonic() - last_used > self.IDLE:
             session.close()  # its pools empty; the adapters open new connections as needed
-        session.cookies = requests.cookies.RequestsCookieJar()
+        session.cookies = _new_jar()
         try:
             yield session
         except BaseException:
@@ -169,7 +180,7 @@ def follow_redirects(
                 trusted = False
                 headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
             if not shared.cookies and session.cookies is jar:
-                session.cookies = requests.cookies.RequestsCookieJar()  # the chain goes on without them
+                session.cookies = _new_jar()  # the chain goes on without them
     finally:
         session.cookies = jar
     hint = f"more than {max_redirects} redirects (fetch.max_redirects); a loop, or a login redirect"

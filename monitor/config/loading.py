@@ -210,14 +210,13 @@ def _key(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
     out = ""
     node: Any = data
     for part in loc:
+        node = _child(node, part)
         if isinstance(part, int):
             out += f"[{part}]"
-            node = node[part] if isinstance(node, list) and part < len(node) else None
             if isinstance(node, dict) and isinstance(node.get("id"), str):
                 out += f" (id {node['id']!r})"
         else:
             out += ("." if out else "") + part
-            node = node.get(part) if isinstance(node, dict) else None
     return out
 
 
@@ -259,6 +258,7 @@ def _is_member_tag(part: str) -> bool:
 
 
 def _child(node: Any, part: str | int) -> Any:
+    """What `part` (a list index or a table key) names in `node` of the file's data, or None."""
     if isinstance(part, int):
         return node[part] if isinstance(node, list) and part < len(node) else None
     return node.get(part) if isinstance(node, dict) else None

@@ -149,8 +149,9 @@ def _hyphenation_only(old: str, new: str) -> bool:
 
 def hyphens_joined(text: str) -> str:
     """`text` with the words a hyphen joins written as one ("Konten-Übersicht" -> "KontenÜbersicht")."""
-    text = _OTHER_WITHOUT_HYPHEN.sub("re\x00", fold_typography(text))  # kept apart: no hyphen to join
-    return _INNER_HYPHEN.sub("", text).replace("re\x00", "re-")
+    text = fold_typography(text)
+    kept = {found.end() - 1 for found in _OTHER_WITHOUT_HYPHEN.finditer(text)}  # the hyphen of re-sign...
+    return _INNER_HYPHEN.sub(lambda hyphen: "-" if hyphen.start() in kept else "", text)
 
 
 def cosmetic_key(text: str) -> tuple[str, ...]:

@@ -165,6 +165,10 @@ def _twins_met(before: dict[str, Any], after: dict[str, Any], page: PageVersion)
     """Where the followed wording's twins stand, when the search met one of them (see follow.twin_places)."""
     if before.get("status") != "found" or not before.get("wording") or before["wording"] != after["wording"]:
         return set()
+    if (
+        before.get("count", 2) < 2
+    ):  # the last check met the wording once: no twin, and no search of the old page
+        return set()
     assert page.old is not None
     return twin_places(
         before["wording"], _located(after), page.index(page.old), lambda: page.diff, origin=_located(before)

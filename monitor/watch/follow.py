@@ -121,9 +121,8 @@ def twin_places(
     # the diff only now: a replay of stored versions (watches --history) has none and makes it on demand
     document_diff = diff()
     blocks = set().union(*(_aligned_blocks(document_diff, twin) for twin in twins))
-    blocks -= _aligned_blocks(
-        document_diff, own
-    )  # a block that took both (paragraphs merged) is the clause's too
+    # a block that took both the clause and a twin (paragraphs merged) is the clause's too
+    blocks -= _aligned_blocks(document_diff, own)
     return blocks if blocks.intersection(range(found.block, found.block + found.blocks)) else set()
 
 

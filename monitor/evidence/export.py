@@ -11,6 +11,7 @@ page fetched with a cookies file is written owner-only (0600), and its README sa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +47,24 @@ class Exported:
 
 
 def export_capture(
-    store: Store, page: PageConfig, at: str, out: Path, *, stamper: Stamper | None = None, wacz: bool = False
+    store: Store,
+    page: PageConfig,
+    at: str,
+    out: Path,
+    *,
+    zone: tzinfo = UTC,
+    stamper: Stamper | None = None,
+    wacz: bool = False,
 ) -> Exported:
-    """Write the bundle of `page`'s capture in effect at `at` (a date, date-time or any version reference);
+    """Write the bundle of `page`'s capture in effect at `at` (a date, date-time or any version reference; a
+    date is read in `zone`, the reader's);
     `stamper` gives the export's token over its manifest, after the bundle is written once without it."""
     suffix = ".wacz" if wacz else ".zip"
     if out.suffix.lower() != suffix:
         raise UsageError(
             f"{out}: the {'WACZ file' if wacz else 'bundle is a zip file'}: name it FILE{suffix}"
         )
-    info = store.versions.resolve(page.id, at)
+    info = store.versions.resolve(page.id, at, zone)
     version = version_files(store, page.id, info, cookies=page.cookies_file is not None)
     mode = 0o600 if version.private else 0o644
     if wacz:

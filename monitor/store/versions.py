@@ -33,9 +33,6 @@ class Versions:
         self._blobs = blobs
         self._checks = checks
         self._state = state
-        # The zone a date reference (and a date-time without a zone) is read in: the one the reader sees times
-        # in (`[digest] timezone`); the CLI sets it when it opens the store for a person.
-        self.zone: tzinfo = UTC
 
     # -- writing -----------------------------------------------------------------------------------------
 
@@ -68,14 +65,14 @@ class Versions:
         )
         return parse_version(self._area.db.path, page_id, rows[0]) if rows else None
 
-    def resolve(self, page_id: str, ref: str, zone: tzinfo | None = None) -> VersionInfo:
+    def resolve(self, page_id: str, ref: str, zone: tzinfo = UTC) -> VersionInfo:
         """`latest`, `previous`, a version id prefix (4+ hex), an ISO date (the end of that day) or date-time;
-        dates and date-times without a zone are read in `zone` (default: `self.zone`)."""
+        dates and date-times without a zone are read in `zone` (the reader's: `[digest] timezone`)."""
         timeline = self.list(page_id)
         if not timeline and page_id not in self._checks.pages():
             known = ", ".join(self._checks.pages()) or "none yet"
             raise UsageError(f"no page {page_id!r} in the store {self._area.root} (pages: {known})")
-        return resolve_ref(page_id, timeline, ref, self.zone if zone is None else zone)
+        return resolve_ref(page_id, timeline, ref, zone)
 
     def validators(self, page_id: str, state: PageState | None = None) -> dict[str, str]:
         """ETag / Last-Modified of the last successful check, exactly as the server sent them, or {}.

@@ -175,7 +175,7 @@ def _page_sides(
 ) -> tuple[Document, Document, dict[str, Any]]:
     from monitor.cli.commands.store_cmds import open_store
 
-    store = open_store(state)  # dates in FROM and TO are read in the zone the diff's times are shown in
+    store = open_store(state)
     old, old_meta = _page_side(state, store, page, old_ref)
     new, new_meta = _page_side(state, store, page, new_ref)
     return old, new, {"page": page.id, "from": old_meta, "to": new_meta}
@@ -186,7 +186,7 @@ def _page_side(state: State, store: Store, page: PageConfig, ref: str) -> tuple[
 
     if ref.lower() == LIVE:
         return _live(state, store, page)
-    version = store.versions.resolve(page.id, ref)
+    version = store.versions.resolve(page.id, ref, state.zone)  # a date as the diff shows times
     label = f"{version.id[:12]} ({human_time(version.since, state.zone)})"
     meta: dict[str, Any] = {"id": version.id, "since": version.since, "until": version.until}
     brought = store.versions.record(page.id, version.since, version.id)

@@ -43,7 +43,7 @@ def export(state: State, page: str | None, at: str | None, objection: int | None
 
     _check_arguments(page, at, objection, include_mail, fmt, out)
     assert out is not None
-    store = open_store(state)  # --at DATE is read in the zone the reader sees times in
+    store = open_store(state)
     stamper = _stamper(state, store)
     if objection is not None:
         from monitor.evidence.objection import export_objection
@@ -58,8 +58,8 @@ def export(state: State, page: str | None, at: str | None, objection: int | None
 
     assert page is not None and at is not None
     done = export_capture(
-        store, find_page(state.loaded.config, page), at, out, stamper=stamper, wacz=fmt == "wacz"
-    )
+        store, find_page(state.loaded.config, page), at, out, zone=state.zone, stamper=stamper, wacz=fmt == "wacz"
+    )  # fmt: skip
     note = " (owner-only: fetched with a logged-in session's cookies)" if done.private else ""
     say(
         f"{out}: version {done.version[:12]} since {human_time(done.since, state.zone)}, record {done.position} of {done.total} "

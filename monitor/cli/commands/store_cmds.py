@@ -25,12 +25,9 @@ if TYPE_CHECKING:
 
 
 def open_store(state: State) -> Store:
-    """The store, its version references read in the zone every time is shown in (`[digest] timezone`)."""
     from monitor.store.core import Store
 
-    store = Store(state.loaded.store_path, clock=state.clock)
-    store.versions.zone = state.zone
-    return store
+    return Store(state.loaded.store_path, clock=state.clock)
 
 
 def short(version: str | None) -> str:
@@ -157,7 +154,7 @@ def show(state: State, page: str, ref: str, raw: bool) -> None:
     if not store.versions.list(page):
         say(nothing_yet(store, page))
         return
-    info = store.versions.resolve(page, ref)
+    info = store.versions.resolve(page, ref, state.zone)  # a date as the reader sees times
     if raw:
         body = store.versions.read_raw(page, info)  # this entry's capture: a text can come back (A, B, A)
         if body is None:
